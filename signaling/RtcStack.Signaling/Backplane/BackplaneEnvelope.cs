@@ -1,0 +1,22 @@
+using RtcStack.Signaling.Protocol;
+
+namespace RtcStack.Signaling.Backplane;
+
+/// <summary>
+/// A routed message: the server message to deliver (without <c>seq</c>; the recipient's node stamps it) and
+/// routing details. Serializable with <see cref="BackplaneJsonContext"/>.
+/// </summary>
+public sealed class BackplaneEnvelope
+{
+    /// <summary>Unique id (lets a node drop a duplicate seen during a handover).</summary>
+    public string Id { get; set; } = "";
+
+    /// <summary>For room broadcasts: the peer that must not receive it (the sender).</summary>
+    public string? ExceptPeer { get; set; }
+
+    /// <summary>The message to deliver.</summary>
+    public ServerMessage Message { get; set; } = new();
+
+    public static BackplaneEnvelope Create(ServerMessage message, PeerId? except = null) =>
+        new() { Id = Guid.NewGuid().ToString("N"), ExceptPeer = except?.Value, Message = message };
+}

@@ -1,0 +1,70 @@
+namespace RtcStack.Signaling.Backplane;
+
+/// <summary>
+/// The state and message bus that signaling nodes share: routed envelopes, room membership and session
+/// ownership. <see cref="InMemoryBackplane"/> is the single-node default; a Redis implementation lets
+/// several nodes share rooms. Every method may be called concurrently. Methods do not throw for
+/// "not found" cases; they may throw when the backing store is unreachable (then <see cref="IsHealthy"/>
+/// is false) and callers degrade to local behaviour.
+/// </summary>
+/// <remarks>
+/// Delivery contract: an envelope published to a peer reaches the <see cref="IBackplaneHandler"/> of the
+/// node that subscribed that peer last (<see cref="SubscribePeerAsync"/>), in publish order per publisher.
+/// A node subscribes a peer while it owns the peer's session, including while the session is detached and
+/// waiting for resume (it buffers for it).
+/// </remarks>
+public interface IBackplane : IAsyncDisposable
+{
+    /// <summary>This node's id, unique in the cluster.</summary>
+    string NodeId { get; }
+
+    /// <summary>False while the backing store is unreachable (the node is then not ready).</summary>
+    bool IsHealthy { get; }
+
+    /// <summary>Starts delivering to <paramref name="handler"/>. Called once before any other method.</summary>
+    ValueTask StartAsync(IBackplaneHandler handler, CancellationToken cancellationToken);
+
+    /// <summary>Delivers <paramref name="envelope"/> to <paramref name="peer"/>'s node. False when no node holds the peer.</summary>
+    ValueTask<bool> PublishToPeerAsync(PeerId peer, BackplaneEnvelope envelope, CancellationToken cancellationToken);
+
+    /// <summary>Delivers <paramref name="envelope"/> to every member of <paramref name="room"/> except <see cref="BackplaneEnvelope.ExceptPeer"/>.</summary>
+    ValueTask PublishToRoomAsync(RoomId room, BackplaneEnvelope envelope, CancellationToken cancellationToken);
+
+    /// <summary>Routes envelopes for <paramref name="peer"/> to this node from now on.</summary>
+    ValueTask SubscribePeerAsync(PeerId peer, CancellationToken cancellationToken);
+
+    /// <summary>Stops routing <paramref name="peer"/> to this node (no effect if another node subscribed it since).</summary>
+    ValueTask UnsubscribePeerAsync(PeerId peer, CancellationToken cancellationToken);
+
+    /// <summary>Adds a member, creating the room on first join; refuses when the room holds <paramref name="capacity"/> members.</summary>
+    ValueTask<RoomJoinResult> AddMemberAsync(RoomId room, RoomMember member, int capacity, CancellationToken cancellationToken);
+
+    /// <summary>Replaces a member's metadata. False when the peer is not a member.</summary>
+    ValueTask<bool> UpdateMemberAsync(RoomId room, RoomMember member, CancellationToken cancellationToken);
+
+    /// <summary>Removes a member; the room is removed when it becomes empty. False when the peer was not a member.</summary>
+    ValueTask<bool> RemoveMemberAsync(RoomId room, PeerId peer, CancellationToken cancellationToken);
+
+    /// <summary>True when <paramref name="peer"/> is a member of <paramref name="room"/>.</summary>
+    ValueTask<bool> IsMemberAsync(RoomId room, PeerId peer, CancellationToken cancellationToken);
+
+    /// <summary>The current members of a room (empty when the room does not exist).</summary>
+    ValueTask<IReadOnlyList<RoomMember>> GetMembersAsync(RoomId room, CancellationToken cancellationToken);
+
+    /// <summary>Records which node and session own <paramref name="peer"/>; returns the previous owner, if any.</summary>
+    ValueTask<SessionOwner?> SetSessionOwnerAsync(PeerId peer, SessionOwner owner, CancellationToken cancellationToken);
+
+    /// <summary>The node and session that own <paramref name="peer"/>, or null when the peer has no session.</summary>
+    ValueTask<SessionOwner?> GetSessionOwnerAsync(PeerId peer, CancellationToken cancellationToken);
+
+    /// <summary>Forgets the owner of <paramref name="peer"/> if it is still session <paramref name="sessionId"/>.</summary>
+    ValueTask RemoveSessionOwnerAsync(PeerId peer, string sessionId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Asks the node in <paramref name="owner"/> to give up its session for <paramref name="peer"/> (its socket is
+    /// closed with 4006). When <paramref name="resumeSessionId"/> names that session and it can be resumed, the
+    /// owner returns its <see cref="ResumeState"/>; otherwise the owner ends the session (members are told) and
+    /// null is returned. Returns null when the owner does not answer.
+    /// </summary>
+    ValueTask<ResumeState?> RequestHandoverAsync(SessionOwner owner, PeerId peer, string? resumeSessionId, CancellationToken cancellationToken);
+}

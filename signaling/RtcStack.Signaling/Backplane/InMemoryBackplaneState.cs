@@ -1,0 +1,97 @@
+using System.Collections.Concurrent;
+
+namespace RtcStack.Signaling.Backplane;
+
+/// <summary>The shared state behind one or more <see cref="InMemoryBackplane"/> nodes.</summary>
+internal sealed class InMemoryBackplaneState
+{
+    private readonly Dictionary<string, Dictionary<string, RoomMember>> _rooms = new(StringComparer.Ordinal);
+    private readonly Lock _roomsLock = new();
+
+    public ConcurrentDictionary<string, InMemoryBackplane> Nodes { get; } = new(StringComparer.Ordinal);
+    public ConcurrentDictionary<string, InMemoryBackplane> Subscriptions { get; } = new(StringComparer.Ordinal);
+    public ConcurrentDictionary<string, SessionOwner> Owners { get; } = new(StringComparer.Ordinal);
+
+    public RoomJoinResult Add(string room, RoomMember member, int capacity)
+    {
+        lock (_roomsLock)
+        {
+            if (!_rooms.TryGetValue(room, out Dictionary<string, RoomMember>? members))
+            {
+                members = new Dictionary<string, RoomMember>(StringComparer.Ordinal);
+                _rooms[room] = members;
+            }
+            if (members.ContainsKey(member.Peer))
+            {
+                members[member.Peer] = member;
+                return RoomJoinResult.AlreadyMember;
+            }
+            if (members.Count >= capacity)
+            {
+                if (members.Count == 0)
+                {
+                    _rooms.Remove(room);
+                }
+                return RoomJoinResult.Full;
+            }
+            members[member.Peer] = member;
+            return RoomJoinResult.Joined;
+        }
+    }
+
+    public bool Update(string room, RoomMember member)
+    {
+        lock (_roomsLock)
+        {
+            if (!_rooms.TryGetValue(room, out Dictionary<string, RoomMember>? members) || !members.ContainsKey(member.Peer))
+            {
+                return false;
+            }
+            members[member.Peer] = member;
+            return true;
+        }
+    }
+
+    public bool Remove(string room, string peer)
+    {
+        lock (_roomsLock)
+        {
+            if (!_rooms.TryGetValue(room, out Dictionary<string, RoomMember>? members) || !members.Remove(peer))
+            {
+                return false;
+            }
+            if (members.Count == 0)
+            {
+                _rooms.Remove(room);
+            }
+            return true;
+        }
+    }
+
+    public bool IsMember(string room, string peer)
+    {
+        lock (_roomsLock)
+        {
+            return _rooms.TryGetValue(room, out Dictionary<string, RoomMember>? members) && members.ContainsKey(peer);
+        }
+    }
+
+    public RoomMember[] Members(string room)
+    {
+        lock (_roomsLock)
+        {
+            return _rooms.TryGetValue(room, out Dictionary<string, RoomMember>? members) ? [.. members.Values] : [];
+        }
+    }
+
+    public int RoomCount
+    {
+        get
+        {
+            lock (_roomsLock)
+            {
+                return _rooms.Count;
+            }
+        }
+    }
+}
