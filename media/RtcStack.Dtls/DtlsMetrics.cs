@@ -1,0 +1,17 @@
+using System.Diagnostics.Metrics;
+
+namespace RtcStack.Dtls;
+
+/// <summary>Counters of meter "RtcStack.Dtls".</summary>
+internal static class DtlsMetrics
+{
+    public static readonly Meter Meter = new("RtcStack.Dtls");
+
+    /// <summary>Finished handshakes, tagged result.</summary>
+    public static readonly Counter<long> Handshakes = Meter.CreateCounter<long>("rtcstack.dtls.handshakes");
+
+    /// <summary>Datagrams dropped, tagged reason (malformed, queue_full, not_connected, rejected).</summary>
+    public static readonly Counter<long> Dropped = Meter.CreateCounter<long>("rtcstack.dtls.datagrams.dropped");
+
+    public static void Drop(string reason) => Dropped.Add(1, new KeyValuePair<string, object?>("reason", reason));
+}
