@@ -1,0 +1,53 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Hashing;
+using System.Security.Cryptography;
+
+namespace RtcStack.Stun;
+
+/// <summary>HMAC and CRC computations shared by the reader and the writer (RFC 8489 §14.5-§14.7).</summary>
+internal static class StunIntegrity
+{
+    private const int StackCopyLimit = 1536;
+
+    /// <summary>
+    /// Computes the HMAC of message[..attributeOffset] with the header length set as if the message
+    /// ended after an attribute of <paramref name="valueLength"/> bytes at that offset (RFC 8489 §14.5).
+    /// The message is copied (to the stack when small, to a pooled array otherwise) to patch the length.
+    /// </summary>
+    public static void ComputeHmac(ReadOnlySpan<byte> message, int attributeOffset, int valueLength, ReadOnlySpan<byte> key, bool sha256, Span<byte> destination)
+    {
+        byte[]? rented = null;
+        Span<byte> copy = attributeOffset <= StackCopyLimit
+            ? stackalloc byte[StackCopyLimit]
+            : (rented = ArrayPool<byte>.Shared.Rent(attributeOffset));
+        copy = copy[..attributeOffset];
+        message[..attributeOffset].CopyTo(copy);
+        ComputeHmacInPlace(copy, valueLength, key, sha256, destination);
+        if (rented is not null)
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>
+    /// Like <see cref="ComputeHmac"/>, but patches the length field of <paramref name="prefix"/>
+    /// (the whole message up to the integrity attribute) in place; used by the writer.
+    /// </summary>
+    public static void ComputeHmacInPlace(Span<byte> prefix, int valueLength, ReadOnlySpan<byte> key, bool sha256, Span<byte> destination)
+    {
+        int adjusted = prefix.Length - StunConstants.HeaderLength + StunConstants.AttributeHeaderLength + ((valueLength + 3) & ~3);
+        BinaryPrimitives.WriteUInt16BigEndian(prefix[2..], (ushort)adjusted);
+        if (sha256)
+        {
+            HMACSHA256.HashData(key, prefix, destination);
+        }
+        else
+        {
+            HMACSHA1.HashData(key, prefix, destination);
+        }
+    }
+
+    /// <summary>CRC-32 of <paramref name="prefix"/> XOR 0x5354554E (RFC 8489 §14.7).</summary>
+    public static uint ComputeFingerprint(ReadOnlySpan<byte> prefix) => Crc32.HashToUInt32(prefix) ^ StunConstants.FingerprintXor;
+}
