@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace RtcStack.Signaling.Protocol;
 
 /// <summary>Protocol-wide constants (docs/protocol.md).</summary>
@@ -25,10 +27,10 @@ public static class SignalingProtocol
     public const int MaxShortStringLength = 128;
 
     /// <summary>True when <paramref name="value"/> is a valid peer id: 1-128 of <c>A-Z a-z 0-9 _ - . @ :</c>.</summary>
-    public static bool IsValidPeerId(string? value) => IsValidName(value, MaxPeerIdLength, allowPeerExtras: true);
+    public static bool IsValidPeerId([NotNullWhen(true)] string? value) => IsValidName(value, MaxPeerIdLength, allowPeerExtras: true);
 
     /// <summary>True when <paramref name="value"/> is a valid room name: 1-64 of <c>A-Z a-z 0-9 _ - .</c>.</summary>
-    public static bool IsValidRoom(string? value) => IsValidName(value, MaxRoomLength, allowPeerExtras: false);
+    public static bool IsValidRoom([NotNullWhen(true)] string? value) => IsValidName(value, MaxRoomLength, allowPeerExtras: false);
 
     private static bool IsValidName(string? value, int maxLength, bool allowPeerExtras)
     {

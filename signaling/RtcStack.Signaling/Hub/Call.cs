@@ -1,0 +1,21 @@
+namespace RtcStack.Signaling.Hub;
+
+/// <summary>One side of a call invitation, kept by the session of that side.</summary>
+internal sealed class Call(string id, string otherPeer, string room, bool outgoing, long expiresAt)
+{
+    public string Id { get; } = id;
+    public string OtherPeer { get; } = otherPeer;
+    public string Room { get; } = room;
+    public bool Outgoing { get; } = outgoing;
+
+    /// <summary>Epoch milliseconds when ringing stops.</summary>
+    public long ExpiresAt { get; } = expiresAt;
+
+    public bool Accepted { get; set; }
+
+    /// <summary>For an outgoing call: the invite reached the callee's node.</summary>
+    public bool Delivered { get; set; }
+
+    /// <summary>For an outgoing call to an offline peer: the frame to deliver when the callee connects.</summary>
+    public Protocol.ServerMessage? PendingInvite { get; set; }
+}

@@ -1,0 +1,93 @@
+using RtcStack.Signaling.Backplane;
+using RtcStack.Signaling.Protocol;
+
+namespace RtcStack.Signaling.Hub;
+
+/// <summary>
+/// Call invitations. Each side keeps its half of the call in its session: the caller's node runs the ring
+/// timer (see <see cref="Sweeper"/>) and holds invitations for offline callees; the callee's node answers
+/// <c>busy</c> for a callee already in an accepted call.
+/// </summary>
+internal sealed class CallCommands(SignalingHub hub)
+{
+    public async Task InviteAsync(SignalingConnection connection, Session session, ClientMessage m)
+    {
+        string room = m.Room!;
+        if (!session.Claims.AllowsRoom(room))
+        {
+            hub.SendError(connection, ErrorCodes.Forbidden, $"the token does not allow room {room}", m.Id);
+            return;
+        }
+        if (m.To == session.Peer.Value)
+        {
+            hub.SendError(connection, ErrorCodes.UnknownTarget, "cannot invite yourself", m.Id);
+            return;
+        }
+        long expiresAt = hub.NowMs + hub.Options.RingTimeoutMs;
+        var call = new Call(IdGenerator.New("c"), m.To!, room, outgoing: true, expiresAt);
+        session.AddCall(call);
+        SignalingHub.Ack(connection, m.Id, a => a.CallId = call.Id);
+        var invite = new ServerMessage
+        {
+            Type = MessageTypes.Invite,
+            CallId = call.Id,
+            From = session.Peer.Value,
+            Room = room,
+            Meta = RoomCommands.Meta(RoomCommands.MetaJson(m.Meta)),
+            ExpiresAt = expiresAt,
+        };
+        call.PendingInvite = invite;
+        hub.Lifecycle.PendingInvites[call.Id] = (session, call);
+        await hub.Lifecycle.TryDeliverPendingAsync(call.Id, session, call).ConfigureAwait(false);
+        if (!call.Delivered && hub.Webhook.Enabled)
+        {
+            _ = hub.Webhook.NotifyAsync(call.Id, session.Peer.Value, call.OtherPeer, room, invite.Meta, expiresAt, CancellationToken.None);
+        }
+    }
+
+    /// <summary><c>ringing</c>, <c>accept</c>, <c>decline</c>, <c>cancel</c>, <c>hangup</c>.</summary>
+    public async Task AnswerAsync(SignalingConnection connection, Session session, ClientMessage m)
+    {
+        Call? call = session.GetCall(m.CallId!);
+        string? toCaller = (m.Type, call) switch
+        {
+            (_, null) => null,
+            (MessageTypes.Ringing, { Outgoing: false, Accepted: false }) => MessageTypes.Ringing,
+            (MessageTypes.Accept, { Outgoing: false, Accepted: false }) => MessageTypes.Accepted,
+            (MessageTypes.Decline, { Outgoing: false, Accepted: false }) => MessageTypes.Declined,
+            (MessageTypes.Cancel, { Outgoing: true, Accepted: false }) => MessageTypes.Cancelled,
+            (MessageTypes.Hangup, { Accepted: true }) => MessageTypes.Hangup,
+            _ => null,
+        };
+        if (call is null || toCaller is null)
+        {
+            hub.SendError(connection, ErrorCodes.UnknownCall, $"no call {m.CallId} in a state that allows {m.Type}", m.Id);
+            return;
+        }
+        switch (toCaller)
+        {
+            case MessageTypes.Accepted:
+                call.Accepted = true;
+                break;
+            case MessageTypes.Declined:
+            case MessageTypes.Cancelled:
+            case MessageTypes.Hangup:
+                session.RemoveCall(call.Id);
+                hub.Lifecycle.PendingInvites.TryRemove(call.Id, out _);
+                break;
+        }
+        SignalingHub.Ack(connection, m.Id);
+        if (toCaller == MessageTypes.Cancelled && !call.Delivered)
+        {
+            return;
+        }
+        var message = new ServerMessage
+        {
+            Type = toCaller,
+            CallId = call.Id,
+            From = session.Peer.Value,
+            Reason = toCaller == MessageTypes.Declined ? m.Reason ?? "declined" : null,
+        };
+        await hub.Backplane.PublishToPeerAsync(new PeerId(call.OtherPeer), BackplaneEnvelope.Create(message), CancellationToken.None).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,231 @@
+using System.Text;
+using RtcStack.Signaling.Backplane;
+using RtcStack.Signaling.Protocol;
+using RtcStack.Signaling.Tokens;
+
+namespace RtcStack.Signaling.Hub;
+
+/// <summary>
+/// A peer's session on this node: its rooms, calls, <c>seq</c> counter and replay buffer. It outlives its
+/// socket for the resume window. Every method is thread-safe (one lock per session; never held while awaiting).
+/// </summary>
+internal sealed class Session
+{
+    private readonly Lock _sync = new();
+    private readonly ReplayBuffer _buffer;
+    private readonly Dictionary<string, string?> _rooms = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Call> _calls = new(StringComparer.Ordinal);
+    private SignalingConnection? _connection;
+    private long _lastSeq;
+
+    public Session(PeerId peer, string id, PeerClaims claims, int bufferCapacity)
+    {
+        Peer = peer;
+        Id = id;
+        Claims = claims;
+        _buffer = new ReplayBuffer(bufferCapacity);
+    }
+
+    public PeerId Peer { get; }
+    public string Id { get; }
+    public PeerClaims Claims { get; set; }
+
+    /// <summary>Timestamp when the socket went away; 0 while attached.</summary>
+    public long DetachedAt { get; private set; }
+
+    /// <summary>True once the session was ended (removed from rooms).</summary>
+    public bool Ended { get; set; }
+
+    public SignalingConnection? Connection
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _connection;
+            }
+        }
+    }
+
+    /// <summary>Stamps the next <c>seq</c>, buffers the frame and queues it on the socket, if any.</summary>
+    public void Deliver(ServerMessage message)
+    {
+        lock (_sync)
+        {
+            ServerMessage stamped = message.Clone();
+            stamped.Seq = ++_lastSeq;
+            byte[] frame = FrameWriter.Write(stamped);
+            _buffer.Add(stamped.Seq.Value, frame);
+            _connection?.TrySend(frame);
+        }
+    }
+
+    /// <summary>True when a client that processed up to <paramref name="lastSeq"/> can resume.</summary>
+    public bool CanResumeFrom(long lastSeq)
+    {
+        lock (_sync)
+        {
+            return _buffer.CanReplayFrom(lastSeq);
+        }
+    }
+
+    /// <summary>Attaches a socket: sends <paramref name="welcome"/>, then every buffered frame after <paramref name="lastSeq"/>.</summary>
+    public void Attach(SignalingConnection connection, byte[] welcome, long lastSeq)
+    {
+        lock (_sync)
+        {
+            _connection = connection;
+            DetachedAt = 0;
+            connection.TrySend(welcome);
+            foreach ((_, byte[] frame) in _buffer.After(lastSeq))
+            {
+                connection.TrySend(frame);
+            }
+        }
+    }
+
+    /// <summary>Detaches <paramref name="connection"/> if it is still the session's socket.</summary>
+    public bool Detach(SignalingConnection connection, long now)
+    {
+        lock (_sync)
+        {
+            if (!ReferenceEquals(_connection, connection))
+            {
+                return false;
+            }
+            _connection = null;
+            DetachedAt = now;
+            return true;
+        }
+    }
+
+    /// <summary>Detaches whatever socket is attached and returns it.</summary>
+    public SignalingConnection? DetachAny(long now)
+    {
+        lock (_sync)
+        {
+            SignalingConnection? previous = _connection;
+            _connection = null;
+            DetachedAt = now;
+            return previous;
+        }
+    }
+
+    public bool InRoom(string room)
+    {
+        lock (_sync)
+        {
+            return _rooms.ContainsKey(room);
+        }
+    }
+
+    public int RoomCount
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _rooms.Count;
+            }
+        }
+    }
+
+    public void SetRoom(string room, string? metaJson)
+    {
+        lock (_sync)
+        {
+            _rooms[room] = metaJson;
+        }
+    }
+
+    public bool RemoveRoom(string room)
+    {
+        lock (_sync)
+        {
+            return _rooms.Remove(room);
+        }
+    }
+
+    public List<RoomMembership> Rooms()
+    {
+        lock (_sync)
+        {
+            return [.. _rooms.Select(r => new RoomMembership(r.Key, r.Value))];
+        }
+    }
+
+    public void AddCall(Call call)
+    {
+        lock (_sync)
+        {
+            _calls[call.Id] = call;
+        }
+    }
+
+    public Call? GetCall(string callId)
+    {
+        lock (_sync)
+        {
+            return _calls.GetValueOrDefault(callId);
+        }
+    }
+
+    public Call? RemoveCall(string callId)
+    {
+        lock (_sync)
+        {
+            return _calls.Remove(callId, out Call? call) ? call : null;
+        }
+    }
+
+    public List<Call> Calls()
+    {
+        lock (_sync)
+        {
+            return [.. _calls.Values];
+        }
+    }
+
+    /// <summary>True between <c>accept</c> and <c>hangup</c>/<c>cancel</c>/leaving the room.</summary>
+    public bool IsBusy
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _calls.Values.Any(c => c.Accepted);
+            }
+        }
+    }
+
+    /// <summary>What another node needs to resume this session.</summary>
+    public ResumeState ToResumeState()
+    {
+        lock (_sync)
+        {
+            var state = new ResumeState { SessionId = Id, LastSeq = _lastSeq, Rooms = [.. _rooms.Select(r => new RoomMembership(r.Key, r.Value))] };
+            foreach ((long seq, byte[] frame) in _buffer.All)
+            {
+                state.Frames.Add(new BufferedFrame(seq, Encoding.UTF8.GetString(frame)));
+            }
+            return state;
+        }
+    }
+
+    /// <summary>Rebuilds a session handed over by another node.</summary>
+    public static Session FromResumeState(PeerId peer, PeerClaims claims, ResumeState state, int bufferCapacity)
+    {
+        var session = new Session(peer, state.SessionId, claims, bufferCapacity) { _lastSeq = state.LastSeq };
+        long droppedUpTo = state.Frames.Count > 0 ? state.Frames[0].Seq - 1 : state.LastSeq;
+        session._buffer.Restore(droppedUpTo, state.Frames.Select(f => (f.Seq, Encoding.UTF8.GetBytes(f.Json))));
+        foreach (RoomMembership room in state.Rooms)
+        {
+            session._rooms[room.Room] = room.MetaJson;
+        }
+        return session;
+    }
+
+    /// <summary>True when a handed-over state lets a client that saw <paramref name="lastSeq"/> resume.</summary>
+    public static bool CanResume(ResumeState state, long lastSeq) =>
+        !state.Overflowed && lastSeq >= (state.Frames.Count > 0 ? state.Frames[0].Seq - 1 : state.LastSeq);
+}

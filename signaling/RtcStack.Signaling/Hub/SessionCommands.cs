@@ -1,0 +1,116 @@
+using RtcStack.Signaling.Backplane;
+using RtcStack.Signaling.Diagnostics;
+using RtcStack.Signaling.Protocol;
+using RtcStack.Signaling.Tokens;
+
+namespace RtcStack.Signaling.Hub;
+
+/// <summary><c>hello</c> (new session, takeover, resume), <c>refresh</c> and <c>bye</c>.</summary>
+internal sealed class SessionCommands(SignalingHub hub)
+{
+    public async Task HelloAsync(SignalingConnection connection, ClientMessage m)
+    {
+        if (hub.IsStopping)
+        {
+            connection.Close(CloseCodes.GoingAway, FrameWriter.Write(new ServerMessage { Type = MessageTypes.GoingAway, Reason = "shutdown", ReconnectInMs = hub.Options.GoingAwayReconnectMs }));
+            return;
+        }
+        PeerClaims? claims = await ValidateTokenAsync(connection, m.Token, m.Id).ConfigureAwait(false);
+        if (claims is null)
+        {
+            return;
+        }
+        var peer = new PeerId(claims.Subject);
+        long lastSeq = m.LastSeq ?? 0;
+        string? resumeId = hub.ResumeTokens.Verify(m.Resume, peer);
+        Session? session = await hub.Lifecycle.TakeOverAsync(peer, resumeId, lastSeq).ConfigureAwait(false);
+        bool resumed = session is not null;
+        if (session is null)
+        {
+            session = new Session(peer, IdGenerator.New("s"), claims, hub.Options.ResumeBufferMessages);
+        }
+        else
+        {
+            session.Claims = claims;
+        }
+        hub.Sessions[peer.Value] = session;
+        connection.Session = session;
+        await hub.Backplane.SubscribePeerAsync(peer, CancellationToken.None).ConfigureAwait(false);
+        await hub.Backplane.SetSessionOwnerAsync(peer, new SessionOwner(hub.NodeId, session.Id), CancellationToken.None).ConfigureAwait(false);
+        if (m.Resume is not null && !resumed)
+        {
+            hub.SendError(connection, ErrorCodes.ResumeFailed, "the session cannot be resumed; a new session was started", m.Id);
+        }
+        session.Attach(connection, FrameWriter.Write(Welcome(session, claims, resumed, m.Id)), resumed ? lastSeq : 0);
+        Log.SessionStarted(hub.Logger, session.Id, peer.Value, resumed);
+        await hub.Lifecycle.DeliverPendingInvitesAsync(peer).ConfigureAwait(false);
+    }
+
+    private ServerMessage Welcome(Session session, PeerClaims claims, bool resumed, string? re)
+    {
+        SignalingOptions o = hub.Options;
+        return new ServerMessage
+        {
+            Type = MessageTypes.Welcome,
+            Re = re,
+            V = SignalingProtocol.Version,
+            Session = session.Id,
+            Peer = session.Peer.Value,
+            ResumeToken = hub.ResumeTokens.Create(session.Id, session.Peer),
+            ResumeWindowMs = o.ResumeWindowMs,
+            Resumed = resumed,
+            Rooms = resumed ? [.. session.Rooms().Select(r => r.Room)] : null,
+            Heartbeat = new HeartbeatInfo { IntervalMs = o.HeartbeatIntervalMs, TimeoutMs = o.HeartbeatTimeoutMs },
+            IceServers = hub.Ice.For(session.Peer.Value),
+            Limits = new LimitsInfo
+            {
+                MaxFrameBytes = o.MaxFrameBytes,
+                MessagesPerSecond = o.MessagesPerSecond,
+                Burst = o.Burst,
+                MaxRoomsPerSession = o.MaxRoomsPerSession,
+                RoomCapacity = o.RoomCapacity,
+            },
+            ExpiresAt = claims.ExpiresAt.ToUnixTimeMilliseconds(),
+        };
+    }
+
+    public async Task RefreshAsync(SignalingConnection connection, Session session, ClientMessage m)
+    {
+        PeerClaims? claims = await ValidateTokenAsync(connection, m.Token, m.Id).ConfigureAwait(false);
+        if (claims is null)
+        {
+            await hub.Lifecycle.EndSessionAsync(session, "closed").ConfigureAwait(false);
+            return;
+        }
+        if (claims.Subject != session.Peer.Value)
+        {
+            hub.SendError(connection, ErrorCodes.Forbidden, "the new token is for another peer", m.Id);
+            return;
+        }
+        session.Claims = claims;
+        SignalingHub.Ack(connection, m.Id, a => a.ExpiresAt = claims.ExpiresAt.ToUnixTimeMilliseconds());
+    }
+
+    public async Task ByeAsync(SignalingConnection connection, Session session)
+    {
+        await hub.Lifecycle.EndSessionAsync(session, "left").ConfigureAwait(false);
+        connection.Close(CloseCodes.Normal);
+    }
+
+    /// <summary>Validates a token; on failure sends the fatal error and returns null.</summary>
+    private async Task<PeerClaims?> ValidateTokenAsync(SignalingConnection connection, string? token, string? re)
+    {
+        TokenValidation validation = await hub.Tokens.ValidateAsync(token).ConfigureAwait(false);
+        switch (validation.Status)
+        {
+            case TokenStatus.Valid:
+                return validation.Claims;
+            case TokenStatus.Expired:
+                hub.SendError(connection, ErrorCodes.TokenExpired, "the token has expired", re);
+                return null;
+            default:
+                hub.SendError(connection, ErrorCodes.InvalidToken, "the token is not valid", re);
+                return null;
+        }
+    }
+}

@@ -1,0 +1,222 @@
+using System.Collections.Concurrent;
+using RtcStack.Signaling.Backplane;
+using RtcStack.Signaling.Diagnostics;
+using RtcStack.Signaling.Protocol;
+
+namespace RtcStack.Signaling.Hub;
+
+/// <summary>
+/// Session takeover, resume handover, ending (the close cascade: session → rooms (member-left) → calls →
+/// backplane subscription and ownership), and what the backplane delivers to local sessions.
+/// </summary>
+internal sealed class SessionLifecycle(SignalingHub hub)
+{
+    /// <summary>Outgoing invitations whose callee was offline, by call id.</summary>
+    public ConcurrentDictionary<string, (Session Caller, Call Call)> PendingInvites { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// A peer says hello while it may still own a session (here or on another node): returns that session
+    /// when it can be resumed from <paramref name="lastSeq"/> with <paramref name="resumeId"/>, else ends it.
+    /// </summary>
+    public async Task<Session?> TakeOverAsync(PeerId peer, string? resumeId, long lastSeq)
+    {
+        SessionOwner? owner = await hub.Backplane.GetSessionOwnerAsync(peer, CancellationToken.None).ConfigureAwait(false);
+        if (hub.Sessions.TryGetValue(peer.Value, out Session? local))
+        {
+            if (resumeId == local.Id && local.CanResumeFrom(lastSeq))
+            {
+                local.DetachAny(hub.Time.GetTimestamp())?.Close(CloseCodes.Replaced);
+                return local;
+            }
+            await EndSessionAsync(local, "closed", CloseCodes.Replaced).ConfigureAwait(false);
+            return null;
+        }
+        if (owner is null || owner.NodeId == hub.NodeId)
+        {
+            return null;
+        }
+        ResumeState? state = await hub.Backplane.RequestHandoverAsync(owner, peer, resumeId, CancellationToken.None).ConfigureAwait(false);
+        if (state is null || state.SessionId != resumeId || !Session.CanResume(state, lastSeq))
+        {
+            return null;
+        }
+        // The session arrived from another node: there is no current token yet; the caller sets it.
+        Session session = Session.FromResumeState(peer, new Tokens.PeerClaims(peer.Value, [], Tokens.Permissions.None, DateTimeOffset.MaxValue), state, hub.Options.ResumeBufferMessages);
+        foreach (RoomMembership room in state.Rooms)
+        {
+            hub.TrackRoomJoined(room.Room);
+        }
+        return session;
+    }
+
+    /// <summary>Another node takes the peer over: hand the session over (resume) or end it.</summary>
+    public async ValueTask<ResumeState?> OnHandoverRequestedAsync(PeerId peer, string? resumeSessionId)
+    {
+        if (!hub.Sessions.TryGetValue(peer.Value, out Session? session))
+        {
+            return null;
+        }
+        if (resumeSessionId != session.Id)
+        {
+            await EndSessionAsync(session, "closed", CloseCodes.Replaced).ConfigureAwait(false);
+            return null;
+        }
+        if (!hub.Sessions.TryRemove(new KeyValuePair<string, Session>(peer.Value, session)))
+        {
+            return null;
+        }
+        session.Ended = true;
+        session.DetachAny(hub.Time.GetTimestamp())?.Close(CloseCodes.Replaced);
+        foreach (RoomMembership room in session.Rooms())
+        {
+            hub.TrackRoomLeft(room.Room);
+        }
+        await hub.Backplane.UnsubscribePeerAsync(peer, CancellationToken.None).ConfigureAwait(false);
+        Log.SessionEnded(hub.Logger, session.Id, peer.Value, "handed over");
+        return session.ToResumeState();
+    }
+
+    /// <summary>Ends a session: closes its socket, removes it from its rooms and ends its calls.</summary>
+    public async Task EndSessionAsync(Session session, string reason, int closeCode = 0)
+    {
+        if (!hub.Sessions.TryRemove(new KeyValuePair<string, Session>(session.Peer.Value, session)))
+        {
+            return;
+        }
+        session.Ended = true;
+        SignalingConnection? connection = session.DetachAny(hub.Time.GetTimestamp());
+        if (closeCode != 0)
+        {
+            connection?.Close(closeCode);
+        }
+        foreach (RoomMembership room in session.Rooms())
+        {
+            await LeaveRoomAsync(session, room.Room, reason).ConfigureAwait(false);
+        }
+        foreach (Call call in session.Calls())
+        {
+            await EndCallAsync(session, call).ConfigureAwait(false);
+        }
+        await hub.Backplane.UnsubscribePeerAsync(session.Peer, CancellationToken.None).ConfigureAwait(false);
+        await hub.Backplane.RemoveSessionOwnerAsync(session.Peer, session.Id, CancellationToken.None).ConfigureAwait(false);
+        Log.SessionEnded(hub.Logger, session.Id, session.Peer.Value, reason);
+    }
+
+    /// <summary>Removes the session from a room and tells the others; accepted calls in that room are hung up.</summary>
+    public async Task LeaveRoomAsync(Session session, string room, string reason)
+    {
+        session.RemoveRoom(room);
+        hub.TrackRoomLeft(room);
+        var roomId = new RoomId(room);
+        if (await hub.Backplane.RemoveMemberAsync(roomId, session.Peer, CancellationToken.None).ConfigureAwait(false))
+        {
+            var left = new ServerMessage { Type = MessageTypes.MemberLeft, Room = room, Peer = session.Peer.Value, Reason = reason };
+            await hub.Backplane.PublishToRoomAsync(roomId, BackplaneEnvelope.Create(left, session.Peer), CancellationToken.None).ConfigureAwait(false);
+            if ((await hub.Backplane.GetMembersAsync(roomId, CancellationToken.None).ConfigureAwait(false)).Count == 0)
+            {
+                Log.RoomRemoved(hub.Logger, room);
+            }
+        }
+        foreach (Call call in session.Calls().Where(c => c.Room == room && c.Accepted))
+        {
+            await EndCallAsync(session, call).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Ends one side of a call and tells the other party what it means for them.</summary>
+    public async Task EndCallAsync(Session session, Call call)
+    {
+        if (session.RemoveCall(call.Id) is null)
+        {
+            return;
+        }
+        PendingInvites.TryRemove(call.Id, out _);
+        string type = call.Accepted ? MessageTypes.Hangup : call.Outgoing ? MessageTypes.Cancelled : MessageTypes.Declined;
+        if (call.Outgoing && !call.Accepted && !call.Delivered)
+        {
+            return;
+        }
+        var message = new ServerMessage { Type = type, CallId = call.Id, From = session.Peer.Value, Reason = type == MessageTypes.Declined ? "gone" : null };
+        await hub.Backplane.PublishToPeerAsync(new PeerId(call.OtherPeer), BackplaneEnvelope.Create(message), CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>A peer connected: deliver invitations that were held for it.</summary>
+    public async Task DeliverPendingInvitesAsync(PeerId peer)
+    {
+        foreach ((string callId, (Session caller, Call call)) in PendingInvites)
+        {
+            if (call.OtherPeer == peer.Value)
+            {
+                await TryDeliverPendingAsync(callId, caller, call).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Publishes a held invitation; once it reaches the callee's node it is no longer pending.</summary>
+    public async Task TryDeliverPendingAsync(string callId, Session caller, Call call)
+    {
+        if (call.PendingInvite is null || caller.GetCall(callId) is null)
+        {
+            PendingInvites.TryRemove(callId, out _);
+            return;
+        }
+        if (await hub.Backplane.PublishToPeerAsync(new PeerId(call.OtherPeer), BackplaneEnvelope.Create(call.PendingInvite), CancellationToken.None).ConfigureAwait(false))
+        {
+            call.Delivered = true;
+            call.PendingInvite = null;
+            PendingInvites.TryRemove(callId, out _);
+        }
+    }
+
+    /// <summary>Something the backplane routed to a local peer: apply call-state effects, then deliver with a <c>seq</c>.</summary>
+    public async ValueTask OnEnvelopeAsync(PeerId recipient, BackplaneEnvelope envelope)
+    {
+        if (!hub.Sessions.TryGetValue(recipient.Value, out Session? session))
+        {
+            return;
+        }
+        ServerMessage m = envelope.Message;
+        if (m.CallId is not null && !await ApplyCallEffectAsync(session, m).ConfigureAwait(false))
+        {
+            return;
+        }
+        session.Deliver(m);
+        if (m.From is not null && m.Type is MessageTypes.Offer or MessageTypes.Answer or MessageTypes.Candidate or MessageTypes.Message)
+        {
+            hub.Metrics.Relayed();
+        }
+    }
+
+    /// <summary>Returns false when the message must not be delivered (the callee is busy).</summary>
+    private async Task<bool> ApplyCallEffectAsync(Session session, ServerMessage m)
+    {
+        string callId = m.CallId!;
+        switch (m.Type)
+        {
+            case MessageTypes.Invite:
+                if (session.IsBusy)
+                {
+                    var busy = new ServerMessage { Type = MessageTypes.Declined, CallId = callId, From = session.Peer.Value, Reason = "busy" };
+                    await hub.Backplane.PublishToPeerAsync(new PeerId(m.From!), BackplaneEnvelope.Create(busy), CancellationToken.None).ConfigureAwait(false);
+                    return false;
+                }
+                session.AddCall(new Call(callId, m.From!, m.Room!, outgoing: false, m.ExpiresAt ?? 0));
+                return true;
+            case MessageTypes.Accepted:
+                if (session.GetCall(callId) is { } call)
+                {
+                    call.Accepted = true;
+                }
+                return true;
+            case MessageTypes.Declined:
+            case MessageTypes.Cancelled:
+            case MessageTypes.Hangup:
+            case MessageTypes.InviteTimeout:
+                session.RemoveCall(callId);
+                PendingInvites.TryRemove(callId, out _);
+                return true;
+            default:
+                return true;
+        }
+    }
+}
