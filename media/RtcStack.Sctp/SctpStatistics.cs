@@ -1,0 +1,43 @@
+namespace RtcStack.Sctp;
+
+/// <summary>Counters of one association (a snapshot from <see cref="SctpAssociation.Statistics"/>).</summary>
+public sealed record SctpStatistics
+{
+    public long PacketsReceived { get; set; }
+
+    public long PacketsSent { get; set; }
+
+    /// <summary>Packets dropped: bad checksum, bad chunk length, wrong port or verification tag.</summary>
+    public long PacketsDropped { get; set; }
+
+    /// <summary>Chunks dropped: malformed, unexpected in the current state, or unknown.</summary>
+    public long ChunksDropped { get; set; }
+
+    public long DataChunksReceived { get; set; }
+
+    public long DuplicateTsns { get; set; }
+
+    /// <summary>DATA chunks dropped because their TSN was outside the receive window.</summary>
+    public long OutOfWindowTsns { get; set; }
+
+    /// <summary>DATA chunks dropped for lack of receive buffer.</summary>
+    public long ReceiveBufferDrops { get; set; }
+
+    public long Retransmissions { get; set; }
+
+    public long FastRetransmits { get; set; }
+
+    public long T3Expirations { get; set; }
+
+    public long ForwardTsnSent { get; set; }
+
+    public long MessagesSent { get; set; }
+
+    public long MessagesReceived { get; set; }
+
+    /// <summary>Received messages dropped for exceeding MaxReceiveMessageSize.</summary>
+    public long OversizedMessages { get; set; }
+
+    /// <summary>Messages abandoned by partial reliability before being sent.</summary>
+    public long AbandonedMessages { get; set; }
+}
