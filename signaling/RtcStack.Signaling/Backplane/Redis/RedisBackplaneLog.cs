@@ -1,0 +1,27 @@
+using Microsoft.Extensions.Logging;
+
+namespace RtcStack.Signaling.Backplane.Redis;
+
+internal static partial class RedisBackplaneLog
+{
+    [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Redis backplane node {NodeId} started (connected {Connected})")]
+    public static partial void Started(ILogger logger, string nodeId, bool connected);
+
+    [LoggerMessage(EventId = 2102, Level = LogLevel.Warning, Message = "Redis connection lost ({FailureType}); serving local rooms only, not ready")]
+    public static partial void ConnectionLost(ILogger logger, Exception? exception, string failureType);
+
+    [LoggerMessage(EventId = 2103, Level = LogLevel.Information, Message = "Redis connection restored; wrote back {Peers} peers, {Members} memberships, {Owners} sessions")]
+    public static partial void Restored(ILogger logger, int peers, int members, int owners);
+
+    [LoggerMessage(EventId = 2104, Level = LogLevel.Warning, Message = "Redis command failed; using local state")]
+    public static partial void CommandFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 2105, Level = LogLevel.Warning, Message = "Dropped a malformed backplane message on {Channel}")]
+    public static partial void BadMessage(ILogger logger, Exception? exception, string channel);
+
+    [LoggerMessage(EventId = 2106, Level = LogLevel.Error, Message = "Delivering a backplane message failed")]
+    public static partial void DeliveryFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 2107, Level = LogLevel.Warning, Message = "Writing local state back into Redis failed (attempt {Attempt})")]
+    public static partial void ResyncFailed(ILogger logger, Exception? exception, int attempt);
+}

@@ -1,0 +1,28 @@
+using StackExchange.Redis;
+
+namespace RtcStack.Signaling.Backplane.Redis;
+
+/// <summary>
+/// Names of everything the backplane keeps in Redis (all under <see cref="RedisBackplaneOptions.KeyPrefix"/>):
+/// <list type="bullet">
+/// <item><c>room:{room}</c> hash: peer → meta JSON ("" for none). Redis drops the hash when it empties.</item>
+/// <item><c>route:{peer}</c> string: the node that delivers to the peer.</item>
+/// <item><c>owner:{peer}</c> hash: <c>node</c>, <c>session</c> of the peer's session.</item>
+/// <item><c>node:{node}</c> channel: deliveries to peers on that node, processed in order.</item>
+/// <item><c>handover:{node}</c> / <c>reply:{node}</c> channels: session handover requests and their answers.</item>
+/// </list>
+/// </summary>
+internal sealed class RedisKeys(string prefix)
+{
+    public RedisKey Room(string room) => prefix + "room:" + room;
+
+    public RedisKey Route(string peer) => prefix + "route:" + peer;
+
+    public RedisKey Owner(string peer) => prefix + "owner:" + peer;
+
+    public RedisChannel NodeChannel(string node) => RedisChannel.Literal(prefix + "node:" + node);
+
+    public RedisChannel HandoverChannel(string node) => RedisChannel.Literal(prefix + "handover:" + node);
+
+    public RedisChannel ReplyChannel(string node) => RedisChannel.Literal(prefix + "reply:" + node);
+}

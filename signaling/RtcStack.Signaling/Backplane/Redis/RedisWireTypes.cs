@@ -1,0 +1,41 @@
+using System.Text.Json.Serialization;
+
+namespace RtcStack.Signaling.Backplane.Redis;
+
+/// <summary>A message on a node channel: one envelope for one or more peers that node delivers to.</summary>
+internal sealed class RedisDelivery
+{
+    public List<string> Peers { get; set; } = [];
+
+    public BackplaneEnvelope Envelope { get; set; } = new();
+}
+
+/// <summary>A handover request on the owner's <c>handover:</c> channel; the answer goes to <c>reply:{ReplyTo}</c>.</summary>
+internal sealed class RedisHandoverRequest
+{
+    public string RequestId { get; set; } = "";
+
+    public string ReplyTo { get; set; } = "";
+
+    public string Peer { get; set; } = "";
+
+    public string? ResumeSessionId { get; set; }
+}
+
+/// <summary>The owner's answer to a <see cref="RedisHandoverRequest"/>; <see cref="State"/> is null when it cannot resume.</summary>
+internal sealed class RedisHandoverReply
+{
+    public string RequestId { get; set; } = "";
+
+    public ResumeState? State { get; set; }
+}
+
+/// <summary>Source-generated JSON for what the Redis backplane sends between nodes.</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    MaxDepth = 64)]
+[JsonSerializable(typeof(RedisDelivery))]
+[JsonSerializable(typeof(RedisHandoverRequest))]
+[JsonSerializable(typeof(RedisHandoverReply))]
+internal sealed partial class RedisBackplaneJsonContext : JsonSerializerContext;

@@ -1,0 +1,29 @@
+using System.Collections.Concurrent;
+using RtcStack.Signaling;
+using RtcStack.Signaling.Backplane;
+
+namespace RtcStack.Server.Tests.Backplane;
+
+/// <summary>An <see cref="IBackplaneHandler"/> that records deliveries and answers handovers with a preset state.</summary>
+internal sealed class RecordingHandler : IBackplaneHandler
+{
+    public ConcurrentQueue<(string Peer, BackplaneEnvelope Envelope)> Delivered { get; } = new();
+
+    public ConcurrentQueue<(string Peer, string? Session)> HandoverRequests { get; } = new();
+
+    public ResumeState? HandoverAnswer { get; set; }
+
+    public ValueTask OnEnvelopeAsync(PeerId recipient, BackplaneEnvelope envelope)
+    {
+        Delivered.Enqueue((recipient.Value, envelope));
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<ResumeState?> OnHandoverRequestedAsync(PeerId peer, string? resumeSessionId)
+    {
+        HandoverRequests.Enqueue((peer.Value, resumeSessionId));
+        return ValueTask.FromResult(HandoverAnswer);
+    }
+
+    public string[] TextsFor(string peer) => [.. Delivered.Where(d => d.Peer == peer).Select(d => d.Envelope.Message.Message ?? "")];
+}

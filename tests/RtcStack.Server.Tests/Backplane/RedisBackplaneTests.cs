@@ -1,0 +1,178 @@
+using RtcStack.Server.Tests.Infrastructure;
+using RtcStack.Signaling;
+using RtcStack.Signaling.Backplane;
+using RtcStack.Signaling.Backplane.Redis;
+using RtcStack.Signaling.Protocol;
+
+namespace RtcStack.Server.Tests.Backplane;
+
+/// <summary>The Redis backplane against a real redis-server on a free loopback port, two nodes in one process.</summary>
+public sealed class RedisBackplaneTests : IAsyncLifetime
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+    private RedisServerProcess _redis = null!;
+    private RedisBackplane _a = null!;
+    private RedisBackplane _b = null!;
+    private readonly RecordingHandler _handlerA = new();
+    private readonly RecordingHandler _handlerB = new();
+
+    public async Task InitializeAsync()
+    {
+        _redis = await RedisServerProcess.StartNewAsync();
+        _a = await StartNodeAsync("node-a", _handlerA);
+        _b = await StartNodeAsync("node-b", _handlerB);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _a.DisposeAsync();
+        await _b.DisposeAsync();
+        await _redis.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Envelope_to_a_peer_on_the_other_node_arrives_in_publish_order()
+    {
+        await _b.SubscribePeerAsync(new PeerId("bob"), None);
+        for (int i = 0; i < 50; i++)
+        {
+            Assert.True(await _a.PublishToPeerAsync(new PeerId("bob"), Text(i.ToString(System.Globalization.CultureInfo.InvariantCulture)), None));
+        }
+
+        await Eventually.TrueAsync(() => _handlerB.TextsFor("bob").Length == 50, "50 envelopes on node b");
+        Assert.Equal(Enumerable.Range(0, 50).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), _handlerB.TextsFor("bob"));
+        Assert.Empty(_handlerA.Delivered);
+    }
+
+    [Fact]
+    public async Task Publishing_to_an_unknown_peer_returns_false()
+    {
+        Assert.False(await _a.PublishToPeerAsync(new PeerId("nobody"), Text("x"), None));
+    }
+
+    [Fact]
+    public async Task Room_broadcast_reaches_members_on_both_nodes_except_the_sender()
+    {
+        var room = new RoomId("r1");
+        await _a.SubscribePeerAsync(new PeerId("alice"), None);
+        await _a.SubscribePeerAsync(new PeerId("carol"), None);
+        await _b.SubscribePeerAsync(new PeerId("bob"), None);
+        Assert.Equal(RoomJoinResult.Joined, await _a.AddMemberAsync(room, new RoomMember("alice", null), 10, None));
+        Assert.Equal(RoomJoinResult.Joined, await _a.AddMemberAsync(room, new RoomMember("carol", "{\"n\":1}"), 10, None));
+        Assert.Equal(RoomJoinResult.Joined, await _b.AddMemberAsync(room, new RoomMember("bob", null), 10, None));
+
+        await _a.PublishToRoomAsync(room, BackplaneEnvelope.Create(Message("hi"), new PeerId("alice")), None);
+
+        await Eventually.TrueAsync(() => _handlerB.TextsFor("bob").Length == 1 && _handlerA.TextsFor("carol").Length == 1, "bob and carol get the broadcast");
+        Assert.Empty(_handlerA.TextsFor("alice"));
+        var members = await _b.GetMembersAsync(room, None);
+        Assert.Equal(["alice", "bob", "carol"], members.Select(m => m.Peer).Order());
+        Assert.Equal("{\"n\":1}", members.Single(m => m.Peer == "carol").MetaJson);
+    }
+
+    [Fact]
+    public async Task Membership_is_shared_and_capacity_holds_across_nodes()
+    {
+        var room = new RoomId("small");
+        Assert.Equal(RoomJoinResult.Joined, await _a.AddMemberAsync(room, new RoomMember("p1", null), 2, None));
+        Assert.Equal(RoomJoinResult.Joined, await _b.AddMemberAsync(room, new RoomMember("p2", null), 2, None));
+        Assert.Equal(RoomJoinResult.Full, await _a.AddMemberAsync(room, new RoomMember("p3", null), 2, None));
+        Assert.Equal(RoomJoinResult.AlreadyMember, await _a.AddMemberAsync(room, new RoomMember("p2", "{}"), 2, None));
+        Assert.True(await _a.IsMemberAsync(room, new PeerId("p2"), None));
+        Assert.True(await _b.UpdateMemberAsync(room, new RoomMember("p1", "{\"x\":2}"), None));
+        Assert.False(await _b.UpdateMemberAsync(room, new RoomMember("p9", "{}"), None));
+        Assert.True(await _b.RemoveMemberAsync(room, new PeerId("p1"), None));
+        Assert.False(await _b.RemoveMemberAsync(room, new PeerId("p1"), None));
+        Assert.True(await _a.RemoveMemberAsync(room, new PeerId("p2"), None));
+        Assert.Empty(await _a.GetMembersAsync(room, None));
+    }
+
+    [Fact]
+    public async Task Session_owner_is_shared_and_removed_only_by_its_session()
+    {
+        var peer = new PeerId("dave");
+        Assert.Null(await _a.SetSessionOwnerAsync(peer, new SessionOwner("node-a", "s1"), None));
+        Assert.Equal(new SessionOwner("node-a", "s1"), await _b.GetSessionOwnerAsync(peer, None));
+        Assert.Equal(new SessionOwner("node-a", "s1"), await _b.SetSessionOwnerAsync(peer, new SessionOwner("node-b", "s2"), None));
+        await _a.RemoveSessionOwnerAsync(peer, "s1", None);
+        Assert.Equal(new SessionOwner("node-b", "s2"), await _a.GetSessionOwnerAsync(peer, None));
+        await _a.RemoveSessionOwnerAsync(peer, "s2", None);
+        Assert.Null(await _b.GetSessionOwnerAsync(peer, None));
+    }
+
+    [Fact]
+    public async Task Handover_asks_the_owning_node_and_returns_its_resume_state()
+    {
+        _handlerA.HandoverAnswer = new ResumeState
+        {
+            SessionId = "s1",
+            LastSeq = 7,
+            Frames = [new BufferedFrame(7, "{\"type\":\"message\",\"seq\":7}")],
+            Rooms = [new RoomMembership("r", null)],
+        };
+        var state = await _b.RequestHandoverAsync(new SessionOwner("node-a", "s1"), new PeerId("erin"), "s1", None);
+        Assert.NotNull(state);
+        Assert.Equal(7, state.LastSeq);
+        Assert.Equal("{\"type\":\"message\",\"seq\":7}", Assert.Single(state.Frames).Json);
+        Assert.Equal(("erin", "s1"), Assert.Single(_handlerA.HandoverRequests));
+        Assert.Null(await _b.RequestHandoverAsync(new SessionOwner("node-gone", "s1"), new PeerId("erin"), "s1", None));
+    }
+
+    [Fact]
+    public async Task Unsubscribe_by_an_old_node_does_not_steal_the_route_back()
+    {
+        var peer = new PeerId("frank");
+        await _a.SubscribePeerAsync(peer, None);
+        await _b.SubscribePeerAsync(peer, None);
+        await _a.UnsubscribePeerAsync(peer, None);
+        Assert.True(await _a.PublishToPeerAsync(peer, Text("to-b"), None));
+        await Eventually.TrueAsync(() => _handlerB.TextsFor("frank").Length == 1, "frank on node b gets it");
+    }
+
+    [Fact]
+    public async Task Redis_down_means_not_healthy_but_local_rooms_work_and_redis_back_restores_routing()
+    {
+        var room = new RoomId("local");
+        await _a.SubscribePeerAsync(new PeerId("l1"), None);
+        await _a.SubscribePeerAsync(new PeerId("l2"), None);
+        await _b.SubscribePeerAsync(new PeerId("r1"), None);
+        await _a.AddMemberAsync(room, new RoomMember("l1", null), 10, None);
+        await _b.AddMemberAsync(room, new RoomMember("r1", null), 10, None);
+        Assert.True(_a.IsHealthy);
+
+        await _redis.StopAsync();
+        await Eventually.TrueAsync(() => !_a.IsHealthy && !_b.IsHealthy, "both nodes report unhealthy");
+
+        Assert.Equal(RoomJoinResult.Joined, await _a.AddMemberAsync(room, new RoomMember("l2", null), 10, None));
+        Assert.True(await _a.IsMemberAsync(room, new PeerId("l2"), None));
+        await _a.PublishToRoomAsync(room, BackplaneEnvelope.Create(Message("while-down"), new PeerId("l1")), None);
+        Assert.Equal(["while-down"], _handlerA.TextsFor("l2"));
+        Assert.True(await _a.PublishToPeerAsync(new PeerId("l1"), Text("direct"), None));
+
+        await _redis.StartAsync();
+        await Eventually.TrueAsync(() => _a.IsHealthy && _b.IsHealthy, "both nodes healthy again");
+
+        // Redis restarted empty: node a wrote its peers and memberships back, so node b routes to them again.
+        var members = await _b.GetMembersAsync(room, None);
+        Assert.Contains(members, m => m.Peer == "l2");
+        Assert.True(await _b.PublishToPeerAsync(new PeerId("l2"), Text("after"), None));
+        await Eventually.TrueAsync(() => _handlerA.TextsFor("l2").Contains("after"), "l2 gets a message from node b");
+    }
+
+    private async Task<RedisBackplane> StartNodeAsync(string nodeId, IBackplaneHandler handler)
+    {
+        var node = new RedisBackplane(new RedisBackplaneOptions
+        {
+            ConnectionString = _redis.ConnectionString,
+            NodeId = nodeId,
+            KeyPrefix = "t:",
+            ReconnectInterval = TimeSpan.FromMilliseconds(200),
+        });
+        await node.StartAsync(handler, None);
+        return node;
+    }
+
+    private static BackplaneEnvelope Text(string text) => BackplaneEnvelope.Create(Message(text));
+
+    private static ServerMessage Message(string text) => new() { Type = MessageTypes.Message, Message = text };
+}
