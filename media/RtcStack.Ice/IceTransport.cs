@@ -1,0 +1,145 @@
+using System.Net;
+using System.Net.Sockets;
+using RtcStack.Stun;
+
+namespace RtcStack.Ice;
+
+/// <summary>
+/// One ICE-lite transport (RFC 8445 §2.5) on the shared <see cref="IceLiteServer"/> port: our credentials,
+/// the remote addresses that passed a check, the selected one, and consent freshness (RFC 7675).
+/// Non-STUN datagrams from authenticated addresses arrive through <see cref="PacketReceived"/>.
+/// </summary>
+public sealed class IceTransport : IDisposable
+{
+    private readonly IceLiteServer _server;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<TransportAddress, long> _validated = [];
+    private SocketAddress? _selectedSocketAddress;
+
+    internal IceTransport(IceLiteServer server, IceCredentials local)
+    {
+        _server = server;
+        LocalCredentials = local;
+    }
+
+    /// <summary>Our ufrag and password (the ones in our SDP).</summary>
+    public IceCredentials LocalCredentials { get; private set; }
+
+    /// <summary>The remote ufrag seen in the last valid check (second half of USERNAME), or null.</summary>
+    public string? RemoteUfrag { get; private set; }
+
+    /// <summary>The state.</summary>
+    public IceState State { get; private set; }
+
+    /// <summary>Where we send: the nominated address, else the last address that passed a check.</summary>
+    public TransportAddress? SelectedRemote { get; private set; }
+
+    /// <summary>True once USE-CANDIDATE was received on a valid check.</summary>
+    public bool Nominated { get; private set; }
+
+    /// <summary>Called on the receive loop for each DTLS, RTP or RTCP datagram from a validated address.</summary>
+    public MediaPacketHandler? PacketReceived { get; set; }
+
+    /// <summary>Raised (on the receive loop or the consent timer) when <see cref="State"/> changes.</summary>
+    public event Action<IceTransport, IceState>? StateChanged;
+
+    /// <summary>Sends one datagram to <see cref="SelectedRemote"/>; false before any valid check or after close.</summary>
+    public bool Send(ReadOnlySpan<byte> datagram)
+    {
+        var target = _selectedSocketAddress;
+        return target is not null && State is IceState.Connected or IceState.Completed && _server.SendTo(datagram, target);
+    }
+
+    /// <summary>
+    /// ICE restart (RFC 8445 §9): new local credentials; checks with the old ufrag stop matching, while
+    /// the current pair keeps working until a check with the new credentials succeeds.
+    /// </summary>
+    public void Restart(IceCredentials local)
+    {
+        var old = LocalCredentials;
+        LocalCredentials = local;
+        _server.Rekey(this, old.Ufrag, local.Ufrag);
+    }
+
+    /// <summary>Closes the transport and forgets its addresses.</summary>
+    public void Dispose()
+    {
+        _server.Remove(this);
+        SetState(IceState.Closed);
+    }
+
+    internal IEnumerable<TransportAddress> ValidatedAddresses
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _validated.Keys];
+            }
+        }
+    }
+
+    /// <summary>RFC 8445 §7.3.1.4/§7.3.1.5: a valid check validates the pair; USE-CANDIDATE nominates it.</summary>
+    internal void OnValidCheck(TransportAddress remote, SocketAddress socketAddress, string remoteUfrag, bool useCandidate, long now)
+    {
+        lock (_gate)
+        {
+            if (State == IceState.Closed)
+            {
+                return;
+            }
+            _validated[remote] = now;
+            RemoteUfrag = remoteUfrag;
+            if (useCandidate || !Nominated || State == IceState.Disconnected)
+            {
+                if (SelectedRemote != remote)
+                {
+                    SelectedRemote = remote;
+                    _selectedSocketAddress = SocketAddressConversions.ToSocketAddress(remote, socketAddress.Family);
+                }
+                Nominated |= useCandidate;
+            }
+        }
+        SetState(Nominated ? IceState.Completed : IceState.Connected);
+    }
+
+    /// <summary>RFC 7675 §5.1: consent expires when no valid check arrived for the timeout.</summary>
+    internal void CheckConsent(long now, long timeoutTicks)
+    {
+        bool expired;
+        lock (_gate)
+        {
+            expired = State is IceState.Connected or IceState.Completed
+                && _validated.Count > 0 && _validated.Values.Max() + timeoutTicks < now;
+        }
+        if (expired)
+        {
+            SetState(IceState.Disconnected);
+        }
+    }
+
+    internal void Deliver(MediaPacketKind kind, ReadOnlySpan<byte> datagram)
+    {
+        if (State is IceState.Connected or IceState.Completed)
+        {
+            PacketReceived?.Invoke(kind, datagram);
+        }
+        else
+        {
+            IceMetrics.Drop("no_consent");
+        }
+    }
+
+    private void SetState(IceState state)
+    {
+        lock (_gate)
+        {
+            if (State == state || State == IceState.Closed)
+            {
+                return;
+            }
+            State = state;
+        }
+        StateChanged?.Invoke(this, state);
+    }
+}
