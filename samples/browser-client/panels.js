@@ -38,7 +38,7 @@ export class VideoGrid {
       const el = document.createElement('div');
       el.className = `tile${self ? ' self' : ''}`;
       el.dataset.peer = id;
-      el.innerHTML = '<div class="avatar"></div><video autoplay playsinline></video><div class="label"><span class="name"></span><svg class="mic-off" hidden><use href="#i-mic"/></svg></div><div class="state" hidden></div>';
+      el.innerHTML = '<div class="avatar"></div><video autoplay playsinline></video><div class="label"><span class="name"></span><svg class="mic-off" hidden><use href="#i-mic-off"/></svg></div><div class="state" hidden></div>';
       const video = /** @type {HTMLVideoElement} */ (el.querySelector('video'));
       video.muted = self;
       t = { el, video, label: el.querySelector('.name'), state: el.querySelector('.state'), avatar: el.querySelector('.avatar') };

@@ -8,6 +8,9 @@ const FATAL_CLOSE = new Map([
   [4006, 'replaced'], [4008, 'too-many-connections'], [4029, 'rate-limited'], [1003, 'binary-not-supported'],
 ]);
 
+/** Error codes that come just before the server closes the socket. */
+const FATAL_CODES = new Set([...FATAL_CLOSE.values(), 'not-authenticated', 'frame-too-large', 'slow-consumer']);
+
 /** Human text for error codes the app may show. */
 export const ERROR_TEXT = {
   'invalid-token': 'Your access token is not valid. Ask for a new invitation link.',
@@ -158,6 +161,7 @@ export class SignalingConnection extends Emitter {
     if (msg.type === 'error') {
       if (msg.code === 'resume-failed') { this.lastSeq = 0; this.emit('session-reset', msg); return; }
       this.lastError = msg;
+      if (FATAL_CODES.has(msg.code)) return; // the close that follows reports it, once
       this.emit('error', { code: msg.code, message: msg.message, fatal: false });
       return;
     }
