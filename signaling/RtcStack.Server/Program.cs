@@ -1,4 +1,3 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.MapGet("/healthz", () => "ok");
-await app.RunAsync();
+using RtcStack.Server;
+
+return await RtcStackApp.RunAsync(args).ConfigureAwait(false);

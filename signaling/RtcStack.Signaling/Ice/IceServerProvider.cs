@@ -1,8 +1,6 @@
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Extensions.Options;
 using RtcStack.Signaling.Protocol;
+using RtcStack.Stun;
 
 namespace RtcStack.Signaling.Ice;
 
@@ -24,11 +22,8 @@ internal sealed class IceServerProvider(IOptions<SignalingOptions> options, Time
         }
         if (_options.TurnUrls.Count > 0 && !string.IsNullOrEmpty(_options.TurnSecret))
         {
-            long expiry = time.GetUtcNow().ToUnixTimeSeconds() + _options.TurnCredentialTtlSeconds;
-            // TODO: use RtcStack.Stun's TurnRestCredentials once it lands (same algorithm).
-            string username = expiry.ToString(CultureInfo.InvariantCulture) + ":" + peerId;
-            byte[] mac = HMACSHA1.HashData(Encoding.UTF8.GetBytes(_options.TurnSecret), Encoding.UTF8.GetBytes(username));
-            servers.Add(new IceServerInfo { Urls = [.. _options.TurnUrls], Username = username, Credential = Convert.ToBase64String(mac) });
+            TurnRestCredential credential = TurnRestCredentials.Mint(_options.TurnSecret, peerId, TimeSpan.FromSeconds(_options.TurnCredentialTtlSeconds), time);
+            servers.Add(new IceServerInfo { Urls = [.. _options.TurnUrls], Username = credential.Username, Credential = credential.Password });
         }
         return servers;
     }

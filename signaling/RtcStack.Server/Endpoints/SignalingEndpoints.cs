@@ -1,0 +1,39 @@
+using Microsoft.Extensions.Options;
+using RtcStack.Server.Hosting;
+using RtcStack.Signaling;
+using RtcStack.Signaling.Hub;
+using RtcStack.Signaling.Protocol;
+
+namespace RtcStack.Server.Endpoints;
+
+/// <summary><c>GET /ws</c>: the origin check, the WebSocket upgrade (subprotocol <c>rtcstack.v1</c>), then the hub.</summary>
+internal static class SignalingEndpoints
+{
+    public static void MapSignaling(this IEndpointRouteBuilder app)
+    {
+        app.Map("/ws", async (HttpContext context, SignalingHub hub, IOptions<SignalingOptions> options, ILogger<SignalingHub> logger) =>
+        {
+            if (!context.WebSockets.IsWebSocketRequest)
+            {
+                context.Response.StatusCode = StatusCodes.Status400BadRequest;
+                await context.Response.WriteAsync("WebSocket upgrade expected\n").ConfigureAwait(false);
+                return;
+            }
+            string? origin = context.Request.Headers.Origin;
+            if (!OriginPolicy.IsAllowed(origin, context.Request.Host.Value, options.Value.AllowedOrigins))
+            {
+                ServerLog.OriginRefused(logger, origin ?? "");
+                context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                return;
+            }
+            if (hub.IsStopping)
+            {
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                return;
+            }
+            string? subProtocol = context.WebSockets.WebSocketRequestedProtocols.Contains(SignalingProtocol.SubProtocol) ? SignalingProtocol.SubProtocol : null;
+            using System.Net.WebSockets.WebSocket socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { SubProtocol = subProtocol }).ConfigureAwait(false);
+            await hub.HandleAsync(socket, context.Connection.RemoteIpAddress, context.RequestAborted).ConfigureAwait(false);
+        });
+    }
+}
