@@ -1,0 +1,182 @@
+using System.Buffers.Binary;
+using FsCheck.Xunit;
+using RtcStack.Sctp.DataChannels;
+using RtcStack.Sctp.Packets;
+
+namespace RtcStack.Sctp.Tests;
+
+/// <summary>Bounded fuzzing: no reader and no association input path throws, whatever the bytes.</summary>
+public sealed class FuzzTests
+{
+    [Property(MaxTest = 500)]
+    public void Readers_never_throw(byte[] bytes, byte flags)
+    {
+        SctpPacketReader.TryRead(bytes, out _);
+        DataChunk.TryRead(flags, bytes, out _);
+        InitChunk.TryRead(bytes, out _);
+        SackChunk.TryRead(bytes, out _);
+        ForwardTsnChunk.TryRead(bytes, out _);
+        DcepMessage.TryRead(bytes, out _);
+        ErrorCause.FirstCode(bytes);
+        foreach (ushort type in new ushort[] { 13, 14, 15, 16, 17, 18 })
+        {
+            ReConfigParameter.TryRead(type, bytes, out _);
+        }
+
+        var parameters = new SctpParameterEnumerator(bytes);
+        while (parameters.MoveNext())
+        {
+        }
+    }
+
+    [Fact]
+    public async Task Mutated_traffic_with_valid_checksums_never_throws_out_of_HandlePacket()
+    {
+        // Record real traffic, then replay mutated copies (checksum fixed so they pass the CRC) into a
+        // fresh established pair. Any exception fails the test; the associations must stay usable.
+        var recorded = new List<(bool ToB, byte[] Data)>();
+        await using (var source = new SimulatedNetwork(21))
+        {
+            source.Filter = (toB, p) =>
+            {
+                recorded.Add((toB, p));
+                return false;
+            };
+            DataChannel c = source.A.CreateDataChannel("f", new DataChannelOptions { Ordered = false, MaxRetransmits = 1 });
+            source.B.OnDataChannel += ch => ch.OnMessage += (x, m) => x.Send(m.Data.Span);
+            Assert.True(source.Connect());
+            source.RunUntil(() => c.State == DataChannelState.Open, TimeSpan.FromSeconds(5));
+            for (int i = 0; i < 30; i++)
+            {
+                c.Send(new byte[i * 300]);
+            }
+
+            source.RunUntil(() => false, TimeSpan.FromSeconds(5));
+            c.Close();
+            source.RunUntil(() => false, TimeSpan.FromSeconds(5));
+            source.A.Shutdown();
+            source.RunUntil(() => false, TimeSpan.FromSeconds(5));
+        }
+
+        await using var net = new SimulatedNetwork(22);
+        Assert.True(net.Connect());
+        var random = new Random(23);
+        for (int i = 0; i < 20_000; i++)
+        {
+            (bool toB, byte[] original) = recorded[random.Next(recorded.Count)];
+            byte[] packet = Mutate(original, random);
+            if (packet.Length >= 12 && random.Next(4) != 0)
+            {
+                PacketCodecTests.Recrc(packet);
+            }
+
+            (toB ? net.B : net.A).HandlePacket(packet);
+            net.RunUntil(() => true, TimeSpan.Zero);
+        }
+
+        Assert.True(net.A.Statistics.PacketsDropped + net.B.Statistics.PacketsDropped > 0);
+    }
+
+    [Fact]
+    public async Task Bad_packets_are_dropped_and_counted_without_changing_state()
+    {
+        await using var net = new SimulatedNetwork(24);
+        uint tagOfB = 0;
+        uint lastTsn = 0;
+        net.Filter = (toB, p) =>
+        {
+            if (toB && TryFindDataTsn(p, out uint tsn))
+            {
+                tagOfB = BinaryPrimitives.ReadUInt32BigEndian(p.AsSpan(4));
+                lastTsn = tsn;
+            }
+
+            return false;
+        };
+        DataChannel channel = net.A.CreateDataChannel("x");
+        Assert.True(net.Connect());
+        Assert.True(net.RunUntil(() => channel.State == DataChannelState.Open && tagOfB != 0, TimeSpan.FromSeconds(5)));
+        SctpStatistics before = net.B.Statistics;
+
+        net.B.HandlePacket(new byte[] { 1, 2, 3 });
+        byte[] good = PacketCodecTests.Build((ref SctpPacketWriter w) => w.AddChunk(SctpChunkType.CookieAck, 0, 0), tagOfB);
+        byte[] badCrc = (byte[])good.Clone();
+        badCrc[8] ^= 0xFF;
+        net.B.HandlePacket(badCrc);
+        net.B.HandlePacket(PacketCodecTests.Build((ref SctpPacketWriter w) => w.AddChunk(SctpChunkType.CookieAck, 0, 0), tagOfB + 1));
+        byte[] farAhead = PacketCodecTests.Build(
+            (ref SctpPacketWriter w) => DataChunk.Write(w.AddChunk(SctpChunkType.Data, 3, DataChunk.HeaderLength + 1), lastTsn + 1_000_000, 0, 0, 53, [1]),
+            tagOfB);
+        net.B.HandlePacket(farAhead);
+        byte[] noUserData = PacketCodecTests.Build((ref SctpPacketWriter w) => w.AddChunk(SctpChunkType.Data, 3, DataChunk.HeaderLength), tagOfB);
+        net.B.HandlePacket(noUserData);
+
+        SctpStatistics after = net.B.Statistics;
+        Assert.Equal(before.PacketsDropped + 3, after.PacketsDropped);
+        Assert.Equal(before.OutOfWindowTsns + 1, after.OutOfWindowTsns);
+        Assert.Equal(before.ChunksDropped + 1, after.ChunksDropped);
+        Assert.Equal(SctpAssociationState.Established, net.B.State);
+
+        int received = 0;
+        net.Filter = null;
+        net.B.OnDataChannel += _ => { };
+        channel.Send("still works");
+        net.RunUntil(() => net.B.Statistics.MessagesReceived > after.MessagesReceived, TimeSpan.FromSeconds(5));
+        received = (int)(net.B.Statistics.MessagesReceived - after.MessagesReceived);
+        Assert.Equal(1, received);
+    }
+
+    private static bool TryFindDataTsn(byte[] packet, out uint tsn)
+    {
+        tsn = 0;
+        if (SctpPacketReader.TryRead(packet, out SctpPacketReader reader) != SctpReadResult.Ok)
+        {
+            return false;
+        }
+
+        foreach (SctpChunk chunk in reader)
+        {
+            if (chunk.Type == SctpChunkType.Data && DataChunk.TryRead(chunk.Flags, chunk.Value, out DataChunk d) == SctpReadResult.Ok)
+            {
+                tsn = d.Tsn;
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static byte[] Mutate(byte[] original, Random random)
+    {
+        byte[] p = (byte[])original.Clone();
+        switch (random.Next(4))
+        {
+            case 0:
+                for (int k = random.Next(1, 4); k > 0; k--)
+                {
+                    p[random.Next(p.Length)] = (byte)random.Next(256);
+                }
+
+                return p;
+            case 1:
+                return p.AsSpan(0, random.Next(p.Length + 1)).ToArray();
+            case 2:
+                if (p.Length > 15)
+                {
+                    BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(14), (ushort)random.Next(65536));
+                }
+
+                return p;
+            default:
+                for (int k = 12; k < p.Length; k++)
+                {
+                    if (random.Next(8) == 0)
+                    {
+                        p[k] = (byte)random.Next(256);
+                    }
+                }
+
+                return p;
+        }
+    }
+}
