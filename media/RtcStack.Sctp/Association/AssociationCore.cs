@@ -15,18 +15,12 @@ internal sealed class AssociationCore
     private readonly Action<Action> _post;
     private readonly ILogger _logger;
     private readonly Handshake _handshake;
-    private RetransmissionQueue? _tx;
-    private DataTracker? _rx;
-    private ReassemblyQueue? _reassembly;
-    private StreamResetter? _resetter;
+    private DataPath? _data;
     private long? _t2At;
     private int _t2Count;
-    private long? _t3At;
-    private long? _ackAt;
     private long? _heartbeatAt;
     private bool _heartbeatOutstanding;
     private int _errorCount;
-    private bool _forwardTsnPending;
 
     public AssociationCore(SctpAssociationOptions options, IDataChannelHost host, Action<DataChannel> accepted, Action<Action> post, ILogger logger)
     {
@@ -73,16 +67,16 @@ internal sealed class AssociationCore
     /// <summary>New messages are accepted before shutdown starts.</summary>
     public bool CanAcceptData => State is SctpAssociationState.Established;
 
-    public uint ReceiverWindow => (uint)Math.Max(0, Options.ReceiveWindow - (_reassembly?.BufferedBytes ?? 0));
+    public uint ReceiverWindow => (uint)Math.Max(0, Options.ReceiveWindow - (_data?.BufferedBytes ?? 0));
 
-    internal RetransmissionQueue? Transmit => _tx;
+    internal RetransmissionQueue? Transmit => _data?.Transmit;
 
     public long? NextDeadlineMs
     {
         get
         {
-            long? next = Min(Min(Min(_handshake.T1At, _t2At), Min(_t3At, _ackAt)), _heartbeatAt);
-            return _resetter?.HasWork == true ? Min(next, _resetter.RetransmitAtMs) : next;
+            long? next = Min(Min(_handshake.T1At, _t2At), _heartbeatAt);
+            return Min(next, _data?.NextDeadlineMs);
         }
     }
 
@@ -92,7 +86,22 @@ internal sealed class AssociationCore
 
     public void EnqueueMessage(OutgoingMessage message) => SendQueue.Enqueue(message);
 
-    public void RequestStreamReset(ushort streamId) => _resetter?.Request(streamId);
+    public void RequestStreamReset(ushort streamId) => _data?.RequestStreamReset(streamId);
+
+    /// <summary>A SACK advanced or a HEARTBEAT was answered: the peer is alive (§8.1).</summary>
+    public void ResetErrors() => _errorCount = 0;
+
+    /// <summary>Counts a timeout; false (and ABORT sent) when Association.Max.Retrans is exceeded (§8.1).</summary>
+    public bool CountError()
+    {
+        if (++_errorCount <= Options.MaxRetransmissions)
+        {
+            return true;
+        }
+
+        Abort("too many retransmissions");
+        return false;
+    }
 
     /// <summary>Active open: send INIT (RFC 9260 §5.1). Both WebRTC peers may do this; collisions are handled.</summary>
     public void Connect()
@@ -113,6 +122,7 @@ internal sealed class AssociationCore
             || !VerificationTagAccepted(reader))
         {
             Stats.PacketsDropped++;
+            SctpMetrics.PacketsDropped.Add(1);
             return;
         }
 
@@ -127,7 +137,7 @@ internal sealed class AssociationCore
 
         if (data)
         {
-            _rx?.OnDataPacket();
+            _data?.OnDataPacket();
         }
 
         Pump();
@@ -156,7 +166,13 @@ internal sealed class AssociationCore
         switch (chunk.Type)
         {
             case SctpChunkType.Data:
-                data |= OnData(chunk);
+                if (_data is null || State is SctpAssociationState.CookieWait or SctpAssociationState.CookieEchoed)
+                {
+                    Stats.ChunksDropped++;
+                    return true;
+                }
+
+                data |= _data.OnData(chunk);
                 return true;
             case SctpChunkType.Init:
                 _handshake.OnInit(chunk.Value);
@@ -171,7 +187,7 @@ internal sealed class AssociationCore
                 _handshake.OnCookieAck();
                 return true;
             case SctpChunkType.Sack:
-                OnSack(chunk.Value);
+                WhenEstablished(chunk.Value, static (d, v) => d.OnSack(v));
                 return true;
             case SctpChunkType.Heartbeat:
                 OnHeartbeat(chunk.Value);
@@ -200,10 +216,10 @@ internal sealed class AssociationCore
 
                 return false;
             case SctpChunkType.ForwardTsn:
-                OnForwardTsn(chunk.Value);
+                WhenEstablished(chunk.Value, static (d, v) => d.OnForwardTsn(v));
                 return true;
             case SctpChunkType.ReConfig:
-                OnReConfig(chunk.Value);
+                WhenEstablished(chunk.Value, static (d, v) => d.OnReConfig(v));
                 return true;
             default:
                 return OnUnknownChunk(chunk);
@@ -231,83 +247,18 @@ internal sealed class AssociationCore
         return (type & 0x80) != 0;
     }
 
-    private bool OnData(SctpChunk chunk)
+    private void WhenEstablished(ReadOnlySpan<byte> value, SpanAction handler)
     {
-        if (_rx is null || _reassembly is null || State is SctpAssociationState.Closed or SctpAssociationState.CookieWait or SctpAssociationState.CookieEchoed)
-        {
-            Stats.ChunksDropped++;
-            return false;
-        }
-
-        if (DataChunk.TryRead(chunk.Flags, chunk.Value, out DataChunk d) != SctpReadResult.Ok)
-        {
-            Stats.ChunksDropped++;
-            return false;
-        }
-
-        Stats.DataChunksReceived++;
-        switch (_rx.Check(d.Tsn))
-        {
-            case TsnCheck.Duplicate:
-                Stats.DuplicateTsns++;
-                _rx.AddDuplicate(d.Tsn);
-                return true;
-            case TsnCheck.OutOfWindow:
-                Stats.OutOfWindowTsns++;
-                return false;
-        }
-
-        if (d.StreamId >= InboundStreams)
-        {
-            Stats.ChunksDropped++; // §6.5: invalid stream; still acknowledged.
-            _rx.Add(d.Tsn);
-            return true;
-        }
-
-        if (_reassembly.BufferedBytes + d.UserData.Length > Options.ReceiveWindow && d.Tsn != _rx.CumulativeTsn + 1)
-        {
-            Stats.ReceiveBufferDrops++;
-            return true;
-        }
-
-        _rx.Add(d.Tsn);
-        _reassembly.Add(d);
-        Stats.OversizedMessages = _reassembly.OversizedMessages;
-        return true;
-    }
-
-    private void OnSack(ReadOnlySpan<byte> value)
-    {
-        if (_tx is null || SackChunk.TryRead(value, out SackChunk sack) != SctpReadResult.Ok)
+        if (_data is null)
         {
             Stats.ChunksDropped++;
             return;
         }
 
-        ProcessSack(sack);
+        handler(_data, value);
     }
 
-    private void ProcessSack(in SackChunk sack)
-    {
-        SackOutcome outcome = _tx!.OnSack(sack, NowMs);
-        if (!outcome.Accepted)
-        {
-            return;
-        }
-
-        if (outcome.FastRetransmit)
-        {
-            Stats.FastRetransmits++;
-        }
-
-        if (outcome.CumulativeAdvanced)
-        {
-            _errorCount = 0;
-            _t3At = _tx.IsEmpty ? null : NowMs + (long)Rto.RtoMs; // §6.3.2 R3
-        }
-
-        _forwardTsnPending |= _tx.NeedsForwardTsn;
-    }
+    private delegate void SpanAction(DataPath data, ReadOnlySpan<byte> value);
 
     private void OnHeartbeat(ReadOnlySpan<byte> value)
     {
@@ -327,7 +278,7 @@ internal sealed class AssociationCore
         if (Heartbeat.TryReadSentTime(value, out long sentMs) && _heartbeatOutstanding)
         {
             _heartbeatOutstanding = false;
-            _errorCount = 0;
+            ResetErrors();
             Rto.Measure(NowMs - sentMs);
         }
     }
@@ -347,19 +298,13 @@ internal sealed class AssociationCore
 
     private void OnShutdown(ReadOnlySpan<byte> value)
     {
-        if (_tx is null || !ErrorCause.TryReadUInt32(value, out uint cumTsn))
+        if (_data is null || !ErrorCause.TryReadUInt32(value, out uint cumTsn))
         {
             Stats.ChunksDropped++;
             return;
         }
 
-        // §9.2: SHUTDOWN carries a cumulative TSN ack; treat it like a SACK without gaps.
-        Span<byte> sack = stackalloc byte[SackChunk.FixedLength];
-        SackChunk.WriteHeader(sack, cumTsn, (uint)Math.Min(uint.MaxValue, _tx.PeerReceiverWindow + _tx.Outstanding), 0, 0);
-        if (SackChunk.TryRead(sack, out SackChunk parsed) == SctpReadResult.Ok)
-        {
-            ProcessSack(parsed);
-        }
+        _data.OnCumulativeAck(cumTsn); // §9.2: SHUTDOWN carries a cumulative TSN ack.
 
         switch (State)
         {
@@ -381,64 +326,14 @@ internal sealed class AssociationCore
         }
     }
 
-    private void OnForwardTsn(ReadOnlySpan<byte> value)
-    {
-        if (_rx is null || _reassembly is null || ForwardTsnChunk.TryRead(value, out ForwardTsnChunk f) != SctpReadResult.Ok)
-        {
-            Stats.ChunksDropped++;
-            return;
-        }
-
-        // RFC 3758 §3.6: move the cumulative TSN, drop fragments below it, skip SSNs; SACK at once.
-        if (SerialNumber.Gt(f.NewCumulativeTsn, _rx.CumulativeTsn) && f.NewCumulativeTsn - _rx.CumulativeTsn > DataTracker.MaxWindow)
-        {
-            Stats.OutOfWindowTsns++;
-            return;
-        }
-
-        _rx.ForwardTo(f.NewCumulativeTsn);
-        _reassembly.Forward(_rx.CumulativeTsn, f);
-        _rx.RequestSack();
-    }
-
-    private void OnReConfig(ReadOnlySpan<byte> value)
-    {
-        if (_resetter is null || _rx is null || _reassembly is null)
-        {
-            Stats.ChunksDropped++;
-            return;
-        }
-
-        SctpReadResult r = _resetter.OnReConfig(
-            value,
-            _rx.CumulativeTsn,
-            NowMs,
-            stream =>
-            {
-                _reassembly.ResetStream(stream);
-                Channels.OnIncomingStreamReset(stream);
-            },
-            stream =>
-            {
-                SendQueue.ResetSsn(stream);
-                Channels.OnOutgoingStreamReset(stream);
-            });
-        if (r != SctpReadResult.Ok)
-        {
-            Stats.ChunksDropped++;
-        }
-    }
-
     /// <summary>Called by the handshake when the association comes up (RFC 9260 §5.1 D/E).</summary>
     public void Establish(uint peerTag, uint peerInitialTsn, uint peerWindow, ushort peerOutbound, ushort peerInbound)
     {
         PeerTag = peerTag;
         OutboundStreams = Math.Min(Options.Streams, peerInbound);
         InboundStreams = Math.Min(Options.Streams, peerOutbound);
-        _tx = new RetransmissionQueue(LocalInitialTsn, Options.MaxPacketSize, peerWindow, Rto);
-        _rx = new DataTracker(peerInitialTsn);
-        _reassembly = new ReassemblyQueue(Options.MaxReceiveMessageSize, (stream, ppid, data) => Channels.OnMessage(stream, ppid, data));
-        _resetter = new StreamResetter(LocalInitialTsn, peerInitialTsn);
+        _data = new DataPath(this, peerInitialTsn, peerWindow);
+        SctpMetrics.AssociationsEstablished.Add(1);
         _heartbeatAt = NowMs + (long)Options.HeartbeatInterval.TotalMilliseconds;
         ChangeState(SctpAssociationState.Established);
         _logger.Established(OutboundStreams, InboundStreams);
@@ -483,8 +378,9 @@ internal sealed class AssociationCore
         }
 
         _handshake.Stop();
-        _t2At = _t3At = _ackAt = _heartbeatAt = null;
-        _reassembly?.Clear();
+        _t2At = _heartbeatAt = null;
+        _data?.Clear();
+        _data = null;
         ChangeState(SctpAssociationState.Closed);
         _logger.Closed(reason);
         Channels.OnAssociationClosed();
@@ -504,98 +400,22 @@ internal sealed class AssociationCore
     /// <summary>Writes whatever may be sent now: SACK, retransmissions, new DATA, FORWARD-TSN, RE-CONFIG, SHUTDOWN.</summary>
     public void Pump()
     {
-        if (_tx is null || _rx is null || State is SctpAssociationState.Closed)
+        if (_data is not null && State != SctpAssociationState.Closed)
         {
-            Output.Flush();
-            return;
+            _data.Pump(State is SctpAssociationState.Established or SctpAssociationState.ShutdownPending or SctpAssociationState.ShutdownReceived);
+            AdvanceShutdown();
         }
 
-        if (_rx.SackDue)
-        {
-            WriteSack();
-        }
-        else if (_rx.HasUnacknowledged && _ackAt is null)
-        {
-            _ackAt = NowMs + (long)Options.DelayedAckTime.TotalMilliseconds;
-        }
-
-        SendData();
-        if (_forwardTsnPending && _tx.NeedsForwardTsn)
-        {
-            _tx.WriteForwardTsn(Output.Add(PeerTag, SctpChunkType.ForwardTsn, 0, _tx.ForwardTsnValueLength()));
-            Stats.ForwardTsnSent++;
-        }
-
-        _forwardTsnPending = false;
-        _resetter!.Write(Output, PeerTag, SendQueue, _tx.NextTsn, NowMs, Rto.RtoMs);
-        _t3At = _tx.IsEmpty ? null : _t3At ?? NowMs + (long)Rto.RtoMs; // §6.3.2 R1/R2
-        AdvanceShutdown();
-        Stats.AbandonedMessages = SendQueue.DroppedMessages + _tx.AbandonedMessages;
         Output.Flush();
-    }
-
-    private void WriteSack()
-    {
-        int length = _rx!.SackValueLength(Output.MaxChunkValue);
-        _rx.WriteSack(Output.Add(PeerTag, SctpChunkType.Sack, 0, length), ReceiverWindow);
-        _ackAt = null;
-    }
-
-    private void SendData()
-    {
-        RetransmissionQueue tx = _tx!;
-        int maxPayload = Output.MaxChunkValue - DataChunk.HeaderLength;
-        bool newData = State is SctpAssociationState.Established or SctpAssociationState.ShutdownPending or SctpAssociationState.ShutdownReceived;
-        while (true)
-        {
-            InflightChunk? again = tx.PeekRetransmit();
-            if (again is not null)
-            {
-                if (tx.AbandonIfExpired(again, NowMs))
-                {
-                    _forwardTsnPending = true;
-                    continue;
-                }
-
-                if (!tx.CanSend(again.Length))
-                {
-                    break;
-                }
-
-                WriteDataChunk(again);
-                tx.MarkRetransmitted(again, NowMs);
-                Stats.Retransmissions++;
-                continue;
-            }
-
-            OutgoingMessage? message = newData ? SendQueue.Peek(NowMs) : null;
-            if (message is null || !tx.CanSend(Math.Min(maxPayload, message.Data.Length - message.NextOffset)))
-            {
-                break;
-            }
-
-            (int offset, int length, byte flags) = SendQueue.TakeFragment(message, maxPayload);
-            WriteDataChunk(tx.Add(message, offset, length, flags, NowMs));
-            if ((flags & DataChunk.FlagEnd) != 0)
-            {
-                Stats.MessagesSent++;
-            }
-        }
-    }
-
-    private void WriteDataChunk(InflightChunk c)
-    {
-        Span<byte> value = Output.Add(PeerTag, SctpChunkType.Data, c.Flags, DataChunk.HeaderLength + c.Length);
-        DataChunk.Write(value, c.Tsn, c.Message.StreamId, c.Message.Ssn, c.Message.Ppid, c.Payload);
     }
 
     private void AdvanceShutdown()
     {
-        bool drained = SendQueue.IsEmpty && _tx!.IsEmpty;
+        bool drained = _data!.Drained;
         if (State == SctpAssociationState.ShutdownPending && drained)
         {
             Span<byte> value = Output.Add(PeerTag, SctpChunkType.Shutdown, 0, 4);
-            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(value, _rx!.CumulativeTsn);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(value, _data!.CumulativeTsn);
             ChangeState(SctpAssociationState.ShutdownSent);
             _t2At = NowMs + (long)Rto.RtoMs;
             _t2Count = 0;
@@ -622,30 +442,15 @@ internal sealed class AssociationCore
             OnT2Expired();
         }
 
-        if (_t3At is long t3 && NowMs >= t3 && _tx is not null)
+        if (_data is not null && !_data.OnTimers())
         {
-            Stats.T3Expirations++;
-            _tx.OnT3Expired(NowMs); // §6.3.3
-            _forwardTsnPending |= _tx.NeedsForwardTsn;
-            _t3At = NowMs + (long)Rto.RtoMs;
-            if (++_errorCount > Options.MaxRetransmissions)
-            {
-                Abort("too many retransmissions");
-                return;
-            }
-        }
-
-        if (_ackAt is long ack && NowMs >= ack)
-        {
-            _rx?.RequestSack();
-            _ackAt = null;
+            return;
         }
 
         if (_heartbeatAt is long hb && NowMs >= hb && State != SctpAssociationState.Closed)
         {
-            if (_heartbeatOutstanding && ++_errorCount > Options.MaxRetransmissions)
+            if (_heartbeatOutstanding && !CountError())
             {
-                Abort("heartbeat timeout");
                 return;
             }
 
@@ -669,7 +474,7 @@ internal sealed class AssociationCore
         if (State == SctpAssociationState.ShutdownSent)
         {
             Span<byte> value = Output.Add(PeerTag, SctpChunkType.Shutdown, 0, 4);
-            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(value, _rx!.CumulativeTsn);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(value, _data!.CumulativeTsn);
         }
         else if (State == SctpAssociationState.ShutdownAckSent)
         {
