@@ -68,6 +68,15 @@ public sealed class RtcpTests
     }
 
     [Fact]
+    public void Ntp_timestamp_and_compact_form()
+    {
+        // 1 Jan 1970 is 2,208,988,800 s after the NTP epoch; half a second is fraction 2^31.
+        var ntp = RtcpSenderInfo.ToNtpTimestamp(new DateTimeOffset(1970, 1, 1, 0, 0, 0, 500, TimeSpan.Zero));
+        Assert.Equal((2_208_988_800UL << 32) | 0x8000_0000UL, ntp);
+        Assert.Equal(0x7E808000u, new RtcpSenderInfo(ntp, 0, 0, 0).CompactNtp);
+    }
+
+    [Fact]
     public void Sdes_with_several_chunks_and_items()
     {
         // RFC 3550 §6.5: two chunks; the first has CNAME and NAME, the second TOOL.
