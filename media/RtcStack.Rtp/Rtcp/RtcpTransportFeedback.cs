@@ -121,6 +121,21 @@ public readonly ref struct RtcpTransportFeedback
             var chunk = BinaryPrimitives.ReadUInt16BigEndian(fci[position..]);
             position += 2;
             var symbols = Math.Min(SymbolCount(chunk), statusCount - covered);
+            if ((chunk & 0x8000) == 0)
+            {
+                // Run length chunk: one symbol for the whole run.
+                var runSymbol = Symbol(chunk, 0);
+                if (runSymbol == 3 && symbols > 0)
+                {
+                    chunksLength = 0;
+                    return RtcpReadResult.Malformed;
+                }
+
+                deltaBytes += runSymbol * symbols;
+                covered += symbols;
+                continue;
+            }
+
             for (var s = 0; s < symbols; s++)
             {
                 var symbol = Symbol(chunk, s);
