@@ -1,0 +1,74 @@
+using System.Diagnostics.Metrics;
+
+namespace RtcStack.Turn.Diagnostics;
+
+/// <summary>
+/// The meter <c>RtcStack.Turn</c>. Per-packet figures are plain fields bumped with Interlocked and published
+/// through observable instruments, so the relay hot path costs one atomic add and allocates nothing
+/// whether or not a listener is attached; control-plane events are ordinary counters.
+/// </summary>
+internal sealed class TurnMetrics : IDisposable
+{
+    /// <summary>Meter name, as exported on /metrics.</summary>
+    public const string MeterName = "RtcStack.Turn";
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _allocationsCreated;
+    private readonly Counter<long> _authFailures;
+    private long _packetsToPeer, _packetsToClient, _bytesToPeer, _bytesToClient;
+    private long _malformed, _deniedPeer, _overCap;
+
+    internal TurnMetrics(IMeterFactory? factory, Func<(int Allocations, int Permissions, int Channels)> gauges)
+    {
+        _meter = factory?.Create(MeterName) ?? new Meter(MeterName);
+        _allocationsCreated = _meter.CreateCounter<long>("rtcstack.turn.allocations.created", "{allocation}", "Allocations created");
+        _authFailures = _meter.CreateCounter<long>("rtcstack.turn.auth.failures", "{request}", "Requests refused by authentication (401/438/441), by reason");
+        _meter.CreateObservableUpDownCounter("rtcstack.turn.allocations.active", () => gauges().Allocations, "{allocation}", "Allocations alive now");
+        _meter.CreateObservableUpDownCounter("rtcstack.turn.permissions.active", () => gauges().Permissions, "{permission}", "Permissions alive now");
+        _meter.CreateObservableUpDownCounter("rtcstack.turn.channels.active", () => gauges().Channels, "{channel}", "Channel bindings alive now (including cooldown)");
+        _meter.CreateObservableCounter("rtcstack.turn.relayed.packets", () => Directional(ref _packetsToPeer, ref _packetsToClient), "{packet}", "Packets relayed, by direction");
+        _meter.CreateObservableCounter("rtcstack.turn.relayed.bytes", () => Directional(ref _bytesToPeer, ref _bytesToClient), "By", "Application bytes relayed, by direction");
+        _meter.CreateObservableCounter("rtcstack.turn.malformed.dropped", () => Volatile.Read(ref _malformed), "{packet}", "Malformed datagrams or frames dropped");
+        _meter.CreateObservableCounter("rtcstack.turn.relay.dropped", () => new[]
+        {
+            new Measurement<long>(Volatile.Read(ref _deniedPeer), new KeyValuePair<string, object?>("reason", "no_permission")),
+            new Measurement<long>(Volatile.Read(ref _overCap), new KeyValuePair<string, object?>("reason", "bandwidth_cap")),
+        }, "{packet}", "Packets not relayed, by reason");
+    }
+
+    internal long PacketsToPeer => Volatile.Read(ref _packetsToPeer);
+
+    internal long PacketsToClient => Volatile.Read(ref _packetsToClient);
+
+    internal long MalformedDropped => Volatile.Read(ref _malformed);
+
+    internal void RelayedToPeer(int bytes)
+    {
+        Interlocked.Increment(ref _packetsToPeer);
+        Interlocked.Add(ref _bytesToPeer, bytes);
+    }
+
+    internal void RelayedToClient(int bytes)
+    {
+        Interlocked.Increment(ref _packetsToClient);
+        Interlocked.Add(ref _bytesToClient, bytes);
+    }
+
+    internal void Malformed() => Interlocked.Increment(ref _malformed);
+
+    internal void NoPermission() => Interlocked.Increment(ref _deniedPeer);
+
+    internal void OverCap() => Interlocked.Increment(ref _overCap);
+
+    internal void AllocationCreated() => _allocationsCreated.Add(1);
+
+    internal void AuthFailure(string reason) => _authFailures.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void Dispose() => _meter.Dispose();
+
+    private static Measurement<long>[] Directional(ref long toPeer, ref long toClient) =>
+    [
+        new(Volatile.Read(ref toPeer), new KeyValuePair<string, object?>("direction", "to_peer")),
+        new(Volatile.Read(ref toClient), new KeyValuePair<string, object?>("direction", "to_client")),
+    ];
+}

@@ -1,0 +1,75 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace RtcStack.Turn.Transport;
+
+/// <summary>
+/// Binds relay sockets on one relay address within [min-port, max-port] (coturn min-port/max-port).
+/// Starts at a random port and walks the range, skipping ports it has handed out and ports the OS refuses
+/// (taken by other programs), so an allocation costs one successful bind in the usual case.
+/// </summary>
+internal sealed class RelayPortPool(IPAddress address, int minPort, int maxPort)
+{
+    private readonly HashSet<int> _inUse = [];
+    private readonly Lock _lock = new();
+
+    internal IPAddress Address => address;
+
+    internal int InUse
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _inUse.Count;
+            }
+        }
+    }
+
+    /// <summary>Binds a UDP socket on a free port; null when the range is exhausted.</summary>
+    internal Socket? TryBind(bool evenPort = false)
+    {
+        int size = maxPort - minPort + 1;
+        int start = Random.Shared.Next(size);
+        for (int i = 0; i < size; i++)
+        {
+            int port = minPort + ((start + i) % size);
+            if ((evenPort && (port & 1) != 0) || !TryMark(port))
+            {
+                continue;
+            }
+            var socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            try
+            {
+                if (address.AddressFamily == AddressFamily.InterNetworkV6)
+                {
+                    socket.DualMode = false;
+                }
+                socket.Bind(new IPEndPoint(address, port));
+                return socket;
+            }
+            catch (SocketException)
+            {
+                socket.Dispose();
+                Release(port);
+            }
+        }
+        return null;
+    }
+
+    internal void Release(int port)
+    {
+        lock (_lock)
+        {
+            _inUse.Remove(port);
+        }
+    }
+
+    private bool TryMark(int port)
+    {
+        lock (_lock)
+        {
+            return _inUse.Add(port);
+        }
+    }
+}
