@@ -306,14 +306,17 @@ function hideRing() { $('ring').hidden = true; }
 async function startCall(/** @type {string} */ to) {
   const c = await goOnline($('name').value.trim());
   const room = `call-${Math.random().toString(36).slice(2, 10)}`;
-  call = { callId: '', peer: to, room, direction: 'out', state: 'calling' };
+  const mine = { callId: '', peer: to, room, direction: /** @type {'out'} */ ('out'), state: 'calling' };
+  call = mine;
   T.callState = 'calling';
   showRing(`Calling ${to}…`, 'Waiting for the server…', to, false);
   try {
-    call.callId = await c.invite(to, room, { name: clientName });
-    T.callId = call.callId;
+    mine.callId = await c.invite(to, room, { name: clientName });
+    T.callId = mine.callId;
+    if (call !== mine) { c.cancel(mine.callId).catch(() => {}); return; } // cancelled before the server answered
     $('ring-sub').textContent = 'Calling…';
   } catch (e) {
+    if (call !== mine) return;
     call = null;
     T.callState = 'idle';
     hideRing();

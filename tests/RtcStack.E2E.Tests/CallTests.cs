@@ -1,0 +1,91 @@
+namespace RtcStack.E2E.Tests;
+
+[Collection(E2ECollection.Name)]
+public sealed class CallTests(BrowserFixture fx)
+{
+    private static string NewRoom(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..20];
+
+    [Fact]
+    public async Task Two_members_decode_each_others_video_and_hear_audio()
+    {
+        var room = NewRoom("pair");
+        await using var alice = await fx.OpenAsync($"name=Alice&room={room}&autojoin=1");
+        await alice.WaitAsync("rtcstackTest.view === 'call'", "Alice in the call view");
+        await using var bob = await fx.OpenAsync($"name=Bob&room={room}&autojoin=1");
+
+        foreach (var (page, other) in new[] { (alice, "bob"), (bob, "alice") })
+        {
+            await page.WaitAsync($"rtcstackTest.frames['{other}'] > 0", $"video frames decoded from {other}");
+            await page.WaitAsync($"rtcstackTest.audio['{other}'] && rtcstackTest.audio['{other}'].energy > 0", $"audio energy from {other}");
+        }
+
+        // Frames keep flowing (not just a first frame).
+        var before = await alice.EvalAsync<int>("rtcstackTest.frames['bob']");
+        await alice.WaitAsync($"rtcstackTest.frames['bob'] > {before + 10}", "more frames from bob");
+        await alice.EvalAsync("rtcstackTest.actions.endCall && document.querySelector('[data-tab=quality]').click()");
+        await Task.Delay(2500);
+        await alice.ScreenshotAsync("call-two-members-quality");
+        await bob.ScreenshotAsync("call-two-members");
+        Assert.Empty(alice.PageErrors);
+        Assert.Empty(bob.PageErrors);
+    }
+
+    [Fact]
+    public async Task Three_member_mesh_every_member_decodes_every_other()
+    {
+        var room = NewRoom("mesh");
+        var names = new[] { "Ann", "Ben", "Cat" };
+        var pages = new List<AppPage>();
+        try
+        {
+            foreach (var n in names)
+            {
+                var p = await fx.OpenAsync($"name={n}&room={room}&autojoin=1");
+                await p.WaitAsync("rtcstackTest.view === 'call'", $"{n} in the call view");
+                pages.Add(p);
+            }
+
+            for (var i = 0; i < pages.Count; i++)
+            {
+                foreach (var other in names.Where((_, j) => j != i))
+                {
+                    await pages[i].WaitAsync($"rtcstackTest.frames['{other.ToLowerInvariant()}'] > 0", $"{names[i]} decoding {other}");
+                }
+            }
+
+            await pages[2].ScreenshotAsync("call-three-member-mesh");
+        }
+        finally
+        {
+            foreach (var p in pages)
+            {
+                await p.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Dropped_signaling_socket_resumes_and_the_call_and_chat_continue()
+    {
+        var room = NewRoom("resume");
+        await using var alice = await fx.OpenAsync($"name=Alice&room={room}&autojoin=1");
+        await alice.WaitAsync("rtcstackTest.view === 'call'", "Alice in the call view");
+        await using var bob = await fx.OpenAsync($"name=Bob&room={room}&autojoin=1");
+        await alice.WaitAsync("rtcstackTest.frames['bob'] > 0", "video from bob");
+        await bob.WaitAsync("rtcstackTest.frames['alice'] > 0", "video from alice");
+
+        await alice.EvalAsync("rtcstackTest.dropSignaling()");
+        await alice.WaitAsync("rtcstackTest.resumed >= 1 && rtcstackTest.state === 'connected'", "Alice's session to resume");
+
+        // The media path never depended on the socket: frames keep coming.
+        var before = await alice.EvalAsync<int>("rtcstackTest.frames['bob']");
+        await alice.WaitAsync($"rtcstackTest.frames['bob'] > {before + 10}", "frames after the drop");
+        Assert.Equal(0, await alice.EvalAsync<int>("rtcstackTest.resets"));
+
+        await alice.EvalAsync("rtcstackTest.actions.sendChat('after the drop')");
+        await bob.WaitAsync("rtcstackTest.chat.some(m => m.text === 'after the drop')", "chat after the drop");
+        await bob.EvalAsync("rtcstackTest.actions.sendChat('still here')");
+        await alice.WaitAsync("rtcstackTest.chat.some(m => m.text === 'still here')", "chat back");
+        Assert.Equal(2, await alice.EvalAsync<int>("rtcstackTest.members.length + 1"));
+    }
+}

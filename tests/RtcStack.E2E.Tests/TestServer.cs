@@ -1,0 +1,49 @@
+using Microsoft.AspNetCore.Builder;
+using RtcStack.Server;
+
+namespace RtcStack.E2E.Tests;
+
+/// <summary>
+/// The real RtcStack server, started in process in dev mode on a free 127.0.0.1 port (it serves the
+/// browser client at <c>/</c>, <c>/ws</c> and <c>/api/dev-token</c>). Set <c>RTCSTACK_E2E_URL</c> to
+/// test a server that is already running instead (it must be in dev mode).
+/// </summary>
+public sealed class TestServer : IAsyncDisposable
+{
+    private readonly int ringTimeoutMs;
+    private WebApplication? app;
+
+    /// <param name="ringTimeoutMs">Signaling:RingTimeoutMs; the timeout test uses a short one on its own server.</param>
+    public TestServer(int ringTimeoutMs = 30_000) => this.ringTimeoutMs = ringTimeoutMs;
+
+    public string BaseUrl { get; private set; } = "";
+
+    public async Task StartAsync()
+    {
+        var external = Environment.GetEnvironmentVariable("RTCSTACK_E2E_URL");
+        if (!string.IsNullOrEmpty(external))
+        {
+            BaseUrl = external.TrimEnd('/');
+            return;
+        }
+
+        app = RtcStackApp.Build(
+        [
+            "--dev",
+            "--urls", "http://127.0.0.1:0",
+            $"--Signaling:RingTimeoutMs={ringTimeoutMs}",
+            "--Serilog:MinimumLevel:Default=Warning",
+        ]);
+        await app.StartAsync();
+        BaseUrl = RtcStackApp.BaseAddress(app).ToString().TrimEnd('/');
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (app is not null)
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+}
