@@ -48,6 +48,12 @@ public sealed class DataChannel : IBufferedAmountSink
     /// <summary>Bytes queued by Send and not yet handed to SCTP (W3C bufferedAmount).</summary>
     public long BufferedAmount => Interlocked.Read(ref _bufferedAmount);
 
+    /// <summary>When <see cref="BufferedAmount"/> falls to or below this, <see cref="OnBufferedAmountLow"/> fires. Default 0.</summary>
+    public long BufferedAmountLowThreshold { get; set; }
+
+    /// <summary>Raised when queued bytes drop to <see cref="BufferedAmountLowThreshold"/> (W3C bufferedamountlow).</summary>
+    public event Action<DataChannel>? OnBufferedAmountLow;
+
     /// <summary>Raised when the channel opens (DCEP sent or received, or association up for negotiated ones).</summary>
     public event Action<DataChannel>? OnOpen;
 
@@ -94,7 +100,15 @@ public sealed class DataChannel : IBufferedAmountSink
     /// <summary>Closes the channel by resetting its outgoing stream (RFC 8831 §6.7).</summary>
     public void Close() => _host.Close(this);
 
-    void IBufferedAmountSink.OnBytesSent(int count) => Interlocked.Add(ref _bufferedAmount, -count);
+    void IBufferedAmountSink.OnBytesSent(int count)
+    {
+        long now = Interlocked.Add(ref _bufferedAmount, -count);
+        long threshold = BufferedAmountLowThreshold;
+        if (count > 0 && now <= threshold && now + count > threshold)
+        {
+            _host.Post(() => OnBufferedAmountLow?.Invoke(this));
+        }
+    }
 
     internal void AddBuffered(int count) => Interlocked.Add(ref _bufferedAmount, count);
 

@@ -22,6 +22,7 @@ public sealed class SctpAssociation : IDataChannelHost, IAsyncDisposable
     private readonly long _origin;
     private readonly Queue<Action> _events = new();
     private readonly CancellationTokenSource _disposed = new();
+    private readonly CancellationToken _disposedToken;
     private bool _draining;
     private long? _timerDue;
 
@@ -34,6 +35,7 @@ public sealed class SctpAssociation : IDataChannelHost, IAsyncDisposable
         _time = timeProvider ?? TimeProvider.System;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _origin = _time.GetTimestamp();
+        _disposedToken = _disposed.Token;
         _core = new AssociationCore(options, this, OnAccepted, _events.Enqueue, _logger);
         _core.StateChanged += s => OnStateChanged?.Invoke(s);
         _timer = _time.CreateTimer(static s => ((SctpAssociation)s!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -125,11 +127,15 @@ public sealed class SctpAssociation : IDataChannelHost, IAsyncDisposable
         {
             _core.SetTime(NowMs());
             _core.Abort("disposed");
+        }
+
+        Drain(); // sends the ABORT
+        await _timer.DisposeAsync().ConfigureAwait(false);
+        lock (_gate)
+        {
             _core.Output.Clear();
         }
 
-        Drain();
-        await _timer.DisposeAsync().ConfigureAwait(false);
         await _disposed.CancelAsync().ConfigureAwait(false);
         _disposed.Dispose();
     }
@@ -148,6 +154,8 @@ public sealed class SctpAssociation : IDataChannelHost, IAsyncDisposable
         Drain();
         return result;
     }
+
+    void IDataChannelHost.Post(Action action) => _events.Enqueue(action);
 
     void IDataChannelHost.Close(DataChannel channel)
     {
@@ -255,7 +263,7 @@ public sealed class SctpAssociation : IDataChannelHost, IAsyncDisposable
             ValueTask pending;
             try
             {
-                pending = _transport.SendAsync(packet.Memory, _disposed.Token);
+                pending = _transport.SendAsync(packet.Memory, _disposedToken);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {

@@ -57,6 +57,25 @@ public sealed class NegotiationTests
     }
 
     [Fact]
+    public async Task Buffered_amount_rises_with_sends_and_low_event_fires_when_drained()
+    {
+        await using var net = new SimulatedNetwork(34);
+        DataChannel a = net.A.CreateDataChannel("x");
+        int low = 0;
+        a.BufferedAmountLowThreshold = 1000;
+        a.OnBufferedAmountLow += _ => low++;
+        Assert.True(net.Connect());
+        for (int i = 0; i < 10; i++)
+        {
+            a.Send(new byte[100_000]);
+        }
+
+        Assert.True(a.BufferedAmount > 900_000);
+        Assert.True(net.RunUntil(() => a.BufferedAmount == 0, TimeSpan.FromSeconds(30)));
+        Assert.Equal(1, low);
+    }
+
+    [Fact]
     public async Task Tampered_cookie_is_dropped()
     {
         var sent = new List<byte[]>();

@@ -21,6 +21,7 @@ internal sealed class AssociationCore
     private long? _heartbeatAt;
     private bool _heartbeatOutstanding;
     private int _errorCount;
+    private bool _finished;
 
     public AssociationCore(SctpAssociationOptions options, IDataChannelHost host, Action<DataChannel> accepted, Action<Action> post, ILogger logger)
     {
@@ -106,7 +107,7 @@ internal sealed class AssociationCore
     /// <summary>Active open: send INIT (RFC 9260 §5.1). Both WebRTC peers may do this; collisions are handled.</summary>
     public void Connect()
     {
-        if (State == SctpAssociationState.Closed)
+        if (State == SctpAssociationState.Closed && !_finished)
         {
             _handshake.SendInit();
             ChangeState(SctpAssociationState.CookieWait);
@@ -117,7 +118,7 @@ internal sealed class AssociationCore
     public void HandlePacket(ReadOnlySpan<byte> packet)
     {
         Stats.PacketsReceived++;
-        if (SctpPacketReader.TryRead(packet, out SctpPacketReader reader) != SctpReadResult.Ok
+        if (_finished || SctpPacketReader.TryRead(packet, out SctpPacketReader reader) != SctpReadResult.Ok
             || reader.DestinationPort != Options.LocalPort || reader.SourcePort != Options.RemotePort
             || !VerificationTagAccepted(reader))
         {
@@ -377,6 +378,7 @@ internal sealed class AssociationCore
             return;
         }
 
+        _finished = true;
         _handshake.Stop();
         _t2At = _heartbeatAt = null;
         _data?.Clear();

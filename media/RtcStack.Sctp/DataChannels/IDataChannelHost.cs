@@ -6,4 +6,7 @@ internal interface IDataChannelHost
     DataChannelSendResult Send(DataChannel channel, uint ppid, ReadOnlySpan<byte> data);
 
     void Close(DataChannel channel);
+
+    /// <summary>Queues a user callback to run outside the lock (called while holding it).</summary>
+    void Post(Action action);
 }
