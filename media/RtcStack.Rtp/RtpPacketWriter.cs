@@ -33,7 +33,7 @@ public ref struct RtpPacketWriter
     public readonly int Length => _position;
 
     /// <summary>Writes the fixed header and the CSRC list (at most 15).</summary>
-    public bool TryWriteHeader(bool marker, byte payloadType, ushort sequenceNumber, uint timestamp, uint ssrc, ReadOnlySpan<uint> csrcs = default)
+    public bool TryWriteHeader(bool marker, byte payloadType, ushort sequenceNumber, uint timestamp, uint ssrc, scoped ReadOnlySpan<uint> csrcs = default)
     {
         if (_failed || _headerWritten || payloadType > 127 || csrcs.Length > 15
             || _buffer.Length < RtpPacket.FixedHeaderLength + (4 * csrcs.Length))
@@ -60,7 +60,7 @@ public ref struct RtpPacketWriter
     /// <summary>
     /// Appends a header extension element. One-byte form: id 1-14, 1-16 bytes. Two-byte form: id 1-255, 0-255 bytes.
     /// </summary>
-    public bool TryAddExtension(int id, ReadOnlySpan<byte> value)
+    public bool TryAddExtension(int id, scoped ReadOnlySpan<byte> value)
     {
         var valid = _twoByte
             ? id is >= 1 and <= 255 && value.Length <= 255
@@ -105,7 +105,7 @@ public ref struct RtpPacketWriter
     }
 
     /// <summary>Appends the payload (may be called once).</summary>
-    public bool TryWritePayload(ReadOnlySpan<byte> payload)
+    public bool TryWritePayload(scoped ReadOnlySpan<byte> payload)
     {
         if (_failed || !_headerWritten || _payloadWritten || !CloseExtensionBlock() || _position + payload.Length > _buffer.Length)
         {
