@@ -11,10 +11,16 @@ namespace RtcStack.E2E.Tests;
 public sealed class TestServer : IAsyncDisposable
 {
     private readonly int ringTimeoutMs;
+    private readonly string[] extraArgs;
     private WebApplication? app;
 
     /// <param name="ringTimeoutMs">Signaling:RingTimeoutMs; the timeout test uses a short one on its own server.</param>
-    public TestServer(int ringTimeoutMs = 30_000) => this.ringTimeoutMs = ringTimeoutMs;
+    /// <param name="extraArgs">More command-line settings, e.g. <c>--Signaling:TurnUrls:0=…</c>.</param>
+    public TestServer(int ringTimeoutMs = 30_000, params string[] extraArgs)
+    {
+        this.ringTimeoutMs = ringTimeoutMs;
+        this.extraArgs = extraArgs;
+    }
 
     public string BaseUrl { get; private set; } = "";
 
@@ -33,6 +39,7 @@ public sealed class TestServer : IAsyncDisposable
             "--urls", "http://127.0.0.1:0",
             $"--Signaling:RingTimeoutMs={ringTimeoutMs}",
             "--Serilog:MinimumLevel:Default=Warning",
+            .. extraArgs,
         ]);
         await app.StartAsync();
         BaseUrl = RtcStackApp.BaseAddress(app).ToString().TrimEnd('/');
