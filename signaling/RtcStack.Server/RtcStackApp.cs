@@ -5,6 +5,7 @@ using RtcStack.Server.Endpoints;
 using RtcStack.Server.Hosting;
 using RtcStack.Signaling;
 using RtcStack.Signaling.Backplane;
+using RtcStack.Signaling.Backplane.Redis;
 using RtcStack.Signaling.Hub;
 using RtcStack.Signaling.Tokens;
 using Serilog;
@@ -104,7 +105,7 @@ public static class RtcStackApp
             .ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IBackplane>(_ => new InMemoryBackplane());
-        // TODO: services.AddRedisBackplane(configuration["Signaling:Redis"]) once helper-7's Redis backplane is committed.
+        services.AddRedisBackplane(configuration["Signaling:Redis"]); // replaces the in-memory default when set
         services.AddSingleton<TokenService>();
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<SignalingHub>(sp, new HttpClient()));
         services.AddHostedService<SignalingHostedService>();

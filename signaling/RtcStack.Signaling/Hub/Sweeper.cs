@@ -96,7 +96,10 @@ internal sealed class Sweeper(SignalingHub hub)
                 }
                 continue;
             }
-            session.RemoveCall(call.Id);
+            if (session.RemoveCall(call.Id) is null)
+            {
+                continue;
+            }
             hub.Lifecycle.PendingInvites.TryRemove(call.Id, out _);
             var timeout = new ServerMessage { Type = MessageTypes.InviteTimeout, CallId = call.Id };
             session.Deliver(timeout);
