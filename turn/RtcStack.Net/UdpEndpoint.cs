@@ -91,7 +91,7 @@ public sealed class UdpEndpoint : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _started, 1) == 0)
         {
-            _loop = Task.Run(ReceiveLoopAsync);
+            _loop = _options.ReceiveOnDedicatedThread ? StartDedicatedThread() : Task.Run(ReceiveLoopAsync);
             NetLog.UdpStarted(_logger, _localText);
         }
     }
@@ -177,6 +177,49 @@ public sealed class UdpEndpoint : IAsyncDisposable
                 continue;
             }
             catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+
+            Dispatch(buffer.AsSpan(0, received), from);
+        }
+    }
+
+    private Task StartDedicatedThread()
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            ReceiveLoopBlocking();
+            done.TrySetResult();
+        })
+        {
+            IsBackground = true,
+            Name = $"udp {_localText}",
+        };
+        thread.Start();
+        return done.Task;
+    }
+
+    private void ReceiveLoopBlocking()
+    {
+        byte[] buffer = GC.AllocateUninitializedArray<byte>(_options.ReceiveBufferSize, pinned: true);
+        SocketAddress from = SocketAddressCodec.Create(_socket.AddressFamily);
+        while (!_stop.IsCancellationRequested)
+        {
+            int received;
+            try
+            {
+                received = _socket.ReceiveFrom(buffer, SocketFlags.None, from);
+            }
+            catch (SocketException ex) when (!_stop.IsCancellationRequested)
+            {
+                Counters.ReceiveFailed();
+                NetLog.UdpReceiveError(_logger, _localText, ex.SocketErrorCode);
+                Thread.Sleep(1); // do not spin on a persistent error
+                continue;
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
             {
                 return;
             }

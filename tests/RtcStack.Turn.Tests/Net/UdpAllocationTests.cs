@@ -9,13 +9,15 @@ public sealed class NetAllocationCollection;
 
 /// <summary>
 /// Receive loop plus send path allocate nothing per datagram. Measured process-wide (the loop runs on
-/// pool threads), alone (no parallel tests), after a warm-up; a per-packet allocation of even one
-/// object (24 bytes or more) would exceed the bound.
+/// pool threads), alone (no parallel tests), after a warm-up. Background tier-1 JIT compilation
+/// allocates for a while after start, so the best of several rounds counts: a per-packet allocation
+/// of even one object (24 bytes or more) would exceed the bound in every round.
 /// </summary>
 [Collection(nameof(NetAllocationCollection))]
 public sealed class UdpAllocationTests
 {
-    private const int Packets = 4000;
+    private const int Packets = 2000;
+    private const int Rounds = 8;
 
     [Fact]
     public async Task Send_and_receive_allocate_nothing_per_datagram()
@@ -28,12 +30,43 @@ public sealed class UdpAllocationTests
         byte[] payload = new byte[200];
 
         RoundTrips(client, server, recorder, payload, Packets); // warm-up: JIT, tiering, thread-local addresses
-        long before = GC.GetTotalAllocatedBytes(precise: true);
-        long errors = RoundTrips(client, server, recorder, payload, Packets);
-        long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        long best = long.MaxValue;
+        long errors = 0;
+        for (int round = 0; round < Rounds && best >= Packets * 12; round++)
+        {
+            long before = GC.GetTotalAllocatedBytes(precise: true);
+            errors += RoundTrips(client, server, recorder, payload, Packets);
+            best = Math.Min(best, GC.GetTotalAllocatedBytes(precise: true) - before);
+        }
 
         Assert.Equal(0, errors);
-        Assert.True(allocated < Packets * 16, $"{allocated} bytes for {Packets} datagrams");
+        Assert.True(best < Packets * 12, $"{best} bytes for {Packets} datagrams");
+    }
+
+    [Fact]
+    public async Task Dedicated_thread_loop_allocates_nothing_per_datagram_measured_on_its_thread()
+    {
+        var probe = new ThreadAllocationProbe(startAt: 3000, endAt: 3000 + Packets);
+        await using UdpEndpoint server = UdpEndpoint.Bind(new IPEndPoint(IPAddress.Loopback, 0), probe, new UdpEndpointOptions { ReceiveOnDedicatedThread = true });
+        await using UdpEndpoint client = UdpEndpoint.Bind(new IPEndPoint(IPAddress.Loopback, 0), new RecordingDatagramHandler { Keep = false });
+        server.Start();
+        byte[] payload = new byte[200];
+        for (int i = 0; i < 3000 + Packets; i++)
+        {
+            long target = probe.Count + 1;
+            client.Send(payload, server.LocalAddress);
+            var spin = new SpinWait();
+            long deadline = Environment.TickCount64 + 10_000;
+            while (probe.Count < target && Environment.TickCount64 < deadline)
+            {
+                spin.SpinOnce();
+            }
+        }
+
+        Assert.Equal(3000 + Packets, probe.Count);
+        Assert.Equal(0, probe.Allocated);
+        await server.DisposeAsync();
+        await server.Completion.WaitAsync(TimeSpan.FromSeconds(30)); // the blocking receive is interrupted by dispose
     }
 
     private static long RoundTrips(UdpEndpoint client, UdpEndpoint server, RecordingDatagramHandler recorder, byte[] payload, int count)
@@ -52,5 +85,33 @@ public sealed class UdpAllocationTests
         }
 
         return errors;
+    }
+}
+
+/// <summary>Samples the receive thread's allocation counter at two packet numbers.</summary>
+internal sealed class ThreadAllocationProbe(long startAt, long endAt) : IDatagramHandler
+{
+    private long _count;
+    private long _start;
+    private long _end;
+
+    public long Count => Interlocked.Read(ref _count);
+
+    public long Allocated => _end - _start;
+
+    public PacketDisposition OnDatagram(UdpEndpoint endpoint, ReadOnlySpan<byte> datagram, in RtcStack.Stun.TransportAddress source)
+    {
+        long n = _count + 1;
+        if (n == startAt)
+        {
+            _start = GC.GetAllocatedBytesForCurrentThread();
+        }
+        else if (n == endAt)
+        {
+            _end = GC.GetAllocatedBytesForCurrentThread();
+        }
+
+        Interlocked.Exchange(ref _count, n);
+        return PacketDisposition.Handled;
     }
 }
