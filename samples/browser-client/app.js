@@ -264,6 +264,7 @@ async function enterRoom(/** @type {string} */ room) {
   if (call) call.state = 'in-call';
   $('lobby').hidden = true;
   $('call').hidden = false;
+  if (T.mediaError) banner(T.mediaError === 'NotAllowedError' ? 'You joined without camera and microphone because access was denied. Others can still see and hear you once you allow it and rejoin.' : 'You joined without camera and microphone.', 'info');
   $('room-name').textContent = call ? `Call with ${nameOf(call.peer)}` : room;
   grid.ensure('self', clientName, true);
   if (localStream) grid.attach('self', localStream);
@@ -283,6 +284,7 @@ async function endCall(/** @type {boolean} */ hangup) {
   if (c) await c.leave().catch(() => {});
   grid.clear();
   for (const p of [...quality.peers.keys()]) quality.remove(p);
+  banner('');
   T.view = 'lobby';
   T.callState = 'idle';
   T.room = null;

@@ -91,6 +91,7 @@ export class SignalingConnection extends Emitter {
   close() {
     this.closing = true;
     clearInterval(this.heartbeatTimer);
+    clearTimeout(this.refreshTimer);
     if (this.ws && this.ws.readyState === WebSocket.OPEN) {
       try { this.ws.send(JSON.stringify({ type: 'bye' })); } catch { /* closing anyway */ }
       this.ws.close(1000);
@@ -186,11 +187,31 @@ export class SignalingConnection extends Emitter {
     this.attempt = 0;
     this.lostAt = 0;
     this.startHeartbeat(msg.heartbeat || { intervalMs: 15000, timeoutMs: 45000 });
+    this.scheduleRefresh(msg.expiresAt);
     this.setState('open');
     const queued = this.outbox;
     this.outbox = [];
     for (const m of queued) this.ws.send(JSON.stringify(m));
     this.emit('welcome', msg);
+  }
+
+  /** With `getToken`, swaps in a fresh token (`refresh`) a minute before the current one expires. */
+  scheduleRefresh(/** @type {number|undefined} */ expiresAt) {
+    clearTimeout(this.refreshTimer);
+    if (!this.getToken || !expiresAt) return;
+    const delay = Math.max(5000, expiresAt - Date.now() - 60000);
+    if (delay > 2 ** 31 - 1) return;
+    this.refreshTimer = setTimeout(async () => {
+      try {
+        const token = await this.getToken();
+        const ack = await this.request({ type: 'refresh', token });
+        this.token = token;
+        if (this.welcome) this.welcome.expiresAt = ack.expiresAt;
+        this.scheduleRefresh(ack.expiresAt);
+      } catch (e) {
+        this.log(`token refresh failed: ${e && e.code ? e.code : e}`);
+      }
+    }, delay);
   }
 
   startHeartbeat(/** @type {{intervalMs: number, timeoutMs: number}} */ hb) {

@@ -88,4 +88,34 @@ public sealed class CallTests(BrowserFixture fx)
         await alice.WaitAsync("rtcstackTest.chat.some(m => m.text === 'still here')", "chat back");
         Assert.Equal(2, await alice.EvalAsync<int>("rtcstackTest.members.length + 1"));
     }
+
+    [Fact]
+    public async Task Ice_restart_from_both_sides_at_once_keeps_the_call()
+    {
+        var room = NewRoom("restart");
+        await using var alice = await fx.OpenAsync($"name=Alice&room={room}&autojoin=1");
+        await alice.WaitAsync("rtcstackTest.view === 'call'", "Alice in the call view");
+        await using var bob = await fx.OpenAsync($"name=Bob&room={room}&autojoin=1");
+        await alice.WaitAsync("rtcstackTest.frames['bob'] > 0", "video from bob");
+        await bob.WaitAsync("rtcstackTest.frames['alice'] > 0", "video from alice");
+
+        const string Ufrag = "/a=ice-ufrag:(\\S+)/.exec(rtcstackTest.client.peers.get('{0}').pc.currentRemoteDescription.sdp)[1]";
+        var bobUfrag = await alice.EvalAsync<string>(string.Format(System.Globalization.CultureInfo.InvariantCulture, Ufrag, "bob"));
+        var aliceUfrag = await bob.EvalAsync<string>(string.Format(System.Globalization.CultureInfo.InvariantCulture, Ufrag, "alice"));
+
+        // Both restart in the same moment: the offers usually cross (glare) and perfect negotiation sorts it out.
+        await Task.WhenAll(
+            alice.EvalAsync("rtcstackTest.client.restartIce('test')"),
+            bob.EvalAsync("rtcstackTest.client.restartIce('test')"));
+
+        await alice.WaitAsync($"{string.Format(System.Globalization.CultureInfo.InvariantCulture, Ufrag, "bob")} !== '{bobUfrag}'", "Bob's new ICE credentials");
+        await bob.WaitAsync($"{string.Format(System.Globalization.CultureInfo.InvariantCulture, Ufrag, "alice")} !== '{aliceUfrag}'", "Alice's new ICE credentials");
+        await alice.WaitAsync("rtcstackTest.client.peers.get('bob').pc.signalingState === 'stable' && rtcstackTest.peerStates['bob'] === 'connected'", "Alice stable and connected");
+        await bob.WaitAsync("rtcstackTest.client.peers.get('alice').pc.signalingState === 'stable' && rtcstackTest.peerStates['alice'] === 'connected'", "Bob stable and connected");
+
+        var before = await bob.EvalAsync<int>("rtcstackTest.frames['alice']");
+        await bob.WaitAsync($"rtcstackTest.frames['alice'] > {before + 10}", "frames after the restart");
+        await alice.EvalAsync("rtcstackTest.actions.sendChat('after restart')");
+        await bob.WaitAsync("rtcstackTest.chat.some(m => m.text === 'after restart')", "chat after the restart");
+    }
 }
