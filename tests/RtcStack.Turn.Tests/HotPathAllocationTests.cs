@@ -1,0 +1,100 @@
+using System.Net;
+using System.Net.Sockets;
+using RtcStack.Stun;
+using RtcStack.Turn.Allocations;
+using RtcStack.Turn.Transport;
+
+namespace RtcStack.Turn.Tests;
+
+/// <summary>"The relay hot path allocates nothing" as a tested promise (client→peer and peer→client).</summary>
+public sealed class HotPathAllocationTests : IAsyncLifetime
+{
+    private readonly TestHarness _h = new();
+    private readonly CountingSink _client = new();
+    private readonly Socket _peer = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+    private readonly Socket _peer2 = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+    private FiveTuple _tuple;
+    private Allocation _allocation = null!;
+    private TransportAddress _peerAddress;
+    private TransportAddress _peer2Address;
+
+    public Task InitializeAsync()
+    {
+        _peer.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        _peer2.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        _peerAddress = TransportAddress.FromEndPoint((IPEndPoint)_peer.LocalEndPoint!);
+        _peer2Address = TransportAddress.FromEndPoint((IPEndPoint)_peer2.LocalEndPoint!);
+        var c = new TestClient();
+        _tuple = _h.Tuple();
+        c.Challenge(_h, _tuple);
+        _h.Send(c.Build(StunMethod.Allocate, TestClient.RequestUdp), _tuple, _client);
+        Assert.True(_h.State.Allocations.TryGet(_tuple, out _allocation));
+        Assert.Equal(0, Answer.ErrorCode(_h.Send(c.Build(StunMethod.ChannelBind, (ref StunMessageWriter w) =>
+        {
+            w.AddChannelNumber(0x4000);
+            w.AddXorPeerAddress(_peerAddress);
+        }), _tuple)));
+        Assert.Equal(0, Answer.ErrorCode(_h.Send(c.Build(StunMethod.CreatePermission, (ref StunMessageWriter w) => w.AddXorPeerAddress(_peer2Address)), _tuple)));
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        _peer.Dispose();
+        _peer2.Dispose();
+        await _h.DisposeAsync();
+    }
+
+    private static long Measure(Action action)
+    {
+        for (int i = 0; i < 200; i++)
+        {
+            action();
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 2000; i++)
+        {
+            action();
+        }
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+
+    [Fact]
+    public void ChannelData_from_client_allocates_nothing()
+    {
+        byte[] frame = new byte[4 + 100];
+        frame[0] = 0x40;
+        frame[3] = 100;
+        long before = _h.State.Metrics.PacketsToPeer;
+        Assert.Equal(0, Measure(() => _h.Server.Processor!.Process(frame, _tuple, _client, _h.Ingress)));
+        Assert.Equal(2200, _h.State.Metrics.PacketsToPeer - before);
+    }
+
+    [Fact]
+    public void Send_indication_from_client_allocates_nothing()
+    {
+        byte[] send = new TestClient().Build(StunMethod.Send, (ref StunMessageWriter w) =>
+        {
+            w.AddXorPeerAddress(_peer2Address);
+            w.AddData(new byte[100]);
+        }, sign: false, cls: StunClass.Indication);
+        long before = _h.State.Metrics.PacketsToPeer;
+        Assert.Equal(0, Measure(() => _h.Server.Processor!.Process(send, _tuple, _client, _h.Ingress)));
+        Assert.Equal(2200, _h.State.Metrics.PacketsToPeer - before);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Peer_datagram_to_client_allocates_nothing(bool channel)
+    {
+        byte[] buffer = new byte[UdpRelay.Headroom + UdpRelay.MaxPayload + UdpRelay.Tailroom];
+        SocketAddress from = (channel ? (IPEndPoint)_peer.LocalEndPoint! : (IPEndPoint)_peer2.LocalEndPoint!).Serialize();
+        int sent = _client.Count;
+        long bytes = _client.Bytes;
+        Assert.Equal(0, Measure(() => _h.State.PeerRelay.OnPeerDatagram(_allocation, buffer, 100, from)));
+        Assert.Equal(2200, _client.Count - sent);
+        // The last frame the client got is ChannelData (4 + 100) or a Data indication (20 + 12 + 4 + 100 + 8).
+        Assert.Equal(channel ? 104 : 144, (int)((_client.Bytes - bytes) / (_client.Count - sent)));
+    }
+}
