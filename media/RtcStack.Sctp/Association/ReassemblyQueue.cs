@@ -100,22 +100,10 @@ internal sealed class ReassemblyQueue
 
     private void TryAssemble(uint tsn, Fragment fragment)
     {
-        uint first = tsn;
-        Fragment f = fragment;
-        while ((f.Flags & DataChunk.FlagBeginning) == 0)
-        {
-            if (!_fragments.TryGetValue(first - 1, out Fragment prev) || !SameMessage(prev, fragment) || (prev.Flags & DataChunk.FlagEnd) != 0)
-            {
-                return;
-            }
-
-            first--;
-            f = prev;
-        }
-
+        // Walk forward to the end fragment first: while fragments arrive in order this stops at once,
+        // so a message costs O(fragments), not O(fragments²).
         uint last = tsn;
-        f = fragment;
-        long total = fragment.Length;
+        Fragment f = fragment;
         while ((f.Flags & DataChunk.FlagEnd) == 0)
         {
             if (!_fragments.TryGetValue(last + 1, out Fragment next) || !SameMessage(next, fragment) || (next.Flags & DataChunk.FlagBeginning) != 0)
@@ -127,6 +115,20 @@ internal sealed class ReassemblyQueue
             f = next;
         }
 
+        uint first = tsn;
+        f = fragment;
+        while ((f.Flags & DataChunk.FlagBeginning) == 0)
+        {
+            if (!_fragments.TryGetValue(first - 1, out Fragment prev) || !SameMessage(prev, fragment) || (prev.Flags & DataChunk.FlagEnd) != 0)
+            {
+                return;
+            }
+
+            first--;
+            f = prev;
+        }
+
+        long total = fragment.Length;
         for (uint t = first; t != last + 1; t++)
         {
             total += t == tsn ? 0 : _fragments[t].Length;
