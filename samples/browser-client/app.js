@@ -65,8 +65,20 @@ async function fetchToken(/** @type {string} */ sub) {
   return (await r.json()).token;
 }
 
-/** Connects (or reconnects under a new name) and wires the client's events. */
-async function goOnline(/** @type {string} */ name) {
+/** @type {Promise<RtcStackClient>|null} */ let onlinePending = null;
+let onlinePendingName = '';
+
+/** Connects (or reconnects under a new name); concurrent calls for the same name share one attempt. */
+function goOnline(/** @type {string} */ name) {
+  if (onlinePending && onlinePendingName === name) return onlinePending;
+  const attempt = (onlinePending || Promise.resolve()).catch(() => {}).then(() => connectAs(name));
+  onlinePending = attempt;
+  onlinePendingName = name;
+  attempt.catch(() => {}).finally(() => { if (onlinePending === attempt) onlinePending = null; });
+  return attempt;
+}
+
+async function connectAs(/** @type {string} */ name) {
   if (client && clientName === name && client.state !== 'failed' && client.state !== 'closed') return client;
   if (client) await client.close();
   clientName = name;
@@ -439,18 +451,23 @@ async function pollStats() {
 $('join-form').addEventListener('submit', async (/** @type {Event} */ ev) => {
   ev.preventDefault();
   const name = $('name').value.trim(), room = $('room').value.trim();
-  localStorage.setItem('rtcstack.name', name);
+  rememberName(name);
   $('join-btn').disabled = true;
   try { await goOnline(name); await enterRoom(room); } catch (e) { showError(e); } finally { $('join-btn').disabled = false; }
 });
+function rememberName(/** @type {string} */ name) {
+  localStorage.setItem('rtcstack.name', name);
+  sessionStorage.setItem('rtcstack.name', name);
+}
 $('call-form').addEventListener('submit', (/** @type {Event} */ ev) => {
   ev.preventDefault();
   if (!$('name').value.trim()) { showError({ code: 'name', text: 'Enter your name first.' }); return; }
+  rememberName($('name').value.trim());
   startCall($('callee').value.trim()).catch(showError);
 });
 $('name').addEventListener('change', () => {
   const name = $('name').value.trim();
-  if (name) { localStorage.setItem('rtcstack.name', name); goOnline(name).catch(showError); }
+  if (name) { rememberName(name); goOnline(name).catch(showError); }
 });
 $('ring-accept').onclick = acceptCall;
 $('ring-decline').onclick = declineOrCancel;
@@ -474,13 +491,16 @@ T.actions = { enterRoom, endCall, startCall, acceptCall, declineOrCancel, sendCh
 showTab('chat');
 
 (async () => {
-  $('name').value = q.get('name') || localStorage.getItem('rtcstack.name') || '';
+  // Go online at once only when this tab was told who we are (URL, or a reload of this tab). A name
+  // remembered from another tab only pre-fills the field: connecting with it would take over that tab's session.
+  const tabName = q.get('name') || sessionStorage.getItem('rtcstack.name');
+  $('name').value = tabName || localStorage.getItem('rtcstack.name') || '';
   $('room').value = q.get('room') || '';
   pollStats();
   await startMedia();
   T.ready = true;
   const name = $('name').value.trim();
-  if (!name && !q.get('token')) return;
+  if (!tabName && !q.get('token')) return;
   try {
     await goOnline(name || q.get('id') || 'guest');
     if (q.get('autojoin') === '1' && $('room').value) await enterRoom($('room').value.trim());

@@ -43,7 +43,12 @@ export class PeerLink extends Emitter {
     this.chat.onmessage = (ev) => {
       try { this.emit('chat-message', JSON.parse(ev.data)); } catch { /* ignore junk */ }
     };
-    this.chat.onopen = () => this.emit('chat-open');
+    /** Chat sent before the channel opened, delivered (in order) once it does. */
+    this.chatBacklog = /** @type {string[]} */ ([]);
+    this.chat.onopen = () => {
+      for (const m of this.chatBacklog.splice(0)) this.chat.send(m);
+      this.emit('chat-open');
+    };
     this.wire();
   }
 
@@ -146,10 +151,12 @@ export class PeerLink extends Emitter {
     this.pc.restartIce();
   }
 
-  /** @param {any} obj */
+  /** Sends one JSON message on the chat channel; chat (not typing) waits for the channel to open. @param {any} obj */
   sendChat(obj) {
-    if (this.chat.readyState !== 'open') return false;
-    this.chat.send(JSON.stringify(obj));
+    const text = JSON.stringify(obj);
+    if (this.chat.readyState === 'open') this.chat.send(text);
+    else if (this.chat.readyState === 'connecting' && obj.t === 'chat') this.chatBacklog.push(text);
+    else return false;
     return true;
   }
 

@@ -11,7 +11,14 @@ public sealed class CallTests(BrowserFixture fx)
         var room = NewRoom("pair");
         await using var alice = await fx.OpenAsync($"name=Alice&room={room}&autojoin=1");
         await alice.WaitAsync("rtcstackTest.view === 'call'", "Alice in the call view");
-        await using var bob = await fx.OpenAsync($"name=Bob&room={room}&autojoin=1");
+
+        // Bob arrives like a newcomer: an empty lobby, types his name and the room, clicks Join.
+        await using var bob = await fx.OpenAsync("");
+        Assert.Equal("Offline", await bob.Page.InnerTextAsync("#status-text"));
+        await bob.Page.FillAsync("#name", "Bob");
+        await bob.Page.FillAsync("#room", room);
+        await bob.Page.ClickAsync("#join-btn");
+        await bob.WaitAsync("rtcstackTest.view === 'call'", "Bob in the call view");
 
         foreach (var (page, other) in new[] { (alice, "bob"), (bob, "alice") })
         {
@@ -28,6 +35,7 @@ public sealed class CallTests(BrowserFixture fx)
         await bob.ScreenshotAsync("call-two-members");
         Assert.Empty(alice.PageErrors);
         Assert.Empty(bob.PageErrors);
+        Assert.True(await bob.EvalAsync<bool>("rtcstackTest.error === null && rtcstackTest.welcomes === 1"), await bob.DescribeAsync());
     }
 
     [Fact]
