@@ -13,5 +13,10 @@ internal static class DtlsMetrics
     /// <summary>Datagrams dropped, tagged reason (malformed, queue_full, not_connected, rejected).</summary>
     public static readonly Counter<long> Dropped = Meter.CreateCounter<long>("rtcstack.dtls.datagrams.dropped");
 
+    /// <summary>Application data not sent, tagged reason (not_connected, too_large, error).</summary>
+    public static readonly Counter<long> SendFailures = Meter.CreateCounter<long>("rtcstack.dtls.send_failures");
+
+    public static void SendFailure(string reason) => SendFailures.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
     public static void Drop(string reason) => Dropped.Add(1, new KeyValuePair<string, object?>("reason", reason));
 }

@@ -184,8 +184,14 @@ public sealed partial class DtlsSession : IDisposable
     public bool SendApplicationData(ReadOnlySpan<byte> data)
     {
         var dtls = _dtls;
-        if (dtls is null || State != DtlsState.Connected || data.Length > dtls.GetSendLimit())
+        if (dtls is null || State != DtlsState.Connected)
         {
+            DtlsMetrics.SendFailure("not_connected");
+            return false;
+        }
+        if (data.Length > dtls.GetSendLimit())
+        {
+            DtlsMetrics.SendFailure("too_large");
             return false;
         }
         try
@@ -195,6 +201,8 @@ public sealed partial class DtlsSession : IDisposable
         }
         catch (Exception e) when (e is IOException or TlsException or InvalidOperationException)
         {
+            DtlsMetrics.SendFailure("error");
+            LogSendFailed(_logger, e);
             lock (_gate)
             {
                 State = DtlsState.Failed;
@@ -264,6 +272,9 @@ public sealed partial class DtlsSession : IDisposable
 
     [LoggerMessage(EventId = 5101, Level = LogLevel.Information, Message = "DTLS {Role} connected with {Profile} in {Milliseconds:F0} ms")]
     private static partial void LogConnected(ILogger logger, DtlsRole role, DtlsSrtpProfile profile, double milliseconds);
+
+    [LoggerMessage(EventId = 5103, Level = LogLevel.Warning, Message = "DTLS send failed; the session is closed")]
+    private static partial void LogSendFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 5102, Level = LogLevel.Warning, Message = "DTLS {Role} handshake ended {Result} (alert raised {AlertRaised}, received {AlertReceived}) after {Milliseconds:F0} ms")]
     private static partial void LogFailed(ILogger logger, DtlsRole role, DtlsHandshakeResult result, int alertRaised, int alertReceived, double milliseconds);

@@ -140,7 +140,7 @@ public sealed partial class IceLiteServer : IAsyncDisposable
     }
 
     /// <summary>RFC 7983 demultiplexing, then per-kind handling.</summary>
-    internal void Dispatch(ReadOnlySpan<byte> datagram, SocketAddress from)
+    internal void Dispatch(Span<byte> datagram, SocketAddress from)
     {
         var remote = SocketAddressConversions.ToTransportAddress(from);
         var kind = MediaPacketClassifier.Classify(datagram);

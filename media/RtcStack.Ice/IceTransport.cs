@@ -118,7 +118,7 @@ public sealed class IceTransport : IDisposable
         }
     }
 
-    internal void Deliver(MediaPacketKind kind, ReadOnlySpan<byte> datagram)
+    internal void Deliver(MediaPacketKind kind, Span<byte> datagram)
     {
         if (State is IceState.Connected or IceState.Completed)
         {

@@ -1,0 +1,38 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+
+namespace RtcStack.Sfu.Tests;
+
+/// <summary>Collects RtcStack.* counters (with tags) so a failing test can show what was dropped.</summary>
+internal sealed class MeterDump : IDisposable
+{
+    private readonly MeterListener _listener = new();
+    private readonly ConcurrentDictionary<string, long> _values = new();
+
+    public MeterDump()
+    {
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter.Name.StartsWith("RtcStack.", StringComparison.Ordinal))
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            var key = instrument.Name;
+            foreach (var t in tags)
+            {
+                key += $" {t.Key}={t.Value}";
+            }
+            _values.AddOrUpdate(key, value, (_, v) => v + value);
+        });
+        _listener.Start();
+    }
+
+    public long Get(string key) => _values.GetValueOrDefault(key);
+
+    public override string ToString() => string.Join("; ", _values.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}: {kv.Value}"));
+
+    public void Dispose() => _listener.Dispose();
+}
