@@ -485,7 +485,6 @@ dz.addEventListener('dragover', (/** @type {DragEvent} */ e) => { e.preventDefau
 dz.addEventListener('dragleave', () => dz.classList.remove('over'));
 dz.addEventListener('drop', (/** @type {DragEvent} */ e) => { e.preventDefault(); dz.classList.remove('over'); if (e.dataTransfer) sendFiles(e.dataTransfer.files); });
 $('cam-select').onchange = $('mic-select').onchange = () => startMedia();
-window.addEventListener('resize', () => grid.layout());
 
 T.actions = { enterRoom, endCall, startCall, acceptCall, declineOrCancel, sendChat, sendFiles, goOnline: () => goOnline($('name').value.trim()) };
 showTab('chat');

@@ -29,6 +29,7 @@ export class VideoGrid {
     this.grid = $('grid');
     /** @type {Map<string, {el: HTMLElement, video: HTMLVideoElement, label: HTMLElement, state: HTMLElement, avatar: HTMLElement}>} */
     this.tiles = new Map();
+    new ResizeObserver(() => this.layout()).observe(this.grid);
   }
 
   /** @param {string} id @param {string} name @param {boolean} self */
@@ -90,11 +91,22 @@ export class VideoGrid {
 
   clear() { for (const id of [...this.tiles.keys()]) this.remove(id); }
 
+  /** Picks the column count that gives the largest 4:3 tiles in the space available. */
   layout() {
     const n = Math.max(1, this.tiles.size);
-    const wide = this.grid.clientWidth >= this.grid.clientHeight;
-    const cols = wide ? Math.ceil(Math.sqrt(n)) : Math.ceil(n / Math.ceil(Math.sqrt(n)));
-    this.grid.style.setProperty('--cols', String(cols));
+    const gap = 12;
+    const W = this.grid.clientWidth, H = this.grid.clientHeight;
+    if (!W || !H) return;
+    let best = { cols: 1, w: 0, h: 0 };
+    for (let cols = 1; cols <= n; cols++) {
+      const rows = Math.ceil(n / cols);
+      const cellW = (W - gap * (cols - 1)) / cols, cellH = (H - gap * (rows - 1)) / rows;
+      const w = Math.min(cellW, (cellH * 4) / 3);
+      if (w > best.w) best = { cols, w, h: (w * 3) / 4 };
+    }
+    this.grid.style.setProperty('--cols', String(best.cols));
+    this.grid.style.setProperty('--tile-w', `${Math.floor(best.w)}px`);
+    this.grid.style.setProperty('--tile-h', `${Math.floor(best.h)}px`);
   }
 }
 

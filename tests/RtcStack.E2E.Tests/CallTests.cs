@@ -17,6 +17,8 @@ public sealed class CallTests(BrowserFixture fx)
         Assert.Equal("Offline", await bob.Page.InnerTextAsync("#status-text"));
         await bob.Page.FillAsync("#name", "Bob");
         await bob.Page.FillAsync("#room", room);
+        await bob.WaitAsync("document.querySelector('#preview').videoWidth > 0", "Bob's camera preview");
+        await bob.ScreenshotAsync("lobby");
         await bob.Page.ClickAsync("#join-btn");
         await bob.WaitAsync("rtcstackTest.view === 'call'", "Bob in the call view");
 
@@ -29,10 +31,14 @@ public sealed class CallTests(BrowserFixture fx)
         // Frames keep flowing (not just a first frame).
         var before = await alice.EvalAsync<int>("rtcstackTest.frames['bob']");
         await alice.WaitAsync($"rtcstackTest.frames['bob'] > {before + 10}", "more frames from bob");
-        await alice.EvalAsync("rtcstackTest.actions.endCall && document.querySelector('[data-tab=quality]').click()");
-        await Task.Delay(2500);
+        await alice.EvalAsync("document.querySelector('[data-tab=quality]').click()");
+        await alice.EvalAsync("rtcstackTest.actions.sendChat('Hi Bob 👋 can you see me?')");
+        await bob.WaitAsync("rtcstackTest.chat.length === 1", "Alice's message");
+        await bob.EvalAsync("rtcstackTest.actions.sendChat('Loud and clear, Alice!')");
+        await alice.WaitAsync("rtcstackTest.chat.length === 1", "Bob's message");
+        await Task.Delay(3000); // a few seconds of graph
         await alice.ScreenshotAsync("call-two-members-quality");
-        await bob.ScreenshotAsync("call-two-members");
+        await bob.ScreenshotAsync("call-two-members-chat");
         Assert.Empty(alice.PageErrors);
         Assert.Empty(bob.PageErrors);
         Assert.True(await bob.EvalAsync<bool>("rtcstackTest.error === null && rtcstackTest.welcomes === 1"), await bob.DescribeAsync());
