@@ -10,6 +10,8 @@ namespace RtcStack.Media.Bench;
 /// Each iteration replays a ring of 4,096 packets into a new producer-side receiver (untimed setup).
 /// </summary>
 [MemoryDiagnoser]
+[MinColumn]
+[MedianColumn]
 [InvocationCount(Ring)]
 public class ForwardBenchmarks
 {

@@ -5,6 +5,8 @@ namespace RtcStack.Media.Bench;
 
 /// <summary>RTP parse (header, extensions lookup, payload) and the SFU rewrite (SSRC, sequence, timestamp, PT, TWCC id).</summary>
 [MemoryDiagnoser]
+[MinColumn]
+[MedianColumn]
 public class RtpBenchmarks
 {
     private readonly byte[] _packet = new byte[1200];

@@ -10,6 +10,8 @@ namespace RtcStack.Media.Bench;
 /// over a ring of 4,096 packets with a new receiver (created in the untimed iteration setup).
 /// </summary>
 [MemoryDiagnoser]
+[MinColumn]
+[MedianColumn]
 [InvocationCount(Ring)]
 public class SrtpBenchmarks
 {
