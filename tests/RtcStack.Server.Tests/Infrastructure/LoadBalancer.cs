@@ -1,0 +1,99 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace RtcStack.Server.Tests.Infrastructure;
+
+/// <summary>
+/// A TCP forwarder on a free loopback port standing in for a load balancer without sticky sessions: each new
+/// connection goes to the backend <see cref="Target"/> points at when it is accepted.
+/// </summary>
+internal sealed class LoadBalancer : IAsyncDisposable
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<TcpClient> _open = [];
+    private readonly Task _accept;
+
+    public LoadBalancer(Uri target)
+    {
+        Target = target;
+        _listener.Start();
+        _accept = Task.Run(AcceptLoopAsync);
+    }
+
+    /// <summary>The backend new connections go to (e.g. a node's base address).</summary>
+    public Uri Target { get; set; }
+
+    /// <summary>While true, new connections are closed at once (a network outage for clients behind it).</summary>
+    public bool Paused { get; set; }
+
+    public Uri WebSocketUri => new($"ws://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/ws");
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener.Stop();
+        lock (_open)
+        {
+            foreach (var client in _open)
+            {
+                client.Dispose();
+            }
+        }
+
+        try
+        {
+            await _accept;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+        }
+
+        _stop.Dispose();
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            var inbound = await _listener.AcceptTcpClientAsync(_stop.Token);
+            if (Paused)
+            {
+                inbound.Dispose();
+                continue;
+            }
+
+            var target = Target;
+            _ = Task.Run(() => ForwardAsync(inbound, target));
+        }
+    }
+
+    private async Task ForwardAsync(TcpClient inbound, Uri target)
+    {
+        var outbound = new TcpClient();
+        lock (_open)
+        {
+            _open.Add(inbound);
+            _open.Add(outbound);
+        }
+
+        try
+        {
+            await outbound.ConnectAsync(target.Host, target.Port, _stop.Token);
+            using var a = inbound.GetStream();
+            using var b = outbound.GetStream();
+            var up = a.CopyToAsync(b, _stop.Token);
+            var down = b.CopyToAsync(a, _stop.Token);
+            await Task.WhenAny(up, down);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // Either side went away; close both.
+        }
+        finally
+        {
+            inbound.Dispose();
+            outbound.Dispose();
+        }
+    }
+}
