@@ -132,4 +132,26 @@ public sealed class CallTests(BrowserFixture fx)
         await alice.EvalAsync("rtcstackTest.actions.sendChat('after restart')");
         await bob.WaitAsync("rtcstackTest.chat.some(m => m.text === 'after restart')", "chat after the restart");
     }
+
+    [Fact]
+    public async Task Screen_share_replaces_the_camera_without_renegotiation_and_back()
+    {
+        var room = NewRoom("screen");
+        await using var alice = await fx.OpenAsync($"name=Alice&room={room}&autojoin=1");
+        await alice.WaitAsync("rtcstackTest.view === 'call'", "Alice in the call view");
+        await using var bob = await fx.OpenAsync($"name=Bob&room={room}&autojoin=1");
+        await bob.WaitAsync("rtcstackTest.frames['alice'] > 0", "video from alice");
+
+        await alice.Page.ClickAsync("#btn-screen");
+        await alice.WaitAsync("document.querySelector('#btn-screen').classList.contains('on')", "screen sharing to start");
+        await bob.WaitAsync("document.querySelector('.tile[data-peer=alice]').classList.contains('screen')", "Bob to see Alice's screen tile");
+        var before = await bob.EvalAsync<int>("rtcstackTest.frames['alice']");
+        await bob.WaitAsync($"rtcstackTest.frames['alice'] > {before + 10}", "frames of the shared screen");
+        await bob.ScreenshotAsync("call-screen-share");
+
+        await alice.Page.ClickAsync("#btn-screen");
+        await bob.WaitAsync("!document.querySelector('.tile[data-peer=alice]').classList.contains('screen')", "the camera to come back");
+        before = await bob.EvalAsync<int>("rtcstackTest.frames['alice']");
+        await bob.WaitAsync($"rtcstackTest.frames['alice'] > {before + 10}", "camera frames again");
+    }
 }
