@@ -191,4 +191,37 @@ public class AllocateTests
         }
         Assert.Equal(10, answered);
     }
+
+    [Fact]
+    public async Task Even_port_with_reservation_then_allocate_with_the_token()
+    {
+        await using var h = new TestHarness();
+        var client = new TestClient();
+        client.Challenge(h, h.Tuple(40000));
+        byte[] first = h.Send(client.Build(StunMethod.Allocate, (ref StunMessageWriter w) =>
+        {
+            w.AddRequestedTransport(17);
+            w.AddEvenPort(reserveNextPort: true);
+        }), h.Tuple(40000))!;
+        Assert.Equal(0, Answer.ErrorCode(first));
+        StunMessageReader.TryParse(first, out StunMessageReader r1);
+        Assert.True(r1.TryGetXorRelayedAddress(out TransportAddress even));
+        Assert.Equal(0, even.Port % 2);
+        Assert.True(r1.TryGetReservationToken(out ulong token));
+        byte[] second = h.Send(client.Build(StunMethod.Allocate, (ref StunMessageWriter w) =>
+        {
+            w.AddRequestedTransport(17);
+            w.AddReservationToken(token);
+        }), h.Tuple(40001))!;
+        Assert.Equal(0, Answer.ErrorCode(second));
+        StunMessageReader.TryParse(second, out StunMessageReader r2);
+        Assert.True(r2.TryGetXorRelayedAddress(out TransportAddress odd));
+        Assert.Equal(even.Port + 1, odd.Port);
+        // A token works once.
+        Assert.Equal(508, Answer.ErrorCode(h.Send(client.Build(StunMethod.Allocate, (ref StunMessageWriter w) =>
+        {
+            w.AddRequestedTransport(17);
+            w.AddReservationToken(token);
+        }), h.Tuple(40002))));
+    }
 }

@@ -101,7 +101,7 @@ internal sealed class CoturnArguments
             }
             int sep = line.IndexOfAny(['=', ' ', '\t']);
             string name = (sep < 0 ? line : line[..sep]).Trim().TrimStart('-');
-            string? value = sep < 0 ? null : line[(sep + 1)..].Trim().Trim('"');
+            string? value = sep < 0 ? null : line[sep..].TrimStart(' ', '\t', '=').Trim().Trim('"');
             fromFile.Add((name, value));
         }
         // Single-valued options given on the command line override the file.

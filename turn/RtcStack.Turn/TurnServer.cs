@@ -131,6 +131,7 @@ public sealed class TurnServer : IAsyncDisposable
                     await state.CloseAsync(a, "server stopped").ConfigureAwait(false);
                 }
             }
+            state.Reservations.Clear();
             state.Metrics.Dispose();
             TurnLog.ServerStopped(_logger);
         }
@@ -233,6 +234,7 @@ public sealed class TurnServer : IAsyncDisposable
         {
             _ = state.CloseAsync(expired, "expired").AsTask();
         }
+        state.Reservations.Sweep(_time.GetTimestamp());
         _cache?.Sweep();
     }
 }

@@ -18,6 +18,8 @@ public sealed class CoturnClientInteropTests(CoturnClientFixture fixture, ITestO
     [InlineData("-c -t -s", "TCP, Send/Data indications")]
     [InlineData("-c -m 4", "UDP, 4 clients, channels")]
     [InlineData("-c -l 1000", "UDP, 1000-byte messages")]
+    [InlineData("", "UDP, RTP/RTCP pair (EVEN-PORT + RESERVATION-TOKEN)")]
+    [InlineData("-c -y", "UDP, client to client through two allocations")]
     public async Task Uclient_long_term_credentials_no_loss(string flags, string what)
     {
         Assert.True(CoturnClientFixture.ToolsInstalled, "coturn's turnutils are not installed (apt-get install coturn)");

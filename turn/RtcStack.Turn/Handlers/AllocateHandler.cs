@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
 using RtcStack.Stun;
@@ -30,15 +31,48 @@ internal sealed class AllocateHandler(TurnState state)
         {
             return;
         }
-        Socket? socket = state.PoolFor(family)?.TryBind();
-        if (socket is null)
+        if (!TryAcquireRelay(request, family, out Socket? socket, out RelayPortPool? pool, out ulong? token))
         {
             state.Allocations.Release(credentials.QuotaUser);
-            TurnLog.AllocationRefused(state.Logger, credentials.QuotaUser, "relay ports exhausted");
-            responder.SendError(request, 508, "Insufficient Capacity", credentials.Key);
+            TurnLog.AllocationRefused(state.Logger, credentials.QuotaUser, "no relay port (range exhausted or reservation unknown)");
+            state.Responder.SendError(request, 508, "Insufficient Capacity", credentials.Key);
             return;
         }
-        Create(request, credentials, socket, family, dualRequested);
+        Create(request, credentials, socket, pool, family, dualRequested, token);
+    }
+
+    /// <summary>
+    /// §7.2 steps 5-6 and 10: a port reserved by RESERVATION-TOKEN, an even port (EVEN-PORT; with the R bit the
+    /// next port is reserved and its token returned), or any port of the range.
+    /// </summary>
+    private bool TryAcquireRelay(scoped in TurnRequest request, AddressFamily family,
+        [NotNullWhen(true)] out Socket? socket, [NotNullWhen(true)] out RelayPortPool? pool, out ulong? token)
+    {
+        token = null;
+        socket = null;
+        pool = state.PoolFor(family)!;
+        if (request.Message.TryGetReservationToken(out ulong reserved))
+        {
+            (Socket Socket, RelayPortPool Pool)? taken = state.Reservations.Take(reserved, request.Now);
+            (socket, pool) = taken is { } t ? (t.Socket, t.Pool) : (null, pool);
+            return socket is not null;
+        }
+        if (!request.Message.TryGetEvenPort(out bool reserveNext))
+        {
+            socket = pool.TryBind();
+            return socket is not null;
+        }
+        if (!reserveNext)
+        {
+            socket = pool.TryBind(evenPort: true);
+            return socket is not null;
+        }
+        if (!pool.TryBindPair(out socket, out Socket? odd))
+        {
+            return false;
+        }
+        token = state.Reservations.Add(odd, pool, request.Now + state.Ticks(ReservationTable.LifetimeSeconds));
+        return true;
     }
 
     /// <summary>§7.2 step 3: REQUESTED-TRANSPORT must be present and UDP (RFC 6062 TCP is not offered: 442).</summary>
@@ -54,7 +88,8 @@ internal sealed class AllocateHandler(TurnState state)
             state.Responder.SendError(request, 442, "Unsupported Transport Protocol", credentials.Key);
             return false;
         }
-        if (request.Message.Contains(StunAttributeType.ReservationToken) && request.Message.Contains(StunAttributeType.EvenPort))
+        if (request.Message.Contains(StunAttributeType.ReservationToken)
+            && (request.Message.Contains(StunAttributeType.EvenPort) || request.Message.Contains(StunAttributeType.RequestedAddressFamily)))
         {
             state.Responder.SendError(request, 400, "Bad Request", credentials.Key);
             return false;
@@ -115,9 +150,9 @@ internal sealed class AllocateHandler(TurnState state)
         return false;
     }
 
-    private void Create(scoped in TurnRequest request, Credentials credentials, Socket socket, AddressFamily family, bool dualRequested)
+    private void Create(scoped in TurnRequest request, Credentials credentials, Socket socket, RelayPortPool pool, AddressFamily family, bool dualRequested, ulong? token)
     {
-        var relay = new UdpRelay(socket, state.PoolFor(family)!);
+        var relay = new UdpRelay(socket, pool);
         IPAddress advertised = state.External.Advertised(relay.LocalAddress.ToIPAddress());
         var relayed = new TransportAddress(advertised, relay.LocalAddress.Port);
         int lifetime = Lifetimes.Desired(request.Message, state.Options);
@@ -144,6 +179,10 @@ internal sealed class AllocateHandler(TurnState state)
             writer.AddAddressErrorCode(StunAddressFamily.IPv6, 440, "Address Family not Supported");
         }
         writer.AddLifetime((uint)lifetime);
+        if (token is { } reservation)
+        {
+            writer.AddReservationToken(reservation);
+        }
         writer.AddXorMappedAddress(request.FiveTuple.Client);
         state.Responder.Send(request, ref writer, credentials.Key);
     }

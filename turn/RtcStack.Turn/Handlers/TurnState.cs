@@ -35,6 +35,8 @@ internal sealed class TurnState
 
     internal required PeerDataRelay PeerRelay { get; init; }
 
+    internal ReservationTable Reservations { get; } = new();
+
     /// <summary>A duration in seconds as a TimeProvider timestamp delta.</summary>
     internal long Ticks(double seconds) => (long)(seconds * Time.TimestampFrequency);
 

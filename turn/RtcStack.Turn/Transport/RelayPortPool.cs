@@ -57,6 +57,53 @@ internal sealed class RelayPortPool(IPAddress address, int minPort, int maxPort)
         return null;
     }
 
+    /// <summary>
+    /// Binds an even port and the odd port above it (EVEN-PORT with the R bit, RFC 8656 §7.2 step 6);
+    /// false when no such pair is free.
+    /// </summary>
+    internal bool TryBindPair([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Socket? even, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Socket? odd)
+    {
+        odd = null;
+        int attempts = (maxPort - minPort + 1) / 2;
+        for (int i = 0; i < attempts; i++)
+        {
+            even = TryBind(evenPort: true);
+            if (even is null)
+            {
+                return false;
+            }
+            int port = ((IPEndPoint)even.LocalEndPoint!).Port;
+            if (port + 1 <= maxPort && TryMark(port + 1))
+            {
+                odd = TryBindExact(port + 1);
+                if (odd is not null)
+                {
+                    return true;
+                }
+            }
+            even.Dispose();
+            Release(port);
+        }
+        even = null;
+        return false;
+    }
+
+    private Socket? TryBindExact(int port)
+    {
+        var socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            socket.Bind(new IPEndPoint(address, port));
+            return socket;
+        }
+        catch (SocketException)
+        {
+            socket.Dispose();
+            Release(port);
+            return null;
+        }
+    }
+
     internal void Release(int port)
     {
         lock (_lock)
