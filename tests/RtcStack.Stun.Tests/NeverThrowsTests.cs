@@ -68,7 +68,7 @@ public sealed class NeverThrowsTests
         }
     }
 
-    private static void Probe(byte[] buffer)
+    internal static void Probe(byte[] buffer)
     {
         StunFraming.TryGetFrameLength(buffer, out _);
         ChannelDataReader.TryParse(buffer, out _);

@@ -95,4 +95,16 @@ public sealed class RoundTripProperties
         return x == y && x.GetHashCode() == y.GetHashCode() && x != z
             && TransportAddress.FromEndPoint(x.ToEndPoint()) == x;
     }
+
+    [Property(MaxTest = 2000)]
+    public void Parsing_never_throws_for_any_bytes(byte[] bytes) => NeverThrowsTests.Probe(bytes ?? []);
+
+    [Property(MaxTest = 2000)]
+    public void Parsing_never_throws_for_stun_headed_soup(byte[] body, byte messageClass)
+    {
+        body ??= [];
+        int length = body.Length & ~3;
+        byte[] message = [0x00, (byte)(messageClass & 0x11), (byte)(length >> 8), (byte)length, 0x21, 0x12, 0xA4, 0x42, .. new byte[12], .. body.AsSpan(0, length)];
+        NeverThrowsTests.Probe(message);
+    }
 }

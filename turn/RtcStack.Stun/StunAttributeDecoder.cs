@@ -113,11 +113,11 @@ public static class StunAttributeDecoder
         return value.Length == 4 && TryFamily(value[0], out family);
     }
 
-    /// <summary>EVEN-PORT (RFC 8656 §18.7): the R bit asks to reserve the next port.</summary>
+    /// <summary>EVEN-PORT (RFC 8656 §18.7): the R bit asks to reserve the next port. The value is 1 byte; longer values (some clients send 4) are accepted.</summary>
     public static bool TryReadEvenPort(ReadOnlySpan<byte> value, out bool reserveNextPort)
     {
-        reserveNextPort = value.Length == 1 && (value[0] & 0x80) != 0;
-        return value.Length == 1;
+        reserveNextPort = value.Length >= 1 && (value[0] & 0x80) != 0;
+        return value.Length >= 1;
     }
 
     /// <summary>ICMP (RFC 8656 §18.13): 16 reserved bits, 7-bit type, 9-bit code, 32-bit error data.</summary>
