@@ -78,6 +78,104 @@ public sealed class FuzzTests
     }
 
     [Fact]
+    public async Task Random_chunks_with_the_right_tag_and_checksum_never_throw()
+    {
+        await using var net = new SimulatedNetwork(25);
+        uint tagOfB = 0;
+        net.Filter = (toB, p) =>
+        {
+            if (toB && p.Length >= 12 && BinaryPrimitives.ReadUInt32BigEndian(p.AsSpan(4)) != 0)
+            {
+                tagOfB = BinaryPrimitives.ReadUInt32BigEndian(p.AsSpan(4));
+            }
+
+            return false;
+        };
+        net.A.CreateDataChannel("x");
+        Assert.True(net.Connect());
+        var random = new Random(26);
+        byte[] buffer = new byte[1200];
+        for (int i = 0; i < 20_000; i++)
+        {
+            var writer = new SctpPacketWriter(buffer, 5000, 5000, random.Next(8) == 0 ? 0u : tagOfB);
+            for (int c = random.Next(1, 4); c > 0; c--)
+            {
+                int length = random.Next(0, 64);
+                byte type = random.Next(3) == 0 ? (byte)random.Next(256) : (byte)random.Next(15);
+                if (type is 6 or 7 or 8 or 14)
+                {
+                    type = 9; // keep the association up: no ABORT or SHUTDOWN family
+                }
+
+                Span<byte> value = writer.AddChunk((SctpChunkType)type, (byte)random.Next(256), length);
+                random.NextBytes(value);
+            }
+
+            int n = writer.Finish();
+            net.B.HandlePacket(buffer.AsSpan(0, n));
+            net.RunUntil(() => true, TimeSpan.Zero);
+        }
+
+        Assert.True(net.B.Statistics.ChunksDropped > 0);
+        Assert.Equal(SctpAssociationState.Established, net.B.State);
+    }
+
+    [Fact]
+    public async Task Unknown_chunk_types_follow_their_high_bits()
+    {
+        await using var net = new SimulatedNetwork(27);
+        uint tagOfB = 0;
+        var fromB = new List<byte[]>();
+        net.Filter = (toB, p) =>
+        {
+            if (toB)
+            {
+                tagOfB = BinaryPrimitives.ReadUInt32BigEndian(p.AsSpan(4));
+            }
+            else
+            {
+                fromB.Add(p);
+            }
+
+            return false;
+        };
+        Assert.True(net.Connect());
+        fromB.Clear();
+
+        // 0x4F: stop and report; 0xCF: skip, report and go on to the HEARTBEAT after it.
+        foreach (byte type in new byte[] { 0x4F, 0xCF })
+        {
+            byte[] packet = PacketCodecTests.Build(
+                (ref SctpPacketWriter w) =>
+                {
+                    w.AddChunk((SctpChunkType)type, 0, new byte[] { 1, 2, 3, 4, 5 });
+                    w.AddChunk(SctpChunkType.Heartbeat, 0, new byte[] { 0, 1, 0, 8, 9, 9, 9, 9 });
+                },
+                tagOfB);
+            net.B.HandlePacket(packet);
+        }
+
+        net.RunUntil(() => true, TimeSpan.Zero);
+        var types = fromB.SelectMany(ChunkTypes).ToList();
+        Assert.Equal(2, types.Count(t => t == SctpChunkType.Error));
+        Assert.Equal(1, types.Count(t => t == SctpChunkType.HeartbeatAck));
+    }
+
+    private static List<SctpChunkType> ChunkTypes(byte[] packet)
+    {
+        var types = new List<SctpChunkType>();
+        if (SctpPacketReader.TryRead(packet, out SctpPacketReader reader) == SctpReadResult.Ok)
+        {
+            foreach (SctpChunk chunk in reader)
+            {
+                types.Add(chunk.Type);
+            }
+        }
+
+        return types;
+    }
+
+    [Fact]
     public async Task Bad_packets_are_dropped_and_counted_without_changing_state()
     {
         await using var net = new SimulatedNetwork(24);

@@ -58,7 +58,7 @@ internal ref struct SctpParameterEnumerator
         BinaryPrimitives.WriteUInt16BigEndian(destination[2..], (ushort)(4 + valueLength));
         value[..valueLength].CopyTo(destination[4..]);
         int padded = (4 + valueLength + 3) & ~3;
-        destination[(4 + valueLength)..padded].Clear();
+        destination[(4 + valueLength)..Math.Min(padded, destination.Length)].Clear(); // the last parameter may end unpadded
         return padded;
     }
 }
