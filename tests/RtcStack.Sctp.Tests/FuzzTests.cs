@@ -121,6 +121,122 @@ public sealed class FuzzTests
     }
 
     [Fact]
+    public async Task Plausible_but_hostile_DATA_FORWARD_TSN_and_RE_CONFIG_never_throw()
+    {
+        await using var net = new SimulatedNetwork(28);
+        uint tagOfB = 0, tsnBase = 0;
+        net.Filter = (toB, p) =>
+        {
+            if (toB && TryFindDataTsn(p, out uint tsn))
+            {
+                tagOfB = BinaryPrimitives.ReadUInt32BigEndian(p.AsSpan(4));
+                tsnBase = tsn;
+            }
+
+            return false;
+        };
+        DataChannel channel = net.A.CreateDataChannel("x");
+        Assert.True(net.Connect());
+        Assert.True(net.RunUntil(() => tagOfB != 0, TimeSpan.FromSeconds(5)));
+        var random = new Random(29);
+        byte[] buffer = new byte[1200];
+        uint[] ppids = [50, 51, 53, 56, 57, 0, 52, 54];
+        for (int i = 0; i < 30_000; i++)
+        {
+            var writer = new SctpPacketWriter(buffer, 5000, 5000, tagOfB);
+            for (int c = random.Next(1, 5); c > 0; c--)
+            {
+                switch (random.Next(6))
+                {
+                    case 0:
+                    {
+                        Span<byte> v = writer.AddChunk(SctpChunkType.ForwardTsn, 0, 8);
+                        ForwardTsnChunk.WriteHeader(v, tsnBase + (uint)random.Next(-20, 300));
+                        ForwardTsnChunk.WriteStream(v, 0, (ushort)random.Next(4), (ushort)random.Next(8));
+                        break;
+                    }
+
+                    case 1:
+                    {
+                        ushort[] streams = [(ushort)random.Next(4)];
+                        Span<byte> v = writer.AddChunk(SctpChunkType.ReConfig, 0, ReConfigParameter.OutgoingRequestSize(1));
+                        ReConfigParameter.WriteOutgoingRequest(v, (uint)random.Next(-3, 3) + tsnBase, 0, tsnBase + (uint)random.Next(300), streams);
+                        if (random.Next(2) == 0)
+                        {
+                            BinaryPrimitives.WriteUInt16BigEndian(v, (ushort)random.Next(12, 20));
+                        }
+
+                        break;
+                    }
+
+                    default:
+                    {
+                        int length = random.Next(1, 60);
+                        byte flags = (byte)random.Next(16);
+                        Span<byte> v = writer.AddChunk(SctpChunkType.Data, flags, DataChunk.HeaderLength + length);
+                        byte[] payload = new byte[length];
+                        random.NextBytes(payload);
+                        if (random.Next(4) == 0)
+                        {
+                            payload[0] = (byte)random.Next(2, 4); // DCEP ACK / OPEN look-alikes
+                        }
+
+                        DataChunk.Write(v, tsnBase + (uint)random.Next(-10, 400), (ushort)random.Next(4), (ushort)random.Next(10), ppids[random.Next(ppids.Length)], payload);
+                        break;
+                    }
+                }
+            }
+
+            net.B.HandlePacket(buffer.AsSpan(0, writer.Finish()));
+            net.RunUntil(() => true, TimeSpan.Zero);
+            if (i % 1000 == 999)
+            {
+                tsnBase += 300;
+            }
+        }
+
+        Assert.NotEqual(SctpAssociationState.Closed, net.B.State);
+        Assert.True(net.B.Statistics.DataChunksReceived > 10_000);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Random_packets_to_an_association_that_is_not_established_never_throw(bool started)
+    {
+        await using var lone = new SctpAssociation(new NullTransport(), new SctpAssociationOptions(), new ManualTimeProvider());
+        if (started)
+        {
+            lone.Start();
+        }
+
+        var random = new Random(30);
+        byte[] buffer = new byte[600];
+        for (int i = 0; i < 5000; i++)
+        {
+            var writer = new SctpPacketWriter(buffer, 5000, 5000, random.Next(2) == 0 ? 0u : (uint)random.Next());
+            for (int c = random.Next(1, 3); c > 0; c--)
+            {
+                Span<byte> value = writer.AddChunk((SctpChunkType)random.Next(16), (byte)random.Next(256), random.Next(0, 120));
+                random.NextBytes(value);
+                if (value.Length >= 16)
+                {
+                    BinaryPrimitives.WriteUInt32BigEndian(value, (uint)random.Next(1, int.MaxValue)); // plausible INIT tag
+                    BinaryPrimitives.WriteUInt16BigEndian(value[8..], (ushort)random.Next(1, 100));
+                    BinaryPrimitives.WriteUInt16BigEndian(value[10..], (ushort)random.Next(1, 100));
+                }
+            }
+
+            lone.HandlePacket(buffer.AsSpan(0, writer.Finish()));
+        }
+    }
+
+    private sealed class NullTransport : ISctpTransport
+    {
+        public ValueTask SendAsync(ReadOnlyMemory<byte> packet, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    }
+
+    [Fact]
     public async Task Unknown_chunk_types_follow_their_high_bits()
     {
         await using var net = new SimulatedNetwork(27);
