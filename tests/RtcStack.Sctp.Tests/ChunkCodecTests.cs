@@ -104,6 +104,27 @@ public sealed class ChunkCodecTests
     }
 
     [Fact]
+    public void Incoming_reset_request_round_trips()
+    {
+        byte[] buffer = new byte[ReConfigParameter.IncomingRequestSize(3)];
+        Assert.Equal(buffer.Length, ReConfigParameter.WriteIncomingRequest(buffer, 9, [2, 4, 6]));
+        var parameters = new SctpParameterEnumerator(buffer);
+        Assert.True(parameters.MoveNext());
+        Assert.Equal(SctpReadResult.Ok, ReConfigParameter.TryRead(parameters.Type, parameters.Value, out ReConfigParameter p));
+        Assert.Equal(ReConfigParameter.IncomingSsnResetRequest, p.Type);
+        Assert.Equal((9u, 3, (ushort)6), (p.RequestSequenceNumber, p.StreamCount, p.GetStream(2)));
+    }
+
+    [Theory]
+    [InlineData(13, 11, nameof(SctpReadResult.TooShort))]
+    [InlineData(13, 13, nameof(SctpReadResult.BadParameterLength))] // odd stream list
+    [InlineData(16, 7, nameof(SctpReadResult.TooShort))]
+    [InlineData(14, 3, nameof(SctpReadResult.TooShort))]
+    [InlineData(16, 8, nameof(SctpReadResult.Ok))]
+    public void Re_config_parameter_lengths(ushort type, int length, string expected) =>
+        Assert.Equal(Enum.Parse<SctpReadResult>(expected), ReConfigParameter.TryRead(type, new byte[length], out _));
+
+    [Fact]
     public void Dcep_open_round_trips_and_bad_ones_are_values()
     {
         byte[] open = DcepMessage.CreateOpen(0x81, 256, 3, "label", "proto");

@@ -94,6 +94,25 @@ internal readonly ref struct ReConfigParameter
         return padded;
     }
 
+    public static int IncomingRequestSize(int streams) => (4 + 4 + (2 * streams) + 3) & ~3;
+
+    /// <summary>Writes an Incoming SSN Reset Request parameter (RFC 6525 §4.2); returns bytes used.</summary>
+    public static int WriteIncomingRequest(Span<byte> destination, uint requestSeq, ReadOnlySpan<ushort> streams)
+    {
+        int valueLength = 4 + (2 * streams.Length);
+        BinaryPrimitives.WriteUInt16BigEndian(destination, IncomingSsnResetRequest);
+        BinaryPrimitives.WriteUInt16BigEndian(destination[2..], (ushort)(4 + valueLength));
+        BinaryPrimitives.WriteUInt32BigEndian(destination[4..], requestSeq);
+        for (int i = 0; i < streams.Length; i++)
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(destination[(8 + (2 * i))..], streams[i]);
+        }
+
+        int padded = (4 + valueLength + 3) & ~3;
+        destination[(4 + valueLength)..padded].Clear();
+        return padded;
+    }
+
     public const int ResponseSize = 12;
 
     /// <summary>Writes a Re-configuration Response parameter without the optional TSNs (RFC 6525 §4.4).</summary>
