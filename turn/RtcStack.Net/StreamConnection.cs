@@ -21,14 +21,10 @@ public sealed class StreamConnection : IAsyncDisposable
     private readonly Socket _socket;
     private readonly IStreamHandler _handler;
     private readonly ILogger _logger;
-    private readonly int _maxQueued;
-    private readonly Lock _sendLock = new();
-    private readonly Pipe _output = new(new PipeOptions(pauseWriterThreshold: 0, resumeWriterThreshold: 0, useSynchronizationContext: false));
+    private readonly StreamSendQueue _sendQueue;
     private readonly CancellationTokenSource _closing = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private TaskCompletionSource? _spaceWaiter;
-    private long _queued;
-    private volatile bool _closed;
+    private int _closedFlag;
     private bool _ownsCounters;
     private volatile StreamFramingMode _mode;
 
@@ -37,7 +33,7 @@ public sealed class StreamConnection : IAsyncDisposable
         _socket = socket;
         _socket.NoDelay = true;
         _handler = handler;
-        _maxQueued = maxQueued;
+        _sendQueue = new StreamSendQueue(maxQueued);
         _mode = mode;
         _logger = logger;
         Counters = counters;
@@ -69,7 +65,7 @@ public sealed class StreamConnection : IAsyncDisposable
     public object? State { get; set; }
 
     /// <summary>True once closed.</summary>
-    public bool IsClosed => _closed;
+    public bool IsClosed => Volatile.Read(ref _closedFlag) != 0;
 
     /// <summary>Completes when the connection has closed and <see cref="IStreamHandler.OnClosed"/> has run.</summary>
     public Task Completion => _completion.Task;
@@ -129,17 +125,12 @@ public sealed class StreamConnection : IAsyncDisposable
     {
         while (!TryEnqueue(data.Span))
         {
-            Task? wait;
-            lock (_sendLock)
+            if (IsClosed)
             {
-                if (_closed)
-                {
-                    return false;
-                }
-
-                wait = HasRoom(data.Length) ? null : (_spaceWaiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+                return false;
             }
 
+            Task? wait = _sendQueue.WaitForSpace(data.Length);
             if (wait is not null)
             {
                 await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -152,21 +143,12 @@ public sealed class StreamConnection : IAsyncDisposable
     /// <summary>Closes the connection (idempotent); queued data may be lost.</summary>
     public void Close()
     {
-        TaskCompletionSource? waiter;
-        lock (_sendLock)
+        if (Interlocked.Exchange(ref _closedFlag, 1) != 0)
         {
-            if (_closed)
-            {
-                return;
-            }
-
-            _closed = true;
-            _output.Writer.Complete();
-            waiter = _spaceWaiter;
-            _spaceWaiter = null;
+            return;
         }
 
-        waiter?.TrySetResult();
+        _sendQueue.Complete();
         _closing.Cancel();
         try
         {
@@ -191,13 +173,18 @@ public sealed class StreamConnection : IAsyncDisposable
         Task sendLoop = Task.CompletedTask;
         try
         {
-            _handler.OnConnected(this);
+            if (!NotifyConnected())
+            {
+                reason = "handler failed on connect";
+                return;
+            }
+
             sendLoop = SendLoopAsync(stream);
             reason = await ReadLoopAsync(PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true)), _closing.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
         {
-            reason = _closed ? "closed locally" : ex.GetType().Name;
+            reason = IsClosed ? "closed locally" : ex.GetType().Name;
         }
         finally
         {
@@ -210,6 +197,23 @@ public sealed class StreamConnection : IAsyncDisposable
             {
                 NetMetrics.Retire(Counters);
             }
+        }
+    }
+
+    private bool NotifyConnected()
+    {
+        try
+        {
+            _handler.OnConnected(this);
+            return true;
+        }
+#pragma warning disable CA1031 // a handler failure closes this connection only
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Counters.HandlerFailed();
+            NetLog.HandlerFailed(_logger, ex, FiveTuple.ToString());
+            return false;
         }
     }
 
@@ -261,7 +265,7 @@ public sealed class StreamConnection : IAsyncDisposable
 
     private bool Deliver(ref ReadOnlySequence<byte> buffer)
     {
-        while (!buffer.IsEmpty && !_closed)
+        while (!buffer.IsEmpty && !IsClosed)
         {
             if (_mode == StreamFramingMode.Raw)
             {
@@ -324,70 +328,21 @@ public sealed class StreamConnection : IAsyncDisposable
 
     private async Task SendLoopAsync(Stream stream)
     {
-        PipeReader reader = _output.Reader;
-        try
-        {
-            while (true)
-            {
-                ReadResult result = await reader.ReadAsync().ConfigureAwait(false);
-                ReadOnlySequence<byte> buffer = result.Buffer;
-                foreach (ReadOnlyMemory<byte> segment in buffer)
-                {
-                    await stream.WriteAsync(segment, _closing.Token).ConfigureAwait(false);
-                }
-
-                await stream.FlushAsync(_closing.Token).ConfigureAwait(false);
-                long written = buffer.Length;
-                reader.AdvanceTo(buffer.End);
-                Released(written);
-                if (result.IsCompleted)
-                {
-                    return;
-                }
-            }
-        }
-        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
+        if (!await _sendQueue.DrainAsync(stream, _closing.Token).ConfigureAwait(false))
         {
             Counters.SendFailed();
             Close();
-        }
-        finally
-        {
-            await reader.CompleteAsync().ConfigureAwait(false);
         }
     }
 
     private bool TryEnqueue(ReadOnlySpan<byte> data)
     {
-        lock (_sendLock)
+        if (IsClosed || !_sendQueue.TryEnqueue(data))
         {
-            if (_closed || !HasRoom(data.Length))
-            {
-                return false;
-            }
-
-            _output.Writer.Write(data);
-            _queued += data.Length;
-            ValueTask<FlushResult> flush = _output.Writer.FlushAsync();
-            flush.GetAwaiter().GetResult(); // never pauses: pauseWriterThreshold is 0, so this completed synchronously
+            return false;
         }
 
         Counters.Sent(data.Length);
         return true;
-    }
-
-    private bool HasRoom(int length) => _queued == 0 || _queued + length <= _maxQueued;
-
-    private void Released(long bytes)
-    {
-        TaskCompletionSource? waiter;
-        lock (_sendLock)
-        {
-            _queued -= bytes;
-            waiter = _spaceWaiter;
-            _spaceWaiter = null;
-        }
-
-        waiter?.TrySetResult();
     }
 }

@@ -156,6 +156,42 @@ public sealed class StreamConnectionTests
         Assert.True(listener.Counters.Dropped >= 1);
     }
 
+    [Fact]
+    public async Task Send_async_waits_for_space_and_loses_nothing()
+    {
+        var handler = new EchoStreamHandler { Echo = false };
+        var options = new StreamListenerOptions { MaxQueuedSendBytes = 16 * 1024 };
+        await using StreamListener listener = StreamListener.Bind(new IPEndPoint(IPAddress.Loopback, 0), handler, options);
+        listener.Start();
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+        await client.ConnectAsync(listener.LocalAddress.ToEndPoint());
+        StreamConnection server = await handler.Connected.Task.WaitAsync(Timeout);
+
+        byte[] frame = ChannelData(8_000); // 8,004 bytes
+        const int Frames = 400;            // about 3 MB: more than kernel buffers and the queue hold
+        Task<bool> sender = Task.Run(async () =>
+        {
+            for (int i = 0; i < Frames; i++)
+            {
+                if (!await server.SendAsync(frame))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        });
+
+        byte[] received = await ReadExactlyAsync(client, Frames * frame.Length);
+        Assert.True(await sender.WaitAsync(Timeout));
+        for (int i = 0; i < Frames; i++)
+        {
+            Assert.True(received.AsSpan(i * frame.Length, frame.Length).SequenceEqual(frame), $"frame {i}");
+        }
+
+        Assert.Equal(0, listener.Counters.Dropped);
+    }
+
     internal static byte[] StunMessage()
     {
         var buffer = new byte[128];
