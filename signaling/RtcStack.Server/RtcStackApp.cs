@@ -122,6 +122,6 @@ public static class RtcStackApp
         app.MapMetrics("/metrics");
         app.MapSignaling();
         app.MapTokenEndpoints(dev);
-        // TODO: app.MapMediaEcho() when media's Hosting/MediaEchoEndpoint.cs lands.
+        app.MapMediaEcho(); // only when Media:EchoEndpoint is true
     }
 }
