@@ -32,13 +32,19 @@ export function createTestHook() {
     callLog: /** @type {string[]} */ ([]),
     log: /** @type {string[]} */ ([]),
     client: /** @type {any} */ (null),
+    /** When >= 0, outgoing transfers cancel themselves once this many bytes were sent (tests the cancel path at any speed). */
+    cancelSendsAfterBytes: -1,
     actions: /** @type {Record<string, Function>} */ ({}),
 
     /** Records a transfer's progress and result. */
     trackTransfer(/** @type {any} */ tr) {
       const rec = { id: tr.id, direction: tr.direction, peer: tr.peer, name: tr.name, size: tr.size, bytes: 0, progressEvents: 0, state: 'active', ok: null, sha256: '', expected: '' };
       T.files.push(rec);
-      tr.on('progress', (/** @type {any} */ p) => { rec.bytes = p.bytes; rec.progressEvents++; });
+      tr.on('progress', (/** @type {any} */ p) => {
+        rec.bytes = p.bytes;
+        rec.progressEvents++;
+        if (tr.direction === 'send' && T.cancelSendsAfterBytes >= 0 && p.bytes >= T.cancelSendsAfterBytes && p.bytes < p.size) tr.cancel();
+      });
       tr.on('done', (/** @type {any} */ d) => { rec.id = tr.id; rec.ok = d.ok; rec.sha256 = d.sha256; rec.expected = d.expected || d.remoteSha256 || ''; rec.state = d.ok ? 'done' : 'failed'; });
       tr.on('cancelled', () => { rec.state = 'cancelled'; });
       tr.on('error', () => { rec.state = 'failed'; });

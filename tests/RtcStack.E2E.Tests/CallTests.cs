@@ -36,7 +36,7 @@ public sealed class CallTests(BrowserFixture fx)
         await bob.WaitAsync("rtcstackTest.chat.length === 1", "Alice's message");
         await bob.EvalAsync("rtcstackTest.actions.sendChat('Loud and clear, Alice!')");
         await alice.WaitAsync("rtcstackTest.chat.length === 1", "Bob's message");
-        await Task.Delay(3000); // a few seconds of graph
+        await Task.Delay(2000); // a few points of graph
         await alice.ScreenshotAsync("call-two-members-quality");
         await bob.ScreenshotAsync("call-two-members-chat");
         Assert.Empty(alice.PageErrors);
@@ -68,6 +68,17 @@ public sealed class CallTests(BrowserFixture fx)
             }
 
             await pages[2].ScreenshotAsync("call-three-member-mesh");
+
+            // Cat leaves: the others drop her tile and close their connection to her, and keep each other.
+            await pages[2].Page.ClickAsync("#btn-leave");
+            await pages[2].WaitAsync("rtcstackTest.view === 'lobby'", "Cat back in the lobby");
+            foreach (var p in pages.Take(2))
+            {
+                await p.WaitAsync("!rtcstackTest.members.includes('cat') && !rtcstackTest.client.peers.has('cat') && !document.querySelector('.tile[data-peer=cat]')", "Cat's connection torn down");
+            }
+
+            var before = await pages[0].EvalAsync<int>("rtcstackTest.frames['ben']");
+            await pages[0].WaitAsync($"rtcstackTest.frames['ben'] > {before + 10}", "Ann still decoding Ben");
         }
         finally
         {
