@@ -64,6 +64,7 @@ export class RtcStackClient extends Emitter {
 
   /** Joins a room and connects to everyone already in it. Resolves with the member list. */
   async join(/** @type {string} */ room, /** @type {Record<string, any>} */ meta = this.meta) {
+    if (this.room && this.room !== room) await this.leave(); // one room at a time
     this.meta = { ...meta };
     try {
       const joined = await this.signaling.request({ type: 'join', room, meta: this.meta });
