@@ -46,6 +46,7 @@ internal static class CoturnOptionTable
         ["no-cli"] = (Kind.Flag, (_, _) => { }),
         ["no-config-file"] = (Kind.Flag, (_, _) => { }),
         ["relay-threads"] = (Kind.Value, (_, v) => CoturnArguments.Int(v)),
+        ["challenge-rate"] = (Kind.Value, (a, v) => a.Options.ChallengesPerSecondPerIp = CoturnArguments.Int(v)), // rtcstack-turn only
         ["prometheus"] = (Kind.Flag, (a, _) => a.Host.Prometheus = true),
         ["prometheus-port"] = (Kind.Value, (a, v) => a.Host.PrometheusPort = CoturnArguments.Int(v)),
         ["prometheus-address"] = (Kind.Value, (a, v) => a.Host.PrometheusAddress = v!),

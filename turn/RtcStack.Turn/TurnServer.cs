@@ -33,6 +33,7 @@ public sealed class TurnServer : IAsyncDisposable
     private ITimer? _sweepTimer;
     private CertificateSource? _certificates;
     private bool _started;
+    private bool _stopped;
 
     /// <summary>Creates a server; nothing is bound until <see cref="StartAsync"/>.</summary>
     public TurnServer(TurnOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null, IMeterFactory? meterFactory = null)
@@ -108,6 +109,14 @@ public sealed class TurnServer : IAsyncDisposable
     /// <summary>Stops listening and closes every allocation.</summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
+        lock (_lock)
+        {
+            if (_stopped)
+            {
+                return;
+            }
+            _stopped = true;
+        }
         if (_sweepTimer is not null)
         {
             await _sweepTimer.DisposeAsync().ConfigureAwait(false);

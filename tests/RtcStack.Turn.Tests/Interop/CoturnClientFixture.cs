@@ -78,10 +78,10 @@ public sealed class CoturnClientFixture : IAsyncLifetime
         }
     }
 
-    private static void WriteSelfSignedCertificate(string directory)
+    internal static void WriteSelfSignedCertificate(string directory, string subject = "CN=localhost")
     {
         using var key = RSA.Create(2048);
-        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         var san = new SubjectAlternativeNameBuilder();
         san.AddIpAddress(IPAddress.Loopback);
         san.AddDnsName("localhost");

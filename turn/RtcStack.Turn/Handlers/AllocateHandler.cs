@@ -18,8 +18,15 @@ internal sealed class AllocateHandler(TurnState state)
     {
         Responder responder = state.Responder;
         // §7.2 step 2: the 5-tuple already has an allocation (a retransmission was answered from the cache).
-        if (state.Allocations.TryGet(request.FiveTuple, out _))
+        if (state.Allocations.TryGet(request.FiveTuple, out Allocation? existing))
         {
+            if (request.Now >= existing.Expires && state.Allocations.Remove(existing))
+            {
+                // Expired but not swept yet: it is gone (RFC 8656 §7.2 step 2 only protects live allocations).
+                _ = state.CloseAsync(existing, "expired").AsTask();
+                Handle(request, credentials);
+                return;
+            }
             responder.SendError(request, 437, "Allocation Mismatch", credentials.Key);
             return;
         }

@@ -26,7 +26,7 @@ internal sealed class ChannelDataHandler(TurnState state)
             state.Metrics.Malformed();
             return;
         }
-        if (!state.Allocations.TryGet(fiveTuple, out Allocation allocation))
+        if (!state.Allocations.TryGet(fiveTuple, out Allocation allocation) || now >= allocation.Expires)
         {
             state.Metrics.NoPermission();
             return;

@@ -21,6 +21,10 @@ internal sealed class PeerDataRelay(TimeProvider time, TurnMetrics metrics, bool
     internal void OnPeerDatagram(Allocation allocation, byte[] buffer, int length, SocketAddress from)
     {
         long now = time.GetTimestamp();
+        if (now >= allocation.Expires)
+        {
+            return;
+        }
         TransportAddress peer = SocketAddressReader.Read(from);
         if (!allocation.HasPermission(peer, now))
         {

@@ -14,7 +14,7 @@ internal sealed class SendIndicationHandler(TurnState state)
 {
     internal void Handle(scoped in TurnRequest request)
     {
-        if (!state.Allocations.TryGet(request.FiveTuple, out Allocation allocation))
+        if (!state.Allocations.TryGet(request.FiveTuple, out Allocation allocation) || request.Now >= allocation.Expires)
         {
             return;
         }

@@ -49,7 +49,7 @@ internal sealed class TurnState
     /// </summary>
     internal Allocation? OwnedAllocation(scoped in TurnRequest request, Credentials credentials)
     {
-        if (!Allocations.TryGet(request.FiveTuple, out Allocation allocation))
+        if (!Allocations.TryGet(request.FiveTuple, out Allocation allocation) || request.Now >= allocation.Expires)
         {
             Responder.SendError(request, 437, "Allocation Mismatch", credentials.Key);
             return null;
