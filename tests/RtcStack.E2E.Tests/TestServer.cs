@@ -39,6 +39,9 @@ public sealed class TestServer : IAsyncDisposable
             "--urls", "http://127.0.0.1:0",
             $"--Signaling:RingTimeoutMs={ringTimeoutMs}",
             "--Serilog:MinimumLevel:Default=Warning",
+            // Several servers may run at once (the shared one plus one a test starts for itself), so the
+            // embedded TURN server must not bind its fixed default port; the relay test brings its own.
+            "--Turn:Enabled=false",
             .. extraArgs,
         ]);
         await app.StartAsync();
