@@ -147,11 +147,28 @@ public sealed class ChannelLifecycleTests
     }
 
     [Fact]
+    public async Task Unacknowledged_data_aborts_after_max_retransmissions_and_the_ABORT_reaches_the_peer()
+    {
+        await using var net = new SimulatedNetwork(17);
+        DataChannel channel = net.A.CreateDataChannel("x");
+        Assert.True(net.Connect());
+        Assert.True(net.RunUntil(() => channel.State == DataChannelState.Open, TimeSpan.FromSeconds(5)));
+        net.RunUntil(() => false, TimeSpan.FromSeconds(1));
+        net.Filter = (toB, p) => toB && p[12] != 6; // nothing from A arrives but its ABORT
+        channel.Send("lost forever");
+        Assert.True(net.RunUntil(() => net.A.State == SctpAssociationState.Closed, TimeSpan.FromHours(2)));
+        Assert.True(net.A.Statistics.T3Expirations > 3); // T3 and heartbeat misses share the error counter (§8.1)
+        Assert.True(net.RunUntil(() => net.B.State == SctpAssociationState.Closed, TimeSpan.FromSeconds(1)));
+    }
+
+    [Fact]
     public async Task Silent_peer_is_detected_by_heartbeats_and_the_association_closes()
     {
         await using var net = new SimulatedNetwork(16, o => o.HeartbeatInterval = TimeSpan.FromSeconds(5));
         Assert.True(net.Connect());
         net.Filter = (toB, _) => !toB; // B's answers never come back
         Assert.True(net.RunUntil(() => net.A.State == SctpAssociationState.Closed, TimeSpan.FromHours(1)));
+        net.Filter = null;
+        Assert.True(net.RunUntil(() => net.B.State == SctpAssociationState.Closed, TimeSpan.FromSeconds(1))); // A's ABORT reached B
     }
 }

@@ -15,11 +15,9 @@ internal sealed class AssociationCore
     private readonly Action<Action> _post;
     private readonly ILogger _logger;
     private readonly Handshake _handshake;
+    private readonly GracefulShutdown _shutdown;
+    private readonly HeartbeatMonitor _heartbeat;
     private DataPath? _data;
-    private long? _t2At;
-    private int _t2Count;
-    private long? _heartbeatAt;
-    private bool _heartbeatOutstanding;
     private int _errorCount;
     private bool _finished;
 
@@ -35,6 +33,8 @@ internal sealed class AssociationCore
         LocalInitialTsn = RandomTag();
         _handshake = new Handshake(this, RandomNumberGenerator.GetBytes(32));
         OutboundStreams = options.Streams;
+        _shutdown = new GracefulShutdown(this);
+        _heartbeat = new HeartbeatMonitor(this);
     }
 
     public SctpAssociationOptions Options { get; }
@@ -72,11 +72,14 @@ internal sealed class AssociationCore
 
     internal RetransmissionQueue? Transmit => _data?.Transmit;
 
+    /// <summary>The data path; null unless established (or shutting down).</summary>
+    public DataPath? Data => _data;
+
     public long? NextDeadlineMs
     {
         get
         {
-            long? next = Min(Min(_handshake.T1At, _t2At), _heartbeatAt);
+            long? next = Min(Min(_handshake.T1At, _shutdown.T2At), _heartbeat.DueAt);
             return Min(next, _data?.NextDeadlineMs);
         }
     }
@@ -191,10 +194,10 @@ internal sealed class AssociationCore
                 WhenEstablished(chunk.Value, static (d, v) => d.OnSack(v));
                 return true;
             case SctpChunkType.Heartbeat:
-                OnHeartbeat(chunk.Value);
+                _heartbeat.OnHeartbeat(chunk.Value);
                 return true;
             case SctpChunkType.HeartbeatAck:
-                OnHeartbeatAck(chunk.Value);
+                _heartbeat.OnHeartbeatAck(chunk.Value);
                 return true;
             case SctpChunkType.Abort:
                 _logger.AbortedByPeer(ErrorCause.FirstCode(chunk.Value));
@@ -204,17 +207,13 @@ internal sealed class AssociationCore
                 _logger.ErrorChunk(ErrorCause.FirstCode(chunk.Value));
                 return true;
             case SctpChunkType.Shutdown:
-                OnShutdown(chunk.Value);
+                _shutdown.OnShutdown(chunk.Value);
                 return true;
             case SctpChunkType.ShutdownAck:
-                OnShutdownAck();
+                _shutdown.OnShutdownAck();
                 return false;
             case SctpChunkType.ShutdownComplete:
-                if (State == SctpAssociationState.ShutdownAckSent)
-                {
-                    Close("shutdown complete");
-                }
-
+                _shutdown.OnShutdownComplete();
                 return false;
             case SctpChunkType.ForwardTsn:
                 WhenEstablished(chunk.Value, static (d, v) => d.OnForwardTsn(v));
@@ -261,29 +260,6 @@ internal sealed class AssociationCore
 
     private delegate void SpanAction(DataPath data, ReadOnlySpan<byte> value);
 
-    private void OnHeartbeat(ReadOnlySpan<byte> value)
-    {
-        if (PeerTag == 0 || State == SctpAssociationState.Closed)
-        {
-            return;
-        }
-
-        if (value.Length <= Output.MaxChunkValue)
-        {
-            value.CopyTo(Output.Add(PeerTag, SctpChunkType.HeartbeatAck, 0, value.Length)); // §8.3 echo
-        }
-    }
-
-    private void OnHeartbeatAck(ReadOnlySpan<byte> value)
-    {
-        if (Heartbeat.TryReadSentTime(value, out long sentMs) && _heartbeatOutstanding)
-        {
-            _heartbeatOutstanding = false;
-            ResetErrors();
-            Rto.Measure(NowMs - sentMs);
-        }
-    }
-
     private static long? Min(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
 
     private static uint RandomTag()
@@ -297,36 +273,6 @@ internal sealed class AssociationCore
         return v;
     }
 
-    private void OnShutdown(ReadOnlySpan<byte> value)
-    {
-        if (_data is null || !ErrorCause.TryReadUInt32(value, out uint cumTsn))
-        {
-            Stats.ChunksDropped++;
-            return;
-        }
-
-        _data.OnCumulativeAck(cumTsn); // §9.2: SHUTDOWN carries a cumulative TSN ack.
-
-        switch (State)
-        {
-            case SctpAssociationState.Established or SctpAssociationState.ShutdownPending:
-                ChangeState(SctpAssociationState.ShutdownReceived);
-                break;
-            case SctpAssociationState.ShutdownSent:
-                SendShutdownAck(); // §9.2 shutdown collision
-                break;
-        }
-    }
-
-    private void OnShutdownAck()
-    {
-        if (State is SctpAssociationState.ShutdownSent or SctpAssociationState.ShutdownAckSent)
-        {
-            Output.Add(PeerTag, SctpChunkType.ShutdownComplete, 0, 0);
-            Close("shutdown");
-        }
-    }
-
     /// <summary>Called by the handshake when the association comes up (RFC 9260 §5.1 D/E).</summary>
     public void Establish(uint peerTag, uint peerInitialTsn, uint peerWindow, ushort peerOutbound, ushort peerInbound)
     {
@@ -335,24 +281,14 @@ internal sealed class AssociationCore
         InboundStreams = Math.Min(Options.Streams, peerOutbound);
         _data = new DataPath(this, peerInitialTsn, peerWindow);
         SctpMetrics.AssociationsEstablished.Add(1);
-        _heartbeatAt = NowMs + (long)Options.HeartbeatInterval.TotalMilliseconds;
+        _heartbeat.Start();
         ChangeState(SctpAssociationState.Established);
         _logger.Established(OutboundStreams, InboundStreams);
         Channels.OnEstablished();
     }
 
     /// <summary>Graceful close (RFC 9260 §9.2): send what is queued, then SHUTDOWN.</summary>
-    public void Shutdown()
-    {
-        if (State == SctpAssociationState.Established)
-        {
-            ChangeState(SctpAssociationState.ShutdownPending);
-        }
-        else if (State is SctpAssociationState.CookieWait or SctpAssociationState.CookieEchoed)
-        {
-            Close("shutdown before established");
-        }
-    }
+    public void Shutdown() => _shutdown.Begin();
 
     /// <summary>Sends ABORT with "User-Initiated Abort" (RFC 9260 §9.1) and closes.</summary>
     public void Abort(string reason)
@@ -380,7 +316,8 @@ internal sealed class AssociationCore
 
         _finished = true;
         _handshake.Stop();
-        _t2At = _heartbeatAt = null;
+        _shutdown.Stop();
+        _heartbeat.Stop();
         _data?.Clear();
         _data = null;
         ChangeState(SctpAssociationState.Closed);
@@ -405,84 +342,22 @@ internal sealed class AssociationCore
         if (_data is not null && State != SctpAssociationState.Closed)
         {
             _data.Pump(State is SctpAssociationState.Established or SctpAssociationState.ShutdownPending or SctpAssociationState.ShutdownReceived);
-            AdvanceShutdown();
+            _shutdown.Advance(_data);
         }
 
         Output.Flush();
-    }
-
-    private void AdvanceShutdown()
-    {
-        bool drained = _data!.Drained;
-        if (State == SctpAssociationState.ShutdownPending && drained)
-        {
-            Span<byte> value = Output.Add(PeerTag, SctpChunkType.Shutdown, 0, 4);
-            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(value, _data!.CumulativeTsn);
-            ChangeState(SctpAssociationState.ShutdownSent);
-            _t2At = NowMs + (long)Rto.RtoMs;
-            _t2Count = 0;
-        }
-        else if (State == SctpAssociationState.ShutdownReceived && drained)
-        {
-            SendShutdownAck();
-        }
-    }
-
-    private void SendShutdownAck()
-    {
-        Output.Add(PeerTag, SctpChunkType.ShutdownAck, 0, 0);
-        ChangeState(SctpAssociationState.ShutdownAckSent);
-        _t2At = NowMs + (long)Rto.RtoMs;
     }
 
     /// <summary>Runs every timer whose deadline has passed, then pumps.</summary>
     public void OnTimer()
     {
         _handshake.OnTimer();
-        if (_t2At is long t2 && NowMs >= t2)
+        _shutdown.OnTimer();
+        if ((_data is null || _data.OnTimers()) && _heartbeat.OnTimer())
         {
-            OnT2Expired();
+            Pump();
         }
 
-        if (_data is not null && !_data.OnTimers())
-        {
-            return;
-        }
-
-        if (_heartbeatAt is long hb && NowMs >= hb && State != SctpAssociationState.Closed)
-        {
-            if (_heartbeatOutstanding && !CountError())
-            {
-                return;
-            }
-
-            Heartbeat.Write(Output.Add(PeerTag, SctpChunkType.Heartbeat, 0, Heartbeat.ValueLength), NowMs);
-            _heartbeatOutstanding = true;
-            _heartbeatAt = NowMs + (long)Options.HeartbeatInterval.TotalMilliseconds + (long)Rto.RtoMs;
-        }
-
-        Pump();
-    }
-
-    private void OnT2Expired()
-    {
-        Rto.Backoff();
-        if (++_t2Count > Options.MaxRetransmissions)
-        {
-            Abort("shutdown timeout");
-            return;
-        }
-
-        if (State == SctpAssociationState.ShutdownSent)
-        {
-            Span<byte> value = Output.Add(PeerTag, SctpChunkType.Shutdown, 0, 4);
-            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(value, _data!.CumulativeTsn);
-        }
-        else if (State == SctpAssociationState.ShutdownAckSent)
-        {
-            Output.Add(PeerTag, SctpChunkType.ShutdownAck, 0, 0);
-        }
-
-        _t2At = NowMs + (long)Rto.RtoMs;
+        Output.Flush(); // an ABORT written by a timer must still go out
     }
 }
