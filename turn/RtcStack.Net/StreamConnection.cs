@@ -73,14 +73,29 @@ public sealed class StreamConnection : IAsyncDisposable
     /// <summary>Connects to <paramref name="remote"/> (TLS when <paramref name="tls"/> is given) and starts the loops.</summary>
     /// <exception cref="SocketException">The connection failed.</exception>
     /// <exception cref="System.Security.Authentication.AuthenticationException">The TLS handshake failed.</exception>
+    /// <param name="remote">The address to connect to.</param>
+    /// <param name="handler">Receives what the connection reads.</param>
+    /// <param name="mode">Framing of incoming bytes.</param>
+    /// <param name="tls">Client TLS options, or null for plain TCP.</param>
+    /// <param name="localEndPoint">Address to connect from (RFC 6062: the relayed transport address), bound with SO_REUSEADDR; null for any.</param>
+    /// <param name="maxQueuedSendBytes">Send queue bound for <see cref="TrySend"/>.</param>
+    /// <param name="logger">Logger.</param>
+    /// <param name="cancellationToken">Cancels the connect and handshake (use it as the connect timeout).</param>
     public static async Task<StreamConnection> ConnectAsync(IPEndPoint remote, IStreamHandler handler, StreamFramingMode mode = StreamFramingMode.StunFrames,
-        SslClientAuthenticationOptions? tls = null, int maxQueuedSendBytes = 256 * 1024, ILogger<StreamConnection>? logger = null, CancellationToken cancellationToken = default)
+        SslClientAuthenticationOptions? tls = null, IPEndPoint? localEndPoint = null, int maxQueuedSendBytes = 256 * 1024,
+        ILogger<StreamConnection>? logger = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(remote);
         var socket = new Socket(remote.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         NetCounters counters = NetMetrics.Register(tls is null ? "tcp" : "tls");
         try
         {
+            if (localEndPoint is not null)
+            {
+                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+                socket.Bind(localEndPoint);
+            }
+
             await socket.ConnectAsync(remote, cancellationToken).ConfigureAwait(false);
             var connection = new StreamConnection(socket, handler, tls is null ? TransportProtocol.Tcp : TransportProtocol.Tls, counters, maxQueuedSendBytes, mode, logger ?? (ILogger)NullLogger.Instance);
             Stream stream = new NetworkStream(socket, ownsSocket: true);

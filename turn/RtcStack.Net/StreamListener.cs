@@ -142,7 +142,7 @@ public sealed class StreamListener : IAsyncDisposable
         try
         {
             TransportProtocol protocol = _options.TlsOptionsProvider is null ? TransportProtocol.Tcp : TransportProtocol.Tls;
-            connection = new StreamConnection(socket, _handler, protocol, Counters, _options.MaxQueuedSendBytes, StreamFramingMode.StunFrames, _logger);
+            connection = new StreamConnection(socket, _handler, protocol, Counters, _options.MaxQueuedSendBytes, _options.InitialMode, _logger);
             stream = await OpenStreamAsync(socket, token).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // a failed handshake (or a throwing TLS options hook) closes this connection only

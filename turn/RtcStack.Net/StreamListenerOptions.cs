@@ -21,6 +21,9 @@ public sealed class StreamListenerOptions
     /// <summary>Most bytes queued for sending on one connection; beyond it <see cref="StreamConnection.TrySend"/> drops. Default 256 KiB.</summary>
     public int MaxQueuedSendBytes { get; init; } = 256 * 1024;
 
+    /// <summary>Framing of accepted connections: STUN frames (client listeners) or raw (an RFC 6062 relay's peer-facing listener). Default <see cref="StreamFramingMode.StunFrames"/>.</summary>
+    public StreamFramingMode InitialMode { get; init; } = StreamFramingMode.StunFrames;
+
     /// <summary>Listen backlog. Default 512.</summary>
     public int Backlog { get; init; } = 512;
 }

@@ -30,12 +30,15 @@ public static class StunCredentials
     }
 
     /// <summary>The long-term key from strings (allocates the result; compute once per user and cache).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Unknown algorithm.</exception>
     public static byte[] ComputeLongTermKey(string username, string realm, string password, StunPasswordAlgorithm algorithm = StunPasswordAlgorithm.Md5)
     {
         ArgumentNullException.ThrowIfNull(username);
         ArgumentNullException.ThrowIfNull(realm);
         ArgumentNullException.ThrowIfNull(password);
-        var key = new byte[GetKeyLength(algorithm)];
+        int keyLength = GetKeyLength(algorithm);
+        ArgumentOutOfRangeException.ThrowIfZero(keyLength, nameof(algorithm));
+        var key = new byte[keyLength];
         ComputeLongTermKey(Encoding.UTF8.GetBytes(username), Encoding.UTF8.GetBytes(realm), Encoding.UTF8.GetBytes(password), algorithm, key);
         return key;
     }

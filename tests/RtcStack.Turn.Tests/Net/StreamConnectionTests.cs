@@ -131,6 +131,33 @@ public sealed class StreamConnectionTests
     }
 
     [Fact]
+    public async Task Raw_listener_and_connect_from_a_chosen_local_address_for_rfc_6062()
+    {
+        var peer = new EchoStreamHandler { Echo = false };
+        await using StreamListener listener = StreamListener.Bind(new IPEndPoint(IPAddress.Loopback, 0), peer, new StreamListenerOptions { InitialMode = StreamFramingMode.Raw });
+        listener.Start();
+        int localPort;
+        using (var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+        {
+            probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            localPort = ((IPEndPoint)probe.LocalEndPoint!).Port;
+        }
+
+        var relay = new EchoStreamHandler { Echo = false };
+        await using StreamConnection connection = await StreamConnection.ConnectAsync(
+            listener.LocalAddress.ToEndPoint(), relay, StreamFramingMode.Raw, localEndPoint: new IPEndPoint(IPAddress.Loopback, localPort));
+        Assert.Equal(localPort, connection.LocalAddress.Port);
+        byte[] application = [0xFF, 0x00, 0x13, 0x37, 0x80]; // arbitrary bytes, not STUN
+        Assert.True(await connection.SendAsync(application));
+
+        await WaitUntilAsync(() => peer.Raw.Sum(r => r.Length) == application.Length);
+        Assert.Equal(application, peer.Raw.SelectMany(r => r).ToArray());
+        StreamConnection accepted = await peer.Connected.Task.WaitAsync(Timeout);
+        Assert.Equal(localPort, accepted.RemoteAddress.Port);
+        Assert.Equal(0, listener.Counters.Malformed);
+    }
+
+    [Fact]
     public async Task Try_send_drops_when_the_peer_does_not_read()
     {
         var handler = new EchoStreamHandler { Echo = false };
