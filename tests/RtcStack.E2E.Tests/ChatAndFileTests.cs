@@ -75,6 +75,12 @@ public sealed class ChatAndFileTests(BrowserFixture fx)
         Assert.True(await a.EvalAsync<bool>("rtcstackTest.files[0].ok === true"));
         // The receiver offers a download link to the assembled Blob.
         Assert.StartsWith("blob:", await b.EvalAsync<string>("document.querySelector('#transfers a').href"));
+        // What the user saves is the file itself: hash the downloadable Blob independently.
+        var saved = await b.EvalAsync<string>(
+            "(async () => { const buf = await (await fetch(document.querySelector('#transfers a').href)).arrayBuffer();" +
+            " const d = new Uint8Array(await crypto.subtle.digest('SHA-256', buf));" +
+            " return buf.byteLength + ':' + [...d].map(x => x.toString(16).padStart(2, '0')).join(''); })()");
+        Assert.Equal($"{50 * 1024 * 1024}:{sha}", saved);
         await b.ScreenshotAsync("file-transfer-done");
     }
 
