@@ -70,6 +70,17 @@ public sealed class TwoNodeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_invitation_held_on_one_node_reaches_a_callee_that_connects_to_the_other()
+    {
+        var (alice, aliceEvents) = await _a.ConnectAsync("alice");
+        string callId = await alice.InviteAsync("dave", "call");
+        var (dave, daveEvents) = await _b.ConnectAsync("dave");
+        Assert.Equal(callId, (await daveEvents.WaitAsync(MessageTypes.Invite)).CallId);
+        await dave.AcceptAsync(callId);
+        Assert.Equal(callId, (await aliceEvents.WaitAsync(MessageTypes.Accepted)).CallId);
+    }
+
+    [Fact]
     public async Task A_session_resumes_on_the_other_node_with_every_message_in_order()
     {
         await using var balancer = new LoadBalancer(_a.BaseAddress);
