@@ -91,7 +91,15 @@ public sealed class SctpAssociation : IDataChannelHost, IAsyncDisposable
         lock (_gate)
         {
             _core.SetTime(NowMs());
-            _core.HandlePacket(packet);
+            try
+            {
+                _core.HandlePacket(packet);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                Fail(ex); // a defect, not bad input: close this association, keep the receive loop alive
+            }
+
             ScheduleTimer();
         }
 
@@ -189,11 +197,36 @@ public sealed class SctpAssociation : IDataChannelHost, IAsyncDisposable
         {
             _timerDue = null;
             _core.SetTime(NowMs());
-            _core.OnTimer();
+            try
+            {
+                _core.OnTimer();
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                Fail(ex);
+            }
+
             ScheduleTimer();
         }
 
         Drain();
+    }
+
+    /// <summary>Caller holds the lock. Logs an internal fault and aborts the association.</summary>
+    private void Fail(Exception ex)
+    {
+        _logger.InternalError(ex);
+        _core.Stats.InternalErrors++;
+        try
+        {
+            _core.Abort("internal error");
+        }
+        catch (Exception again) when (again is not OutOfMemoryException)
+        {
+            _logger.InternalError(again);
+        }
+
+        _core.Output.Flush();
     }
 
     private void OnAccepted(DataChannel channel)

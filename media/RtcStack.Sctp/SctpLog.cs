@@ -23,6 +23,9 @@ internal static partial class SctpLog
     [LoggerMessage(EventId = 5305, Level = LogLevel.Warning, Message = "SCTP send to transport failed")]
     public static partial void SendFailed(this ILogger logger, Exception exception);
 
+    [LoggerMessage(EventId = 5307, Level = LogLevel.Error, Message = "SCTP association failed internally and was aborted")]
+    public static partial void InternalError(this ILogger logger, Exception exception);
+
     [LoggerMessage(EventId = 5306, Level = LogLevel.Error, Message = "Data channel event handler threw")]
     public static partial void HandlerFailed(this ILogger logger, Exception exception);
 }

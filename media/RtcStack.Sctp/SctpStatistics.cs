@@ -38,6 +38,9 @@ public sealed record SctpStatistics
     /// <summary>Received messages dropped for exceeding MaxReceiveMessageSize.</summary>
     public long OversizedMessages { get; set; }
 
+    /// <summary>Defects caught at the API boundary (each aborted the association); should stay 0.</summary>
+    public long InternalErrors { get; set; }
+
     /// <summary>Messages abandoned by partial reliability before being sent.</summary>
     public long AbandonedMessages { get; set; }
 }

@@ -75,6 +75,7 @@ public sealed class FuzzTests
         }
 
         Assert.True(net.A.Statistics.PacketsDropped + net.B.Statistics.PacketsDropped > 0);
+        Assert.Equal(0, net.A.Statistics.InternalErrors + net.B.Statistics.InternalErrors);
     }
 
     [Fact]
@@ -117,6 +118,7 @@ public sealed class FuzzTests
         }
 
         Assert.True(net.B.Statistics.ChunksDropped > 0);
+        Assert.Equal(0, net.B.Statistics.InternalErrors);
         Assert.Equal(SctpAssociationState.Established, net.B.State);
     }
 
@@ -195,6 +197,7 @@ public sealed class FuzzTests
             }
         }
 
+        Assert.Equal(0, net.B.Statistics.InternalErrors);
         Assert.NotEqual(SctpAssociationState.Closed, net.B.State);
         Assert.True(net.B.Statistics.DataChunksReceived > 10_000);
     }
@@ -229,6 +232,8 @@ public sealed class FuzzTests
 
             lone.HandlePacket(buffer.AsSpan(0, writer.Finish()));
         }
+
+        Assert.Equal(0, lone.Statistics.InternalErrors);
     }
 
     private sealed class NullTransport : ISctpTransport
