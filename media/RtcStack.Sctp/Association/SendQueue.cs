@@ -50,8 +50,12 @@ internal sealed class SendQueue
                 int rest = head.Data.Length - head.NextOffset;
                 QueuedBytes -= rest;
                 head.Owner?.OnBytesSent(rest);
+                if (!head.Abandoned)
+                {
+                    DroppedMessages++; // expired before its first fragment; otherwise counted where abandoned
+                }
+
                 head.Abandoned = true;
-                DroppedMessages++;
                 RemoveHead(streamId, queue);
                 continue;
             }
