@@ -33,7 +33,7 @@ if (!host.NoStdoutLog)
 }
 if (!string.IsNullOrEmpty(host.LogFile) && host.LogFile != "stdout")
 {
-    logConfig = logConfig.WriteTo.File(host.LogFile, formatProvider: CultureInfo.InvariantCulture);
+    logConfig = logConfig.WriteTo.File(host.LogFile, formatProvider: CultureInfo.InvariantCulture, buffered: true, flushToDiskInterval: TimeSpan.FromSeconds(1));
 }
 Log.Logger = logConfig.CreateLogger();
 if (host.PidFile is not null)

@@ -8,8 +8,8 @@ using RtcStack.Turn.Handlers;
 namespace RtcStack.Turn.Transport;
 
 /// <summary>
-/// A UDP listening socket (RFC 8656 over UDP) and its receive loop: one pinned buffer, one reused
-/// <see cref="SocketAddress"/>, so receiving and relaying a datagram allocates nothing.
+/// A UDP listening socket (RFC 8656 over UDP) and its receive threads: each with one pinned buffer and one
+/// reused <see cref="SocketAddress"/>, so receiving and relaying a datagram allocates nothing.
 /// </summary>
 internal sealed class UdpListener : IAsyncDisposable
 {
@@ -19,7 +19,7 @@ internal sealed class UdpListener : IAsyncDisposable
     private TurnMessageProcessor? _processor;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
-    private Task _loop = Task.CompletedTask;
+    private readonly List<Thread> _threads = [];
 
     internal UdpListener(IPEndPoint endPoint, ILogger logger)
     {
@@ -40,29 +40,38 @@ internal sealed class UdpListener : IAsyncDisposable
     internal void Start(TurnMessageProcessor processor)
     {
         _processor = processor;
-        _loop = Task.Run(ReceiveLoopAsync);
+        int count = Math.Clamp(Environment.ProcessorCount, 1, 4);
+        for (int i = 0; i < count; i++)
+        {
+            var thread = new Thread(ReceiveLoop) { IsBackground = true, Name = $"turn-udp-{LocalEndPoint.Port}-{i}" };
+            _threads.Add(thread);
+            thread.Start();
+        }
     }
 
-    private async Task ReceiveLoopAsync()
+    /// <summary>
+    /// Blocking receive on a dedicated thread (several per socket, one per core): receive, handle and send on one
+    /// thread with no async machinery or thread-pool hop per datagram.
+    /// </summary>
+    private void ReceiveLoop()
     {
         byte[] buffer = GC.AllocateUninitializedArray<byte>(BufferSize, pinned: true);
         SocketAddress from = SocketAddressReader.Create(_socket.AddressFamily);
         var endpoint = new UdpListenerEndpoint(_socket, from);
         var ingress = new IngressState();
         TransportAddress local = TransportAddress.FromEndPoint(LocalEndPoint);
-        CancellationToken token = _stop.Token;
-        while (!token.IsCancellationRequested)
+        while (!_stop.IsCancellationRequested)
         {
             int received;
             try
             {
-                received = await _socket.ReceiveFromAsync(buffer.AsMemory(), SocketFlags.None, from, token).ConfigureAwait(false);
+                received = _socket.ReceiveFrom(buffer, SocketFlags.None, from);
             }
             catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionReset or SocketError.MessageSize)
             {
                 continue;
             }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+            catch (Exception ex) when (ex is ObjectDisposedException || (ex is SocketException && _stop.IsCancellationRequested))
             {
                 return;
             }
@@ -92,14 +101,18 @@ internal sealed class UdpListener : IAsyncDisposable
             return;
         }
         await _stop.CancelAsync().ConfigureAwait(false);
-        _socket.Dispose();
         try
         {
-            await _loop.ConfigureAwait(false);
+            _socket.Shutdown(SocketShutdown.Both);
         }
-        catch (OperationCanceledException)
+        catch (SocketException)
         {
-            // Expected.
+            // Not connected (UDP): closing below still wakes the blocked receives.
+        }
+        _socket.Dispose();
+        foreach (Thread thread in _threads)
+        {
+            thread.Join(TimeSpan.FromSeconds(5));
         }
         _stop.Dispose();
     }

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# rtcstack.sh start [PORT] [RUNDIR] -> builds (once) and starts rtcstack-turn on 127.0.0.1 with settings equivalent to
+#   coturn.sh lt: realm bench.local, user bench:benchpass, loopback peers allowed, relay 50450-50989, UDP+TCP;
+#   prints "PID PORT - RUNDIR" once the UDP and TCP ports are bound.
+# rtcstack.sh stop RUNDIR -> stops that PID only.
+# RTCSTACK_ENV="VAR=value ..." adds runtime settings (e.g. DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1).
+# Quotas and the 401 rate limit are lifted (coturn has none by default) so the allocation row compares like with like.
+set -u
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+cmd="${1:-}"; shift || true
+case "$cmd" in
+stop)
+  rd="${1:?rundir}"; [ -f "$rd/rtcstack.pid" ] || exit 0
+  pid="$(cat "$rd/rtcstack.pid")"
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid"; for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+  fi
+  rm -f "$rd/rtcstack.pid"; exit 0 ;;
+start) ;;
+*) sed -n 2,7p "$0"; exit 2 ;;
+esac
+port="${1:-34790}"; rd="${2:-$here/run/rtcstack-$port}"; mkdir -p "$rd"
+dll="$root/turn/RtcStack.Turn.Server/bin/Release/net10.0/rtcstack-turn.dll"
+[ -f "$dll" ] || dotnet build "$root/turn/RtcStack.Turn.Server" -c Release >/dev/null || exit 1
+env DOTNET_gcServer=0 ${RTCSTACK_ENV:-} setsid dotnet "$dll" --listening-ip 127.0.0.1 --listening-port "$port" --realm bench.local \
+  --user bench:benchpass --lt-cred-mech --fingerprint --allow-loopback-peers --min-port 50450 --max-port 50989 --no-tls \
+  --user-quota 0 --total-quota 0 --challenge-rate 0 --no-stdout-log --log-file "$rd/rtcstack.log" \
+  >"$rd/stdout.log" 2>&1 </dev/null &
+pid=$!; echo "$pid" > "$rd/rtcstack.pid"
+ok=0
+for _ in $(seq 1 100); do
+  kill -0 "$pid" 2>/dev/null || break
+  if ss -ltnH "sport = :$port" | grep -q . && ss -lunH "sport = :$port" | grep -q .; then ok=1; break; fi
+  sleep 0.1
+done
+[ "$ok" = 1 ] || { echo "rtcstack-turn failed to start (see $rd)" >&2; kill "$pid" 2>/dev/null; exit 1; }
+echo "$pid $port - $rd"
