@@ -345,6 +345,39 @@ public sealed class FuzzTests
         Assert.Equal(1, received);
     }
 
+    [Fact]
+    public async Task A_peer_ignoring_the_receive_window_cannot_grow_our_buffers()
+    {
+        await using var net = new SimulatedNetwork(35, o => o.ReceiveWindow = o.MaxReceiveMessageSize = 64 * 1024);
+        uint tagOfB = 0, tsn = 0;
+        net.Filter = (toB, p) =>
+        {
+            if (toB && TryFindDataTsn(p, out uint t))
+            {
+                tagOfB = BinaryPrimitives.ReadUInt32BigEndian(p.AsSpan(4));
+                tsn = t;
+            }
+
+            return false;
+        };
+        DataChannel channel = net.A.CreateDataChannel("x");
+        Assert.True(net.Connect());
+        Assert.True(net.RunUntil(() => tagOfB != 0, TimeSpan.FromSeconds(5)));
+        byte[] payload = new byte[1000];
+        for (int i = 1; i <= 1000; i++)
+        {
+            // One endless in-order message: a beginning fragment, then middles, never an end.
+            byte flags = i == 1 ? DataChunk.FlagBeginning : (byte)0;
+            net.B.HandlePacket(PacketCodecTests.Build(
+                (ref SctpPacketWriter w) => DataChunk.Write(w.AddChunk(SctpChunkType.Data, flags, DataChunk.HeaderLength + payload.Length), tsn + (uint)i, 0, 5, 53, payload),
+                tagOfB));
+        }
+
+        SctpStatistics stats = net.B.Statistics;
+        Assert.True(stats.ReceiveBufferDrops > 800, $"drops {stats.ReceiveBufferDrops}");
+        Assert.Equal(0, stats.InternalErrors);
+    }
+
     private static bool TryFindDataTsn(byte[] packet, out uint tsn)
     {
         tsn = 0;

@@ -72,7 +72,11 @@ internal sealed class DataPath
             return true;
         }
 
-        if (_reassembly.BufferedBytes + d.UserData.Length > _core.Options.ReceiveWindow && d.Tsn != _rx.CumulativeTsn + 1)
+        // §6.2: beyond the advertised window only the next in-order TSN is taken (it can unblock delivery),
+        // and never past window + one maximum message, so a peer ignoring a_rwnd cannot grow memory.
+        long after = _reassembly.BufferedBytes + d.UserData.Length;
+        SctpAssociationOptions o = _core.Options;
+        if (after > o.ReceiveWindow && (d.Tsn != _rx.CumulativeTsn + 1 || after > (long)o.ReceiveWindow + o.MaxReceiveMessageSize))
         {
             stats.ReceiveBufferDrops++;
             return true;
