@@ -74,7 +74,7 @@ internal sealed class DataPath
 
         // §6.2: beyond the advertised window only the next in-order TSN is taken (it can unblock delivery),
         // and never past window + one maximum message, so a peer ignoring a_rwnd cannot grow memory.
-        long after = _reassembly.BufferedBytes + d.UserData.Length;
+        long after = _reassembly.BufferedBytes + d.UserData.Length + ReassemblyQueue.Overhead;
         SctpAssociationOptions o = _core.Options;
         if (after > o.ReceiveWindow && (d.Tsn != _rx.CumulativeTsn + 1 || after > (long)o.ReceiveWindow + o.MaxReceiveMessageSize))
         {

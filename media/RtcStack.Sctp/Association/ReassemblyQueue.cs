@@ -21,6 +21,10 @@ internal sealed class ReassemblyQueue
         _deliver = deliver;
     }
 
+    /// <summary>Bookkeeping charged per held fragment or message, so tiny chunks cannot hold memory cheaply.</summary>
+    public const int Overhead = 64;
+
+    /// <summary>Bytes held (payload plus <see cref="Overhead"/> per item), subtracted from a_rwnd.</summary>
     public long BufferedBytes { get; private set; }
 
     /// <summary>Messages dropped because they exceeded the maximum message size.</summary>
@@ -32,7 +36,7 @@ internal sealed class ReassemblyQueue
         chunk.UserData.CopyTo(data);
         var fragment = new Fragment(chunk.StreamId, chunk.StreamSequenceNumber, chunk.PayloadProtocolId, chunk.Flags, data, chunk.UserData.Length);
         _fragments[chunk.Tsn] = fragment;
-        BufferedBytes += fragment.Length;
+        BufferedBytes += Cost(fragment.Length);
         TryAssemble(chunk.Tsn, fragment);
     }
 
@@ -81,7 +85,7 @@ internal sealed class ReassemblyQueue
         {
             foreach (Completed c in stream.Pending.Values)
             {
-                BufferedBytes -= c.Data?.Length ?? 0;
+                BufferedBytes -= Cost(c.Data?.Length ?? 0);
             }
         }
     }
@@ -182,7 +186,7 @@ internal sealed class ReassemblyQueue
         else if (SerialNumber.Lt(stream.NextSsn, fragment.Ssn))
         {
             stream.Pending[fragment.Ssn] = new Completed(fragment.Ppid, message);
-            BufferedBytes += message?.Length ?? 0;
+            BufferedBytes += Cost(message?.Length ?? 0);
         }
     }
 
@@ -197,9 +201,9 @@ internal sealed class ReassemblyQueue
 
     private void DeliverCompleted(ushort streamId, Completed message)
     {
+        BufferedBytes -= Cost(message.Data?.Length ?? 0);
         if (message.Data is not null)
         {
-            BufferedBytes -= message.Data.Length;
             _deliver(streamId, message.Ppid, message.Data);
         }
     }
@@ -208,7 +212,7 @@ internal sealed class ReassemblyQueue
     {
         if (_fragments.Remove(tsn, out Fragment f))
         {
-            BufferedBytes -= f.Length;
+            BufferedBytes -= Cost(f.Length);
             ArrayPool<byte>.Shared.Return(f.Data);
         }
     }
@@ -223,6 +227,8 @@ internal sealed class ReassemblyQueue
 
         return stream;
     }
+
+    private static long Cost(int length) => length + Overhead;
 
     private static bool SameMessage(Fragment a, Fragment b) =>
         a.StreamId == b.StreamId && ((a.Flags ^ b.Flags) & DataChunk.FlagUnordered) == 0
