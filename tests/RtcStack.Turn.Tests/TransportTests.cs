@@ -79,7 +79,7 @@ public class TransportTests
             Assert.Equal(0, Answer.ErrorCode(await Exchange(stream, client.Build(StunMethod.Allocate, TestClient.RequestUdp))));
             Assert.Equal(1, server.ActiveAllocations);
         }
-        for (int i = 0; i < 100 && server.ActiveAllocations > 0; i++)
+        for (int i = 0; i < 400 && server.ActiveAllocations > 0; i++)
         {
             await Task.Delay(50);
         }
