@@ -1,40 +1,59 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 
 namespace RtcStack.Signaling.Diagnostics;
 
 /// <summary>
-/// Meter <c>RtcStack.Signaling</c>: gauges of sessions, connections and rooms (local to this node), counters of
-/// relayed messages, received frames and errors by code (exported at <c>/metrics</c> by the server).
+/// Meter <c>RtcStack.Signaling</c> (exported at <c>/metrics</c> as <c>rtcstack_signaling_*</c>): gauges of
+/// sessions, open connections and rooms with local members; counters of relayed messages, received frames,
+/// accepted connections and errors by <c>code</c>. One meter per process (hubs in one process add up). Every
+/// instrument is observable (read when the exporter scrapes), so no measurement is lost to an exporter
+/// that attaches late.
 /// </summary>
 internal sealed class SignalingMetrics : IDisposable
 {
     public const string MeterName = "RtcStack.Signaling";
 
-    private readonly Meter _meter;
-    private readonly Counter<long> _relayed;
-    private readonly Counter<long> _errors;
-    private readonly Counter<long> _frames;
-    private readonly Counter<long> _connections;
+    private static readonly Meter s_meter = new(MeterName);
+    private static readonly ConcurrentDictionary<SignalingMetrics, byte> s_live = new();
+    private static readonly ConcurrentDictionary<string, long> s_errors = new(StringComparer.Ordinal);
+    private static long s_relayed;
+    private static long s_frames;
+    private static long s_connections;
 
-    public SignalingMetrics(IMeterFactory? factory, Func<int> sessions, Func<int> connections, Func<int> rooms)
+    private readonly Func<int> _sessions;
+    private readonly Func<int> _connectionsOpen;
+    private readonly Func<int> _rooms;
+
+    static SignalingMetrics()
     {
-        _meter = factory?.Create(MeterName) ?? new Meter(MeterName);
-        _meter.CreateObservableGauge("rtcstack.signaling.sessions", sessions, description: "Sessions held by this node (attached or waiting for resume).");
-        _meter.CreateObservableGauge("rtcstack.signaling.connections.open", connections, description: "Open signaling sockets.");
-        _meter.CreateObservableGauge("rtcstack.signaling.rooms", rooms, description: "Rooms with at least one member on this node.");
-        _relayed = _meter.CreateCounter<long>("rtcstack.signaling.messages.relayed", description: "Messages relayed to a peer (one per recipient).");
-        _errors = _meter.CreateCounter<long>("rtcstack.signaling.errors", description: "Errors sent to clients, by code.");
-        _frames = _meter.CreateCounter<long>("rtcstack.signaling.frames.received", description: "Frames received from clients.");
-        _connections = _meter.CreateCounter<long>("rtcstack.signaling.connections.accepted", description: "Sockets accepted.");
+        s_meter.CreateObservableGauge("sessions", () => s_live.Keys.Sum(m => m._sessions()), description: "Sessions held by this node (attached or waiting for resume).");
+        s_meter.CreateObservableGauge("connections.open", () => s_live.Keys.Sum(m => m._connectionsOpen()), description: "Open signaling sockets.");
+        s_meter.CreateObservableGauge("rooms", () => s_live.Keys.Sum(m => m._rooms()), description: "Rooms with at least one member on this node.");
+        s_meter.CreateObservableCounter("messages.relayed", () => Interlocked.Read(ref s_relayed), description: "Messages relayed to a peer (one per recipient).");
+        s_meter.CreateObservableCounter("frames.received", () => Interlocked.Read(ref s_frames), description: "Frames received from clients.");
+        s_meter.CreateObservableCounter("connections.accepted", () => Interlocked.Read(ref s_connections), description: "Sockets accepted.");
+        s_meter.CreateObservableCounter("errors", () => s_errors.Select(e => new Measurement<long>(e.Value, new KeyValuePair<string, object?>("code", e.Key))), description: "Errors sent to clients, by code.");
     }
 
-    public void Relayed(int recipients = 1) => _relayed.Add(recipients);
+    public SignalingMetrics(Func<int> sessions, Func<int> connections, Func<int> rooms)
+    {
+        _sessions = sessions;
+        _connectionsOpen = connections;
+        _rooms = rooms;
+        s_live[this] = 0;
+    }
 
-    public void Error(string code) => _errors.Add(1, new KeyValuePair<string, object?>("code", code));
+    /// <summary>The errors counted so far in this process, by code (for tests and diagnostics).</summary>
+    public static long ErrorCount(string code) => s_errors.GetValueOrDefault(code);
 
-    public void FrameReceived() => _frames.Add(1);
+    public void Relayed(int recipients = 1) => Interlocked.Add(ref s_relayed, recipients);
 
-    public void ConnectionAccepted() => _connections.Add(1);
+    public void Error(string code) => s_errors.AddOrUpdate(code, 1, (_, n) => n + 1);
 
-    public void Dispose() => _meter.Dispose();
+    public void FrameReceived() => Interlocked.Increment(ref s_frames);
+
+    public void ConnectionAccepted() => Interlocked.Increment(ref s_connections);
+
+    public void Dispose() => s_live.TryRemove(this, out _);
 }

@@ -76,7 +76,8 @@ internal sealed class SignalingConnection
             if (_queued >= _maxQueued)
             {
                 SlowConsumer = true;
-                BeginClose(Protocol.CloseCodes.SlowConsumer, finalFrame: null, dropQueued: true);
+                byte[] error = Protocol.FrameWriter.Write(Protocol.FrameWriter.Error(Protocol.ErrorCodes.SlowConsumer, "the send queue is full: read faster", null));
+                BeginClose(Protocol.CloseCodes.SlowConsumer, error, dropQueued: true);
                 return false;
             }
             _queued++;

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.WebSockets;
 using Microsoft.Extensions.Logging;
@@ -32,7 +31,6 @@ public sealed class SignalingHub : IBackplaneHandler, IAsyncDisposable
         TokenService tokens,
         TimeProvider time,
         ILoggerFactory loggerFactory,
-        IMeterFactory? meterFactory = null,
         HttpClient? webhookClient = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -42,7 +40,7 @@ public sealed class SignalingHub : IBackplaneHandler, IAsyncDisposable
         Tokens = tokens;
         Time = time;
         Logger = loggerFactory.CreateLogger<SignalingHub>();
-        Metrics = new SignalingMetrics(meterFactory, () => Sessions.Count, () => Connections.Count, () => _localRooms.Count);
+        Metrics = new SignalingMetrics(() => Sessions.Count, () => Connections.Count, () => _localRooms.Count);
         Ice = new IceServerProvider(options, time);
         Webhook = new InviteWebhook(webhookClient ?? new HttpClient(), options, loggerFactory.CreateLogger<InviteWebhook>(), time);
         ResumeTokens = new ResumeTokens(Options.TokenSecret ?? throw new InvalidOperationException("Signaling:TokenSecret is not set"));
@@ -113,6 +111,11 @@ public sealed class SignalingHub : IBackplaneHandler, IAsyncDisposable
             finally
             {
                 Connections.TryRemove(connection.Id, out _);
+                if (connection.SlowConsumer)
+                {
+                    Metrics.Error(ErrorCodes.SlowConsumer);
+                    Log.SlowConsumer(Logger);
+                }
                 OnConnectionEnded(connection);
                 Log.ConnectionClosed(Logger, connection.CloseCode);
             }

@@ -25,7 +25,7 @@ internal sealed class HubHarness : IAsyncDisposable
         configure?.Invoke(Options);
         Backplane = backplane ?? new InMemoryBackplane("harness");
         Tokens = new TokenService(Microsoft.Extensions.Options.Options.Create(Options), Time);
-        Hub = new SignalingHub(Microsoft.Extensions.Options.Options.Create(Options), Backplane, Tokens, Time, NullLoggerFactory.Instance, null, webhookClient);
+        Hub = new SignalingHub(Microsoft.Extensions.Options.Options.Create(Options), Backplane, Tokens, Time, NullLoggerFactory.Instance, webhookClient);
     }
 
     public ManualTimeProvider Time { get; } = new();

@@ -11,6 +11,19 @@ internal sealed class TestClient : IAsyncDisposable
     private readonly System.Threading.Channels.Channel<ServerMessage> _inbox = System.Threading.Channels.Channel.CreateUnbounded<ServerMessage>();
     private readonly Task _reader;
     private int _nextId;
+    private volatile TaskCompletionSource _gate = Completed();
+
+    private static TaskCompletionSource Completed()
+    {
+        var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        tcs.SetResult();
+        return tcs;
+    }
+
+    /// <summary>Stops reading from the socket (simulates a slow reader) until <see cref="ResumeReading"/>.</summary>
+    public void PauseReading() => _gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void ResumeReading() => _gate.TrySetResult();
 
     public TestClient(WebSocket socket)
     {
@@ -123,6 +136,7 @@ internal sealed class TestClient : IAsyncDisposable
         {
             while (true)
             {
+                await _gate.Task;
                 int length = 0;
                 ValueWebSocketReceiveResult r;
                 do
