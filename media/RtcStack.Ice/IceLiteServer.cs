@@ -23,39 +23,63 @@ public sealed partial class IceLiteServer : IAsyncDisposable
     private readonly IceServerOptions _options;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, IceTransport> _byUfrag = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<TransportAddress, IceTransport> _byAddress = new();
+    private readonly ConcurrentDictionary<(TransportAddress, TransportProtocol), IceTransport> _byAddress = new();
+    private readonly ConcurrentDictionary<IceTcpConnection, long> _tcpConnections = new();
+    private readonly Socket? _tcpListener;
+    private readonly Task _acceptLoop = Task.CompletedTask;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _receiveLoop;
     private readonly Timer _consentTimer;
 
-    private IceLiteServer(Socket socket, IceServerOptions options, ILogger logger)
+    private IceLiteServer(Socket socket, Socket? tcpListener, IceServerOptions options, ILogger logger)
     {
         _socket = socket;
+        _tcpListener = tcpListener;
         _options = options;
         _logger = logger;
         LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
+        TcpLocalEndPoint = (IPEndPoint?)tcpListener?.LocalEndPoint;
         _receiveLoop = Task.Run(ReceiveLoopAsync);
+        if (tcpListener is not null)
+        {
+            _acceptLoop = Task.Run(AcceptLoopAsync);
+        }
         _consentTimer = new Timer(_ => CheckConsent(), null, options.TickInterval, options.TickInterval);
     }
 
     /// <summary>The bound address and port (the host candidate).</summary>
     public IPEndPoint LocalEndPoint { get; }
 
+    /// <summary>The ICE-TCP passive candidate's address (RFC 6544), or null when ICE-TCP is off.</summary>
+    public IPEndPoint? TcpLocalEndPoint { get; }
+
     /// <summary>Binds a UDP socket (port 0 picks a free port) and starts the receive loop.</summary>
     public static IceLiteServer Start(IPEndPoint bind, IceServerOptions? options = null, ILogger<IceLiteServer>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(bind);
+        options ??= new IceServerOptions();
         var socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        Socket? listener = null;
         try
         {
+            // Media arrives in bursts (a video keyframe is tens of packets): a large kernel buffer rides them out.
+            socket.ReceiveBufferSize = options.SocketBufferSize;
+            socket.SendBufferSize = options.SocketBufferSize;
             socket.Bind(bind);
+            if (options.EnableTcp)
+            {
+                listener = new Socket(bind.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+                listener.Bind(new IPEndPoint(bind.Address, options.TcpPort));
+                listener.Listen(128);
+            }
         }
         catch
         {
             socket.Dispose();
+            listener?.Dispose();
             throw;
         }
-        return new IceLiteServer(socket, options ?? new IceServerOptions(), logger ?? (ILogger)NullLogger.Instance);
+        return new IceLiteServer(socket, listener, options, logger ?? (ILogger)NullLogger.Instance);
     }
 
     /// <summary>Creates a transport with the given (or fresh random) local credentials.</summary>
@@ -84,7 +108,7 @@ public sealed partial class IceLiteServer : IAsyncDisposable
         _byUfrag.TryRemove(new KeyValuePair<string, IceTransport>(transport.LocalCredentials.Ufrag, transport));
         foreach (var address in transport.ValidatedAddresses)
         {
-            _byAddress.TryRemove(new KeyValuePair<TransportAddress, IceTransport>(address, transport));
+            _byAddress.TryRemove(new KeyValuePair<(TransportAddress, TransportProtocol), IceTransport>(address, transport));
         }
     }
 
@@ -139,17 +163,72 @@ public sealed partial class IceLiteServer : IAsyncDisposable
         }
     }
 
-    /// <summary>RFC 7983 demultiplexing, then per-kind handling.</summary>
-    internal void Dispatch(Span<byte> datagram, SocketAddress from)
+    /// <summary>RFC 6544 passive candidate: accept connections and read RFC 4571 frames from each.</summary>
+    private async Task AcceptLoopAsync()
     {
-        var remote = SocketAddressConversions.ToTransportAddress(from);
+        while (!_stop.IsCancellationRequested)
+        {
+            Socket accepted;
+            try
+            {
+                accepted = await _tcpListener!.AcceptAsync(_stop.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            {
+                break;
+            }
+            catch (SocketException)
+            {
+                IceMetrics.Drop("tcp_accept_error");
+                continue;
+            }
+            if (_tcpConnections.Count >= _options.MaxTcpConnections)
+            {
+                IceMetrics.Drop("tcp_too_many");
+                accepted.Dispose();
+                continue;
+            }
+            var connection = new IceTcpConnection(accepted);
+            _tcpConnections[connection] = Stopwatch.GetTimestamp();
+            _ = Task.Run(async () =>
+            {
+                await connection.ReadFramesAsync(OnTcpFrame, _stop.Token).ConfigureAwait(false);
+                _tcpConnections.TryRemove(connection, out _);
+                connection.Dispose();
+            });
+        }
+    }
+
+    private void OnTcpFrame(IceTcpConnection connection, Memory<byte> frame)
+    {
+        try
+        {
+            Dispatch(frame.Span, connection.Remote, from: null, connection);
+        }
+#pragma warning disable CA1031 // Same rule as the UDP loop: a handler bug must not end the connection's loop.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            IceMetrics.Drop("handler_error");
+            LogHandlerError(_logger, e);
+        }
+    }
+
+    /// <summary>RFC 7983 demultiplexing, then per-kind handling.</summary>
+    internal void Dispatch(Span<byte> datagram, SocketAddress from) =>
+        Dispatch(datagram, SocketAddressConversions.ToTransportAddress(from), from, tcp: null);
+
+    /// <summary>Both transports: UDP (<paramref name="from"/> set) or an ICE-TCP frame (<paramref name="tcp"/> set).</summary>
+    private void Dispatch(Span<byte> datagram, TransportAddress remote, SocketAddress? from, IceTcpConnection? tcp)
+    {
         var kind = MediaPacketClassifier.Classify(datagram);
         if (kind == MediaPacketKind.Stun)
         {
-            HandleStun(datagram, remote, from);
+            HandleStun(datagram, remote, from, tcp);
             return;
         }
-        if (!_byAddress.TryGetValue(remote, out var transport))
+        var protocol = tcp is null ? TransportProtocol.Udp : TransportProtocol.Tcp;
+        if (!_byAddress.TryGetValue((remote, protocol), out var transport))
         {
             IceMetrics.Drop("unauthenticated");
             return;
@@ -162,7 +241,7 @@ public sealed partial class IceLiteServer : IAsyncDisposable
         transport.Deliver(kind, datagram);
     }
 
-    private void HandleStun(ReadOnlySpan<byte> datagram, TransportAddress remote, SocketAddress from)
+    private void HandleStun(ReadOnlySpan<byte> datagram, TransportAddress remote, SocketAddress? from, IceTcpConnection? tcp)
     {
         if (StunMessageReader.TryParse(datagram, out var request) != StunParseResult.Success)
         {
@@ -183,23 +262,30 @@ public sealed partial class IceLiteServer : IAsyncDisposable
         }
         if (!request.TryGetUsername(out var username) || !TrySplitUsername(username, out var localUfrag, out var remoteUfrag))
         {
-            Reply(request, from, remote, key: null, StunErrorCodes.BadRequest, "Bad Request");
+            Reply(request, from, tcp, remote, key: null, StunErrorCodes.BadRequest, "Bad Request");
             return;
         }
         if (!_byUfrag.TryGetValue(localUfrag, out var transport) || !request.HasMessageIntegrity
             || !request.VerifyMessageIntegrity(transport.LocalCredentials.Key))
         {
             // RFC 8445 §7.3 / RFC 8489 §9.1.3: unknown user or bad integrity is 401, unsigned.
-            Reply(request, from, remote, key: null, StunErrorCodes.Unauthenticated, "Unauthenticated");
+            Reply(request, from, tcp, remote, key: null, StunErrorCodes.Unauthenticated, "Unauthenticated");
             return;
         }
         // Record the pair before answering, so the peer's first DTLS datagram finds it.
-        _byAddress[remote] = transport;
-        transport.OnValidCheck(remote, from, remoteUfrag, request.HasUseCandidate(), Stopwatch.GetTimestamp());
-        Reply(request, from, remote, transport.LocalCredentials.Key, 0, null);
+        var protocol = tcp is null ? TransportProtocol.Udp : TransportProtocol.Tcp;
+        _byAddress[(remote, protocol)] = transport;
+        var family = _socket.AddressFamily;
+        transport.OnValidCheck(remote, () => tcp ?? (IcePath)new UdpIcePath(this, SocketAddressConversions.ToSocketAddress(remote, family)),
+            protocol, remoteUfrag, request.HasUseCandidate(), Stopwatch.GetTimestamp());
+        if (tcp is not null)
+        {
+            _tcpConnections[tcp] = long.MaxValue; // validated: no longer subject to the unauthenticated timeout
+        }
+        Reply(request, from, tcp, remote, transport.LocalCredentials.Key, 0, null);
     }
 
-    private void Reply(StunMessageReader request, SocketAddress to, TransportAddress remote, byte[]? key, int errorCode, string? reason)
+    private void Reply(StunMessageReader request, SocketAddress? to, IceTcpConnection? tcp, TransportAddress remote, byte[]? key, int errorCode, string? reason)
     {
         Span<byte> response = stackalloc byte[256];
         var type = request.MessageType.WithClass(errorCode == 0 ? StunClass.SuccessResponse : StunClass.ErrorResponse);
@@ -220,7 +306,14 @@ public sealed partial class IceLiteServer : IAsyncDisposable
         if (writer.TryComplete(out var length))
         {
             IceMetrics.Binding(errorCode == 0 ? "success" : errorCode.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            SendTo(response[..length], to);
+            if (tcp is not null)
+            {
+                tcp.Send(response[..length]);
+            }
+            else
+            {
+                SendTo(response[..length], to!);
+            }
         }
     }
 
@@ -246,6 +339,14 @@ public sealed partial class IceLiteServer : IAsyncDisposable
         {
             transport.CheckConsent(now, timeout);
         }
+        // ICE-TCP connections that never passed a check are closed after the consent timeout.
+        foreach (var (connection, accepted) in _tcpConnections)
+        {
+            if (accepted != long.MaxValue && accepted + timeout < now)
+            {
+                connection.Dispose();
+            }
+        }
     }
 
     /// <summary>Stops the receive loop and closes the socket.</summary>
@@ -254,7 +355,13 @@ public sealed partial class IceLiteServer : IAsyncDisposable
         await _consentTimer.DisposeAsync().ConfigureAwait(false);
         await _stop.CancelAsync().ConfigureAwait(false);
         _socket.Dispose();
+        _tcpListener?.Dispose();
+        foreach (var connection in _tcpConnections.Keys)
+        {
+            connection.Dispose();
+        }
         await _receiveLoop.ConfigureAwait(false);
+        await _acceptLoop.ConfigureAwait(false);
         _stop.Dispose();
     }
 

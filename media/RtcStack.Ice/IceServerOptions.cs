@@ -9,6 +9,18 @@ public sealed class IceServerOptions
     /// <summary>How often consent is checked. Default 1 s.</summary>
     public TimeSpan TickInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Also listen for ICE-TCP (RFC 6544 passive candidate). Default false.</summary>
+    public bool EnableTcp { get; init; }
+
+    /// <summary>The ICE-TCP port; 0 picks a free one. Default 0.</summary>
+    public int TcpPort { get; init; }
+
+    /// <summary>Most ICE-TCP connections at once; more are refused. Default 1024.</summary>
+    public int MaxTcpConnections { get; init; } = 1024;
+
+    /// <summary>Kernel send and receive buffer of the UDP socket, in bytes. Default 4 MiB.</summary>
+    public int SocketBufferSize { get; init; } = 4 * 1024 * 1024;
+
     /// <summary>Largest datagram read. Default 1500 (Ethernet MTU).</summary>
     public int ReceiveBufferSize { get; init; } = 1500;
 }

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using RtcStack.Stun;
 
 namespace RtcStack.Ice;
@@ -13,8 +11,8 @@ public sealed class IceTransport : IDisposable
 {
     private readonly IceLiteServer _server;
     private readonly Lock _gate = new();
-    private readonly Dictionary<TransportAddress, long> _validated = [];
-    private SocketAddress? _selectedSocketAddress;
+    private readonly Dictionary<(TransportAddress, TransportProtocol), long> _validated = [];
+    private IcePath? _selectedPath;
 
     internal IceTransport(IceLiteServer server, IceCredentials local)
     {
@@ -34,6 +32,9 @@ public sealed class IceTransport : IDisposable
     /// <summary>Where we send: the nominated address, else the last address that passed a check.</summary>
     public TransportAddress? SelectedRemote { get; private set; }
 
+    /// <summary>UDP, or TCP for an ICE-TCP pair (RFC 6544).</summary>
+    public TransportProtocol SelectedProtocol => _selectedPath?.Protocol ?? TransportProtocol.Udp;
+
     /// <summary>True once USE-CANDIDATE was received on a valid check.</summary>
     public bool Nominated { get; private set; }
 
@@ -46,8 +47,8 @@ public sealed class IceTransport : IDisposable
     /// <summary>Sends one datagram to <see cref="SelectedRemote"/>; false before any valid check or after close.</summary>
     public bool Send(ReadOnlySpan<byte> datagram)
     {
-        var target = _selectedSocketAddress;
-        return target is not null && State is IceState.Connected or IceState.Completed && _server.SendTo(datagram, target);
+        var path = _selectedPath;
+        return path is not null && State is IceState.Connected or IceState.Completed && path.Send(datagram);
     }
 
     /// <summary>
@@ -68,7 +69,7 @@ public sealed class IceTransport : IDisposable
         SetState(IceState.Closed);
     }
 
-    internal IEnumerable<TransportAddress> ValidatedAddresses
+    internal IEnumerable<(TransportAddress, TransportProtocol)> ValidatedAddresses
     {
         get
         {
@@ -80,7 +81,9 @@ public sealed class IceTransport : IDisposable
     }
 
     /// <summary>RFC 8445 §7.3.1.4/§7.3.1.5: a valid check validates the pair; USE-CANDIDATE nominates it.</summary>
-    internal void OnValidCheck(TransportAddress remote, SocketAddress socketAddress, string remoteUfrag, bool useCandidate, long now)
+    /// <param name="remote">The checked remote address.</param>
+    /// <param name="path">How to reach it: a UDP address (created lazily) or an ICE-TCP connection.</param>
+    internal void OnValidCheck(TransportAddress remote, Func<IcePath> path, TransportProtocol protocol, string remoteUfrag, bool useCandidate, long now)
     {
         lock (_gate)
         {
@@ -88,14 +91,14 @@ public sealed class IceTransport : IDisposable
             {
                 return;
             }
-            _validated[remote] = now;
+            _validated[(remote, protocol)] = now;
             RemoteUfrag = remoteUfrag;
             if (useCandidate || !Nominated || State == IceState.Disconnected)
             {
-                if (SelectedRemote != remote)
+                if (SelectedRemote != remote || SelectedProtocol != protocol)
                 {
                     SelectedRemote = remote;
-                    _selectedSocketAddress = SocketAddressConversions.ToSocketAddress(remote, socketAddress.Family);
+                    _selectedPath = path();
                 }
                 Nominated |= useCandidate;
             }

@@ -12,6 +12,12 @@ public sealed class MediaOptions
     /// <summary>The media UDP port shared by every transport (ICE-lite). Default 0: a free port is picked.</summary>
     public int Port { get; set; }
 
+    /// <summary>Also offer an ICE-TCP passive candidate (RFC 6544) for networks that block UDP. Default false.</summary>
+    public bool IceTcp { get; set; }
+
+    /// <summary>The ICE-TCP port; 0 picks a free one. Default 0.</summary>
+    public int TcpPort { get; set; }
+
     /// <summary>Address written into host candidates; null means <see cref="ListenIp"/>. Default null.</summary>
     public string? AnnouncedIp { get; set; }
 
@@ -32,9 +38,9 @@ public sealed class MediaOptions
         {
             throw new ArgumentException($"Media:AnnouncedIp '{AnnouncedIp}' is not an IP address.");
         }
-        if (Port is < 0 or > 65535)
+        if (Port is < 0 or > 65535 || TcpPort is < 0 or > 65535)
         {
-            throw new ArgumentException($"Media:Port {Port} is out of range.");
+            throw new ArgumentException($"Media:Port {Port} or Media:TcpPort {TcpPort} is out of range.");
         }
     }
 }

@@ -25,6 +25,10 @@ public sealed class WebRtcServer : IAsyncDisposable
         Certificate = DtlsCertificate.Generate();
         var announced = options.AnnouncedIp ?? options.ListenIp;
         HostCandidate = new CandidateAttribute("1", 1, "udp", 2130706431, announced, ice.LocalEndPoint.Port, "host");
+        // RFC 6544 §4.2: a passive TCP host candidate, preferred below UDP.
+        TcpCandidate = ice.TcpLocalEndPoint is { } tcp
+            ? new CandidateAttribute("2", 1, "tcp", 1518280447, announced, tcp.Port, "host", "passive")
+            : null;
     }
 
     /// <summary>The options in force.</summary>
@@ -42,6 +46,17 @@ public sealed class WebRtcServer : IAsyncDisposable
     /// <summary>The host candidate for the shared port (RFC 8445 §5.1.2 priority for a host candidate).</summary>
     public CandidateAttribute HostCandidate { get; }
 
+    /// <summary>The ICE-TCP passive candidate, or null when <see cref="MediaOptions.IceTcp"/> is off.</summary>
+    public CandidateAttribute? TcpCandidate { get; }
+
+    /// <summary>Our candidates under a policy (for the answer).</summary>
+    public IReadOnlyList<CandidateAttribute> Candidates(IceCandidatePolicy policy) => policy switch
+    {
+        IceCandidatePolicy.UdpOnly => [HostCandidate],
+        IceCandidatePolicy.TcpOnly => TcpCandidate is { } t ? [t] : [],
+        _ => TcpCandidate is { } t ? [HostCandidate, t] : [HostCandidate],
+    };
+
     /// <summary>Validates the options, binds the port and starts the receive loop.</summary>
     public static WebRtcServer Start(MediaOptions options, ILoggerFactory? loggerFactory = null)
     {
@@ -49,7 +64,8 @@ public sealed class WebRtcServer : IAsyncDisposable
         options.Validate();
         loggerFactory ??= NullLoggerFactory.Instance;
         var ice = IceLiteServer.Start(new IPEndPoint(IPAddress.Parse(options.ListenIp), options.Port),
-            logger: loggerFactory.CreateLogger<IceLiteServer>());
+            new IceServerOptions { EnableTcp = options.IceTcp, TcpPort = options.TcpPort },
+            loggerFactory.CreateLogger<IceLiteServer>());
         return new WebRtcServer(ice, options, loggerFactory);
     }
 

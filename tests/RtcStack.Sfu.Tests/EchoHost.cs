@@ -24,7 +24,7 @@ internal sealed class EchoHost : IAsyncDisposable
     public static async Task<EchoHost> StartAsync()
     {
         var host = new EchoHost();
-        host.Media = WebRtcServer.Start(new MediaOptions { ListenIp = "127.0.0.1", Port = 0 });
+        host.Media = WebRtcServer.Start(new MediaOptions { ListenIp = "127.0.0.1", Port = 0, IceTcp = true });
         host.Echo = new EchoService(host.Media);
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -38,7 +38,8 @@ internal sealed class EchoHost : IAsyncDisposable
             var offer = await reader.ReadToEndAsync(ct);
             try
             {
-                return Results.Text(await host.Echo.AnswerAsync(offer, ct), "application/sdp");
+                var policy = request.Query["transport"] == "tcp" ? IceCandidatePolicy.TcpOnly : IceCandidatePolicy.UdpOnly;
+                return Results.Text(await host.Echo.AnswerAsync(offer, policy, ct), "application/sdp");
             }
             catch (ArgumentException e)
             {

@@ -24,7 +24,11 @@ public sealed partial class EchoService(WebRtcServer server, ILoggerFactory? log
     /// Answers a browser offer (audio: opus, video: VP8, data channels) and starts echoing.
     /// Throws <see cref="ArgumentException"/> for an offer that is not usable (bad SDP, no ICE credentials or fingerprint).
     /// </summary>
-    public Task<string> AnswerAsync(string offerSdp, CancellationToken cancellationToken)
+    public Task<string> AnswerAsync(string offerSdp, CancellationToken cancellationToken) =>
+        AnswerAsync(offerSdp, IceCandidatePolicy.All, cancellationToken);
+
+    /// <summary>Like <see cref="AnswerAsync(string, CancellationToken)"/>, announcing only the candidates <paramref name="policy"/> allows.</summary>
+    public Task<string> AnswerAsync(string offerSdp, IceCandidatePolicy policy, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var parse = SdpParser.TryParse(offerSdp, out var offer);
@@ -44,7 +48,7 @@ public sealed partial class EchoService(WebRtcServer server, ILoggerFactory? log
             IceUfrag = transport.IceCredentials.Ufrag,
             IcePwd = transport.IceCredentials.Pwd,
             Fingerprint = server.Fingerprint,
-            Candidates = [server.HostCandidate],
+            Candidates = server.Candidates(policy),
             AudioCodecs = ["opus"],
             VideoCodecs = ["VP8"],
             MaxCodecsPerSection = 1,
