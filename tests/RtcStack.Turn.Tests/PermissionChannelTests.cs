@@ -178,4 +178,21 @@ public class PermissionChannelTests
         Assert.Equal("abc", System.Text.Encoding.ASCII.GetString(buffer, 0, peer.Receive(buffer)));
         Assert.Equal(2, h.State.Metrics.PacketsToPeer);
     }
+
+    [Fact]
+    public async Task Permissions_per_allocation_are_bounded()
+    {
+        await using var h = new TestHarness();
+        (TestClient c, FiveTuple t) = Allocate(h);
+        int ok = 0;
+        int last = 0;
+        for (int i = 0; i < Allocation.MaxPermissions + 5; i++)
+        {
+            var peer = TransportAddress.FromIPv4(0x08000000u + (uint)i, 1);
+            last = Answer.ErrorCode(h.Send(CreatePermission(c, peer), t));
+            ok += last == 0 ? 1 : 0;
+        }
+        Assert.Equal(Allocation.MaxPermissions, ok);
+        Assert.Equal(508, last);
+    }
 }

@@ -11,6 +11,9 @@ namespace RtcStack.Turn.Allocations;
 /// </summary>
 internal sealed class Allocation
 {
+    /// <summary>Most permissions (distinct peer IPs) and channels one allocation may hold: bounds memory per user.</summary>
+    internal const int MaxPermissions = 512, MaxChannels = 512;
+
     private readonly Lock _lock = new();
     private Permission[] _permissions = [];
     private ChannelBinding[] _channels = [];
@@ -62,8 +65,8 @@ internal sealed class Allocation
         return false;
     }
 
-    /// <summary>Installs or refreshes the permission for the peer's IP (RFC 8656 §9).</summary>
-    internal void InstallPermission(in TransportAddress peer, long expires)
+    /// <summary>Installs or refreshes the permission for the peer's IP (RFC 8656 §9); false when the allocation is full.</summary>
+    internal bool InstallPermission(in TransportAddress peer, long expires)
     {
         TransportAddress ip = peer.WithPort(0);
         lock (_lock)
@@ -73,10 +76,15 @@ internal sealed class Allocation
                 if (p.PeerIp == ip)
                 {
                     p.Expires = expires;
-                    return;
+                    return true;
                 }
             }
+            if (_permissions.Length >= MaxPermissions)
+            {
+                return false;
+            }
             Volatile.Write(ref _permissions, [.. _permissions, new Permission(ip, expires)]);
+            return true;
         }
     }
 
@@ -126,6 +134,10 @@ internal sealed class Allocation
                 {
                     return ChannelBindResult.PeerInUse;
                 }
+            }
+            if (_channels.Length >= MaxChannels)
+            {
+                return ChannelBindResult.Full;
             }
             Volatile.Write(ref _channels, [.. _channels, new ChannelBinding(number, peer, expires)]);
             return ChannelBindResult.Created;

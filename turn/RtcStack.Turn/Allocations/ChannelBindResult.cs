@@ -14,4 +14,7 @@ internal enum ChannelBindResult
 
     /// <summary>The peer is bound (or cooling down) to another number: 400.</summary>
     PeerInUse,
+
+    /// <summary>The allocation holds <see cref="Allocation.MaxChannels"/> bindings already: 508.</summary>
+    Full,
 }

@@ -31,7 +31,11 @@ internal sealed class ChannelBindHandler(TurnState state)
             state.Responder.SendError(request, 400, "Bad Request", credentials.Key);
             return;
         }
-        allocation.InstallPermission(peer, request.Now + state.Ticks(Permission.LifetimeSeconds));
+        if (result == ChannelBindResult.Full || !allocation.InstallPermission(peer, request.Now + state.Ticks(Permission.LifetimeSeconds)))
+        {
+            state.Responder.SendError(request, 508, "Insufficient Capacity", credentials.Key);
+            return;
+        }
         StunMessageWriter writer = state.Responder.Success(request);
         state.Responder.Send(request, ref writer, credentials.Key);
     }

@@ -35,7 +35,11 @@ internal sealed class CreatePermissionHandler(TurnState state)
         long expires = request.Now + state.Ticks(Permission.LifetimeSeconds);
         foreach (TransportAddress peer in peers)
         {
-            allocation.InstallPermission(peer, expires);
+            if (!allocation.InstallPermission(peer, expires))
+            {
+                state.Responder.SendError(request, 508, "Insufficient Capacity", credentials.Key);
+                return;
+            }
         }
         StunMessageWriter writer = state.Responder.Success(request);
         state.Responder.Send(request, ref writer, credentials.Key);
