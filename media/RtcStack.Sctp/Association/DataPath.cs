@@ -245,7 +245,7 @@ internal sealed class DataPath
             }
 
             OutgoingMessage? message = newData ? queue.Peek(now) : null;
-            if (message is null || !_tx.CanSend(Math.Min(maxPayload, message.Data.Length - message.NextOffset)))
+            if (message is null || !_tx.CanSend(Math.Min(maxPayload, message.Length - message.NextOffset)))
             {
                 break;
             }

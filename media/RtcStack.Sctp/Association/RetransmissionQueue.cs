@@ -66,6 +66,7 @@ internal sealed class RetransmissionQueue
     {
         var chunk = new InflightChunk(NextTsn++, message, offset, length, flags) { Transmissions = 1, SentAtMs = nowMs };
         _chunks.Add(chunk);
+        message.ChunksOutstanding++;
         Outstanding += length;
         PeerReceiverWindow = Math.Max(0, PeerReceiverWindow - length);
         return chunk;
@@ -124,6 +125,8 @@ internal sealed class RetransmissionQueue
             }
 
             _chunks[_head++] = null!;
+            c.Message.ChunksOutstanding--;
+            c.Message.TryRelease();
         }
 
         Compact();

@@ -33,7 +33,7 @@ internal sealed class SendQueue
         }
 
         queue.Enqueue(message);
-        QueuedBytes += message.Data.Length;
+        QueuedBytes += message.Length;
     }
 
     public bool HasPending(ushort streamId) => _streams.TryGetValue(streamId, out Queue<OutgoingMessage>? q) && q.Count > 0;
@@ -47,7 +47,7 @@ internal sealed class SendQueue
             OutgoingMessage head = queue.Peek();
             if (head.Abandoned || (!head.HasStarted && head.IsExpired(nowMs)))
             {
-                int rest = head.Data.Length - head.NextOffset;
+                int rest = head.Length - head.NextOffset;
                 QueuedBytes -= rest;
                 head.Owner?.OnBytesSent(rest);
                 if (!head.Abandoned)
@@ -56,7 +56,9 @@ internal sealed class SendQueue
                 }
 
                 head.Abandoned = true;
+                head.Removed = true;
                 RemoveHead(streamId, queue);
+                head.TryRelease();
                 continue;
             }
 
@@ -82,7 +84,7 @@ internal sealed class SendQueue
             }
         }
 
-        int length = Math.Min(maxPayload, message.Data.Length - offset);
+        int length = Math.Min(maxPayload, message.Length - offset);
         message.NextOffset = offset + length;
         QueuedBytes -= length;
         message.Owner?.OnBytesSent(length);

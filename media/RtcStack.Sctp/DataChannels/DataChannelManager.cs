@@ -78,7 +78,9 @@ internal sealed class DataChannelManager
         long? expires = channel.MaxPacketLifeTime is TimeSpan life ? _core.NowMs + (long)life.TotalMilliseconds : null;
         bool unordered = !channel.Ordered && channel.Acknowledged;
         channel.AddBuffered(data.Length);
-        _core.EnqueueMessage(new OutgoingMessage(channel.Id, ppid, data.ToArray(), unordered, channel.MaxRetransmits, expires, channel));
+        byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(data.Length);
+        data.CopyTo(buffer);
+        _core.EnqueueMessage(new OutgoingMessage(channel.Id, ppid, buffer, unordered, channel.MaxRetransmits, expires, channel, data.Length, pooled: true));
         return DataChannelSendResult.Queued;
     }
 
