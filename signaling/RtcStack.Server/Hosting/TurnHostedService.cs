@@ -8,7 +8,7 @@ namespace RtcStack.Server.Hosting;
 /// stopped (every allocation closed) on shutdown. Configured from the section <c>"Turn"</c>
 /// (<see cref="TurnOptions"/>; docs/turn.md lists every key).
 /// </summary>
-internal sealed partial class TurnHostedService(TurnOptions options, ILoggerFactory loggerFactory, IMeterFactory meterFactory, ILogger<TurnHostedService> logger)
+internal sealed partial class TurnHostedService(TurnOptions options, ILoggerFactory loggerFactory, IMeterFactory? meterFactory, ILogger<TurnHostedService> logger)
     : IHostedService, IAsyncDisposable
 {
     private TurnServer? _server;
@@ -67,7 +67,11 @@ public static class TurnServiceCollectionExtensions
         var options = new TurnOptions();
         configuration.GetSection(TurnOptions.SectionName).Bind(options);
         services.AddSingleton(options);
-        services.AddSingleton<TurnHostedService>();
+        services.AddSingleton(sp => new TurnHostedService(
+            sp.GetRequiredService<TurnOptions>(),
+            sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetService<IMeterFactory>(),
+            sp.GetRequiredService<ILogger<TurnHostedService>>()));
         services.AddHostedService(sp => sp.GetRequiredService<TurnHostedService>());
         return services;
     }
