@@ -74,7 +74,12 @@ internal sealed class UdpRelay : IAsyncDisposable
             int received;
             try
             {
-                received = await _socket.ReceiveFromAsync(window, SocketFlags.None, from, token).ConfigureAwait(false);
+                // No token: closing the socket ends the receive, and a token registration per datagram is not free.
+                received = await _socket.ReceiveFromAsync(window, SocketFlags.None, from).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (token.IsCancellationRequested && ex is SocketException or ObjectDisposedException or OperationCanceledException)
+            {
+                return;
             }
             catch (SocketException ex) when (ex.SocketErrorCode is SocketError.MessageSize or SocketError.ConnectionReset)
             {
