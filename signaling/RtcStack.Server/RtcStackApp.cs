@@ -110,7 +110,7 @@ public static class RtcStackApp
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<SignalingHub>(sp, new HttpClient()));
         services.AddHostedService<SignalingHostedService>();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Default));
-        // TODO: services.AddRtcStackTurn(configuration) when turn's Hosting/TurnHostedService.cs lands.
+        services.AddRtcStackTurn(configuration); // the embedded TURN server (section Turn); off without credentials
     }
 
     private static void MapEndpoints(WebApplication app, bool dev)

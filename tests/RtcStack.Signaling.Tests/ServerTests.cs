@@ -61,7 +61,7 @@ public sealed class ServerTests
     [Fact]
     public async Task Dev_mode_mints_tokens()
     {
-        await using LiveServer server = await LiveServer.StartAsync("--dev");
+        await using LiveServer server = await LiveServer.StartAsync("--dev", "--Turn:Enabled=false");
         using var http = new HttpClient { BaseAddress = server.BaseAddress };
         JsonElement json = await http.GetFromJsonAsync<JsonElement>(new Uri("/api/dev-token?sub=dave&room=demo", UriKind.Relative));
         await using TestClient c = await TestClient.ConnectAsync(server.WebSocketUri);

@@ -19,6 +19,15 @@ internal static class DevMode
         {
             settings["Turn:StaticAuthSecret"] = Random(24);
         }
+        bool turnOn = !string.Equals(configuration["Turn:Enabled"], "false", StringComparison.OrdinalIgnoreCase);
+        if (turnOn && configuration.GetSection("Signaling:TurnUrls").GetChildren().All(c => string.IsNullOrEmpty(c.Value)))
+        {
+            // Point browsers at the embedded TURN server (Turn:ListeningPort, default 3478).
+            string port = configuration["Turn:ListeningPort"] ?? "3478";
+            settings["Signaling:StunUrls:0"] = $"stun:127.0.0.1:{port}";
+            settings["Signaling:TurnUrls:0"] = $"turn:127.0.0.1:{port}?transport=udp";
+            settings["Signaling:TurnUrls:1"] = $"turn:127.0.0.1:{port}?transport=tcp";
+        }
         return settings;
     }
 
