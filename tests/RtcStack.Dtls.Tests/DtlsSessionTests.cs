@@ -103,6 +103,17 @@ public sealed class DtlsSessionTests
     }
 
     [Fact]
+    public async Task A_server_that_never_hears_a_client_gives_up()
+    {
+        using var session = new DtlsSession(DtlsRole.Server, DtlsCertificate.Generate(), _ => true, _ => { },
+            new DtlsOptions { HandshakeTimeout = TimeSpan.FromSeconds(1) });
+        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var result = await session.HandshakeAsync(guard.Token);
+        Assert.NotEqual(DtlsHandshakeResult.Connected, result);
+        Assert.False(guard.IsCancellationRequested, "the handshake timeout did not apply before the ClientHello");
+    }
+
+    [Fact]
     public async Task Cancellation_stops_a_waiting_server()
     {
         using var session = new DtlsSession(DtlsRole.Server, DtlsCertificate.Generate(), _ => true, _ => { });
