@@ -114,6 +114,7 @@ public sealed class LimitTests
 
         var left = await senderEvents.WaitAsync(MessageTypes.MemberLeft);
         Assert.Equal("reader", left.Peer);
+        Assert.True(await node.MetricAsync("signaling_errors", "slow-consumer") >= 1, "slow-consumer counted in /metrics");
 
         // The close frame (4005) cannot pass a pipe the reader never drains, so the server may abort instead.
         int? close = await reader.WaitForCloseAsync();
