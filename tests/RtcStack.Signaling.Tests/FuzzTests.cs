@@ -48,7 +48,7 @@ public sealed class FuzzTests
         {
             ServerMessage ack = await alice.RequestAsync(new ClientMessage { Type = "message", Room = "calm", To = "bob", Data = JsonDocument.Parse(n.ToString(System.Globalization.CultureInfo.InvariantCulture)).RootElement.Clone() });
             Assert.Equal("ack", ack.Type);
-            ServerMessage got = await bob.ReceiveAsync(m => m.Type == "message");
+            ServerMessage got = await bob.ReceiveAsync(m => m.Type == "message" && m.From == "alice");
             Assert.Equal(("alice", n), (got.From, got.Data!.Value.GetInt32()));
             if (n % 25 == 0)
             {
@@ -62,6 +62,7 @@ public sealed class FuzzTests
         // Still serving, and nothing reached the calm clients from the fuzzers except presence in their room.
         Assert.Equal("pong", (await alice.RequestAsync(new ClientMessage { Type = "ping" })).Type);
         Assert.True(await alice.NothingAsync(m => m.Type == "error", TimeSpan.FromMilliseconds(100)));
+        Assert.True(await bob.NothingAsync(m => m.From is not null && m.From != "alice", TimeSpan.FromMilliseconds(100)));
         await using TestClient late = await server.PeerAsync("late");
         Assert.Equal("joined", (await late.RequestAsync(new ClientMessage { Type = "join", Room = "calm" })).Type);
     }
@@ -69,7 +70,7 @@ public sealed class FuzzTests
     private static async Task<int> FuzzAsync(LiveServer server, int seed, CancellationToken stop)
     {
         var random = new Random(seed);
-        string token = server.Token("fuzz" + seed);
+        string token = server.Token("fuzz" + seed, room: "fuzz"); // may not enter the calm room
         int sent = 0;
         while (!stop.IsCancellationRequested)
         {
