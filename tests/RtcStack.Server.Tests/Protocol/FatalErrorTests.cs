@@ -14,7 +14,7 @@ public sealed class FatalErrorTests : IAsyncLifetime
 {
     private TestNode _node = null!;
 
-    public async Task InitializeAsync() => _node = await TestNode.StartAsync("HelloTimeoutMs=1500");
+    public async Task InitializeAsync() => _node = await TestNode.StartAsync("HelloTimeoutMs=4000");
 
     public async Task DisposeAsync() => await _node.DisposeAsync();
 

@@ -37,7 +37,7 @@ public sealed class FuzzTests
     public async Task Random_and_mutated_frames_never_stop_the_server_serving_others(int seed)
     {
         var random = new Random(seed);
-        await using var node = await TestNode.StartAsync("MessagesPerSecond=100000", "Burst=100000", "HelloTimeoutMs=2000");
+        await using var node = await TestNode.StartAsync("MessagesPerSecond=100000", "Burst=100000", "HelloTimeoutMs=5000");
         var (a, _) = await node.ConnectAsync("good-a");
         var (b, bEvents) = await node.ConnectAsync("good-b");
         await a.JoinAsync("fuzz");

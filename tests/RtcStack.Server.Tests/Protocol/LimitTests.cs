@@ -34,8 +34,8 @@ public sealed class LimitTests
             }
         }
 
-        Assert.InRange(pongs, 3, 10);
-        Assert.True(limited >= 20, $"{limited} rate-limited");
+        Assert.InRange(pongs, 3, 20);
+        Assert.True(limited >= 10, $"{limited} rate-limited");
         Assert.Equal(System.Net.WebSockets.WebSocketState.Open, raw.State);
     }
 
@@ -135,9 +135,9 @@ public sealed class LimitTests
     [Fact]
     public async Task The_client_heartbeat_keeps_a_session_alive_past_the_timeout()
     {
-        await using var node = await TestNode.StartAsync("HeartbeatIntervalMs=300", "HeartbeatTimeoutMs=1500");
+        await using var node = await TestNode.StartAsync("HeartbeatIntervalMs=200", "HeartbeatTimeoutMs=4000");
         var (alive, events) = await node.ConnectAsync("alive");
-        await Task.Delay(3000);
+        await Task.Delay(6000);
         Assert.Equal(ConnectionState.Connected, alive.State);
         Assert.Single(events.Welcomes);
     }
