@@ -149,9 +149,7 @@ public sealed partial class WebRtcTransport : IAsyncDisposable
                 RemotePort = (ushort)p.RemotePort,
                 MaxReceiveMessageSize = p.MaxMessageSize,
                 MaxSendMessageSize = p.MaxMessageSize,
-                // SCTP packets are whole 4-byte words (chunk padding, RFC 9260 §3.2): round down so a padded
-                // DATA chunk never exceeds one DTLS record.
-                MaxPacketSize = _dtls.ApplicationSendLimit & ~3,
+                MaxPacketSize = _dtls.ApplicationSendLimit, // the association counts chunk padding itself
             }, logger: _loggerFactory.CreateLogger<SctpAssociation>());
             sctp.OnDataChannel += c => DataChannelOpened?.Invoke(c);
             Sctp = sctp;

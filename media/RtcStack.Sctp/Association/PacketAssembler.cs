@@ -28,8 +28,11 @@ internal sealed class PacketAssembler
 
     public int MaxPacketSize => _maxPacketSize;
 
-    /// <summary>Largest chunk value that fits in an empty packet.</summary>
-    public int MaxChunkValue => _maxPacketSize - SctpPacketReader.HeaderLength - SctpPacketReader.ChunkHeaderLength;
+    /// <summary>
+    /// Largest chunk value that fits in an empty packet, padding included: the chunk is padded to a
+    /// multiple of 4 (RFC 9260 §3.2), so the room after the common header is rounded down first.
+    /// </summary>
+    public int MaxChunkValue => ((_maxPacketSize - SctpPacketReader.HeaderLength) & ~3) - SctpPacketReader.ChunkHeaderLength;
 
     public bool IsOpen => _buffer is not null;
 
