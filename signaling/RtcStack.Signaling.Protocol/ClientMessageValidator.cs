@@ -54,6 +54,7 @@ internal static class ClientMessageValidator
             case MessageTypes.Decline:
                 return CallId(m) ?? (m.Reason is { Length: > SignalingProtocol.MaxShortStringLength } ? "reason is too long" : null);
             case MessageTypes.Ping:
+                return m.LastSeq is < 0 ? "lastSeq must not be negative" : null;
             case MessageTypes.Bye:
                 return null;
             default:

@@ -57,4 +57,19 @@ public sealed class LimitTests
         Assert.Equal([5L], buffer.After(4).Select(f => f.Seq));
         Assert.Empty(buffer.After(5));
     }
+
+    [Fact]
+    public void Acknowledged_frames_are_freed_and_cannot_be_replayed()
+    {
+        var buffer = new ReplayBuffer(10);
+        for (long seq = 1; seq <= 5; seq++)
+        {
+            buffer.Add(seq, [(byte)seq]);
+        }
+        buffer.Acknowledge(3);
+        Assert.Equal(2, buffer.Count);
+        Assert.True(buffer.CanReplayFrom(3));
+        Assert.False(buffer.CanReplayFrom(2));
+        Assert.Equal([4L, 5L], buffer.After(3).Select(f => f.Seq));
+    }
 }

@@ -153,4 +153,35 @@ public sealed class ResumeTests
         Assert.Equal(3, (await moved.ReceiveAsync(m => m.Type == "message")).Data!.Value.GetInt32());
         Assert.False(nodeA.Hub.Sessions.ContainsKey("alice"));
     }
+
+    [Fact]
+    public async Task Ping_with_lastSeq_frees_the_resume_buffer_and_resume_still_works()
+    {
+        await using var h = new HubHarness(o => o.ResumeBufferMessages = 4);
+        await h.StartAsync();
+        TestClient alice = await h.PeerAsync("alice");
+        TestClient bob = await h.PeerAsync("bob");
+        await h.JoinAsync(alice, "r");
+        await h.JoinAsync(bob, "r");
+        for (int i = 1; i <= 3; i++)
+        {
+            await bob.RequestAsync(Msg("alice", i));
+            await alice.ReceiveAsync(m => m.Type == "message" && m.Data!.Value.GetInt32() == i);
+        }
+        Assert.Equal("pong", (await alice.RequestAsync(new ClientMessage { Type = "ping", LastSeq = alice.LastSeq })).Type);
+        string resumeToken = alice.Welcome!.ResumeToken!;
+        long seen = alice.LastSeq;
+        alice.Socket.Abort();
+        await WaitDetachedAsync(h, "alice");
+        for (int i = 4; i <= 7; i++)
+        {
+            await bob.RequestAsync(Msg("alice", i)); // exactly fills the buffer of 4 because 1-3 were acknowledged
+        }
+        TestClient again = await h.ConnectAsync();
+        Assert.True((await again.HelloAsync(h.Token("alice"), resumeToken, seen)).Resumed);
+        for (int i = 4; i <= 7; i++)
+        {
+            Assert.Equal(i, (await again.ReceiveAsync(m => m.Type == "message")).Data!.Value.GetInt32());
+        }
+    }
 }

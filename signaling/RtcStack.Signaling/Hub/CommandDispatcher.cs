@@ -45,6 +45,10 @@ internal sealed class CommandDispatcher(SignalingHub hub)
                 hub.SendError(connection, ErrorCodes.ProtocolViolation, "hello was already sent", m.Id);
                 return Task.CompletedTask;
             case MessageTypes.Ping:
+                if (m.LastSeq is long acknowledged)
+                {
+                    session.Acknowledge(acknowledged);
+                }
                 SignalingHub.Reply(connection, new ServerMessage { Type = MessageTypes.Pong, Re = m.Id });
                 return Task.CompletedTask;
             case MessageTypes.Refresh:

@@ -19,6 +19,15 @@ internal sealed class ReplayBuffer(int capacity)
         _frames.Enqueue((seq, frame));
     }
 
+    /// <summary>Drops the frames the client acknowledged (seq up to <paramref name="lastSeq"/>); a resume must then start after it.</summary>
+    public void Acknowledge(long lastSeq)
+    {
+        while (_frames.Count > 0 && _frames.Peek().Seq <= lastSeq)
+        {
+            DroppedUpTo = Math.Max(DroppedUpTo, _frames.Dequeue().Seq);
+        }
+    }
+
     /// <summary>True when every frame after <paramref name="lastSeq"/> is still here.</summary>
     public bool CanReplayFrom(long lastSeq) => lastSeq >= DroppedUpTo;
 

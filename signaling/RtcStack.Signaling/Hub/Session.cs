@@ -60,6 +60,15 @@ internal sealed class Session
         }
     }
 
+    /// <summary>The client processed every frame up to <paramref name="lastSeq"/> (sent in <c>ping</c>): free them.</summary>
+    public void Acknowledge(long lastSeq)
+    {
+        lock (_sync)
+        {
+            _buffer.Acknowledge(Math.Min(lastSeq, _lastSeq));
+        }
+    }
+
     /// <summary>True when a client that processed up to <paramref name="lastSeq"/> can resume.</summary>
     public bool CanResumeFrom(long lastSeq)
     {
