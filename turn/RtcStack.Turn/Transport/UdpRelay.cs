@@ -74,8 +74,7 @@ internal sealed class UdpRelay : IAsyncDisposable
             int received;
             try
             {
-                // No token: closing the socket ends the receive, and a token registration per datagram is not free.
-                received = await _socket.ReceiveFromAsync(window, SocketFlags.None, from).ConfigureAwait(false);
+                received = await _socket.ReceiveFromAsync(window, SocketFlags.None, from, token).ConfigureAwait(false);
             }
             catch (Exception ex) when (token.IsCancellationRequested && ex is SocketException or ObjectDisposedException or OperationCanceledException)
             {
