@@ -71,6 +71,9 @@ public sealed class SctpAssociation : IDataChannelHost, IAsyncDisposable
     }
 
     /// <summary>A copy of this association's counters.</summary>
+    /// <summary>The state machine, for tests (not thread-safe).</summary>
+    internal AssociationCore Core => _core;
+
     public SctpStatistics Statistics
     {
         get

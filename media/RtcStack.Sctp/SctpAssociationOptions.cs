@@ -18,7 +18,10 @@ public sealed class SctpAssociationOptions
     /// <summary>Largest message the peer accepts (its <c>a=max-message-size</c>; 0 = no limit). Default 262144.</summary>
     public int MaxSendMessageSize { get; set; } = 256 * 1024;
 
-    /// <summary>Receive buffer advertised as a_rwnd (RFC 9260 §6.2). Default 1 MiB; must exceed MaxReceiveMessageSize.</summary>
+    /// <summary>
+    /// Receive buffer advertised as a_rwnd (RFC 9260 §6.2). Default 1 MiB; must exceed MaxReceiveMessageSize.
+    /// Memory held for reassembly stays below ReceiveWindow + 2 × MaxReceiveMessageSize.
+    /// </summary>
     public int ReceiveWindow { get; set; } = 1024 * 1024;
 
     /// <summary>Largest SCTP packet, leaving room for DTLS, UDP and IP in a 1280-byte path. Default 1191.</summary>

@@ -73,10 +73,10 @@ internal sealed class DataPath
         }
 
         // §6.2: beyond the advertised window only the next in-order TSN is taken (it can unblock delivery),
-        // and never past window + one maximum message, so a peer ignoring a_rwnd cannot grow memory.
+        // and never past window + InOrderAllowance, so a peer ignoring a_rwnd cannot grow memory.
         long after = _reassembly.BufferedBytes + d.UserData.Length + ReassemblyQueue.Overhead;
         SctpAssociationOptions o = _core.Options;
-        if (after > o.ReceiveWindow && (d.Tsn != _rx.CumulativeTsn + 1 || after > (long)o.ReceiveWindow + o.MaxReceiveMessageSize))
+        if (after > o.ReceiveWindow && (d.Tsn != _rx.CumulativeTsn + 1 || after > o.ReceiveWindow + InOrderAllowance(o)))
         {
             stats.ReceiveBufferDrops++;
             return true;
@@ -276,6 +276,15 @@ internal sealed class DataPath
         _core.SendQueue.ResetSsn(stream);
         _core.Channels.OnOutgoingStreamReset(stream);
     }
+
+    /// <summary>
+    /// Room above the window for in-order data. In-order fragments belong to at most one incomplete
+    /// message (the rest is delivered at once), which costs its size plus <see cref="ReassemblyQueue.Overhead"/>
+    /// per fragment: one maximum message alone would not do, since refusing its last fragments while the
+    /// window is full of data above it deadlocks the association. Twice the maximum message covers
+    /// fragments of at least Overhead bytes.
+    /// </summary>
+    internal static long InOrderAllowance(SctpAssociationOptions o) => 2L * o.MaxReceiveMessageSize;
 
     private static long? Min(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
 }
