@@ -42,6 +42,29 @@ public sealed class PacketSizeTests
             });
 
     [Fact]
+    public async Task Closing_many_channels_at_once_splits_the_stream_reset_to_fit_small_packets()
+    {
+        await using var net = new SimulatedNetwork(5, o => o.MaxPacketSize = 256);
+        int largest = 0;
+        net.Filter = (_, p) =>
+        {
+            largest = Math.Max(largest, p.Length);
+            return false;
+        };
+        var channels = new List<DataChannel>();
+        for (int i = 0; i < 150; i++)
+        {
+            channels.Add(net.A.CreateDataChannel($"c{i}"));
+        }
+
+        Assert.True(net.Connect());
+        Assert.True(net.RunUntil(() => channels.TrueForAll(c => c.State == DataChannelState.Open), TimeSpan.FromMinutes(1)));
+        channels.ForEach(c => c.Close());
+        Assert.True(net.RunUntil(() => channels.TrueForAll(c => c.State == DataChannelState.Closed), TimeSpan.FromMinutes(2)));
+        Assert.True(largest <= 256, $"a {largest}-byte packet");
+    }
+
+    [Fact]
     public void Largest_chunk_value_never_pads_past_the_limit()
     {
         for (int limit = 256; limit <= 65535; limit++)

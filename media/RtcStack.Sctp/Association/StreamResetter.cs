@@ -44,7 +44,7 @@ internal sealed class StreamResetter
         _responsesToSend.Clear();
         if (_inFlightStreams is null && _pending.Count > 0)
         {
-            ushort[] ready = _pending.Where(s => !sendQueue.HasPending(s)).Take(128).ToArray();
+            ushort[] ready = _pending.Where(s => !sendQueue.HasPending(s)).Take(Math.Min(128, (output.MaxChunkValue - 16) / 2)).ToArray(); // one request fits one packet
             if (ready.Length == 0)
             {
                 return;
