@@ -97,4 +97,49 @@ public sealed class HotPathAllocationTests : IAsyncLifetime
         // The last frame the client got is ChannelData (4 + 100) or a Data indication (20 + 12 + 4 + 100 + 8).
         Assert.Equal(channel ? 104 : 144, (int)((_client.Bytes - bytes) / (_client.Count - sent)));
     }
+
+    [Fact]
+    public async Task Relay_drain_receives_and_relays_without_allocating()
+    {
+        if (!LinuxNative.IsSupported)
+        {
+            return; // the poller path exists on Linux x64 only
+        }
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var relay = new UdpRelay(socket, new RelayPortPool(IPAddress.Loopback, 50000, 50001));
+        relay.Attach(_allocation, _h.State.PeerRelay);
+        byte[] buffer = GC.AllocateUninitializedArray<byte>(UdpRelay.Headroom + UdpRelay.MaxPayload + UdpRelay.Tailroom, pinned: true);
+        SocketAddress from = SocketAddressReader.Create(AddressFamily.InterNetwork);
+        byte[] payload = new byte[100];
+        EndPoint target = socket.LocalEndPoint!;
+        int sent = _client.Count;
+        long bytes = _client.Bytes;
+        long allocated = 0;
+        for (int round = 0; round < 40; round++)
+        {
+            for (int i = 0; i < 10; i++)
+            {
+                _peer.SendTo(payload, target); // loopback: queued on the relay socket before SendTo returns
+            }
+            int expected = sent + ((round + 1) * 10);
+            for (int spin = 0; spin < 1000 && _client.Count < expected; spin++)
+            {
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                relay.Drain(buffer, from);
+                if (round >= 5)
+                {
+                    allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+                }
+                if (_client.Count < expected)
+                {
+                    Thread.Sleep(1);
+                }
+            }
+        }
+        Assert.Equal(0, allocated);
+        Assert.Equal(400, _client.Count - sent);
+        Assert.Equal(104, (int)((_client.Bytes - bytes) / (_client.Count - sent))); // ChannelData 4 + 100
+        await relay.DisposeAsync();
+    }
 }

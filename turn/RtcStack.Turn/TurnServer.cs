@@ -141,6 +141,7 @@ public sealed class TurnServer : IAsyncDisposable
                 }
             }
             state.Reservations.Clear();
+            state.Poller?.Dispose();
             state.Metrics.Dispose();
             TurnLog.ServerStopped(_logger);
         }
@@ -198,6 +199,7 @@ public sealed class TurnServer : IAsyncDisposable
             RelayV6 = v6 is null ? null : new RelayPortPool(v6, _options.MinPort, _options.MaxPort),
             External = new ExternalAddressMap(_options.ExternalIps),
             PeerRelay = new PeerDataRelay(_time, metrics, _options.Fingerprint),
+            Poller = RelayPoller.TryCreate(logger),
         };
     }
 

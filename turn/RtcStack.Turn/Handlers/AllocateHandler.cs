@@ -174,7 +174,7 @@ internal sealed class AllocateHandler(TurnState state)
             state.Responder.SendError(request, 437, "Allocation Mismatch", credentials.Key);
             return;
         }
-        relay.Start(allocation, state.PeerRelay, state.Logger);
+        relay.Start(allocation, state.PeerRelay, state.Logger, state.Poller);
         state.Metrics.AllocationCreated();
         TurnLog.AllocationCreated(state.Logger, credentials.Username, request.FiveTuple, relayed, lifetime);
 

@@ -35,6 +35,9 @@ internal sealed class TurnState
 
     internal required PeerDataRelay PeerRelay { get; init; }
 
+    /// <summary>Receives on the relay sockets (Linux x64); null: each relay runs its own async receive loop.</summary>
+    internal RelayPoller? Poller { get; init; }
+
     internal ReservationTable Reservations { get; } = new();
 
     /// <summary>A duration in seconds as a TimeProvider timestamp delta.</summary>

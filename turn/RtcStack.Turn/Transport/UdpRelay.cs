@@ -9,9 +9,10 @@ using RtcStack.Turn.Handlers;
 namespace RtcStack.Turn.Transport;
 
 /// <summary>
-/// The relay socket of one allocation and its receive loop. Datagrams from peers are received into one
-/// pinned buffer at offset <see cref="Headroom"/>, leaving room to write a ChannelData header or a Data
-/// indication in front without copying; the loop allocates nothing per datagram.
+/// The relay socket of one allocation. Datagrams from peers are received into a pinned buffer at offset
+/// <see cref="Headroom"/>, leaving room to write a ChannelData header or a Data indication in front without
+/// copying. On Linux x64 the socket is watched by the server's <see cref="RelayPoller"/> (its threads call
+/// <see cref="Drain"/>); elsewhere it has its own async receive loop. Neither allocates per datagram.
 /// </summary>
 internal sealed class UdpRelay : IAsyncDisposable
 {
@@ -26,9 +27,11 @@ internal sealed class UdpRelay : IAsyncDisposable
 
     private readonly Socket _socket;
     private readonly RelayPortPool _pool;
-    private readonly byte[] _buffer = GC.AllocateUninitializedArray<byte>(Headroom + MaxPayload + Tailroom, pinned: true);
     private readonly CancellationTokenSource _stop = new();
     private Task _loop = Task.CompletedTask;
+    private RelayPoller? _poller;
+    private Allocation? _allocation;
+    private PeerDataRelay? _relay;
 
     internal UdpRelay(Socket socket, RelayPortPool pool)
     {
@@ -43,9 +46,83 @@ internal sealed class UdpRelay : IAsyncDisposable
 
     internal Socket Socket => _socket;
 
-    /// <summary>Starts receiving from peers for <paramref name="allocation"/>.</summary>
-    internal void Start(Allocation allocation, PeerDataRelay relay, ILogger logger) =>
+    /// <summary>Where <see cref="RelayPoller"/> keeps this relay (slot, generation, epoll fd; -1 when not registered).</summary>
+    internal int PollSlot { get; set; }
+
+    internal uint PollGeneration { get; set; }
+
+    internal int PollFd { get; set; } = -1;
+
+    /// <summary>
+    /// Starts receiving from peers for <paramref name="allocation"/>: through <paramref name="poller"/> when there is
+    /// one (and it accepts the socket), otherwise with an async receive loop.
+    /// </summary>
+    internal void Start(Allocation allocation, PeerDataRelay relay, ILogger logger, RelayPoller? poller)
+    {
+        Attach(allocation, relay);
+        if (poller is not null && poller.Add(this))
+        {
+            _poller = poller;
+            return;
+        }
         _loop = Task.Run(() => ReceiveLoopAsync(allocation, relay, logger));
+    }
+
+    /// <summary>Where <see cref="Drain"/> delivers datagrams (set by <see cref="Start"/>; tests call it alone).</summary>
+    internal void Attach(Allocation allocation, PeerDataRelay relay)
+    {
+        _allocation = allocation;
+        _relay = relay;
+    }
+
+    /// <summary>
+    /// Called by the poller when the socket is readable: receives up to 32 queued datagrams without blocking and
+    /// relays each into <paramref name="buffer"/> (the poller thread's own), with <paramref name="from"/> reused.
+    /// </summary>
+    internal unsafe void Drain(byte[] buffer, SocketAddress from)
+    {
+        System.Runtime.InteropServices.SafeHandle handle = _socket.SafeHandle;
+        bool added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+        }
+        catch (ObjectDisposedException)
+        {
+            return; // closed concurrently
+        }
+        try
+        {
+            int fd = (int)handle.DangerousGetHandle();
+            Span<byte> address = from.Buffer.Span;
+            fixed (byte* data = buffer)
+            fixed (byte* raw = address)
+            {
+                for (int i = 0; i < 32; i++)
+                {
+                    int length = address.Length;
+                    nint received = LinuxNative.RecvFrom(fd, data + Headroom, MaxPayload, LinuxNative.MsgDontWait | LinuxNative.MsgTrunc, raw, &length);
+                    if (received < 0)
+                    {
+                        return; // EAGAIN: drained (other errors: try again on the next readiness)
+                    }
+                    if (received > MaxPayload)
+                    {
+                        _relay!.Metrics.Malformed();
+                        continue;
+                    }
+                    _relay!.OnPeerDatagram(_allocation!, buffer, (int)received, from);
+                }
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
 
     /// <summary>Sends a datagram to a peer; never throws.</summary>
     internal void SendTo(ReadOnlySpan<byte> payload, SocketAddress peer)
@@ -67,7 +144,8 @@ internal sealed class UdpRelay : IAsyncDisposable
     private async Task ReceiveLoopAsync(Allocation allocation, PeerDataRelay relay, ILogger logger)
     {
         SocketAddress from = SocketAddressReader.Create(_socket.AddressFamily);
-        Memory<byte> window = _buffer.AsMemory(Headroom, MaxPayload);
+        byte[] buffer = GC.AllocateUninitializedArray<byte>(Headroom + MaxPayload + Tailroom, pinned: true);
+        Memory<byte> window = buffer.AsMemory(Headroom, MaxPayload);
         CancellationToken token = _stop.Token;
         while (!token.IsCancellationRequested)
         {
@@ -94,7 +172,7 @@ internal sealed class UdpRelay : IAsyncDisposable
                 TurnLog.ReceiveLoopFailed(logger, ex, LocalAddress.ToString());
                 return;
             }
-            relay.OnPeerDatagram(allocation, _buffer, received, from);
+            relay.OnPeerDatagram(allocation, buffer, received, from);
         }
     }
 
@@ -105,6 +183,7 @@ internal sealed class UdpRelay : IAsyncDisposable
             return;
         }
         await _stop.CancelAsync().ConfigureAwait(false);
+        _poller?.Remove(this);
         _socket.Dispose();
         try
         {

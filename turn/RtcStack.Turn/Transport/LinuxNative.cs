@@ -1,0 +1,47 @@
+using System.Runtime.InteropServices;
+
+namespace RtcStack.Turn.Transport;
+
+/// <summary>The few Linux (x64) calls the relay poller makes directly: epoll and non-blocking recvfrom.</summary>
+internal static unsafe partial class LinuxNative
+{
+    internal const int EpollIn = 0x001;
+    internal const int EpollCtlAdd = 1;
+    internal const int EpollCtlDel = 2;
+    internal const int EpollCloexec = 0x80000;
+    internal const int MsgTrunc = 0x20;
+    internal const int MsgDontWait = 0x40;
+    internal const int EIntr = 4;
+
+    /// <summary>struct epoll_event, packed on x86-64 (12 bytes).</summary>
+    [StructLayout(LayoutKind.Sequential, Pack = 4)]
+    internal struct EpollEvent
+    {
+        internal uint Events;
+        internal ulong Data;
+    }
+
+    /// <summary>True where the layouts above are right and the calls exist.</summary>
+    internal static bool IsSupported =>
+        OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64;
+
+    [LibraryImport("libc", EntryPoint = "epoll_create1", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    internal static partial int EpollCreate(int flags);
+
+    [LibraryImport("libc", EntryPoint = "epoll_ctl", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    internal static partial int EpollCtl(int epfd, int op, int fd, EpollEvent* ev);
+
+    [LibraryImport("libc", EntryPoint = "epoll_wait", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    internal static partial int EpollWait(int epfd, EpollEvent* events, int maxEvents, int timeoutMs);
+
+    [LibraryImport("libc", EntryPoint = "recvfrom", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    internal static partial nint RecvFrom(int fd, byte* buffer, nint length, int flags, byte* address, int* addressLength);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    internal static partial int Close(int fd);
+}

@@ -1,0 +1,189 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using RtcStack.Turn.Diagnostics;
+
+namespace RtcStack.Turn.Transport;
+
+/// <summary>
+/// Receives on every UDP relay socket with a few threads blocked in epoll_wait (Linux x64), the way coturn's
+/// relay threads do: when a relay socket is readable its thread drains it with non-blocking recvfrom and
+/// relays each datagram on the spot (send included), so there is no per-datagram task, continuation or
+/// thread-pool hop, and one wake-up serves every datagram queued on every ready socket. Each thread owns one
+/// epoll instance, one pinned buffer and one source address; relays are spread over the threads round-robin.
+/// </summary>
+internal sealed unsafe class RelayPoller : IDisposable
+{
+    private const int MaxEvents = 64;
+    private const int WaitMs = 250;
+
+    private readonly int[] _epoll;
+    private readonly Thread[] _threads;
+    private readonly ILogger _logger;
+    private readonly Lock _lock = new();
+    private readonly Stack<int> _free = new();
+    private UdpRelay?[] _slots = new UdpRelay?[64];
+    private uint[] _generations = new uint[64];
+    private int _used;
+    private int _next;
+    private volatile bool _stopping;
+
+    private RelayPoller(int[] epoll, ILogger logger)
+    {
+        _epoll = epoll;
+        _logger = logger;
+        _threads = new Thread[epoll.Length];
+        for (int i = 0; i < epoll.Length; i++)
+        {
+            _threads[i] = new Thread(Run) { IsBackground = true, Name = $"turn-relay-{i}" };
+            _threads[i].Start(epoll[i]);
+        }
+    }
+
+    /// <summary>A poller with one thread per core (at most 4), or null where epoll cannot be used.</summary>
+    internal static RelayPoller? TryCreate(ILogger logger)
+    {
+        if (!LinuxNative.IsSupported)
+        {
+            return null;
+        }
+        int count = Math.Clamp(Environment.ProcessorCount, 1, 4);
+        int[] epoll = new int[count];
+        for (int i = 0; i < count; i++)
+        {
+            epoll[i] = LinuxNative.EpollCreate(LinuxNative.EpollCloexec);
+            if (epoll[i] < 0)
+            {
+                for (int j = 0; j < i; j++)
+                {
+                    _ = LinuxNative.Close(epoll[j]);
+                }
+                return null;
+            }
+        }
+        return new RelayPoller(epoll, logger);
+    }
+
+    /// <summary>Starts watching <paramref name="relay"/>'s socket; false if the kernel refused it.</summary>
+    internal bool Add(UdpRelay relay)
+    {
+        lock (_lock)
+        {
+            if (_stopping)
+            {
+                return false;
+            }
+            int slot;
+            if (_free.Count > 0)
+            {
+                slot = _free.Pop();
+            }
+            else
+            {
+                if (_used == _slots.Length)
+                {
+                    Array.Resize(ref _generations, _used * 2);
+                    UdpRelay?[] grown = new UdpRelay?[_used * 2];
+                    Array.Copy(_slots, grown, _used);
+                    Volatile.Write(ref _slots, grown);
+                }
+                slot = _used++;
+            }
+            uint generation = ++_generations[slot];
+            int epoll = _epoll[_next++ % _epoll.Length];
+            var ev = new LinuxNative.EpollEvent { Events = LinuxNative.EpollIn, Data = ((ulong)generation << 32) | (uint)slot };
+            relay.PollSlot = slot;
+            relay.PollGeneration = generation;
+            relay.PollFd = epoll;
+            Volatile.Write(ref _slots[slot], relay);
+            if (LinuxNative.EpollCtl(epoll, LinuxNative.EpollCtlAdd, (int)relay.Socket.SafeHandle.DangerousGetHandle(), &ev) != 0)
+            {
+                Volatile.Write(ref _slots[slot], null);
+                _free.Push(slot);
+                return false;
+            }
+            return true;
+        }
+    }
+
+    /// <summary>Stops watching <paramref name="relay"/>; call before its socket is closed.</summary>
+    internal void Remove(UdpRelay relay)
+    {
+        lock (_lock)
+        {
+            if (relay.PollFd < 0 || !ReferenceEquals(_slots[relay.PollSlot], relay))
+            {
+                return;
+            }
+            var ev = default(LinuxNative.EpollEvent);
+            _ = LinuxNative.EpollCtl(relay.PollFd, LinuxNative.EpollCtlDel, (int)relay.Socket.SafeHandle.DangerousGetHandle(), &ev);
+            Volatile.Write(ref _slots[relay.PollSlot], null);
+            _free.Push(relay.PollSlot);
+            relay.PollFd = -1;
+        }
+    }
+
+    private void Run(object? state)
+    {
+        int epoll = (int)state!;
+        byte[] buffer = GC.AllocateUninitializedArray<byte>(UdpRelay.Headroom + UdpRelay.MaxPayload + UdpRelay.Tailroom, pinned: true);
+        SocketAddress from4 = SocketAddressReader.Create(AddressFamily.InterNetwork);
+        SocketAddress from6 = SocketAddressReader.Create(AddressFamily.InterNetworkV6);
+        LinuxNative.EpollEvent* events = stackalloc LinuxNative.EpollEvent[MaxEvents];
+        while (!_stopping)
+        {
+            int n = LinuxNative.EpollWait(epoll, events, MaxEvents, WaitMs);
+            if (n < 0)
+            {
+                int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+                if (errno == LinuxNative.EIntr)
+                {
+                    continue;
+                }
+                TurnLog.ReceiveLoopFailed(_logger, new SocketException(errno), "relay poller");
+                return;
+            }
+            UdpRelay?[] slots = Volatile.Read(ref _slots);
+            for (int i = 0; i < n; i++)
+            {
+                ulong data = events[i].Data;
+                int slot = (int)(uint)data;
+                UdpRelay? relay = slot < slots.Length ? Volatile.Read(ref slots[slot]) : null;
+                if (relay is null || relay.PollGeneration != (uint)(data >> 32))
+                {
+                    continue;
+                }
+                try
+                {
+                    relay.Drain(buffer, relay.Socket.AddressFamily == AddressFamily.InterNetworkV6 ? from6 : from4);
+                }
+#pragma warning disable CA1031 // one bad datagram or relay must not stop the thread serving the others; it is logged
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    TurnLog.ReceiveLoopFailed(_logger, ex, relay.LocalAddress.ToString());
+                }
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            if (_stopping)
+            {
+                return;
+            }
+            _stopping = true;
+        }
+        foreach (Thread thread in _threads)
+        {
+            thread.Join(TimeSpan.FromSeconds(5));
+        }
+        foreach (int epoll in _epoll)
+        {
+            _ = LinuxNative.Close(epoll);
+        }
+    }
+}
