@@ -1,0 +1,77 @@
+using System.Text.Json;
+using Microsoft.Playwright;
+using RtcStack.Turn;
+
+namespace RtcStack.Sfu.Tests;
+
+/// <summary>
+/// The Chromium echo with <c>iceTransportPolicy: "relay"</c> through RtcStack's own TURN server
+/// (<see cref="TurnServer"/> in-process on a free 127.0.0.1 port, static long-term user). The media server is
+/// on loopback too, so the TURN server must explicitly allow loopback peers; the ICE-lite side simply sees the
+/// checks arrive from the TURN relayed address.
+/// </summary>
+[Collection(ChromiumCollection.Name)]
+public sealed class ChromiumRelayEchoTests(ChromiumFixture chromium)
+{
+    private static readonly PageWaitForFunctionOptions Wait = new() { Timeout = 90_000, PollingInterval = 200 };
+
+    [Fact]
+    public async Task Chromium_echo_works_relay_only_through_rtcstack_turn()
+    {
+        using var meters = new MeterDump();
+        var password = Guid.NewGuid().ToString("N");
+        await using var turn = new TurnServer(new TurnOptions
+        {
+            ListeningIps = ["127.0.0.1"],
+            ListeningPort = 0,
+            EnableTcp = false,
+            EnableTls = false,
+            RelayIps = ["127.0.0.1"],
+            MinPort = 54000,
+            MaxPort = 54999,
+            Users = new(StringComparer.Ordinal) { ["echo"] = password },
+            AllowedPeerIps = ["127.0.0.0/8"], // the media server listens on 127.0.0.1, denied by default
+        });
+        await turn.StartAsync();
+        var turnPort = turn.UdpEndPoints[0].Port;
+
+        await using var host = await EchoHost.StartAsync();
+        await using var context = await chromium.Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.GotoAsync($"{host.BaseAddress}?count=100&turnPort={turnPort}&turnUser=echo&turnPass={password}", new() { Timeout = 60_000 });
+        try
+        {
+            await page.WaitForFunctionAsync("() => e2e.answered || e2e.errors.length > 0", null, Wait);
+            Assert.Empty(await Errors(page));
+
+            // Video comes back through the relay and keeps being decoded.
+            await page.WaitForFunctionAsync("() => e2e.stats && e2e.stats.video && e2e.stats.video.framesDecoded >= 5", null, Wait);
+            var first = await page.EvaluateAsync<int>("() => e2e.stats.video.framesDecoded");
+            await page.WaitForFunctionAsync($"() => e2e.stats.video.framesDecoded > {first + 10}", null, Wait);
+
+            await page.WaitForFunctionAsync("() => e2e.stats.pair && e2e.stats.pair.localType", null, Wait);
+            var pair = await page.EvaluateAsync<JsonElement>("() => e2e.stats.pair");
+            Assert.Equal("relay", pair.GetProperty("localType").GetString());
+            Assert.Equal("udp", pair.GetProperty("relayProtocol").GetString());
+            Assert.Equal("127.0.0.1", pair.GetProperty("remoteAddress").GetString());
+            Assert.Equal("connected", await page.EvaluateAsync<string>("() => e2e.stats.transport.dtlsState"));
+
+            // Data channel: 100 mixed messages (text and binary, 0 B to 256 KiB) back intact and in order.
+            await page.WaitForFunctionAsync("() => e2e.reliable.ok !== null || e2e.errors.length > 0", null, Wait);
+            Assert.Equal("ok", await page.EvaluateAsync<string>("() => e2e.reliable.ok"));
+            Assert.Equal(100, await page.EvaluateAsync<int>("() => e2e.reliable.received"));
+            Assert.Empty(await Errors(page));
+
+            Assert.True(turn.ActiveAllocations >= 1, $"expected Chromium's allocation, saw {turn.ActiveAllocations}");
+            Assert.Equal(1, host.Echo.ActiveSessions);
+        }
+        catch (TimeoutException)
+        {
+            var state = await page.EvaluateAsync<JsonElement>("() => ({ errors: e2e.errors, stats: e2e.stats, reliable: e2e.reliable, connectionState: e2e.connectionState })");
+            Assert.Fail($"Timed out; page state: {state.GetRawText()}; TURN allocations: {turn.ActiveAllocations}; counters: {meters}");
+        }
+    }
+
+    private static async Task<string[]> Errors(IPage page) =>
+        await page.EvaluateAsync<string[]>("() => e2e.errors");
+}
