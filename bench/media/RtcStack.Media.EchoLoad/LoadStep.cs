@@ -83,13 +83,16 @@ internal static class LoadStep
         await Task.Delay(TimeSpan.FromSeconds(warmupSeconds)).ConfigureAwait(false);
         var self = Process.GetCurrentProcess();
         var watch = Stopwatch.StartNew();
+        var udpErrors0 = ProcStat.UdpReceiveBufferErrors();
         var sent0 = Interlocked.Read(ref sent);
         var received0 = connected.Sum(p => p.Received);
         var serverCpu0 = server.CpuSeconds();
+        var serverWait0 = ProcStat.RunQueueWaitSeconds(server.Pid);
         self.Refresh();
         var selfCpu0 = self.TotalProcessorTime.TotalSeconds;
         await Task.Delay(TimeSpan.FromSeconds(measureSeconds)).ConfigureAwait(false);
         var serverCpu1 = server.CpuSeconds();
+        var serverWait1 = ProcStat.RunQueueWaitSeconds(server.Pid);
         self.Refresh();
         var selfCpu1 = self.TotalProcessorTime.TotalSeconds;
         var received1 = connected.Sum(p => p.Received);
@@ -100,6 +103,8 @@ internal static class LoadStep
         await Task.Delay(TimeSpan.FromSeconds(1.5)).ConfigureAwait(false);
         var totalSent = Interlocked.Read(ref sent);
         var totalReceived = connected.Sum(p => p.Received);
+        var udpErrors = ProcStat.UdpReceiveBufferErrors() - udpErrors0;
+        var serverStats = await server.StatsAsync().ConfigureAwait(false);
         var bad = connected.Sum(p => p.Bad);
         var loadAfter = ProcStat.LoadAverage();
         foreach (var peer in all)
@@ -119,7 +124,12 @@ internal static class LoadStep
             TotalSent = totalSent,
             TotalReceived = totalReceived,
             Bad = bad,
+            ServerReceived = serverStats.Received,
+            ServerSent = serverStats.Sent,
+            ServerDropped = serverStats.Dropped,
+            UdpReceiveBufferErrors = udpErrors,
             ServerCpuSeconds = serverCpu1 - serverCpu0,
+            ServerRunQueueWaitSeconds = serverWait1 - serverWait0,
             PeerCpuSeconds = selfCpu1 - selfCpu0,
             LoadBefore = loadBefore,
             LoadAfter = loadAfter,

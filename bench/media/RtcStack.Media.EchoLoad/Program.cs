@@ -25,7 +25,7 @@ foreach (var r in results)
 var saturated = results.FirstOrDefault(r => r.Saturated);
 Console.WriteLine(saturated is null
     ? $"one core did not saturate up to N = {steps.Max()}"
-    : $"first saturated step: N = {saturated.Peers} (server {saturated.ServerCores:F2} cores, loss {saturated.LossPercent:F2} %)");
+    : $"first saturated step: N = {saturated.Peers} (server {saturated.ServerCores:F2} cores, loss in window {saturated.WindowLossPercent:F2} %)");
 return 0;
 
 string Arg(string name, string fallback)

@@ -54,6 +54,24 @@ internal sealed class ServerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>The server's RtcStack.Sfu counters: RTP/RTCP packets received (decrypted), sent, dropped.</summary>
+    public async Task<(long Received, long Sent, long Dropped)> StatsAsync()
+    {
+        await _lock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await _process.StandardInput.WriteLineAsync("STATS").ConfigureAwait(false);
+            await _process.StandardInput.FlushAsync().ConfigureAwait(false);
+            var parts = (await _process.StandardOutput.ReadLineAsync().ConfigureAwait(false) ?? "0 0 0").Split(' ');
+            return (long.Parse(parts[0], CultureInfo.InvariantCulture), long.Parse(parts[1], CultureInfo.InvariantCulture),
+                long.Parse(parts[2], CultureInfo.InvariantCulture));
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
     /// <summary>utime + stime of the server process from /proc/PID/stat, in seconds.</summary>
     public double CpuSeconds() => ProcStat.CpuSeconds(Pid);
 
@@ -85,6 +103,37 @@ internal static class ProcStat
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         // Fields 14 and 15 (utime, stime) of proc(5); fields[0] here is field 3 (state).
         return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / ClockTicks;
+    }
+
+    /// <summary>
+    /// Seconds the threads of <paramref name="pid"/> spent runnable but waiting for a CPU (second field of
+    /// /proc/PID/task/TID/schedstat), summed over the threads alive now.
+    /// </summary>
+    public static double RunQueueWaitSeconds(int pid)
+    {
+        long total = 0;
+        foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+        {
+            try
+            {
+                var fields = File.ReadAllText(Path.Combine(task, "schedstat")).Split(' ');
+                total += long.Parse(fields[1], CultureInfo.InvariantCulture);
+            }
+            catch (IOException)
+            {
+                // the thread ended
+            }
+        }
+        return total / 1e9;
+    }
+
+    /// <summary>RcvbufErrors of the Udp line of /proc/net/snmp (the whole network namespace, not just us).</summary>
+    public static long UdpReceiveBufferErrors()
+    {
+        var lines = File.ReadAllLines("/proc/net/snmp").Where(l => l.StartsWith("Udp:", StringComparison.Ordinal)).ToArray();
+        var names = lines[0].Split(' ');
+        var values = lines[1].Split(' ');
+        return long.Parse(values[Array.IndexOf(names, "RcvbufErrors")], CultureInfo.InvariantCulture);
     }
 
     public static string LoadAverage() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
