@@ -7,13 +7,13 @@ internal static class SrtpMetrics
 {
     private static readonly Meter Meter = new("RtcStack.Srtp");
 
-    public static readonly Counter<long> Protected = Meter.CreateCounter<long>("rtcstack.srtp.protected", "{packet}", "SRTP and SRTCP packets protected.");
+    public static readonly Counter<long> Protected = Meter.CreateCounter<long>("protected", "{packet}", "SRTP and SRTCP packets protected.");
 
-    public static readonly Counter<long> Unprotected = Meter.CreateCounter<long>("rtcstack.srtp.unprotected", "{packet}", "SRTP and SRTCP packets authenticated and decrypted.");
+    public static readonly Counter<long> Unprotected = Meter.CreateCounter<long>("unprotected", "{packet}", "SRTP and SRTCP packets authenticated and decrypted.");
 
-    public static readonly Counter<long> AuthFailed = Meter.CreateCounter<long>("rtcstack.srtp.auth_failed", "{packet}", "Packets dropped because the tag did not verify.");
+    public static readonly Counter<long> AuthFailed = Meter.CreateCounter<long>("auth_failed", "{packet}", "Packets dropped because the tag did not verify.");
 
-    public static readonly Counter<long> Replayed = Meter.CreateCounter<long>("rtcstack.srtp.replayed", "{packet}", "Packets dropped as replays or too old.");
+    public static readonly Counter<long> Replayed = Meter.CreateCounter<long>("replayed", "{packet}", "Packets dropped as replays or too old.");
 
-    public static readonly Counter<long> Malformed = Meter.CreateCounter<long>("rtcstack.srtp.malformed", "{packet}", "Packets dropped as malformed.");
+    public static readonly Counter<long> Malformed = Meter.CreateCounter<long>("malformed", "{packet}", "Packets dropped as malformed.");
 }

@@ -20,7 +20,9 @@ internal sealed class MeterDump : IDisposable
         };
         _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
         {
-            var key = instrument.Name;
+            // "rtcstack.sfu.packets.dropped": the meter name (lower case) then the instrument name, since
+            // several meters have an instrument of the same name.
+            var key = instrument.Meter.Name.ToLowerInvariant() + "." + instrument.Name;
             foreach (var t in tags)
             {
                 key += $" {t.Key}={t.Value}";

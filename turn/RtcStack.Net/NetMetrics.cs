@@ -16,15 +16,15 @@ internal static class NetMetrics
     private static readonly ConcurrentDictionary<string, NetCounters> Retired = new(StringComparer.Ordinal);
 
 #pragma warning disable CA1823 // instruments are kept alive by the meter; the fields document them
-    private static readonly ObservableCounter<long> PacketsReceived = Create("rtcstack.net.packets.received", "{packet}", c => c.PacketsReceived);
-    private static readonly ObservableCounter<long> BytesReceived = Create("rtcstack.net.bytes.received", "By", c => c.BytesReceived);
-    private static readonly ObservableCounter<long> PacketsSent = Create("rtcstack.net.packets.sent", "{packet}", c => c.PacketsSent);
-    private static readonly ObservableCounter<long> BytesSent = Create("rtcstack.net.bytes.sent", "By", c => c.BytesSent);
-    private static readonly ObservableCounter<long> Dropped = Create("rtcstack.net.packets.dropped", "{packet}", c => c.Dropped);
-    private static readonly ObservableCounter<long> Malformed = Create("rtcstack.net.packets.malformed", "{packet}", c => c.Malformed);
-    private static readonly ObservableCounter<long> HandlerFailures = Create("rtcstack.net.handler.failures", "{packet}", c => c.HandlerFailures);
-    private static readonly ObservableCounter<long> SocketErrors = Create("rtcstack.net.socket.errors", "{error}", c => c.ReceiveErrors + c.SendErrors);
-    private static readonly ObservableCounter<long> Accepted = Create("rtcstack.net.connections.accepted", "{connection}", c => c.ConnectionsAccepted);
+    private static readonly ObservableCounter<long> PacketsReceived = Create("packets.received", "{packet}", c => c.PacketsReceived);
+    private static readonly ObservableCounter<long> BytesReceived = Create("bytes.received", "By", c => c.BytesReceived);
+    private static readonly ObservableCounter<long> PacketsSent = Create("packets.sent", "{packet}", c => c.PacketsSent);
+    private static readonly ObservableCounter<long> BytesSent = Create("bytes.sent", "By", c => c.BytesSent);
+    private static readonly ObservableCounter<long> Dropped = Create("packets.dropped", "{packet}", c => c.Dropped);
+    private static readonly ObservableCounter<long> Malformed = Create("packets.malformed", "{packet}", c => c.Malformed);
+    private static readonly ObservableCounter<long> HandlerFailures = Create("handler.failures", "{packet}", c => c.HandlerFailures);
+    private static readonly ObservableCounter<long> SocketErrors = Create("socket.errors", "{error}", c => c.ReceiveErrors + c.SendErrors);
+    private static readonly ObservableCounter<long> Accepted = Create("connections.accepted", "{connection}", c => c.ConnectionsAccepted);
 #pragma warning restore CA1823
 
     public static NetCounters Register(string transport)

@@ -29,9 +29,9 @@ internal static class ServerMode
         {
             switch (instrument.Name)
             {
-                case "rtcstack.sfu.packets.received": Interlocked.Add(ref received, value); break;
-                case "rtcstack.sfu.packets.sent": Interlocked.Add(ref sent, value); break;
-                case "rtcstack.sfu.packets.dropped": Interlocked.Add(ref dropped, value); break;
+                case "packets.received": Interlocked.Add(ref received, value); break;
+                case "packets.sent": Interlocked.Add(ref sent, value); break;
+                case "packets.dropped": Interlocked.Add(ref dropped, value); break;
             }
         });
         listener.Start();

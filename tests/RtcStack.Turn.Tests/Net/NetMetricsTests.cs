@@ -34,7 +34,7 @@ public sealed class NetMetricsTests
             {
                 if (tag.Key == "transport" && (string?)tag.Value == "udp")
                 {
-                    seen[instrument.Name] = value;
+                    seen["rtcstack.net." + instrument.Name] = value;
                 }
             }
         });

@@ -21,15 +21,15 @@ internal sealed class TurnMetrics : IDisposable
     internal TurnMetrics(IMeterFactory? factory, Func<(int Allocations, int Permissions, int Channels)> gauges)
     {
         _meter = factory?.Create(MeterName) ?? new Meter(MeterName);
-        _allocationsCreated = _meter.CreateCounter<long>("rtcstack.turn.allocations.created", "{allocation}", "Allocations created");
-        _authFailures = _meter.CreateCounter<long>("rtcstack.turn.auth.failures", "{request}", "Requests refused by authentication (401/438/441), by reason");
-        _meter.CreateObservableUpDownCounter("rtcstack.turn.allocations.active", () => gauges().Allocations, "{allocation}", "Allocations alive now");
-        _meter.CreateObservableUpDownCounter("rtcstack.turn.permissions.active", () => gauges().Permissions, "{permission}", "Permissions alive now");
-        _meter.CreateObservableUpDownCounter("rtcstack.turn.channels.active", () => gauges().Channels, "{channel}", "Channel bindings alive now (including cooldown)");
-        _meter.CreateObservableCounter("rtcstack.turn.relayed.packets", () => Directional(ref _packetsToPeer, ref _packetsToClient), "{packet}", "Packets relayed, by direction");
-        _meter.CreateObservableCounter("rtcstack.turn.relayed.bytes", () => Directional(ref _bytesToPeer, ref _bytesToClient), "By", "Application bytes relayed, by direction");
-        _meter.CreateObservableCounter("rtcstack.turn.malformed.dropped", () => Volatile.Read(ref _malformed), "{packet}", "Malformed datagrams or frames dropped");
-        _meter.CreateObservableCounter("rtcstack.turn.relay.dropped", () => new[]
+        _allocationsCreated = _meter.CreateCounter<long>("allocations.created", "{allocation}", "Allocations created");
+        _authFailures = _meter.CreateCounter<long>("auth.failures", "{request}", "Requests refused by authentication (401/438/441), by reason");
+        _meter.CreateObservableUpDownCounter("allocations.active", () => gauges().Allocations, "{allocation}", "Allocations alive now");
+        _meter.CreateObservableUpDownCounter("permissions.active", () => gauges().Permissions, "{permission}", "Permissions alive now");
+        _meter.CreateObservableUpDownCounter("channels.active", () => gauges().Channels, "{channel}", "Channel bindings alive now (including cooldown)");
+        _meter.CreateObservableCounter("relayed.packets", () => Directional(ref _packetsToPeer, ref _packetsToClient), "{packet}", "Packets relayed, by direction");
+        _meter.CreateObservableCounter("relayed.bytes", () => Directional(ref _bytesToPeer, ref _bytesToClient), "By", "Application bytes relayed, by direction");
+        _meter.CreateObservableCounter("malformed.dropped", () => Volatile.Read(ref _malformed), "{packet}", "Malformed datagrams or frames dropped");
+        _meter.CreateObservableCounter("relay.dropped", () => new[]
         {
             new Measurement<long>(Volatile.Read(ref _deniedPeer), new KeyValuePair<string, object?>("reason", "no_permission")),
             new Measurement<long>(Volatile.Read(ref _overCap), new KeyValuePair<string, object?>("reason", "bandwidth_cap")),
