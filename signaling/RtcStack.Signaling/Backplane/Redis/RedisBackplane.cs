@@ -23,6 +23,7 @@ public sealed class RedisBackplane : IBackplane
     private readonly RedisResync _resync;
     private IBackplaneHandler? _handler;
     private ConnectionMultiplexer? _mux;
+    private readonly SemaphoreSlim _subscribeLock = new(1, 1);
     private volatile bool _subscribed;
 
     /// <summary>Creates the backplane; nothing connects until <see cref="StartAsync"/>.</summary>
@@ -250,6 +251,8 @@ public sealed class RedisBackplane : IBackplane
             await _mux.CloseAsync().ConfigureAwait(false);
             await _mux.DisposeAsync().ConfigureAwait(false);
         }
+
+        _subscribeLock.Dispose();
     }
 
     private IBackplaneHandler Handler => _handler ?? throw new InvalidOperationException("The backplane is not started.");
@@ -282,16 +285,26 @@ public sealed class RedisBackplane : IBackplane
 
     private async Task SubscribeAsync()
     {
-        if (_subscribed)
+        // StartAsync and a ConnectionRestored resync can both get here at once; two subscriptions to the node
+        // channel would deliver every envelope twice, so only one caller subscribes.
+        await _subscribeLock.WaitAsync().ConfigureAwait(false);
+        try
         {
-            return;
-        }
+            if (_subscribed)
+            {
+                return;
+            }
 
-        var subscriber = _mux!.GetSubscriber();
-        (await subscriber.SubscribeAsync(_keys.NodeChannel(NodeId)).ConfigureAwait(false)).OnMessage(OnDeliveryAsync);
-        (await subscriber.SubscribeAsync(_keys.HandoverChannel(NodeId)).ConfigureAwait(false)).OnMessage(m => _handover.OnRequestAsync(subscriber, Handler, m.Message));
-        (await subscriber.SubscribeAsync(_keys.ReplyChannel(NodeId)).ConfigureAwait(false)).OnMessage(m => _handover.OnReply(m.Message));
-        _subscribed = true;
+            var subscriber = _mux!.GetSubscriber();
+            (await subscriber.SubscribeAsync(_keys.NodeChannel(NodeId)).ConfigureAwait(false)).OnMessage(OnDeliveryAsync);
+            (await subscriber.SubscribeAsync(_keys.HandoverChannel(NodeId)).ConfigureAwait(false)).OnMessage(m => _handover.OnRequestAsync(subscriber, Handler, m.Message));
+            (await subscriber.SubscribeAsync(_keys.ReplyChannel(NodeId)).ConfigureAwait(false)).OnMessage(m => _handover.OnReply(m.Message));
+            _subscribed = true;
+        }
+        finally
+        {
+            _subscribeLock.Release();
+        }
     }
 
     private async Task OnDeliveryAsync(ChannelMessage message)
