@@ -91,7 +91,7 @@ public class AllocateTests
 
     [Theory]
     [InlineData(0, 400)]   // no REQUESTED-TRANSPORT
-    [InlineData(6, 442)]   // TCP relay (RFC 6062) not offered
+    [InlineData(6, 400)]   // TCP relay (RFC 6062 §5.1) only over TCP or TLS
     [InlineData(99, 442)]
     public async Task Requested_transport_is_checked(byte protocol, int expected)
     {

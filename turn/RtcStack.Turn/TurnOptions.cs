@@ -101,6 +101,19 @@ public sealed class TurnOptions
     /// <summary>SOFTWARE attribute sent in responses; null sends none (smaller responses). Default none.</summary>
     public string? Software { get; set; }
 
+    /// <summary>Most peer data connections (RFC 6062: made by Connect or accepted on the relayed address, pending
+    /// or bound) one TCP allocation may hold at once; more Connects get 508, more inbound connections are closed.
+    /// Bounds sockets per user. Default 64.</summary>
+    public int MaxTcpConnectionsPerAllocation { get; set; } = 64;
+
+    /// <summary>How long a Connect waits for the peer's TCP handshake before 447 (RFC 6062 §5.2: at least 30 s).
+    /// Not configurable by operators; tests shorten it.</summary>
+    internal TimeSpan TcpConnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a peer data connection waits for its ConnectionBind before it is closed (RFC 6062 §5.2, §5.3: 30 s).
+    /// Not configurable by operators; tests shorten it.</summary>
+    internal TimeSpan TcpBindTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Checks every setting and returns the problems found (empty when the options are usable).</summary>
     public IReadOnlyList<string> Validate() => TurnOptionsValidator.Validate(this);
 }

@@ -103,6 +103,10 @@ internal static class TurnOptionsValidator
         {
             errors.Add($"lifetimes: need 60 <= default ({o.DefaultLifetimeSeconds}) <= max ({o.MaxLifetimeSeconds}) seconds");
         }
+        if (o.MaxTcpConnectionsPerAllocation is < 1 or > 10000)
+        {
+            errors.Add($"MaxTcpConnectionsPerAllocation {o.MaxTcpConnectionsPerAllocation} must be 1-10000");
+        }
         if (o.NonceLifetimeSeconds is < 30 or > 86400)
         {
             errors.Add($"stale-nonce {o.NonceLifetimeSeconds} must be 30-86400 seconds");

@@ -20,10 +20,17 @@ internal sealed class Allocation
     private long _expires;
 
     internal Allocation(AllocationInfo info, IClientSink client, UdpRelay relay, long expires, long maxBytesPerSecond, long now)
+        : this(info, client, relay.LocalAddress, expires, maxBytesPerSecond, now) => Relay = relay;
+
+    /// <summary>An RFC 6062 TCP allocation: no UDP relay socket, a listening socket and peer data connections instead.</summary>
+    internal Allocation(AllocationInfo info, IClientSink client, TcpRelay tcp, long expires, long maxBytesPerSecond, long now)
+        : this(info, client, tcp.LocalAddress, expires, maxBytesPerSecond, now) => Tcp = tcp;
+
+    private Allocation(AllocationInfo info, IClientSink client, TransportAddress relayLocal, long expires, long maxBytesPerSecond, long now)
     {
         Info = info;
         Client = client;
-        Relay = relay;
+        RelayLocal = relayLocal;
         _expires = expires;
         ToPeerLimit = new BandwidthLimiter(maxBytesPerSecond, now);
         ToClientLimit = new BandwidthLimiter(maxBytesPerSecond, now);
@@ -35,7 +42,14 @@ internal sealed class Allocation
 
     internal IClientSink Client { get; }
 
-    internal UdpRelay Relay { get; }
+    /// <summary>The UDP relay socket; null for a TCP allocation.</summary>
+    internal UdpRelay? Relay { get; }
+
+    /// <summary>The RFC 6062 relay (listening socket and peer data connections); null for a UDP allocation.</summary>
+    internal TcpRelay? Tcp { get; }
+
+    /// <summary>The local address the relay is bound to (the relayed address before external-ip is applied).</summary>
+    internal TransportAddress RelayLocal { get; }
 
     internal BandwidthLimiter ToPeerLimit { get; }
 

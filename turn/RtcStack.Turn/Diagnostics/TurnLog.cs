@@ -42,4 +42,13 @@ internal static partial class TurnLog
 
     [LoggerMessage(3041, LogLevel.Debug, "TURN connection from {Remote} closed: {Reason}")]
     internal static partial void ConnectionClosed(ILogger logger, string remote, string reason);
+
+    [LoggerMessage(3050, LogLevel.Information, "TCP peer connection {ConnectionId} {Peer} -> allocation {Relayed} opened ({How})")]
+    internal static partial void TcpConnectionOpened(ILogger logger, uint connectionId, TransportAddress peer, TransportAddress relayed, string how);
+
+    [LoggerMessage(3051, LogLevel.Information, "TCP peer connection {ConnectionId} {Peer} closed: {Reason}")]
+    internal static partial void TcpConnectionClosed(ILogger logger, uint connectionId, TransportAddress peer, string reason);
+
+    [LoggerMessage(3052, LogLevel.Debug, "TCP peer connection from {Peer} to {Relayed} refused: {Reason}")]
+    internal static partial void TcpConnectionRefused(ILogger logger, TransportAddress peer, TransportAddress relayed, string reason);
 }

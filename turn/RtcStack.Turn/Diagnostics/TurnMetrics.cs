@@ -17,6 +17,9 @@ internal sealed class TurnMetrics : IDisposable
     private readonly Counter<long> _authFailures;
     private long _packetsToPeer, _packetsToClient, _bytesToPeer, _bytesToClient;
     private long _malformed, _deniedPeer, _overCap;
+    private long _tcpActive, _tcpBytesToPeer, _tcpBytesToClient;
+    private readonly Counter<long> _tcpOpened;
+    private readonly Counter<long> _tcpFailed;
 
     internal TurnMetrics(IMeterFactory? factory, Func<(int Allocations, int Permissions, int Channels)> gauges)
     {
@@ -29,6 +32,10 @@ internal sealed class TurnMetrics : IDisposable
         _meter.CreateObservableCounter("relayed.packets", () => Directional(ref _packetsToPeer, ref _packetsToClient), "{packet}", "Packets relayed, by direction");
         _meter.CreateObservableCounter("relayed.bytes", () => Directional(ref _bytesToPeer, ref _bytesToClient), "By", "Application bytes relayed, by direction");
         _meter.CreateObservableCounter("malformed.dropped", () => Volatile.Read(ref _malformed), "{packet}", "Malformed datagrams or frames dropped");
+        _tcpOpened = _meter.CreateCounter<long>("tcp.connections.opened", "{connection}", "RFC 6062 peer data connections opened, by how (connect, accept)");
+        _tcpFailed = _meter.CreateCounter<long>("tcp.connections.refused", "{connection}", "RFC 6062 peer connections that failed or were refused, by reason");
+        _meter.CreateObservableUpDownCounter("tcp.connections.active", () => Volatile.Read(ref _tcpActive), "{connection}", "RFC 6062 peer data connections open now (pending or bound)");
+        _meter.CreateObservableCounter("tcp.relayed.bytes", () => Directional(ref _tcpBytesToPeer, ref _tcpBytesToClient), "By", "Bytes relayed over RFC 6062 data connections, by direction");
         _meter.CreateObservableCounter("relay.dropped", () => new[]
         {
             new Measurement<long>(Volatile.Read(ref _deniedPeer), new KeyValuePair<string, object?>("reason", "no_permission")),
@@ -59,6 +66,25 @@ internal sealed class TurnMetrics : IDisposable
     internal void NoPermission() => Interlocked.Increment(ref _deniedPeer);
 
     internal void OverCap() => Interlocked.Increment(ref _overCap);
+
+    internal long TcpActive => Volatile.Read(ref _tcpActive);
+
+    internal long TcpBytesToPeer => Volatile.Read(ref _tcpBytesToPeer);
+
+    internal long TcpBytesToClient => Volatile.Read(ref _tcpBytesToClient);
+
+    /// <summary>A peer data connection opened: <paramref name="how"/> is "connect" or "accept".</summary>
+    internal void TcpOpened(string how)
+    {
+        Interlocked.Increment(ref _tcpActive);
+        _tcpOpened.Add(1, new KeyValuePair<string, object?>("how", how));
+    }
+
+    internal void TcpClosed() => Interlocked.Decrement(ref _tcpActive);
+
+    internal void TcpRefused(string reason) => _tcpFailed.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    internal void TcpRelayed(int bytes, bool toPeer) => Interlocked.Add(ref toPeer ? ref _tcpBytesToPeer : ref _tcpBytesToClient, bytes);
 
     internal void AllocationCreated() => _allocationsCreated.Add(1);
 

@@ -11,8 +11,8 @@ namespace RtcStack.Turn.Handlers;
 /// <summary>Allocate (RFC 8656 §7.2), one step per method; RFC 6156 address families.</summary>
 internal sealed class AllocateHandler(TurnState state)
 {
-    /// <summary>REQUESTED-TRANSPORT protocol number for UDP (RFC 8656 §18.7).</summary>
-    private const byte Udp = 17;
+    /// <summary>REQUESTED-TRANSPORT protocol numbers: UDP (RFC 8656 §18.7) and TCP (RFC 6062 §6.1).</summary>
+    private const byte Udp = 17, Tcp = 6;
 
     internal void Handle(scoped in TurnRequest request, Credentials credentials)
     {
@@ -27,7 +27,7 @@ internal sealed class AllocateHandler(TurnState state)
                 Handle(request, credentials);
                 return;
             }
-            responder.SendError(request, 437, "Allocation Mismatch", credentials.Key);
+            responder.SendError(request, 437, "Allocation Mismatch", credentials);
             return;
         }
         if (!CheckTransport(request, credentials) || !TryChooseFamily(request, credentials, out AddressFamily family, out bool dualRequested))
@@ -38,11 +38,16 @@ internal sealed class AllocateHandler(TurnState state)
         {
             return;
         }
+        if (request.Message.TryGetRequestedTransport(out byte protocol) && protocol == Tcp)
+        {
+            CreateTcp(request, credentials, family);
+            return;
+        }
         if (!TryAcquireRelay(request, family, out Socket? socket, out RelayPortPool? pool, out ulong? token))
         {
             state.Allocations.Release(credentials.QuotaUser);
             TurnLog.AllocationRefused(state.Logger, credentials.QuotaUser, "no relay port (range exhausted or reservation unknown)");
-            state.Responder.SendError(request, 508, "Insufficient Capacity", credentials.Key);
+            state.Responder.SendError(request, 508, "Insufficient Capacity", credentials);
             return;
         }
         Create(request, credentials, socket, pool, family, dualRequested, token);
@@ -82,23 +87,32 @@ internal sealed class AllocateHandler(TurnState state)
         return true;
     }
 
-    /// <summary>§7.2 step 3: REQUESTED-TRANSPORT must be present and UDP (RFC 6062 TCP is not offered: 442).</summary>
+    /// <summary>
+    /// §7.2 step 3: REQUESTED-TRANSPORT must be present and UDP or TCP, else 442. RFC 6062 §5.1: TCP only over a TCP
+    /// or TLS connection and without DONT-FRAGMENT, EVEN-PORT or RESERVATION-TOKEN, else 400.
+    /// </summary>
     private bool CheckTransport(scoped in TurnRequest request, Credentials credentials)
     {
         if (!request.Message.TryGetRequestedTransport(out byte protocol))
         {
-            state.Responder.SendError(request, 400, "Bad Request", credentials.Key);
+            state.Responder.SendError(request, 400, "Bad Request", credentials);
             return false;
         }
-        if (protocol != Udp)
+        if (protocol is not (Udp or Tcp))
         {
-            state.Responder.SendError(request, 442, "Unsupported Transport Protocol", credentials.Key);
+            state.Responder.SendError(request, 442, "Unsupported Transport Protocol", credentials);
+            return false;
+        }
+        if (protocol == Tcp && (!request.Endpoint.IsStream || request.Message.Contains(StunAttributeType.DontFragment)
+            || request.Message.Contains(StunAttributeType.EvenPort) || request.Message.Contains(StunAttributeType.ReservationToken)))
+        {
+            state.Responder.SendError(request, 400, "Bad Request", credentials);
             return false;
         }
         if (request.Message.Contains(StunAttributeType.ReservationToken)
             && (request.Message.Contains(StunAttributeType.EvenPort) || request.Message.Contains(StunAttributeType.RequestedAddressFamily)))
         {
-            state.Responder.SendError(request, 400, "Bad Request", credentials.Key);
+            state.Responder.SendError(request, 400, "Bad Request", credentials);
             return false;
         }
         return true;
@@ -114,14 +128,14 @@ internal sealed class AllocateHandler(TurnState state)
         bool hasAdditional = m.Contains(StunAttributeType.AdditionalAddressFamily);
         if (hasRequested && hasAdditional)
         {
-            state.Responder.SendError(request, 400, "Bad Request", credentials.Key);
+            state.Responder.SendError(request, 400, "Bad Request", credentials);
             return false;
         }
         if (hasAdditional)
         {
             if (!m.TryGetAdditionalAddressFamily(out StunAddressFamily extra) || extra != StunAddressFamily.IPv6)
             {
-                state.Responder.SendError(request, 400, "Bad Request", credentials.Key);
+                state.Responder.SendError(request, 400, "Bad Request", credentials);
                 return false;
             }
             dual = true;
@@ -131,14 +145,14 @@ internal sealed class AllocateHandler(TurnState state)
             if (!m.TryGetRequestedAddressFamily(out StunAddressFamily requested)
                 || requested is not (StunAddressFamily.IPv4 or StunAddressFamily.IPv6))
             {
-                state.Responder.SendError(request, 400, "Bad Request", credentials.Key);
+                state.Responder.SendError(request, 400, "Bad Request", credentials);
                 return false;
             }
             family = requested == StunAddressFamily.IPv6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork;
         }
         if (state.PoolFor(family) is null)
         {
-            state.Responder.SendError(request, 440, "Address Family not Supported", credentials.Key);
+            state.Responder.SendError(request, 440, "Address Family not Supported", credentials);
             return false;
         }
         return true;
@@ -153,28 +167,71 @@ internal sealed class AllocateHandler(TurnState state)
             return true;
         }
         TurnLog.AllocationRefused(state.Logger, credentials.QuotaUser, quota.ToString());
-        state.Responder.SendError(request, 486, "Allocation Quota Reached", credentials.Key);
+        state.Responder.SendError(request, 486, "Allocation Quota Reached", credentials);
         return false;
     }
 
     private void Create(scoped in TurnRequest request, Credentials credentials, Socket socket, RelayPortPool pool, AddressFamily family, bool dualRequested, ulong? token)
     {
         var relay = new UdpRelay(socket, pool);
-        IPAddress advertised = state.External.Advertised(relay.LocalAddress.ToIPAddress());
-        var relayed = new TransportAddress(advertised, relay.LocalAddress.Port);
         int lifetime = Lifetimes.Desired(request.Message, state.Options);
-        var info = new AllocationInfo(request.FiveTuple, credentials.Username, credentials.QuotaUser, credentials.Key,
-            request.Message.TransactionId, relayed);
-        var allocation = new Allocation(info, request.Endpoint.Persist(), relay, request.Now + state.Ticks(lifetime),
-            state.Options.MaxBytesPerSecond, request.Now);
-        if (!state.Allocations.TryAdd(allocation))
+        var allocation = new Allocation(Info(request, credentials, relay.LocalAddress), request.Endpoint.Persist(), relay,
+            request.Now + state.Ticks(lifetime), state.Options.MaxBytesPerSecond, request.Now);
+        if (!TryAdd(request, credentials, allocation))
         {
-            state.Allocations.Release(credentials.QuotaUser);
             _ = relay.DisposeAsync();
-            state.Responder.SendError(request, 437, "Allocation Mismatch", credentials.Key);
             return;
         }
         relay.Start(allocation, state.PeerRelay, state.Logger, state.Poller);
+        Respond(request, credentials, allocation, lifetime, family, dualRequested, token);
+    }
+
+    /// <summary>RFC 6062 §5.1 steps 4-5: a listening TCP socket on the relayed address; no RESERVATION-TOKEN.</summary>
+    private void CreateTcp(scoped in TurnRequest request, Credentials credentials, AddressFamily family)
+    {
+        RelayPortPool pool = state.PoolFor(family)!;
+        if (pool.TryBindTcp() is not { } listener)
+        {
+            state.Allocations.Release(credentials.QuotaUser);
+            TurnLog.AllocationRefused(state.Logger, credentials.QuotaUser, "no relay port (range exhausted)");
+            state.Responder.SendError(request, 508, "Insufficient Capacity", credentials);
+            return;
+        }
+        var tcp = new TcpRelay(listener, pool);
+        int lifetime = Lifetimes.Desired(request.Message, state.Options);
+        var allocation = new Allocation(Info(request, credentials, tcp.LocalAddress), request.Endpoint.Persist(), tcp,
+            request.Now + state.Ticks(lifetime), state.Options.MaxBytesPerSecond, request.Now);
+        if (!TryAdd(request, credentials, allocation))
+        {
+            _ = tcp.DisposeAsync();
+            return;
+        }
+        tcp.Start(allocation, state);
+        Respond(request, credentials, allocation, lifetime, family, dualRequested: false, token: null);
+    }
+
+    private AllocationInfo Info(scoped in TurnRequest request, Credentials credentials, TransportAddress local)
+    {
+        IPAddress advertised = state.External.Advertised(local.ToIPAddress());
+        return new AllocationInfo(request.FiveTuple, credentials.Username, credentials.QuotaUser, credentials.Key,
+            request.Message.TransactionId, new TransportAddress(advertised, local.Port));
+    }
+
+    private bool TryAdd(scoped in TurnRequest request, Credentials credentials, Allocation allocation)
+    {
+        if (state.Allocations.TryAdd(allocation))
+        {
+            return true;
+        }
+        state.Allocations.Release(credentials.QuotaUser);
+        state.Responder.SendError(request, 437, "Allocation Mismatch", credentials);
+        return false;
+    }
+
+    private void Respond(scoped in TurnRequest request, Credentials credentials, Allocation allocation, int lifetime,
+        AddressFamily family, bool dualRequested, ulong? token)
+    {
+        TransportAddress relayed = allocation.Info.RelayedAddress;
         state.Metrics.AllocationCreated();
         TurnLog.AllocationCreated(state.Logger, credentials.Username, request.FiveTuple, relayed, lifetime);
 
@@ -191,6 +248,6 @@ internal sealed class AllocateHandler(TurnState state)
             writer.AddReservationToken(reservation);
         }
         writer.AddXorMappedAddress(request.FiveTuple.Client);
-        state.Responder.Send(request, ref writer, credentials.Key);
+        state.Responder.Send(request, ref writer, credentials);
     }
 }

@@ -9,6 +9,6 @@ internal sealed class BindingHandler(Responder responder)
     {
         StunMessageWriter writer = responder.Success(request);
         writer.AddXorMappedAddress(request.FiveTuple.Client);
-        responder.Send(request, ref writer, key: null);
+        responder.Send(request, ref writer, signer: null);
     }
 }

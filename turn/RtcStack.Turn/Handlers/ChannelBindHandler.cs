@@ -14,10 +14,11 @@ internal sealed class ChannelBindHandler(TurnState state)
             return;
         }
         // §11.2: CHANNEL-NUMBER in range (see ChannelBinding.MaxNumber) and one XOR-PEER-ADDRESS, else 400.
-        if (!request.Message.TryGetChannelNumber(out ushort number) || !ChannelBinding.IsValidNumber(number)
+        // RFC 6062 §5: channels are not used with TCP allocations (400).
+        if (allocation.Tcp is not null || !request.Message.TryGetChannelNumber(out ushort number) || !ChannelBinding.IsValidNumber(number)
             || !request.Message.TryGetXorPeerAddress(out TransportAddress peer))
         {
-            state.Responder.SendError(request, 400, "Bad Request", credentials.Key);
+            state.Responder.SendError(request, 400, "Bad Request", credentials);
             return;
         }
         peer = peer.Normalize();
@@ -28,15 +29,15 @@ internal sealed class ChannelBindHandler(TurnState state)
         ChannelBindResult result = allocation.BindChannel(number, peer, request.Now + state.Ticks(ChannelBinding.LifetimeSeconds));
         if (result is ChannelBindResult.NumberInUse or ChannelBindResult.PeerInUse)
         {
-            state.Responder.SendError(request, 400, "Bad Request", credentials.Key);
+            state.Responder.SendError(request, 400, "Bad Request", credentials);
             return;
         }
         if (result == ChannelBindResult.Full || !allocation.InstallPermission(peer, request.Now + state.Ticks(Permission.LifetimeSeconds)))
         {
-            state.Responder.SendError(request, 508, "Insufficient Capacity", credentials.Key);
+            state.Responder.SendError(request, 508, "Insufficient Capacity", credentials);
             return;
         }
         StunMessageWriter writer = state.Responder.Success(request);
-        state.Responder.Send(request, ref writer, credentials.Key);
+        state.Responder.Send(request, ref writer, credentials);
     }
 }

@@ -32,7 +32,7 @@ internal sealed class ChannelDataHandler(TurnState state)
             return;
         }
         ChannelBinding? channel = allocation.FindChannel(number, now);
-        if (channel is null || !allocation.HasPermission(channel.Peer, now))
+        if (channel is null || allocation.Relay is not { } relay || !allocation.HasPermission(channel.Peer, now))
         {
             state.Metrics.NoPermission();
             return;
@@ -43,7 +43,7 @@ internal sealed class ChannelDataHandler(TurnState state)
             state.Metrics.OverCap();
             return;
         }
-        allocation.Relay.SendTo(data, channel.PeerSocketAddress);
+        relay.SendTo(data, channel.PeerSocketAddress);
         state.Metrics.RelayedToPeer(data.Length);
     }
 }

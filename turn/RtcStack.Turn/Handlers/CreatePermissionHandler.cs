@@ -20,7 +20,7 @@ internal sealed class CreatePermissionHandler(TurnState state)
         int count = request.Message.GetXorAddresses(StunAttributeType.XorPeerAddress, peers);
         if (count <= 0 || count > MaxPeers)
         {
-            state.Responder.SendError(request, 400, "Bad Request", credentials.Key);
+            state.Responder.SendError(request, 400, "Bad Request", credentials);
             return;
         }
         peers = peers[..count];
@@ -37,11 +37,11 @@ internal sealed class CreatePermissionHandler(TurnState state)
         {
             if (!allocation.InstallPermission(peer, expires))
             {
-                state.Responder.SendError(request, 508, "Insufficient Capacity", credentials.Key);
+                state.Responder.SendError(request, 508, "Insufficient Capacity", credentials);
                 return;
             }
         }
         StunMessageWriter writer = state.Responder.Success(request);
-        state.Responder.Send(request, ref writer, credentials.Key);
+        state.Responder.Send(request, ref writer, credentials);
     }
 }

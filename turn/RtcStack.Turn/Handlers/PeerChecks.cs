@@ -20,7 +20,7 @@ internal static class PeerChecks
 
     internal static Result Check(TurnState state, Allocation allocation, in TransportAddress peer)
     {
-        if (peer.Family != allocation.Relay.LocalAddress.Family)
+        if (peer.Family != allocation.RelayLocal.Family)
         {
             return Result.FamilyMismatch;
         }
@@ -44,10 +44,10 @@ internal static class PeerChecks
         switch (Check(state, allocation, peer))
         {
             case Result.FamilyMismatch:
-                state.Responder.SendError(request, 443, "Peer Address Family Mismatch", credentials.Key);
+                state.Responder.SendError(request, 443, "Peer Address Family Mismatch", credentials);
                 return false;
             case Result.Forbidden:
-                state.Responder.SendError(request, 403, "Forbidden", credentials.Key);
+                state.Responder.SendError(request, 403, "Forbidden", credentials);
                 return false;
             default:
                 return true;

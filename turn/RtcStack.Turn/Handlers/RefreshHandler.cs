@@ -15,9 +15,9 @@ internal sealed class RefreshHandler(TurnState state)
         }
         // §8.2: a REQUESTED-ADDRESS-FAMILY that does not match the allocation's family gets 443.
         if (request.Message.TryGetRequestedAddressFamily(out StunAddressFamily family)
-            && family != allocation.Relay.LocalAddress.Family)
+            && family != allocation.RelayLocal.Family)
         {
-            state.Responder.SendError(request, 443, "Peer Address Family Mismatch", credentials.Key);
+            state.Responder.SendError(request, 443, "Peer Address Family Mismatch", credentials);
             return;
         }
         int lifetime;
@@ -36,6 +36,6 @@ internal sealed class RefreshHandler(TurnState state)
         }
         StunMessageWriter writer = state.Responder.Success(request);
         writer.AddLifetime((uint)lifetime);
-        state.Responder.Send(request, ref writer, credentials.Key);
+        state.Responder.Send(request, ref writer, credentials);
     }
 }

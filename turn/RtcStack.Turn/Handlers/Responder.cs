@@ -24,33 +24,60 @@ internal sealed class Responder(TurnOptions options, NonceService nonces, Challe
     }
 
     /// <summary>Adds MESSAGE-INTEGRITY (when a key is given) and FINGERPRINT, sends, and caches when signed.</summary>
-    internal void Send(scoped in TurnRequest request, ref StunMessageWriter writer, byte[]? key)
+    internal void Send(scoped in TurnRequest request, ref StunMessageWriter writer, Credentials? signer)
     {
-        if (key is not null)
-        {
-            writer.AddMessageIntegrity(key);
-        }
-        if (options.Fingerprint || request.Message.HasFingerprint)
-        {
-            writer.AddFingerprint();
-        }
-        if (!writer.TryComplete(out int length))
+        if (!Finish(ref writer, signer, request.Message.HasFingerprint, out int length))
         {
             return;
         }
         ReadOnlySpan<byte> response = request.Ingress.Scratch.AsSpan(0, length);
         request.Endpoint.Send(response);
-        if (key is not null)
+        if (signer is not null)
         {
             cache.Add(request.FiveTuple, request.Message.TransactionId, response);
         }
     }
 
     /// <summary>Sends an unsigned error (400, 420, …) with no further attributes.</summary>
-    internal void SendError(scoped in TurnRequest request, int code, string reason, byte[]? key = null)
+    internal void SendError(scoped in TurnRequest request, int code, string reason, Credentials? signer = null)
     {
         StunMessageWriter writer = Error(request, code, reason);
-        Send(request, ref writer, key);
+        Send(request, ref writer, signer);
+    }
+
+    /// <summary>
+    /// Starts a message outside a receive loop (a Connect answered after the peer connection completes, a
+    /// ConnectionAttempt indication), in the caller's buffer; finish it with <see cref="Finish"/>.
+    /// </summary>
+    internal StunMessageWriter Begin(Span<byte> buffer, StunMessageType type, TransactionId transactionId)
+    {
+        var writer = new StunMessageWriter(buffer, type, transactionId);
+        if (options.Software is { } software)
+        {
+            writer.AddSoftware(software);
+        }
+        return writer;
+    }
+
+    /// <summary>
+    /// MESSAGE-INTEGRITY-SHA256 or MESSAGE-INTEGRITY with the signer's key (the one its request used, RFC 8489
+    /// §9.2.4), then FINGERPRINT when configured or the request had one; false when the message did not fit.
+    /// </summary>
+    internal bool Finish(ref StunMessageWriter writer, Credentials? signer, bool requestHadFingerprint, out int length)
+    {
+        if (signer is { Sha256: true })
+        {
+            writer.AddMessageIntegritySha256(signer.Key);
+        }
+        else if (signer is not null)
+        {
+            writer.AddMessageIntegrity(signer.Key);
+        }
+        if (options.Fingerprint || requestHadFingerprint)
+        {
+            writer.AddFingerprint();
+        }
+        return writer.TryComplete(out length);
     }
 
     /// <summary>
@@ -68,7 +95,7 @@ internal sealed class Responder(TurnOptions options, NonceService nonces, Challe
         writer.AddRealm(_realm);
         Span<byte> nonce = stackalloc byte[NonceService.EncodedLength];
         writer.AddNonce(nonce[..nonces.Write(nonce, source)]);
-        Send(request, ref writer, key: null);
+        Send(request, ref writer, signer: null);
         return true;
     }
 

@@ -14,8 +14,10 @@ internal sealed class SendIndicationHandler(TurnState state)
 {
     internal void Handle(scoped in TurnRequest request)
     {
-        if (!state.Allocations.TryGet(request.FiveTuple, out Allocation allocation) || request.Now >= allocation.Expires)
+        if (!state.Allocations.TryGet(request.FiveTuple, out Allocation allocation) || request.Now >= allocation.Expires
+            || allocation.Relay is not { } relay)
         {
+            // No allocation, or a TCP allocation (RFC 6062 §5: no Send indications on those).
             return;
         }
         StunMessageReader m = request.Message;
@@ -25,7 +27,7 @@ internal sealed class SendIndicationHandler(TurnState state)
             return;
         }
         peer = peer.Normalize();
-        if (peer.Family != allocation.Relay.LocalAddress.Family || !allocation.HasPermission(peer, request.Now)
+        if (peer.Family != relay.LocalAddress.Family || !allocation.HasPermission(peer, request.Now)
             || state.Policy.IsOwnListener(IpAddressValue.FromTransportAddress(peer), peer.Port))
         {
             state.Metrics.NoPermission();
@@ -36,9 +38,9 @@ internal sealed class SendIndicationHandler(TurnState state)
             state.Metrics.OverCap();
             return;
         }
-        SocketAddress target = request.Ingress.PeerFor(allocation.Relay.LocalAddress.SocketAddressFamily);
+        SocketAddress target = request.Ingress.PeerFor(relay.LocalAddress.SocketAddressFamily);
         SocketAddressReader.TryWrite(peer, target);
-        allocation.Relay.SendTo(data, target);
+        relay.SendTo(data, target);
         state.Metrics.RelayedToPeer(data.Length);
     }
 }

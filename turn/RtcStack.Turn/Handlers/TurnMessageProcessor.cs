@@ -20,6 +20,8 @@ internal sealed class TurnMessageProcessor
     private readonly ChannelBindHandler _channelBind;
     private readonly SendIndicationHandler _send;
     private readonly ChannelDataHandler _channelData;
+    private readonly ConnectHandler _connect;
+    private readonly ConnectionBindHandler _connectionBind;
 
     internal TurnMessageProcessor(TurnState state, TransactionCache cache)
     {
@@ -32,6 +34,8 @@ internal sealed class TurnMessageProcessor
         _channelBind = new ChannelBindHandler(state);
         _send = new SendIndicationHandler(state);
         _channelData = new ChannelDataHandler(state);
+        _connect = new ConnectHandler(state);
+        _connectionBind = new ConnectionBindHandler(state);
     }
 
     /// <summary>Handles one datagram or one complete stream frame.</summary>
@@ -84,7 +88,7 @@ internal sealed class TurnMessageProcessor
             // RFC 8489 §6.3.1: 420 with UNKNOWN-ATTRIBUTES.
             StunMessageWriter writer = _state.Responder.Error(request, 420, "Unknown Attribute");
             writer.AddUnknownAttributes(unknown[..Math.Min(unknownCount, unknown.Length)]);
-            _state.Responder.Send(request, ref writer, key: null);
+            _state.Responder.Send(request, ref writer, signer: null);
             return;
         }
         StunMethod method = request.Message.Method;
@@ -93,7 +97,8 @@ internal sealed class TurnMessageProcessor
             _binding.Handle(request);
             return;
         }
-        if (method is not (StunMethod.Allocate or StunMethod.Refresh or StunMethod.CreatePermission or StunMethod.ChannelBind))
+        if (method is not (StunMethod.Allocate or StunMethod.Refresh or StunMethod.CreatePermission or StunMethod.ChannelBind
+            or StunMethod.Connect or StunMethod.ConnectionBind))
         {
             _state.Responder.SendError(request, 400, "Bad Request");
             return;
@@ -118,6 +123,12 @@ internal sealed class TurnMessageProcessor
                 break;
             case StunMethod.CreatePermission:
                 _createPermission.Handle(request, credentials);
+                break;
+            case StunMethod.Connect:
+                _connect.Handle(request, credentials);
+                break;
+            case StunMethod.ConnectionBind:
+                _connectionBind.Handle(request, credentials);
                 break;
             default:
                 _channelBind.Handle(request, credentials);

@@ -40,6 +40,9 @@ internal sealed class TurnState
 
     internal ReservationTable Reservations { get; } = new();
 
+    /// <summary>RFC 6062 peer data connections by CONNECTION-ID, across all TCP allocations.</summary>
+    internal TcpConnectionRegistry TcpConnections { get; } = new();
+
     /// <summary>A duration in seconds as a TimeProvider timestamp delta.</summary>
     internal long Ticks(double seconds) => (long)(seconds * Time.TimestampFrequency);
 
@@ -54,12 +57,12 @@ internal sealed class TurnState
     {
         if (!Allocations.TryGet(request.FiveTuple, out Allocation allocation) || request.Now >= allocation.Expires)
         {
-            Responder.SendError(request, 437, "Allocation Mismatch", credentials.Key);
+            Responder.SendError(request, 437, "Allocation Mismatch", credentials);
             return null;
         }
         if (!string.Equals(allocation.Info.Username, credentials.Username, StringComparison.Ordinal))
         {
-            Responder.SendError(request, 441, "Wrong Credentials", credentials.Key);
+            Responder.SendError(request, 441, "Wrong Credentials", credentials);
             return null;
         }
         return allocation;
@@ -68,7 +71,14 @@ internal sealed class TurnState
     /// <summary>Closes an allocation removed from the table: stops its relay and logs why.</summary>
     internal async ValueTask CloseAsync(Allocation allocation, string reason)
     {
-        await allocation.Relay.DisposeAsync().ConfigureAwait(false);
+        if (allocation.Relay is { } relay)
+        {
+            await relay.DisposeAsync().ConfigureAwait(false);
+        }
+        if (allocation.Tcp is { } tcp)
+        {
+            await tcp.DisposeAsync().ConfigureAwait(false);
+        }
         TurnLog.AllocationClosed(Logger, allocation.Info.RelayedAddress, allocation.Info.Username, reason);
     }
 }

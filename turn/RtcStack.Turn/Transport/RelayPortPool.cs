@@ -27,7 +27,16 @@ internal sealed class RelayPortPool(IPAddress address, int minPort, int maxPort)
     }
 
     /// <summary>Binds a UDP socket on a free port; null when the range is exhausted.</summary>
-    internal Socket? TryBind(bool evenPort = false)
+    internal Socket? TryBind(bool evenPort = false) => TryBind(evenPort, tcp: false);
+
+    /// <summary>
+    /// Binds a listening TCP socket on a free port (an RFC 6062 relayed transport address); null when the range is
+    /// exhausted. SO_REUSEADDR (which .NET maps to SO_REUSEADDR + SO_REUSEPORT on Linux) lets Connect bind its
+    /// outgoing sockets to the same address and port (<see cref="TcpRelay"/>).
+    /// </summary>
+    internal Socket? TryBindTcp() => TryBind(evenPort: false, tcp: true);
+
+    private Socket? TryBind(bool evenPort, bool tcp)
     {
         int size = maxPort - minPort + 1;
         int start = Random.Shared.Next(size);
@@ -38,14 +47,24 @@ internal sealed class RelayPortPool(IPAddress address, int minPort, int maxPort)
             {
                 continue;
             }
-            var socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            var socket = tcp
+                ? new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp)
+                : new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
             try
             {
                 if (address.AddressFamily == AddressFamily.InterNetworkV6)
                 {
                     socket.DualMode = false;
                 }
+                if (tcp)
+                {
+                    socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+                }
                 socket.Bind(new IPEndPoint(address, port));
+                if (tcp)
+                {
+                    socket.Listen(64);
+                }
                 return socket;
             }
             catch (SocketException)

@@ -28,6 +28,7 @@ internal sealed class StreamConnection : IClientEndpoint
     private readonly FiveTuple _fiveTuple;
     private Stream? _stream;
     private volatile bool _closed;
+    private TcpPeerConnection? _dataPeer;
 
     internal StreamConnection(Socket socket, CertificateSource? certificates, TurnMessageProcessor processor, ILogger logger)
     {
@@ -46,6 +47,28 @@ internal sealed class StreamConnection : IClientEndpoint
     public bool IsStream => true;
 
     public IClientSink Persist() => this;
+
+    /// <summary>Whether a ConnectionBind made this a client data connection (RFC 6062 §5.4).</summary>
+    internal bool IsDataConnection => _dataPeer is not null;
+
+    /// <summary>
+    /// After the current frame (a successful ConnectionBind, already answered) this connection stops framing STUN
+    /// and relays raw bytes to and from <paramref name="peer"/>.
+    /// </summary>
+    internal void BecomeDataConnection(TcpPeerConnection peer) => _dataPeer = peer;
+
+    /// <summary>Passes the peer's end of stream on (TCP: FIN; TLS: close_notify). Only the data relay calls it.</summary>
+    internal async Task ShutdownSendAsync()
+    {
+        if (_stream is SslStream tls)
+        {
+            await tls.ShutdownAsync().ConfigureAwait(false);
+        }
+        else
+        {
+            _socket.Shutdown(SocketShutdown.Send);
+        }
+    }
 
     public void Send(ReadOnlySpan<byte> message)
     {
@@ -70,6 +93,7 @@ internal sealed class StreamConnection : IClientEndpoint
     {
         byte[] buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         string reason = "closed by client";
+        bool relaying = false;
         try
         {
             Stream stream = new NetworkStream(_socket, ownsSocket: true);
@@ -105,6 +129,13 @@ internal sealed class StreamConnection : IClientEndpoint
                 }
                 buffer.AsSpan(consumed, filled - consumed).CopyTo(buffer);
                 filled -= consumed;
+                if (_dataPeer is { } peer)
+                {
+                    relaying = true;
+                    await peer.RelayAsync(this, stream, buffer.AsMemory(0, filled)).ConfigureAwait(false);
+                    reason = "data connection closed";
+                    break;
+                }
             }
         }
         catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException
@@ -115,6 +146,10 @@ internal sealed class StreamConnection : IClientEndpoint
         finally
         {
             Close();
+            if (_dataPeer is { } peer && !relaying)
+            {
+                peer.Close("client data connection closed before relaying");
+            }
             _processor.ConnectionClosed(_fiveTuple);
             ArrayPool<byte>.Shared.Return(buffer);
             TurnLog.ConnectionClosed(_logger, _fiveTuple.Client.ToString(), reason);
@@ -139,6 +174,10 @@ internal sealed class StreamConnection : IClientEndpoint
             }
             _processor.Process(buffer.AsSpan(offset, length), _fiveTuple, this, _ingress);
             offset += length;
+            if (_dataPeer is not null)
+            {
+                break; // the rest is raw data for the peer (RFC 6062 §5.4)
+            }
         }
         return offset;
     }

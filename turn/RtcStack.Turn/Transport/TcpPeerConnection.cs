@@ -1,0 +1,145 @@
+using System.Buffers;
+using System.Net.Sockets;
+using RtcStack.Stun;
+
+namespace RtcStack.Turn.Transport;
+
+/// <summary>
+/// One RFC 6062 peer data connection: a TCP connection between the relayed address and a peer, made by Connect
+/// (§5.2) or accepted on the relayed address (§5.3). It waits (pending) until a client data connection binds it
+/// with ConnectionBind (§5.4); until then nothing is read from the peer, so its data waits in the kernel's receive
+/// buffer and TCP flow control holds the peer back. Unbound after the bind timeout, it is closed. Bound, it relays
+/// bytes as they are both ways: one pooled buffer per direction, each read awaited until written (backpressure),
+/// an end of stream passed on as a half close, and any error closes both connections.
+/// </summary>
+internal sealed class TcpPeerConnection
+{
+    /// <summary>Bytes read per direction at a time.</summary>
+    internal const int BufferSize = 16 * 1024;
+
+    private const int Pending = 0, Bound = 1, Closed = 2;
+
+    private readonly Socket _socket;
+    private readonly TcpRelay _owner;
+    private int _state;
+    private ITimer? _bindTimer;
+    private StreamConnection? _client;
+
+    internal TcpPeerConnection(Socket socket, TransportAddress peer, TcpRelay owner)
+    {
+        _socket = socket;
+        _socket.NoDelay = true;
+        Peer = peer;
+        _owner = owner;
+    }
+
+    /// <summary>CONNECTION-ID, set when registered.</summary>
+    internal uint Id { get; set; }
+
+    internal TransportAddress Peer { get; }
+
+    internal TcpRelay Owner => _owner;
+
+    internal bool IsBound => Volatile.Read(ref _state) == Bound;
+
+    /// <summary>Closes the connection unless a ConnectionBind claims it within <paramref name="timeout"/>.</summary>
+    internal void StartBindTimer(TimeProvider time, TimeSpan timeout)
+    {
+        _bindTimer = time.CreateTimer(_ =>
+        {
+            if (Volatile.Read(ref _state) == Pending)
+            {
+                _owner.Refused("unbound");
+                Close("no ConnectionBind in time");
+            }
+        }, null, timeout, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>Claims a pending connection for a ConnectionBind; false when it is bound already or closed.</summary>
+    internal bool TryBind()
+    {
+        if (Interlocked.CompareExchange(ref _state, Bound, Pending) != Pending)
+        {
+            return false;
+        }
+        _bindTimer?.Dispose();
+        return true;
+    }
+
+    /// <summary>
+    /// Relays between the bound client data connection and the peer until both directions ended;
+    /// <paramref name="early"/> holds client bytes that followed the ConnectionBind request in the same read.
+    /// </summary>
+    internal async Task RelayAsync(StreamConnection client, Stream clientStream, ReadOnlyMemory<byte> early)
+    {
+        Volatile.Write(ref _client, client);
+        if (Volatile.Read(ref _state) == Closed)
+        {
+            client.Close();
+            return;
+        }
+        var peerStream = new NetworkStream(_socket, ownsSocket: false);
+        try
+        {
+            Task up = PumpAsync(clientStream, peerStream, early, toPeer: true, () => ShutdownPeer());
+            Task down = PumpAsync(peerStream, clientStream, ReadOnlyMemory<byte>.Empty, toPeer: false, () => client.ShutdownSendAsync());
+            await Task.WhenAll(up, down).ConfigureAwait(false);
+        }
+        finally
+        {
+            await peerStream.DisposeAsync().ConfigureAwait(false);
+            Close("closed");
+        }
+    }
+
+    /// <summary>Closes the peer connection and, when bound, the client data connection; idempotent.</summary>
+    internal void Close(string reason)
+    {
+        if (Interlocked.Exchange(ref _state, Closed) == Closed)
+        {
+            return;
+        }
+        _bindTimer?.Dispose();
+        _socket.Dispose();
+        Volatile.Read(ref _client)?.Close();
+        _owner.Removed(this, reason);
+    }
+
+    private async Task PumpAsync(Stream from, Stream to, ReadOnlyMemory<byte> first, bool toPeer, Func<Task> endOfStream)
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            if (!first.IsEmpty)
+            {
+                await to.WriteAsync(first).ConfigureAwait(false);
+                _owner.Relayed(first.Length, toPeer);
+            }
+            while (true)
+            {
+                int read = await from.ReadAsync(buffer.AsMemory(0, BufferSize)).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    await endOfStream().ConfigureAwait(false);
+                    return;
+                }
+                await to.WriteAsync(buffer.AsMemory(0, read)).ConfigureAwait(false);
+                _owner.Relayed(read, toPeer);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or InvalidOperationException or NotSupportedException)
+        {
+            Close(toPeer ? "client data connection failed" : "peer connection failed");
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private Task ShutdownPeer()
+    {
+        _socket.Shutdown(SocketShutdown.Send);
+        return Task.CompletedTask;
+    }
+}

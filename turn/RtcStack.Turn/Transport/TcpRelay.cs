@@ -1,0 +1,252 @@
+using System.Net;
+using System.Net.Sockets;
+using RtcStack.Stun;
+using RtcStack.Turn.Allocations;
+using RtcStack.Turn.Diagnostics;
+using RtcStack.Turn.Handlers;
+
+namespace RtcStack.Turn.Transport;
+
+/// <summary>
+/// The relay of one RFC 6062 TCP allocation: a listening socket on the relayed transport address that accepts peer
+/// connections (§5.3, only from peers with a permission; each announced to the client with a ConnectionAttempt
+/// indication), outgoing connections for Connect (§5.2, from the same address and port), and the peer data
+/// connections in between (at most <see cref="TurnOptions.MaxTcpConnectionsPerAllocation"/>). Disposing it closes
+/// the listener and every connection.
+/// </summary>
+internal sealed class TcpRelay : IAsyncDisposable
+{
+    private readonly Socket _listener;
+    private readonly RelayPortPool _pool;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Lock _lock = new();
+    private readonly List<TcpPeerConnection> _connections = [];
+    private readonly HashSet<TransportAddress> _connecting = [];
+    private Task _accept = Task.CompletedTask;
+    private TurnState? _state;
+    private Allocation? _allocation;
+
+    internal TcpRelay(Socket listener, RelayPortPool pool)
+    {
+        _listener = listener;
+        _pool = pool;
+        LocalAddress = TransportAddress.FromEndPoint((IPEndPoint)listener.LocalEndPoint!);
+    }
+
+    /// <summary>The address and port the listening socket is bound to.</summary>
+    internal TransportAddress LocalAddress { get; }
+
+    internal Allocation Allocation => _allocation!;
+
+    internal int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _connections.Count + _connecting.Count;
+            }
+        }
+    }
+
+    /// <summary>Starts accepting peer connections for <paramref name="allocation"/>.</summary>
+    internal void Start(Allocation allocation, TurnState state)
+    {
+        _allocation = allocation;
+        _state = state;
+        _accept = Task.Run(AcceptLoopAsync);
+    }
+
+    /// <summary>Reserves a Connect to <paramref name="peer"/> (§5.2): 446 when one is in progress or open, 508 when full.</summary>
+    internal ConnectStart TryBeginConnect(TransportAddress peer)
+    {
+        lock (_lock)
+        {
+            if (_connecting.Contains(peer) || _connections.Exists(c => c.Peer == peer))
+            {
+                return ConnectStart.AlreadyExists;
+            }
+            if (_connections.Count + _connecting.Count >= _state!.Options.MaxTcpConnectionsPerAllocation)
+            {
+                return ConnectStart.Full;
+            }
+            _connecting.Add(peer);
+            return ConnectStart.Started;
+        }
+    }
+
+    /// <summary>Connects from the relayed address to a reserved peer; null on failure or timeout (447).</summary>
+    internal async Task<TcpPeerConnection?> ConnectAsync(TransportAddress peer)
+    {
+        TurnState state = _state!;
+        var socket = new Socket(LocalAddress.SocketAddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        string? failure = null;
+        try
+        {
+            BindToRelayedAddress(socket);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+            timeout.CancelAfter(state.Options.TcpConnectTimeout);
+            await socket.ConnectAsync(peer.ToEndPoint(), timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            failure = "timeout";
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            failure = "failed";
+        }
+        lock (_lock)
+        {
+            _connecting.Remove(peer);
+            if (failure is null && !_stop.IsCancellationRequested)
+            {
+                return Add(socket, peer, "connect");
+            }
+        }
+        socket.Dispose();
+        Refused(failure ?? "closed");
+        TurnLog.TcpConnectionRefused(state.Logger, peer, LocalAddress, failure ?? "allocation closed");
+        return null;
+    }
+
+    internal void Relayed(int bytes, bool toPeer) => _state!.Metrics.TcpRelayed(bytes, toPeer);
+
+    internal void Refused(string reason) => _state!.Metrics.TcpRefused(reason);
+
+    /// <summary>Called once by a connection that closed.</summary>
+    internal void Removed(TcpPeerConnection connection, string reason)
+    {
+        lock (_lock)
+        {
+            _connections.Remove(connection);
+        }
+        _state!.TcpConnections.Remove(connection.Id, connection);
+        _state.Metrics.TcpClosed();
+        TurnLog.TcpConnectionClosed(_state.Logger, connection.Id, connection.Peer, reason);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_stop.IsCancellationRequested)
+        {
+            return;
+        }
+        await _stop.CancelAsync().ConfigureAwait(false);
+        _listener.Dispose();
+        await _accept.ConfigureAwait(false);
+        TcpPeerConnection[] open;
+        lock (_lock)
+        {
+            open = [.. _connections];
+        }
+        foreach (TcpPeerConnection c in open)
+        {
+            c.Close("allocation closed");
+        }
+        _pool.Release(LocalAddress.Port);
+    }
+
+    /// <summary>Adds a connected peer socket (caller holds the lock): registered, bind timer started, counted.</summary>
+    private TcpPeerConnection Add(Socket socket, TransportAddress peer, string how)
+    {
+        TurnState state = _state!;
+        var connection = new TcpPeerConnection(socket, peer, this);
+        connection.Id = state.TcpConnections.Register(connection);
+        _connections.Add(connection);
+        connection.StartBindTimer(state.Time, state.Options.TcpBindTimeout);
+        state.Metrics.TcpOpened(how);
+        TurnLog.TcpConnectionOpened(state.Logger, connection.Id, peer, _allocation!.Info.RelayedAddress, how);
+        return connection;
+    }
+
+    /// <summary>§5.2: the connection to the peer comes from the relayed transport address (its port too when the OS allows).</summary>
+    private void BindToRelayedAddress(Socket socket)
+    {
+        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        try
+        {
+            socket.Bind(LocalAddress.ToEndPoint());
+        }
+        catch (SocketException)
+        {
+            socket.Bind(new IPEndPoint(LocalAddress.ToIPAddress(), 0));
+        }
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        CancellationToken token = _stop.Token;
+        while (!token.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await _listener.AcceptAsync(token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException)
+            {
+                continue; // the peer reset before accept: nothing to do
+            }
+            Accept(socket);
+        }
+    }
+
+    /// <summary>§5.3: a peer connected to the relayed address; keep it only with a permission and room, then tell the client.</summary>
+    private void Accept(Socket socket)
+    {
+        TurnState state = _state!;
+        Allocation allocation = _allocation!;
+        TransportAddress peer = TransportAddress.FromEndPoint((IPEndPoint)socket.RemoteEndPoint!).Normalize();
+        string? refusal = null;
+        TcpPeerConnection? connection = null;
+        lock (_lock)
+        {
+            if (!allocation.HasPermission(peer, state.Time.GetTimestamp()))
+            {
+                refusal = "no_permission";
+            }
+            else if (_connections.Count + _connecting.Count >= state.Options.MaxTcpConnectionsPerAllocation)
+            {
+                refusal = "full";
+            }
+            else
+            {
+                connection = Add(socket, peer, "accept");
+            }
+        }
+        if (connection is null)
+        {
+            socket.Dispose();
+            Refused(refusal!);
+            TurnLog.TcpConnectionRefused(state.Logger, peer, allocation.Info.RelayedAddress, refusal!);
+            return;
+        }
+        SendConnectionAttempt(state, allocation, connection);
+    }
+
+    private static void SendConnectionAttempt(TurnState state, Allocation allocation, TcpPeerConnection connection)
+    {
+        Span<byte> buffer = stackalloc byte[256];
+        StunMessageWriter writer = state.Responder.Begin(buffer,
+            new StunMessageType(StunMethod.ConnectionAttempt, StunClass.Indication), TransactionId.NewRandom());
+        writer.AddXorPeerAddress(connection.Peer);
+        writer.AddConnectionId(connection.Id);
+        if (state.Responder.Finish(ref writer, signer: null, requestHadFingerprint: false, out int length))
+        {
+            allocation.Client.Send(buffer[..length]);
+        }
+    }
+}
+
+/// <summary>What <see cref="TcpRelay.TryBeginConnect"/> decided.</summary>
+internal enum ConnectStart
+{
+    Started,
+    AlreadyExists,
+    Full,
+}
