@@ -20,6 +20,8 @@ public sealed class CoturnClientInteropTests(CoturnClientFixture fixture, ITestO
     [InlineData("-c -l 1000", "UDP, 1000-byte messages")]
     [InlineData("", "UDP, RTP/RTCP pair (EVEN-PORT + RESERVATION-TOKEN)")]
     [InlineData("-c -y", "UDP, client to client through two allocations")]
+    [InlineData("-T", "RFC 6062 TCP allocations, client to client (Connect, ConnectionAttempt, ConnectionBind)")]
+    [InlineData("-T -m 4 -l 1000", "RFC 6062 TCP allocations, 4 client pairs, 1000-byte messages")]
     public async Task Uclient_long_term_credentials_no_loss(string flags, string what)
     {
         Assert.True(CoturnClientFixture.ToolsInstalled, "coturn's turnutils are not installed (apt-get install coturn)");
@@ -29,6 +31,7 @@ public sealed class CoturnClientInteropTests(CoturnClientFixture fixture, ITestO
     [Theory]
     [InlineData("-c", "UDP, channels, REST secret")]
     [InlineData("-c -t -s", "TCP, indications, REST secret")]
+    [InlineData("-T", "RFC 6062 TCP allocations, REST secret")]
     public async Task Uclient_rest_secret_no_loss(string flags, string what)
     {
         Assert.True(CoturnClientFixture.ToolsInstalled, "coturn's turnutils are not installed");
@@ -41,6 +44,13 @@ public sealed class CoturnClientInteropTests(CoturnClientFixture fixture, ITestO
         Assert.True(CoturnClientFixture.ToolsInstalled, "coturn's turnutils are not installed");
         // Paced: uclient's TLS client is known to corrupt messages when it sends fast (bench/turn README).
         await RunUclient($"-c -t -S -z 50 -u {CoturnClientFixture.User} -w {CoturnClientFixture.Password} -p {fixture.TlsPort}", "TLS, channels");
+    }
+
+    [Fact]
+    public async Task Uclient_tcp_allocations_over_tls_no_loss()
+    {
+        Assert.True(CoturnClientFixture.ToolsInstalled, "coturn's turnutils are not installed");
+        await RunUclient($"-T -S -z 50 -u {CoturnClientFixture.User} -w {CoturnClientFixture.Password} -p {fixture.TlsPort}", "RFC 6062 over TLS");
     }
 
     [Fact]
