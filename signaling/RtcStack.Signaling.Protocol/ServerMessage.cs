@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace RtcStack.Signaling.Protocol;
 
@@ -37,6 +38,15 @@ public sealed class ServerMessage
     public string? Code { get; set; }
     public string? Message { get; set; }
     public int? ReconnectInMs { get; set; }
+
+    /// <summary>
+    /// Server side only, never serialized: the frame's fields after <c>seq</c> already written by
+    /// <see cref="RelayFrameCodec.WriteBody"/> (the relay fast path); the per-recipient frame is then
+    /// <see cref="RelayFrameCodec.Stamp"/> of <see cref="Type"/>, the recipient's seq and this body, and the payload
+    /// properties (<see cref="Sdp"/>, <see cref="Candidate"/>, <see cref="Data"/>) are left unset.
+    /// </summary>
+    [JsonIgnore]
+    public byte[]? PreparedBody { get; set; }
 
     /// <summary>A shallow copy (used to stamp a per-recipient <see cref="Seq"/>).</summary>
     public ServerMessage Clone() => (ServerMessage)MemberwiseClone();

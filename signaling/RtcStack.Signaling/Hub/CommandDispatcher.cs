@@ -37,6 +37,23 @@ internal sealed class CommandDispatcher(SignalingHub hub)
         }
     }
 
+    /// <summary>The relay fast path (<see cref="RelayCommands.TryRelayRaw"/>): null when the frame must be parsed and dispatched.</summary>
+    public Task? TryRelayRaw(SignalingConnection connection, ReadOnlySpan<byte> utf8) =>
+        _relay.TryRelayRaw(connection, utf8) is { } relay ? GuardAsync(connection, relay) : null;
+
+    private async Task GuardAsync(SignalingConnection connection, Task relay)
+    {
+        try
+        {
+            await relay.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.HandlerFailed(hub.Logger, ex, "relay");
+            hub.SendError(connection, ErrorCodes.InternalError, "internal error", null);
+        }
+    }
+
     private Task DispatchAuthenticatedAsync(SignalingConnection connection, Session session, ClientMessage m)
     {
         switch (m.Type)

@@ -129,20 +129,26 @@ internal sealed class ConnectionRunner(SignalingHub hub, SignalingConnection con
 
     private async Task ProcessAsync(ReadOnlyMemory<byte> frame)
     {
-        ParseResult parsed = FrameParser.ParseClient(frame.Span);
         if (!_bucket.TryTake())
         {
+            ParseResult dropped = FrameParser.ParseClient(frame.Span);
             _droppedInRow++;
             if (_droppedInRow > hub.Options.RateLimitCloseAfter)
             {
                 hub.Metrics.Error(ErrorCodes.RateLimited);
-                connection.Close(CloseCodes.RateLimitAbuse, FrameWriter.Write(FrameWriter.Error(ErrorCodes.RateLimited, "rate limit abused; closing", parsed.RequestId)));
+                connection.Close(CloseCodes.RateLimitAbuse, FrameWriter.Write(FrameWriter.Error(ErrorCodes.RateLimited, "rate limit abused; closing", dropped.RequestId)));
                 return;
             }
-            hub.SendError(connection, ErrorCodes.RateLimited, "rate limit exceeded; the message was dropped", parsed.RequestId);
+            hub.SendError(connection, ErrorCodes.RateLimited, "rate limit exceeded; the message was dropped", dropped.RequestId);
             return;
         }
         _droppedInRow = 0;
+        if (hub.Commands.TryRelayRaw(connection, frame.Span) is { } relayed)
+        {
+            await relayed.ConfigureAwait(false);
+            return;
+        }
+        ParseResult parsed = FrameParser.ParseClient(frame.Span);
         if (!parsed.IsOk)
         {
             hub.SendError(connection, parsed.ErrorCode!, parsed.ErrorMessage!, parsed.RequestId);

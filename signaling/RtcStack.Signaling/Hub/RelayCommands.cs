@@ -10,6 +10,34 @@ namespace RtcStack.Signaling.Hub;
 /// </summary>
 internal sealed class RelayCommands(SignalingHub hub)
 {
+    /// <summary>
+    /// The fast path for a frame that was not parsed yet: when it is a valid relay frame that will succeed and the
+    /// backplane passes messages by reference, relays it with the client's payload bytes (<see cref="RelayFrameCodec"/>)
+    /// and returns the task; returns null (having done nothing) when the frame must go through
+    /// <see cref="FrameParser"/> and the dispatcher, which then answers exactly as for any frame.
+    /// </summary>
+    public Task? TryRelayRaw(SignalingConnection connection, ReadOnlySpan<byte> utf8)
+    {
+        if (connection.Session is not { } session
+            || hub.Backplane is not InMemoryBackplane
+            || RelayFrameCodec.TryRead(utf8, out RelayFrame frame) != RelayReadResult.Ok
+            || (frame.Type != MessageTypes.Message && (session.Claims.Permissions & (Permissions.Publish | Permissions.Subscribe)) == 0)
+            || !session.InRoom(frame.Room)
+            || !SignalingProtocol.IsValidPeerId(session.Peer.Value))
+        {
+            return null;
+        }
+        var message = new ServerMessage
+        {
+            Type = frame.Type,
+            Room = frame.Room,
+            From = session.Peer.Value,
+            PreparedBody = RelayFrameCodec.WriteBody(utf8, frame, session.Peer.Value),
+        };
+        // The in-memory backplane never reads the envelope id (it is for deduplication across nodes).
+        return RouteAsync(connection, session, frame.Room, frame.To, frame.Id, message, withId: false);
+    }
+
     public async Task RelayAsync(SignalingConnection connection, Session session, ClientMessage m)
     {
         string room = m.Room!;
@@ -33,21 +61,29 @@ internal sealed class RelayCommands(SignalingHub hub)
             Candidate = m.Type == MessageTypes.Candidate ? m.Candidate : null,
             Data = m.Type == MessageTypes.Message ? m.Data : null,
         };
+        await RouteAsync(connection, session, room, m.To, m.Id, message, withId: true).ConfigureAwait(false);
+    }
+
+    private async Task RouteAsync(SignalingConnection connection, Session session, string room, string? target, string? requestId, ServerMessage message, bool withId)
+    {
         var roomId = new RoomId(room);
-        if (m.To is null)
+        if (target is null)
         {
-            await hub.Backplane.PublishToRoomAsync(roomId, BackplaneEnvelope.Create(message, session.Peer), CancellationToken.None).ConfigureAwait(false);
-            SignalingHub.Ack(connection, m.Id);
+            await hub.Backplane.PublishToRoomAsync(roomId, Envelope(message, session.Peer, withId), CancellationToken.None).ConfigureAwait(false);
+            SignalingHub.Ack(connection, requestId);
             return;
         }
-        var to = new PeerId(m.To);
+        var to = new PeerId(target);
         if (to == session.Peer
             || !await hub.Backplane.IsMemberAsync(roomId, to, CancellationToken.None).ConfigureAwait(false)
-            || !await hub.Backplane.PublishToPeerAsync(to, BackplaneEnvelope.Create(message), CancellationToken.None).ConfigureAwait(false))
+            || !await hub.Backplane.PublishToPeerAsync(to, Envelope(message, null, withId), CancellationToken.None).ConfigureAwait(false))
         {
-            hub.SendError(connection, ErrorCodes.UnknownTarget, $"{m.To} is not a member of room {room}", m.Id);
+            hub.SendError(connection, ErrorCodes.UnknownTarget, $"{target} is not a member of room {room}", requestId);
             return;
         }
-        SignalingHub.Ack(connection, m.Id);
+        SignalingHub.Ack(connection, requestId);
     }
+
+    private static BackplaneEnvelope Envelope(ServerMessage message, PeerId? except, bool withId) =>
+        withId ? BackplaneEnvelope.Create(message, except) : new BackplaneEnvelope { ExceptPeer = except?.Value, Message = message };
 }

@@ -52,10 +52,19 @@ internal sealed class Session
     {
         lock (_sync)
         {
-            ServerMessage stamped = message.Clone();
-            stamped.Seq = ++_lastSeq;
-            byte[] frame = FrameWriter.Write(stamped);
-            _buffer.Add(stamped.Seq.Value, frame);
+            long seq = ++_lastSeq;
+            byte[] frame;
+            if (message.PreparedBody is { } body)
+            {
+                frame = RelayFrameCodec.Stamp(message.Type, seq, body);
+            }
+            else
+            {
+                ServerMessage stamped = message.Clone();
+                stamped.Seq = seq;
+                frame = FrameWriter.Write(stamped);
+            }
+            _buffer.Add(seq, frame);
             _connection?.TrySend(frame);
         }
     }

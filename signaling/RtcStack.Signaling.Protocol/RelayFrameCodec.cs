@@ -1,0 +1,269 @@
+using System.Buffers.Text;
+using System.Text;
+using System.Text.Json;
+using System.Text.Unicode;
+
+namespace RtcStack.Signaling.Protocol;
+
+/// <summary>
+/// The relay fast path: one forward pass over a client frame with <see cref="Utf8JsonReader"/>, then the server
+/// frame is assembled from the client's own bytes (<c>sdp</c>, <c>candidate</c>, <c>data</c> are copied raw)
+/// instead of deserializing to a <see cref="ClientMessage"/> and serializing a <see cref="ServerMessage"/> per
+/// recipient. The output has the field order of <see cref="FrameWriter"/> and the same JSON values (string
+/// escapes and whitespace inside the payloads are the client's). Anything unusual returns
+/// <see cref="RelayReadResult.UseParser"/> so that <see cref="FrameParser"/> stays the only judge of errors.
+/// </summary>
+public static class RelayFrameCodec
+{
+    private const int HasType = 1, HasId = 2, HasRoom = 4, HasTo = 8, HasSdp = 16, HasIce = 32, HasCandidate = 64, HasData = 128;
+
+    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 32 };
+
+    /// <summary>Reads a valid <c>offer</c>/<c>answer</c>/<c>candidate</c>/<c>message</c> frame. Never throws.</summary>
+    public static RelayReadResult TryRead(ReadOnlySpan<byte> utf8, out RelayFrame frame)
+    {
+        frame = default;
+        if (!Utf8.IsValid(utf8))
+        {
+            return RelayReadResult.UseParser;
+        }
+        try
+        {
+            return Read(utf8, out frame);
+        }
+        catch (JsonException)
+        {
+            return RelayReadResult.UseParser;
+        }
+        catch (InvalidOperationException)
+        {
+            return RelayReadResult.UseParser;
+        }
+    }
+
+    private static RelayReadResult Read(ReadOnlySpan<byte> utf8, out RelayFrame frame)
+    {
+        frame = default;
+        var reader = new Utf8JsonReader(utf8, ReaderOptions);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return RelayReadResult.UseParser;
+        }
+        int seen = 0;
+        string? type = null, id = null, room = null, to = null;
+        bool? iceRestart = null;
+        (int, int) sdp = default, candidate = default, data = default;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            int field = FieldOf(ref reader);
+            if (field < 0 || (seen & field) != 0)
+            {
+                return RelayReadResult.UseParser; // a client field the relay does not use, or a duplicate
+            }
+            if (!reader.Read())
+            {
+                return RelayReadResult.UseParser;
+            }
+            if (field == 0)
+            {
+                reader.Skip(); // unknown fields are ignored, as by the deserializer
+                continue;
+            }
+            seen |= field;
+            JsonTokenType token = reader.TokenType;
+            if (token == JsonTokenType.Null)
+            {
+                return RelayReadResult.UseParser;
+            }
+            switch (field)
+            {
+                case HasType:
+                    type = token == JsonTokenType.String ? RelayType(ref reader) : null;
+                    if (type is null)
+                    {
+                        return RelayReadResult.UseParser;
+                    }
+                    break;
+                case HasId:
+                case HasRoom:
+                case HasTo:
+                    if (token != JsonTokenType.String)
+                    {
+                        return RelayReadResult.UseParser;
+                    }
+                    string value = reader.GetString()!;
+                    if (field == HasId)
+                    {
+                        id = value;
+                    }
+                    else if (field == HasRoom)
+                    {
+                        room = value;
+                    }
+                    else
+                    {
+                        to = value;
+                    }
+                    break;
+                case HasSdp:
+                    if (token != JsonTokenType.String)
+                    {
+                        return RelayReadResult.UseParser;
+                    }
+                    sdp = ((int)reader.TokenStartIndex, (int)(reader.BytesConsumed - reader.TokenStartIndex));
+                    break;
+                case HasIce:
+                    if (token is not (JsonTokenType.True or JsonTokenType.False))
+                    {
+                        return RelayReadResult.UseParser;
+                    }
+                    iceRestart = token == JsonTokenType.True;
+                    break;
+                default: // candidate, data: any value, copied raw
+                    int start = (int)reader.TokenStartIndex;
+                    if (field == HasCandidate && token != JsonTokenType.StartObject)
+                    {
+                        return RelayReadResult.UseParser;
+                    }
+                    reader.Skip();
+                    (int, int) raw = (start, (int)(reader.BytesConsumed - start));
+                    if (field == HasCandidate)
+                    {
+                        candidate = raw;
+                    }
+                    else
+                    {
+                        data = raw;
+                    }
+                    break;
+            }
+        }
+        if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+        {
+            return RelayReadResult.UseParser; // trailing content: the parser reports it
+        }
+        bool valid = type is not null
+            && id is not { Length: > SignalingProtocol.MaxRequestIdLength }
+            && SignalingProtocol.IsValidRoom(room)
+            && (to is null ? type == MessageTypes.Message : SignalingProtocol.IsValidPeerId(to))
+            && type switch
+            {
+                MessageTypes.Offer or MessageTypes.Answer => (seen & HasSdp) != 0,
+                MessageTypes.Candidate => (seen & HasCandidate) != 0,
+                _ => (seen & HasData) != 0,
+            };
+        if (!valid)
+        {
+            return RelayReadResult.UseParser;
+        }
+        frame = new RelayFrame
+        {
+            Type = type!,
+            Id = id,
+            Room = room!,
+            To = to,
+            Sdp = sdp,
+            IceRestart = iceRestart,
+            Candidate = type == MessageTypes.Candidate ? candidate : default,
+            Data = type == MessageTypes.Message ? data : default,
+        };
+        return RelayReadResult.Ok;
+    }
+
+    /// <summary>0 for a field no client message has, -1 for a client field the relay does not carry, else its bit.</summary>
+    private static int FieldOf(ref Utf8JsonReader reader)
+    {
+        if (reader.ValueTextEquals("type"u8)) { return HasType; }
+        if (reader.ValueTextEquals("id"u8)) { return HasId; }
+        if (reader.ValueTextEquals("room"u8)) { return HasRoom; }
+        if (reader.ValueTextEquals("to"u8)) { return HasTo; }
+        if (reader.ValueTextEquals("sdp"u8)) { return HasSdp; }
+        if (reader.ValueTextEquals("iceRestart"u8)) { return HasIce; }
+        if (reader.ValueTextEquals("candidate"u8)) { return HasCandidate; }
+        if (reader.ValueTextEquals("data"u8)) { return HasData; }
+        if (reader.ValueTextEquals("v"u8) || reader.ValueTextEquals("token"u8) || reader.ValueTextEquals("resume"u8)
+            || reader.ValueTextEquals("lastSeq"u8) || reader.ValueTextEquals("meta"u8) || reader.ValueTextEquals("callId"u8)
+            || reader.ValueTextEquals("reason"u8))
+        {
+            return -1;
+        }
+        return 0;
+    }
+
+    private static string? RelayType(ref Utf8JsonReader reader) =>
+        reader.ValueTextEquals("message"u8) ? MessageTypes.Message
+        : reader.ValueTextEquals("candidate"u8) ? MessageTypes.Candidate
+        : reader.ValueTextEquals("offer"u8) ? MessageTypes.Offer
+        : reader.ValueTextEquals("answer"u8) ? MessageTypes.Answer
+        : null;
+
+    /// <summary>
+    /// The recipient-independent part of the server frame: <c>"room":…,"from":…[,"sdp":…][,"iceRestart":…][,"candidate":…][,"data":…]}</c>.
+    /// <paramref name="from"/> must be a valid peer id (ASCII, nothing to escape).
+    /// </summary>
+    public static byte[] WriteBody(ReadOnlySpan<byte> utf8, in RelayFrame frame, string from)
+    {
+        ArgumentNullException.ThrowIfNull(from);
+        int length = "\"room\":\"\",\"from\":\"\"}".Length + frame.Room.Length + from.Length
+            + Optional("sdp", frame.Sdp.Length) + Optional("candidate", frame.Candidate.Length) + Optional("data", frame.Data.Length)
+            + (frame.IceRestart is bool restart ? ",\"iceRestart\":".Length + (restart ? 4 : 5) : 0);
+        byte[] body = new byte[length];
+        var w = new SpanWriter(body);
+        w.Ascii("\"room\":\"");
+        w.Ascii(frame.Room);
+        w.Ascii("\",\"from\":\"");
+        w.Ascii(from);
+        w.Ascii("\"");
+        w.Raw(",\"sdp\":", utf8, frame.Sdp);
+        if (frame.IceRestart is bool ice)
+        {
+            w.Ascii(ice ? ",\"iceRestart\":true" : ",\"iceRestart\":false");
+        }
+        w.Raw(",\"candidate\":", utf8, frame.Candidate);
+        w.Raw(",\"data\":", utf8, frame.Data);
+        w.Ascii("}");
+        return body;
+    }
+
+    /// <summary>One recipient's frame: <c>{"type":…,"seq":N,</c> followed by <paramref name="body"/> from <see cref="WriteBody"/>.</summary>
+    public static byte[] Stamp(string type, long seq, ReadOnlySpan<byte> body)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        Span<byte> digits = stackalloc byte[20];
+        Utf8Formatter.TryFormat(seq, digits, out int n);
+        byte[] frame = new byte["{\"type\":\"\",\"seq\":,".Length + type.Length + n + body.Length];
+        var w = new SpanWriter(frame);
+        w.Ascii("{\"type\":\"");
+        w.Ascii(type);
+        w.Ascii("\",\"seq\":");
+        w.Bytes(digits[..n]);
+        w.Ascii(",");
+        w.Bytes(body);
+        return frame;
+    }
+
+    private static int Optional(string name, int rawLength) => rawLength == 0 ? 0 : name.Length + 4 + rawLength;
+
+    private ref struct SpanWriter(Span<byte> target)
+    {
+        private readonly Span<byte> _target = target;
+        private int _at;
+
+        public void Ascii(string s) => _at += Encoding.ASCII.GetBytes(s, _target[_at..]);
+
+        public void Bytes(scoped ReadOnlySpan<byte> bytes)
+        {
+            bytes.CopyTo(_target[_at..]);
+            _at += bytes.Length;
+        }
+
+        public void Raw(string prefix, scoped ReadOnlySpan<byte> source, (int Start, int Length) range)
+        {
+            if (range.Length != 0)
+            {
+                Ascii(prefix);
+                Bytes(source.Slice(range.Start, range.Length));
+            }
+        }
+    }
+}
