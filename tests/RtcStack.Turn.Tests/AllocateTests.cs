@@ -16,13 +16,20 @@ public class AllocateTests
         Assert.True(reader.TryGetRealm(out ReadOnlySpan<byte> realm));
         Assert.Equal(TestHarness.Realm, System.Text.Encoding.UTF8.GetString(realm));
         Assert.True(reader.TryGetNonce(out _));
-        // Amplification: a bare 20-byte Allocate (the smallest) must not get more than 5x back.
+        // RFC 8489 §9.2.1: the nonce starts with the cookie and the security features; PASSWORD-ALGORITHMS follows.
+        Assert.True(reader.TryGetNonce(out ReadOnlySpan<byte> nonce) && nonce.StartsWith("obMatJos2"u8));
+        Span<StunPasswordAlgorithm> algorithms = stackalloc StunPasswordAlgorithm[4];
+        Assert.Equal(2, reader.GetPasswordAlgorithms(algorithms));
+        // Amplification: a real Allocate (REQUESTED-TRANSPORT, FINGERPRINT: 36 bytes) gets at most 3.2x back; a bare
+        // 20-byte header, the smallest request, at most 6x (112 bytes: ERROR-CODE, REALM, NONCE, PASSWORD-ALGORITHMS,
+        // FINGERPRINT). 401s are also rate-limited per source (ChallengeRateLimiter).
+        Assert.True(response.Length <= 3.2 * request.Length, $"401 is {response.Length} bytes for a {request.Length}-byte request");
         byte[] bare = new byte[20];
         request.AsSpan(0, 20).CopyTo(bare);
         bare[2] = 0;
         bare[3] = 0;
         byte[] bareAnswer = h.Send(bare)!;
-        Assert.True(bareAnswer.Length <= 5 * bare.Length, $"401 is {bareAnswer.Length} bytes for a {bare.Length}-byte request");
+        Assert.True(bareAnswer.Length <= 6 * bare.Length, $"401 is {bareAnswer.Length} bytes for a {bare.Length}-byte request");
     }
 
     [Fact]

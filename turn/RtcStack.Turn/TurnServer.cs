@@ -179,7 +179,11 @@ public sealed class TurnServer : IAsyncDisposable
         ILogger logger = _loggerFactory.CreateLogger("RtcStack.Turn");
         var table = new AllocationTable(_options.UserQuota, _options.TotalQuota);
         var metrics = new TurnMetrics(_meterFactory, () => Gauges(table));
-        var nonces = new NonceService(_time, _options.NonceLifetimeSeconds);
+        // RFC 8489 §9.2.1 security features: password algorithms always; username anonymity (USERHASH) only when every
+        // user is static, since a TURN REST name cannot be recovered from its hash.
+        int features = NonceService.PasswordAlgorithmsFeature
+            | (string.IsNullOrEmpty(_options.StaticAuthSecret) ? NonceService.UsernameAnonymityFeature : 0);
+        var nonces = new NonceService(_time, _options.NonceLifetimeSeconds, features);
         cache = new TransactionCache(_time);
         var responder = new Responder(_options, nonces, new ChallengeRateLimiter(_time, _options.ChallengesPerSecondPerIp), cache);
         List<IPAddress> relayIps = _options.RelayIps.Count > 0 ? [.. _options.RelayIps.Select(IPAddress.Parse)] : ListeningAddresses();

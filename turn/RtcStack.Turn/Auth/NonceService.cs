@@ -5,63 +5,100 @@ using System.Security.Cryptography;
 namespace RtcStack.Turn.Auth;
 
 /// <summary>
-/// Stateless nonces (RFC 8489 §9.2.2 leaves the format to the server): base64url of an 8-byte issue time
-/// (Unix seconds) followed by the first 12 bytes of HMAC-SHA256(server key, time ‖ client IP address).
-/// Nothing is stored per client, so spoofed Allocates cannot grow memory; a nonce is only accepted from
-/// the address it was issued to and expires after the configured lifetime (then 438 Stale Nonce).
+/// Stateless nonces (RFC 8489 §9.2.2 leaves the format to the server). Each starts with the nonce cookie
+/// <c>obMatJos2</c> and the 24-bit STUN Security Feature set in base64 (§9.2.1: bit 0 password algorithms, bit 1
+/// username anonymity), followed by base64url of a 4-byte issue time (Unix seconds) and the first 8 bytes of
+/// HMAC-SHA256(server key, time ‖ client IP address ‖ feature bits). The MAC covers the feature bits, so a
+/// man in the middle cannot strip them (bid-down protection, §9.2.1). Nothing is stored per client, so spoofed
+/// Allocates cannot grow memory; a nonce is only accepted from the address it was issued to and expires after the
+/// configured lifetime (then 438 Stale Nonce).
 /// </summary>
 internal sealed class NonceService
 {
-    /// <summary>Length of an encoded nonce in bytes (20 raw bytes in base64url).</summary>
-    internal const int EncodedLength = 27;
+    /// <summary>Length of an encoded nonce in bytes: cookie 9 + features 4 + 12 raw bytes in base64url 16.</summary>
+    internal const int EncodedLength = CookieLength + FeaturesLength + 16;
 
-    private const int RawLength = 20;
-    private const int MacLength = 12;
+    /// <summary>Feature bit 0 (the most significant of 24): PASSWORD-ALGORITHMS negotiation (RFC 8489 §18.1).</summary>
+    internal const int PasswordAlgorithmsFeature = 1 << 23;
+
+    /// <summary>Feature bit 1: username anonymity, USERHASH (RFC 8489 §18.1).</summary>
+    internal const int UsernameAnonymityFeature = 1 << 22;
+
+    private const int CookieLength = 9, FeaturesLength = 4;
+    private const int RawLength = 12;
+    private const int MacLength = 8;
+
+    private static ReadOnlySpan<byte> Cookie => "obMatJos2"u8;
 
     private readonly byte[] _key = RandomNumberGenerator.GetBytes(32);
     private readonly TimeProvider _time;
     private readonly long _lifetimeSeconds;
+    private readonly int _features;
 
-    internal NonceService(TimeProvider time, int lifetimeSeconds)
+    internal NonceService(TimeProvider time, int lifetimeSeconds, int features = PasswordAlgorithmsFeature)
     {
         _time = time;
         _lifetimeSeconds = lifetimeSeconds;
+        _features = features & 0xFFFFFF;
     }
+
+    /// <summary>The security features this server advertises (and expects back) in its nonces.</summary>
+    internal int Features => _features;
 
     /// <summary>Writes a fresh nonce for <paramref name="clientAddress"/>; returns its length.</summary>
     internal int Write(Span<byte> destination, UInt128 clientAddress)
     {
+        Cookie.CopyTo(destination);
+        Span<byte> bits = stackalloc byte[3];
+        WriteFeatures(bits, _features);
+        Base64.EncodeToUtf8(bits, destination[CookieLength..], out _, out _);
         Span<byte> raw = stackalloc byte[RawLength];
-        BinaryPrimitives.WriteInt64BigEndian(raw, _time.GetUtcNow().ToUnixTimeSeconds());
-        Mac(raw[..8], clientAddress, raw[8..]);
-        return Base64Url.EncodeToUtf8(raw, destination);
+        BinaryPrimitives.WriteUInt32BigEndian(raw, (uint)_time.GetUtcNow().ToUnixTimeSeconds());
+        Mac(raw[..4], clientAddress, _features, raw[4..]);
+        return CookieLength + FeaturesLength + Base64Url.EncodeToUtf8(raw, destination[(CookieLength + FeaturesLength)..]);
     }
 
     /// <summary>Checks a nonce received from <paramref name="clientAddress"/>.</summary>
-    internal NonceStatus Check(ReadOnlySpan<byte> nonce, UInt128 clientAddress)
+    internal NonceStatus Check(ReadOnlySpan<byte> nonce, UInt128 clientAddress) => Check(nonce, clientAddress, out _);
+
+    /// <summary>Checks a nonce and returns the feature bits it carries (valid only when the result is not Invalid).</summary>
+    internal NonceStatus Check(ReadOnlySpan<byte> nonce, UInt128 clientAddress, out int features)
     {
+        features = 0;
+        Span<byte> bits = stackalloc byte[3];
         Span<byte> raw = stackalloc byte[RawLength + 2];
-        if (nonce.Length != EncodedLength
-            || Base64Url.DecodeFromUtf8(nonce, raw, out _, out int written) != System.Buffers.OperationStatus.Done
+        if (nonce.Length != EncodedLength || !nonce.StartsWith(Cookie)
+            || Base64.DecodeFromUtf8(nonce.Slice(CookieLength, FeaturesLength), bits, out _, out int bitsWritten) != System.Buffers.OperationStatus.Done
+            || bitsWritten != 3
+            || Base64Url.DecodeFromUtf8(nonce[(CookieLength + FeaturesLength)..], raw, out _, out int written) != System.Buffers.OperationStatus.Done
             || written != RawLength)
         {
             return NonceStatus.Invalid;
         }
+        features = (bits[0] << 16) | (bits[1] << 8) | bits[2];
         Span<byte> expected = stackalloc byte[MacLength];
-        Mac(raw[..8], clientAddress, expected);
-        if (!CryptographicOperations.FixedTimeEquals(expected, raw.Slice(8, MacLength)))
+        Mac(raw[..4], clientAddress, features, expected);
+        if (!CryptographicOperations.FixedTimeEquals(expected, raw.Slice(4, MacLength)))
         {
             return NonceStatus.Invalid;
         }
-        long age = _time.GetUtcNow().ToUnixTimeSeconds() - BinaryPrimitives.ReadInt64BigEndian(raw);
+        long age = _time.GetUtcNow().ToUnixTimeSeconds() - BinaryPrimitives.ReadUInt32BigEndian(raw);
         return age >= 0 && age < _lifetimeSeconds ? NonceStatus.Valid : NonceStatus.Stale;
     }
 
-    private void Mac(ReadOnlySpan<byte> time, UInt128 clientAddress, Span<byte> destination)
+    private static void WriteFeatures(Span<byte> destination, int features)
     {
-        Span<byte> input = stackalloc byte[8 + 16];
+        destination[0] = (byte)(features >> 16);
+        destination[1] = (byte)(features >> 8);
+        destination[2] = (byte)features;
+    }
+
+    private void Mac(ReadOnlySpan<byte> time, UInt128 clientAddress, int features, Span<byte> destination)
+    {
+        Span<byte> input = stackalloc byte[4 + 16 + 3];
         time.CopyTo(input);
-        BinaryPrimitives.WriteUInt128BigEndian(input[8..], clientAddress);
+        BinaryPrimitives.WriteUInt128BigEndian(input[4..], clientAddress);
+        WriteFeatures(input[20..], features);
         Span<byte> mac = stackalloc byte[32];
         HMACSHA256.HashData(_key, input, mac);
         mac[..destination.Length].CopyTo(destination);

@@ -81,7 +81,7 @@ internal sealed class Responder(TurnOptions options, NonceService nonces, Challe
     }
 
     /// <summary>
-    /// 401 Unauthorized or 438 Stale Nonce with REALM and a fresh NONCE (RFC 8489 §9.2.4), unless the
+    /// 401 Unauthorized or 438 Stale Nonce with REALM, a fresh NONCE and PASSWORD-ALGORITHMS (RFC 8489 §9.2.4), unless the
     /// source is over its challenge rate; then nothing is sent. Returns whether a challenge went out.
     /// </summary>
     internal bool SendChallenge(scoped in TurnRequest request, int code, string reason)
@@ -95,6 +95,10 @@ internal sealed class Responder(TurnOptions options, NonceService nonces, Challe
         writer.AddRealm(_realm);
         Span<byte> nonce = stackalloc byte[NonceService.EncodedLength];
         writer.AddNonce(nonce[..nonces.Write(nonce, source)]);
+        if ((nonces.Features & NonceService.PasswordAlgorithmsFeature) != 0)
+        {
+            writer.AddPasswordAlgorithms(Authenticator.Algorithms);
+        }
         Send(request, ref writer, signer: null);
         return true;
     }
