@@ -13,7 +13,7 @@ public class CoturnArgumentsTests
             "--user", "alice:pw1", "-u", "bob:pw:with:colons", "--lt-cred-mech", "--use-auth-secret", "--static-auth-secret", "s3cret",
             "--min-port", "50000", "--max-port", "50100", "--allowed-peer-ip", "10.0.0.5", "--denied-peer-ip", "8.8.8.0-8.8.8.255",
             "--user-quota", "5", "--total-quota", "50", "--max-bps", "64000", "--no-tcp", "--no-tls", "--fingerprint",
-            "--stale-nonce", "--prometheus", "-v"]);
+            "--stale-nonce", "--prometheus", "-v", "--no-udp-relay", "--max-tcp-connections", "8"]);
         Assert.Empty(a.Errors);
         TurnOptions o = a.Options;
         Assert.Equal(["127.0.0.1", "::1"], o.ListeningIps);
@@ -32,6 +32,9 @@ public class CoturnArgumentsTests
         Assert.False(o.EnableTcp);
         Assert.False(o.EnableTls);
         Assert.True(o.EnableUdp);
+        Assert.False(o.EnableUdpRelay);
+        Assert.True(o.EnableTcpRelay);
+        Assert.Equal(8, o.MaxTcpConnectionsPerAllocation);
         Assert.Equal(600, o.NonceLifetimeSeconds);
         Assert.True(a.Host.Prometheus);
         Assert.True(a.Host.Verbose);

@@ -41,6 +41,9 @@ internal static class CoturnOptionTable
         ["no-tcp"] = (Kind.Flag, (a, _) => a.Options.EnableTcp = false),
         ["no-tls"] = (Kind.Flag, (a, _) => a.Options.EnableTls = false),
         ["no-dtls"] = (Kind.Flag, (_, _) => { }),
+        ["no-tcp-relay"] = (Kind.Flag, (a, _) => a.Options.EnableTcpRelay = false),
+        ["no-udp-relay"] = (Kind.Flag, (a, _) => a.Options.EnableUdpRelay = false),
+        ["max-tcp-connections"] = (Kind.Value, (a, v) => a.Options.MaxTcpConnectionsPerAllocation = CoturnArguments.Int(v)), // rtcstack-turn only
         ["fingerprint"] = (Kind.Flag, (a, _) => a.Options.Fingerprint = true),
         ["no-software-attribute"] = (Kind.Flag, (a, _) => a.Options.Software = null),
         ["no-cli"] = (Kind.Flag, (_, _) => { }),

@@ -101,6 +101,13 @@ public sealed class TurnOptions
     /// <summary>SOFTWARE attribute sent in responses; null sends none (smaller responses). Default none.</summary>
     public string? Software { get; set; }
 
+    /// <summary>Offer RFC 6062 TCP allocations (REQUESTED-TRANSPORT TCP over a TCP or TLS connection); off, they get 442.
+    /// Default <c>true</c> (coturn <c>no-tcp-relay</c> turns it off).</summary>
+    public bool EnableTcpRelay { get; set; } = true;
+
+    /// <summary>Offer UDP allocations; off, they get 403 (RFC 6062 §5.1). Default <c>true</c> (coturn <c>no-udp-relay</c> turns it off).</summary>
+    public bool EnableUdpRelay { get; set; } = true;
+
     /// <summary>Most peer data connections (RFC 6062: made by Connect or accepted on the relayed address, pending
     /// or bound) one TCP allocation may hold at once; more Connects get 508, more inbound connections are closed.
     /// Bounds sockets per user. Default 64.</summary>

@@ -103,6 +103,10 @@ internal static class TurnOptionsValidator
         {
             errors.Add($"lifetimes: need 60 <= default ({o.DefaultLifetimeSeconds}) <= max ({o.MaxLifetimeSeconds}) seconds");
         }
+        if (!o.EnableTcpRelay && !o.EnableUdpRelay)
+        {
+            errors.Add("no-tcp-relay and no-udp-relay together leave no allocation to make");
+        }
         if (o.MaxTcpConnectionsPerAllocation is < 1 or > 10000)
         {
             errors.Add($"MaxTcpConnectionsPerAllocation {o.MaxTcpConnectionsPerAllocation} must be 1-10000");

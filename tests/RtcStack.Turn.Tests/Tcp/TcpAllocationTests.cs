@@ -231,6 +231,21 @@ public sealed class TcpAllocationTests
         Assert.Equal(0, h.Server.ActiveAllocations);
     }
 
+    [Fact]
+    public async Task No_tcp_relay_refuses_tcp_allocations_with_442_and_no_udp_relay_refuses_udp_with_403()
+    {
+        await using (TurnServer server = await StartAsync(o => o.EnableTcpRelay = false))
+        {
+            await using TcpTurnClient client = await TcpTurnClient.ConnectAsync(server.TcpEndPoints[0]);
+            Assert.Equal(442, Answer.ErrorCode(await client.AllocateAsync()));
+        }
+        await using (TurnServer server = await StartAsync(o => o.EnableUdpRelay = false))
+        {
+            await using TcpTurnClient client = await TcpTurnClient.ConnectAsync(server.TcpEndPoints[0]);
+            Assert.Equal(403, Answer.ErrorCode(await client.AllocateAsync(protocol: 17)));
+        }
+    }
+
     private static int ClosedPort()
     {
         using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);

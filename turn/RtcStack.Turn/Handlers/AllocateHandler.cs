@@ -98,9 +98,14 @@ internal sealed class AllocateHandler(TurnState state)
             state.Responder.SendError(request, 400, "Bad Request", credentials);
             return false;
         }
-        if (protocol is not (Udp or Tcp))
+        if (protocol is not (Udp or Tcp) || (protocol == Tcp && !state.Options.EnableTcpRelay))
         {
             state.Responder.SendError(request, 442, "Unsupported Transport Protocol", credentials);
+            return false;
+        }
+        if (protocol == Udp && !state.Options.EnableUdpRelay)
+        {
+            state.Responder.SendError(request, 403, "Forbidden", credentials);
             return false;
         }
         if (protocol == Tcp && (!request.Endpoint.IsStream || request.Message.Contains(StunAttributeType.DontFragment)
