@@ -44,6 +44,9 @@ public sealed class SignalingOptions
     /// <summary>Frames kept per session for resume. Default 1000.</summary>
     public int ResumeBufferMessages { get; set; } = 1000;
 
+    /// <summary>Bytes of frames kept per session for resume (the oldest are evicted beyond it). Default 1048576.</summary>
+    public int ResumeBufferBytes { get; set; } = 1024 * 1024;
+
     /// <summary>How often clients should ping. Default 15000 ms.</summary>
     public int HeartbeatIntervalMs { get; set; } = 15_000;
 

@@ -25,6 +25,7 @@ public sealed class SignalingOptionsValidator : IValidateOptions<SignalingOption
         Positive(failures, options.SendQueueMessages, nameof(options.SendQueueMessages));
         Positive(failures, options.ResumeWindowMs, nameof(options.ResumeWindowMs));
         Positive(failures, options.ResumeBufferMessages, nameof(options.ResumeBufferMessages));
+        Positive(failures, options.ResumeBufferBytes, nameof(options.ResumeBufferBytes));
         Positive(failures, options.HeartbeatIntervalMs, nameof(options.HeartbeatIntervalMs));
         Positive(failures, options.HelloTimeoutMs, nameof(options.HelloTimeoutMs));
         Positive(failures, options.RingTimeoutMs, nameof(options.RingTimeoutMs));

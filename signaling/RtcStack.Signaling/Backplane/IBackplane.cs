@@ -61,10 +61,17 @@ public interface IBackplane : IAsyncDisposable
     ValueTask RemoveSessionOwnerAsync(PeerId peer, string sessionId, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Asks the node in <paramref name="owner"/> to give up its session for <paramref name="peer"/> (its socket is
-    /// closed with 4006). When <paramref name="resumeSessionId"/> names that session and it can be resumed, the
-    /// owner returns its <see cref="ResumeState"/>; otherwise the owner ends the session (members are told) and
-    /// null is returned. Returns null when the owner does not answer.
+    /// Takes <paramref name="peer"/> over from the node in <paramref name="owner"/>: first routes the peer to this
+    /// node (as <see cref="SubscribePeerAsync"/>), then asks the owner to give up its session (its socket is closed
+    /// with 4006). When <paramref name="resumeSessionId"/> names that session and it can be resumed, the owner
+    /// returns its <see cref="ResumeState"/>; otherwise the owner ends the session (members are told) and null is
+    /// returned. Returns null when the owner does not answer.
     /// </summary>
+    /// <remarks>
+    /// Handover guarantee: every envelope published to the peer is either in the returned state's frames (the
+    /// owner took it before it handed over) or delivered to this node's handler (exactly one of the two), and
+    /// envelopes from one publisher keep their order across the two. The handler must therefore be ready to hold
+    /// envelopes for the peer before calling this; they come after every frame of the returned state.
+    /// </remarks>
     ValueTask<ResumeState?> RequestHandoverAsync(SessionOwner owner, PeerId peer, string? resumeSessionId, CancellationToken cancellationToken);
 }

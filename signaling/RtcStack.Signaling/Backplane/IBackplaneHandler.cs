@@ -3,8 +3,12 @@ namespace RtcStack.Signaling.Backplane;
 /// <summary>What a node does with what the backplane delivers to it (implemented by the signaling hub).</summary>
 public interface IBackplaneHandler
 {
-    /// <summary>An envelope for <paramref name="recipient"/>, a peer this node subscribed.</summary>
-    ValueTask OnEnvelopeAsync(PeerId recipient, BackplaneEnvelope envelope);
+    /// <summary>
+    /// An envelope for <paramref name="recipient"/>, a peer this node subscribed. Returns false when this node no
+    /// longer holds the recipient (its session was handed over or ended): the backplane then routes the envelope
+    /// again if it was delivered directly (without going through the shared bus), else drops it.
+    /// </summary>
+    ValueTask<bool> OnEnvelopeAsync(PeerId recipient, BackplaneEnvelope envelope);
 
     /// <summary>Another node takes over <paramref name="peer"/>; see <see cref="IBackplane.RequestHandoverAsync"/>.</summary>
     ValueTask<ResumeState?> OnHandoverRequestedAsync(PeerId peer, string? resumeSessionId);

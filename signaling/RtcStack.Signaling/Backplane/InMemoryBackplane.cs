@@ -38,12 +38,23 @@ public sealed class InMemoryBackplane : IBackplane
 
     public async ValueTask<bool> PublishToPeerAsync(PeerId peer, BackplaneEnvelope envelope, CancellationToken cancellationToken)
     {
-        if (!_state.Subscriptions.TryGetValue(peer.Value, out InMemoryBackplane? node) || node._handler is null)
+        // A node that no longer holds the peer (handed over meanwhile) says so; route again to the new subscriber.
+        for (int attempt = 0; attempt < 3; attempt++)
         {
-            return false;
+            if (!_state.Subscriptions.TryGetValue(peer.Value, out InMemoryBackplane? node) || node._handler is null)
+            {
+                return false;
+            }
+            if (await node._handler.OnEnvelopeAsync(peer, envelope).ConfigureAwait(false))
+            {
+                return true;
+            }
+            if (_state.Subscriptions.TryGetValue(peer.Value, out InMemoryBackplane? now) && ReferenceEquals(now, node))
+            {
+                return false;
+            }
         }
-        await node._handler.OnEnvelopeAsync(peer, envelope).ConfigureAwait(false);
-        return true;
+        return false;
     }
 
     public async ValueTask PublishToRoomAsync(RoomId room, BackplaneEnvelope envelope, CancellationToken cancellationToken)
@@ -109,6 +120,8 @@ public sealed class InMemoryBackplane : IBackplane
 
     public async ValueTask<ResumeState?> RequestHandoverAsync(SessionOwner owner, PeerId peer, string? resumeSessionId, CancellationToken cancellationToken)
     {
+        // Route to this node first: what the owner has not taken into its state by the time it hands over comes here.
+        _state.Subscriptions[peer.Value] = this;
         if (!_state.Nodes.TryGetValue(owner.NodeId, out InMemoryBackplane? node) || node._handler is null)
         {
             return null;

@@ -2,7 +2,7 @@ namespace RtcStack.Signaling.Backplane;
 
 /// <summary>
 /// What a node hands over when a session resumes elsewhere: the session id, the last <c>seq</c> it stamped,
-/// the buffered frames (already serialized, with their <c>seq</c>) and the rooms the session is in.
+/// the buffered frames (already serialized, with their <c>seq</c>), the rooms the session is in and its calls.
 /// </summary>
 public sealed class ResumeState
 {
@@ -11,9 +11,6 @@ public sealed class ResumeState
     public List<BufferedFrame> Frames { get; set; } = [];
     public List<RoomMembership> Rooms { get; set; } = [];
 
-    /// <summary>True when more messages were addressed to the session than its buffer holds: resume must fail.</summary>
-    public bool Overflowed { get; set; }
-
-    /// <summary>Ids of envelopes already buffered (a node drops duplicates that reach it during the handover).</summary>
-    public List<string> EnvelopeIds { get; set; } = [];
+    /// <summary>The session's calls (ringing, held for an offline callee, or accepted), so ring timers and busy detection carry on.</summary>
+    public List<CallState> Calls { get; set; } = [];
 }

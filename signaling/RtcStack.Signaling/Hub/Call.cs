@@ -1,6 +1,8 @@
+using RtcStack.Signaling.Backplane;
+
 namespace RtcStack.Signaling.Hub;
 
-/// <summary>One side of a call invitation, kept by the session of that side.</summary>
+/// <summary>One side of a call invitation, kept by the session of that side (and handed over with it).</summary>
 internal sealed class Call(string id, string otherPeer, string room, bool outgoing, long expiresAt)
 {
     public string Id { get; } = id;
@@ -18,4 +20,23 @@ internal sealed class Call(string id, string otherPeer, string room, bool outgoi
 
     /// <summary>For an outgoing call to an offline peer: the frame to deliver when the callee connects.</summary>
     public Protocol.ServerMessage? PendingInvite { get; set; }
+
+    public CallState ToState() => new()
+    {
+        Id = Id,
+        OtherPeer = OtherPeer,
+        Room = Room,
+        Outgoing = Outgoing,
+        ExpiresAt = ExpiresAt,
+        Accepted = Accepted,
+        Delivered = Delivered,
+        PendingInvite = PendingInvite,
+    };
+
+    public static Call FromState(CallState state) => new(state.Id, state.OtherPeer, state.Room, state.Outgoing, state.ExpiresAt)
+    {
+        Accepted = state.Accepted,
+        Delivered = state.Delivered,
+        PendingInvite = state.PendingInvite,
+    };
 }

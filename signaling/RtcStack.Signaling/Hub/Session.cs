@@ -17,13 +17,14 @@ internal sealed class Session
     private readonly Dictionary<string, Call> _calls = new(StringComparer.Ordinal);
     private SignalingConnection? _connection;
     private long _lastSeq;
+    private bool _handedOver;
 
-    public Session(PeerId peer, string id, PeerClaims claims, int bufferCapacity)
+    public Session(PeerId peer, string id, PeerClaims claims, int bufferCapacity, long bufferBytes = long.MaxValue)
     {
         Peer = peer;
         Id = id;
         Claims = claims;
-        _buffer = new ReplayBuffer(bufferCapacity);
+        _buffer = new ReplayBuffer(bufferCapacity, bufferBytes);
     }
 
     public PeerId Peer { get; }
@@ -47,11 +48,15 @@ internal sealed class Session
         }
     }
 
-    /// <summary>Stamps the next <c>seq</c>, buffers the frame and queues it on the socket, if any.</summary>
-    public void Deliver(ServerMessage message)
+    /// <summary>Stamps the next <c>seq</c>, buffers the frame and queues it on the socket, if any. False once handed over to another node.</summary>
+    public bool Deliver(ServerMessage message)
     {
         lock (_sync)
         {
+            if (_handedOver)
+            {
+                return false;
+            }
             long seq = ++_lastSeq;
             byte[] frame;
             if (message.PreparedBody is { } body)
@@ -66,6 +71,7 @@ internal sealed class Session
             }
             _buffer.Add(seq, frame);
             _connection?.TrySend(frame);
+            return true;
         }
     }
 
@@ -216,12 +222,19 @@ internal sealed class Session
         }
     }
 
-    /// <summary>What another node needs to resume this session.</summary>
-    public ResumeState ToResumeState()
+    /// <summary>What another node needs to resume this session; from now on <see cref="Deliver"/> refuses (the new node delivers).</summary>
+    public ResumeState HandOver()
     {
         lock (_sync)
         {
-            var state = new ResumeState { SessionId = Id, LastSeq = _lastSeq, Rooms = [.. _rooms.Select(r => new RoomMembership(r.Key, r.Value))] };
+            _handedOver = true;
+            var state = new ResumeState
+            {
+                SessionId = Id,
+                LastSeq = _lastSeq,
+                Rooms = [.. _rooms.Select(r => new RoomMembership(r.Key, r.Value))],
+                Calls = [.. _calls.Values.Select(c => c.ToState())],
+            };
             foreach ((long seq, byte[] frame) in _buffer.All)
             {
                 state.Frames.Add(new BufferedFrame(seq, Encoding.UTF8.GetString(frame)));
@@ -231,19 +244,23 @@ internal sealed class Session
     }
 
     /// <summary>Rebuilds a session handed over by another node.</summary>
-    public static Session FromResumeState(PeerId peer, PeerClaims claims, ResumeState state, int bufferCapacity)
+    public static Session FromResumeState(PeerId peer, PeerClaims claims, ResumeState state, int bufferCapacity, long bufferBytes)
     {
-        var session = new Session(peer, state.SessionId, claims, bufferCapacity) { _lastSeq = state.LastSeq };
+        var session = new Session(peer, state.SessionId, claims, bufferCapacity, bufferBytes) { _lastSeq = state.LastSeq };
         long droppedUpTo = state.Frames.Count > 0 ? state.Frames[0].Seq - 1 : state.LastSeq;
         session._buffer.Restore(droppedUpTo, state.Frames.Select(f => (f.Seq, Encoding.UTF8.GetBytes(f.Json))));
         foreach (RoomMembership room in state.Rooms)
         {
             session._rooms[room.Room] = room.MetaJson;
         }
+        foreach (CallState call in state.Calls)
+        {
+            session._calls[call.Id] = Call.FromState(call);
+        }
         return session;
     }
 
     /// <summary>True when a handed-over state lets a client that saw <paramref name="lastSeq"/> resume.</summary>
     public static bool CanResume(ResumeState state, long lastSeq) =>
-        !state.Overflowed && lastSeq >= (state.Frames.Count > 0 ? state.Frames[0].Seq - 1 : state.LastSeq);
+        lastSeq >= (state.Frames.Count > 0 ? state.Frames[0].Seq - 1 : state.LastSeq);
 }

@@ -27,7 +27,7 @@ internal sealed class SessionCommands(SignalingHub hub)
         bool resumed = session is not null;
         if (session is null)
         {
-            session = new Session(peer, IdGenerator.New("s"), claims, hub.Options.ResumeBufferMessages);
+            session = new Session(peer, IdGenerator.New("s"), claims, hub.Options.ResumeBufferMessages, hub.Options.ResumeBufferBytes);
         }
         else
         {

@@ -14,6 +14,9 @@ internal sealed class SessionLifecycle(SignalingHub hub)
     /// <summary>Outgoing invitations whose callee was offline, by call id.</summary>
     public ConcurrentDictionary<string, (Session Caller, Call Call)> PendingInvites { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Sessions being taken over from another node, by peer (see <see cref="PendingResume"/>).</summary>
+    private readonly ConcurrentDictionary<string, PendingResume> _pendingResumes = new(StringComparer.Ordinal);
+
     /// <summary>
     /// A peer says hello while it may still own a session (here or on another node): returns that session
     /// when it can be resumed from <paramref name="lastSeq"/> with <paramref name="resumeId"/>, else ends it.
@@ -35,18 +38,70 @@ internal sealed class SessionLifecycle(SignalingHub hub)
         {
             return null;
         }
-        ResumeState? state = await hub.Backplane.RequestHandoverAsync(owner, peer, resumeId, CancellationToken.None).ConfigureAwait(false);
-        if (state is null || state.SessionId != resumeId || !Session.CanResume(state, lastSeq))
+        // Envelopes the backplane routes here while the owner hands over are held, then delivered after its frames.
+        var pending = new PendingResume();
+        _pendingResumes[peer.Value] = pending;
+        try
         {
-            return null;
+            ResumeState? state = await hub.Backplane.RequestHandoverAsync(owner, peer, resumeId, CancellationToken.None).ConfigureAwait(false);
+            if (state is null)
+            {
+                return null;
+            }
+            // The session arrived from another node: there is no current token yet; the caller sets it.
+            var claims = new Tokens.PeerClaims(peer.Value, [], Tokens.Permissions.None, DateTimeOffset.MaxValue);
+            Session session = Session.FromResumeState(peer, claims, state, hub.Options.ResumeBufferMessages, hub.Options.ResumeBufferBytes);
+            foreach (RoomMembership room in state.Rooms)
+            {
+                hub.TrackRoomJoined(room.Room);
+            }
+            if (state.SessionId != resumeId || !Session.CanResume(state, lastSeq))
+            {
+                // Handed over but not resumable from what the client saw: end it properly (members are told).
+                hub.Sessions[peer.Value] = session;
+                await EndSessionAsync(session, "closed").ConfigureAwait(false);
+                return null;
+            }
+            await InstallAsync(pending, session).ConfigureAwait(false);
+            return session;
         }
-        // The session arrived from another node: there is no current token yet; the caller sets it.
-        Session session = Session.FromResumeState(peer, new Tokens.PeerClaims(peer.Value, [], Tokens.Permissions.None, DateTimeOffset.MaxValue), state, hub.Options.ResumeBufferMessages);
-        foreach (RoomMembership room in state.Rooms)
+        finally
         {
-            hub.TrackRoomJoined(room.Room);
+            await AbandonAsync(pending).ConfigureAwait(false);
+            _pendingResumes.TryRemove(new KeyValuePair<string, PendingResume>(peer.Value, pending));
         }
-        return session;
+    }
+
+    /// <summary>Makes a handed-over session live, then delivers what was held for it meanwhile, in order.</summary>
+    private async Task InstallAsync(PendingResume pending, Session session)
+    {
+        await pending.Gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            foreach (Call call in session.Calls().Where(c => c.Outgoing && c.PendingInvite is not null))
+            {
+                PendingInvites[call.Id] = (session, call);
+            }
+            hub.Sessions[session.Peer.Value] = session;
+            foreach (BackplaneEnvelope envelope in pending.Held)
+            {
+                await DeliverAsync(session, envelope).ConfigureAwait(false);
+            }
+            pending.Held.Clear();
+            pending.Session = session;
+        }
+        finally
+        {
+            pending.Gate.Release();
+        }
+    }
+
+    private static async Task AbandonAsync(PendingResume pending)
+    {
+        await pending.Gate.WaitAsync().ConfigureAwait(false);
+        pending.Abandoned = pending.Session is null;
+        pending.Held.Clear();
+        pending.Gate.Release();
     }
 
     /// <summary>Another node takes the peer over: hand the session over (resume) or end it.</summary>
@@ -61,19 +116,25 @@ internal sealed class SessionLifecycle(SignalingHub hub)
             await EndSessionAsync(session, "closed", CloseCodes.Replaced).ConfigureAwait(false);
             return null;
         }
+        // From here on the session refuses deliveries: the backplane routes them to the new node.
+        ResumeState state = session.HandOver();
         if (!hub.Sessions.TryRemove(new KeyValuePair<string, Session>(peer.Value, session)))
         {
             return null;
         }
         session.Ended = true;
         session.DetachAny(hub.Time.GetTimestamp())?.Close(CloseCodes.Replaced);
+        foreach (Call call in session.Calls())
+        {
+            PendingInvites.TryRemove(call.Id, out _);
+        }
         foreach (RoomMembership room in session.Rooms())
         {
             hub.TrackRoomLeft(room.Room);
         }
         await hub.Backplane.UnsubscribePeerAsync(peer, CancellationToken.None).ConfigureAwait(false);
         Log.SessionEnded(hub.Logger, session.Id, peer.Value, "handed over");
-        return session.ToResumeState();
+        return state;
     }
 
     /// <summary>Ends a session: closes its socket, removes it from its rooms and ends its calls.</summary>
@@ -169,22 +230,49 @@ internal sealed class SessionLifecycle(SignalingHub hub)
     }
 
     /// <summary>Something the backplane routed to a local peer: apply call-state effects, then deliver with a <c>seq</c>.</summary>
-    public async ValueTask OnEnvelopeAsync(PeerId recipient, BackplaneEnvelope envelope)
+    /// <remarks>Returns false when no session here takes it (none, or handed over to another node).</remarks>
+    public async ValueTask<bool> OnEnvelopeAsync(PeerId recipient, BackplaneEnvelope envelope)
     {
-        if (!hub.Sessions.TryGetValue(recipient.Value, out Session? session))
+        // A takeover in progress is looked up first: it puts the session in place before it stops holding.
+        if (!_pendingResumes.IsEmpty && _pendingResumes.TryGetValue(recipient.Value, out PendingResume? pending))
         {
-            return;
+            await pending.Gate.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                if (pending.Session is { } installed)
+                {
+                    return await DeliverAsync(installed, envelope).ConfigureAwait(false);
+                }
+                if (!pending.Abandoned)
+                {
+                    pending.Held.Add(envelope);
+                    return true;
+                }
+            }
+            finally
+            {
+                pending.Gate.Release();
+            }
         }
+        return hub.Sessions.TryGetValue(recipient.Value, out Session? session) && await DeliverAsync(session, envelope).ConfigureAwait(false);
+    }
+
+    private async ValueTask<bool> DeliverAsync(Session session, BackplaneEnvelope envelope)
+    {
         ServerMessage m = envelope.Message;
         if (m.CallId is not null && !await ApplyCallEffectAsync(session, m).ConfigureAwait(false))
         {
-            return;
+            return true;
         }
-        session.Deliver(m);
+        if (!session.Deliver(m))
+        {
+            return false;
+        }
         if (m.From is not null && m.Type is MessageTypes.Offer or MessageTypes.Answer or MessageTypes.Candidate or MessageTypes.Message)
         {
             hub.Metrics.Relayed();
         }
+        return true;
     }
 
     /// <summary>Returns false when the message must not be delivered (the callee is busy).</summary>

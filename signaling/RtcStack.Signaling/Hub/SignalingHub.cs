@@ -168,7 +168,7 @@ public sealed class SignalingHub : IBackplaneHandler, IAsyncDisposable
     /// <summary>Runs one sweep now (tests drive time with a fake <see cref="TimeProvider"/>).</summary>
     internal Task SweepAsync() => Sweeper.SweepAsync();
 
-    ValueTask IBackplaneHandler.OnEnvelopeAsync(PeerId recipient, BackplaneEnvelope envelope) =>
+    ValueTask<bool> IBackplaneHandler.OnEnvelopeAsync(PeerId recipient, BackplaneEnvelope envelope) =>
         Lifecycle.OnEnvelopeAsync(recipient, envelope);
 
     ValueTask<ResumeState?> IBackplaneHandler.OnHandoverRequestedAsync(PeerId peer, string? resumeSessionId) =>

@@ -13,10 +13,10 @@ internal sealed class RecordingHandler : IBackplaneHandler
 
     public ResumeState? HandoverAnswer { get; set; }
 
-    public ValueTask OnEnvelopeAsync(PeerId recipient, BackplaneEnvelope envelope)
+    public ValueTask<bool> OnEnvelopeAsync(PeerId recipient, BackplaneEnvelope envelope)
     {
         Delivered.Enqueue((recipient.Value, envelope));
-        return ValueTask.CompletedTask;
+        return ValueTask.FromResult(true);
     }
 
     public ValueTask<ResumeState?> OnHandoverRequestedAsync(PeerId peer, string? resumeSessionId)

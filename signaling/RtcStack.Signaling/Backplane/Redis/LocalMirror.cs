@@ -12,7 +12,19 @@ internal sealed class LocalMirror
     private readonly Dictionary<string, Dictionary<string, RoomMember>> _rooms = new(StringComparer.Ordinal);
     private readonly Lock _roomsLock = new();
 
+    /// <summary>A subscribed peer whose envelopes from this node may be delivered without Redis.</summary>
+    public const byte Direct = 0;
+
+    /// <summary>
+    /// A subscribed peer that arrived by handover: envelopes from this node still go through its node channel,
+    /// so they stay in order with envelopes that other nodes routed here while it was handed over.
+    /// </summary>
+    public const byte ThroughChannel = 1;
+
+    /// <summary>The peers this node delivers to, with <see cref="Direct"/> or <see cref="ThroughChannel"/>.</summary>
     public ConcurrentDictionary<string, byte> Subscriptions { get; } = new(StringComparer.Ordinal);
+
+    public bool IsDirect(string peer) => Subscriptions.TryGetValue(peer, out byte mode) && mode == Direct;
 
     public ConcurrentDictionary<string, SessionOwner> Owners { get; } = new(StringComparer.Ordinal);
 

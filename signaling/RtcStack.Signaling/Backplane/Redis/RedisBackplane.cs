@@ -66,12 +66,7 @@ public sealed class RedisBackplane : IBackplane
             RedisBackplaneLog.ConnectionLost(_logger, e.Exception, e.FailureType.ToString());
         };
         _mux.ConnectionRestored += (_, _) => _resync.Start(_mux, SubscribeAsync);
-        if (_mux.IsConnected)
-        {
-            await SubscribeAsync().ConfigureAwait(false);
-            _resync.MarkSynced();
-        }
-        else
+        if (!_mux.IsConnected || !await TrySubscribeAsync().ConfigureAwait(false))
         {
             _resync.Start(_mux, SubscribeAsync);
         }
@@ -82,17 +77,21 @@ public sealed class RedisBackplane : IBackplane
     /// <inheritdoc/>
     public async ValueTask<bool> PublishToPeerAsync(PeerId peer, BackplaneEnvelope envelope, CancellationToken cancellationToken)
     {
-        if (_local.IsLocal(peer.Value))
+        if (_local.IsDirect(peer.Value) && await Handler.OnEnvelopeAsync(peer, envelope).ConfigureAwait(false))
         {
-            await Handler.OnEnvelopeAsync(peer, envelope).ConfigureAwait(false);
             return true;
         }
 
-        return await RedisOr(async db =>
-        {
-            RedisValue node = await db.StringGetAsync(_keys.Route(peer.Value)).ConfigureAwait(false);
-            return !node.IsNull && await PublishDeliveryAsync(node.ToString(), [peer.Value], envelope).ConfigureAwait(false) > 0;
-        }, () => false).ConfigureAwait(false);
+        bool? routed = await RedisOr<bool?>(
+            async db =>
+            {
+                string payload = NodeChannelMessage.EncodeDelivery(peer.Value, NodeChannelMessage.EncodeEnvelope(envelope));
+                return (long)await db.ScriptEvaluateAsync(RedisScripts.PublishToRoute, [_keys.Route(peer.Value)], [_keys.NodeChannelPrefix, payload]).ConfigureAwait(false) > 0;
+            },
+            () => null).ConfigureAwait(false);
+
+        // Redis is unreachable: a peer that arrived here by handover is still delivered to.
+        return routed ?? (_local.IsLocal(peer.Value) && await Handler.OnEnvelopeAsync(peer, envelope).ConfigureAwait(false));
     }
 
     /// <inheritdoc/>
@@ -109,36 +108,39 @@ public sealed class RedisBackplane : IBackplane
                 continue;
             }
 
-            if (_local.IsLocal(member))
-            {
-                await Handler.OnEnvelopeAsync(new PeerId(member), envelope).ConfigureAwait(false);
-            }
-            else
+            if (!_local.IsDirect(member) || !await Handler.OnEnvelopeAsync(new PeerId(member), envelope).ConfigureAwait(false))
             {
                 remote.Add(member);
             }
         }
 
-        if (remote.Count > 0)
+        if (remote.Count == 0)
         {
-            await RedisOr(async db =>
-            {
-                RedisValue[] nodes = await db.StringGetAsync([.. remote.Select(p => _keys.Route(p))]).ConfigureAwait(false);
-                var byNode = remote.Zip(nodes).Where(x => !x.Second.IsNull && x.Second != NodeId).GroupBy(x => x.Second.ToString(), x => x.First);
-                foreach (var group in byNode)
-                {
-                    await PublishDeliveryAsync(group.Key, [.. group], envelope).ConfigureAwait(false);
-                }
+            return;
+        }
 
+        bool routed = await RedisOr(
+            async db =>
+            {
+                RedisValue[] args = [_keys.NodeChannelPrefix, NodeChannelMessage.EncodeEnvelope(envelope), .. remote.Select(p => (RedisValue)p)];
+                await db.ScriptEvaluateAsync(RedisScripts.PublishToRoutes, [.. remote.Select(p => _keys.Route(p))], args).ConfigureAwait(false);
                 return true;
-            }, () => false).ConfigureAwait(false);
+            },
+            () => false).ConfigureAwait(false);
+        if (!routed)
+        {
+            // Redis is unreachable: at least the peers that arrived here by handover still get it.
+            foreach (string member in remote.Where(_local.IsLocal))
+            {
+                await Handler.OnEnvelopeAsync(new PeerId(member), envelope).ConfigureAwait(false);
+            }
         }
     }
 
     /// <inheritdoc/>
     public async ValueTask SubscribePeerAsync(PeerId peer, CancellationToken cancellationToken)
     {
-        _local.Subscriptions[peer.Value] = 0;
+        _local.Subscriptions.TryAdd(peer.Value, LocalMirror.Direct);
         await RedisOr(db => db.StringSetAsync(_keys.Route(peer.Value), NodeId), () => false).ConfigureAwait(false);
     }
 
@@ -239,7 +241,16 @@ public sealed class RedisBackplane : IBackplane
             return await Handler.OnHandoverRequestedAsync(peer, resumeSessionId).ConfigureAwait(false);
         }
 
-        return await RedisOr(db => _handover.RequestAsync(_mux!.GetSubscriber(), owner, peer, resumeSessionId, cancellationToken), () => null).ConfigureAwait(false);
+        // Take the route first (atomic in Redis with every routed publish), then ask the owner on its node channel:
+        // it handles the request after every envelope routed to it before, and all later ones come here.
+        _local.Subscriptions[peer.Value] = LocalMirror.ThroughChannel;
+        return await RedisOr(
+            async db =>
+            {
+                await db.StringSetAsync(_keys.Route(peer.Value), NodeId).ConfigureAwait(false);
+                return await _handover.RequestAsync(_mux!.GetSubscriber(), owner, peer, resumeSessionId, cancellationToken).ConfigureAwait(false);
+            },
+            () => null).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
@@ -256,13 +267,6 @@ public sealed class RedisBackplane : IBackplane
     }
 
     private IBackplaneHandler Handler => _handler ?? throw new InvalidOperationException("The backplane is not started.");
-
-    private async Task<long> PublishDeliveryAsync(string node, List<string> peers, BackplaneEnvelope envelope)
-    {
-        var delivery = new RedisDelivery { Peers = peers, Envelope = envelope };
-        byte[] payload = JsonSerializer.SerializeToUtf8Bytes(delivery, RedisBackplaneJsonContext.Default.RedisDelivery);
-        return await _mux!.GetSubscriber().PublishAsync(_keys.NodeChannel(node), payload).ConfigureAwait(false);
-    }
 
     /// <summary>Runs <paramref name="shared"/> against Redis, or <paramref name="local"/> when Redis is unreachable or the command fails.</summary>
     private async ValueTask<T> RedisOr<T>(Func<IDatabase, Task<T>> shared, Func<T> local)
@@ -283,6 +287,21 @@ public sealed class RedisBackplane : IBackplane
         }
     }
 
+    private async Task<bool> TrySubscribeAsync()
+    {
+        try
+        {
+            await SubscribeAsync().ConfigureAwait(false);
+            _resync.MarkSynced();
+            return true;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            RedisBackplaneLog.CommandFailed(_logger, ex);
+            return false;
+        }
+    }
+
     private async Task SubscribeAsync()
     {
         // StartAsync and a ConnectionRestored resync can both get here at once; two subscriptions to the node
@@ -290,16 +309,21 @@ public sealed class RedisBackplane : IBackplane
         await _subscribeLock.WaitAsync().ConfigureAwait(false);
         try
         {
-            if (_subscribed)
+            if (!_subscribed)
             {
-                return;
+                var subscriber = _mux!.GetSubscriber();
+                (await subscriber.SubscribeAsync(_keys.NodeChannel(NodeId)).ConfigureAwait(false)).OnMessage(OnNodeMessageAsync);
+                (await subscriber.SubscribeAsync(_keys.ReplyChannel(NodeId)).ConfigureAwait(false)).OnMessage(m => _handover.OnReply(m.Message));
+                _subscribed = true;
             }
 
-            var subscriber = _mux!.GetSubscriber();
-            (await subscriber.SubscribeAsync(_keys.NodeChannel(NodeId)).ConfigureAwait(false)).OnMessage(OnDeliveryAsync);
-            (await subscriber.SubscribeAsync(_keys.HandoverChannel(NodeId)).ConfigureAwait(false)).OnMessage(m => _handover.OnRequestAsync(subscriber, Handler, m.Message));
-            (await subscriber.SubscribeAsync(_keys.ReplyChannel(NodeId)).ConfigureAwait(false)).OnMessage(m => _handover.OnReply(m.Message));
-            _subscribed = true;
+            // After a Redis restart the client library subscribes again on its own, a little later: until Redis
+            // counts this node on its channels, envelopes published to it would be lost, so the node is not ready.
+            var counts = (RedisResult[])(await Db.ExecuteAsync("PUBSUB", "NUMSUB", _keys.NodeChannelPrefix + NodeId, (string)_keys.ReplyChannel(NodeId)!).ConfigureAwait(false))!;
+            if (counts.Length < 4 || (long)counts[1] < 1 || (long)counts[3] < 1)
+            {
+                throw new TimeoutException("This node's channels are not subscribed yet.");
+            }
         }
         finally
         {
@@ -307,27 +331,39 @@ public sealed class RedisBackplane : IBackplane
         }
     }
 
-    private async Task OnDeliveryAsync(ChannelMessage message)
+    /// <summary>This node's channel, one message at a time in publish order: deliveries and handover requests.</summary>
+    private async Task OnNodeMessageAsync(ChannelMessage message)
     {
         try
         {
-            var delivery = JsonSerializer.Deserialize((byte[])message.Message!, RedisBackplaneJsonContext.Default.RedisDelivery);
-            if (delivery is null)
+            byte[] payload = (byte[])message.Message!;
+            if (payload.Length > 0 && payload[0] == NodeChannelMessage.Handover)
             {
+                if (NodeChannelMessage.TryParseHandover(payload) is { } request)
+                {
+                    await _handover.OnRequestAsync(_mux!.GetSubscriber(), Handler, request).ConfigureAwait(false);
+                }
+                else
+                {
+                    RedisBackplaneLog.BadMessage(_logger, null, "handover");
+                }
+
                 return;
             }
 
-            foreach (string peer in delivery.Peers)
+            if (!NodeChannelMessage.TryParseDelivery(payload, out List<string> peers, out BackplaneEnvelope envelope))
             {
-                if (_local.IsLocal(peer) && peer != delivery.Envelope.ExceptPeer)
+                RedisBackplaneLog.BadMessage(_logger, null, "node");
+                return;
+            }
+
+            foreach (string peer in peers)
+            {
+                if (_local.IsLocal(peer) && peer != envelope.ExceptPeer)
                 {
-                    await Handler.OnEnvelopeAsync(new PeerId(peer), delivery.Envelope).ConfigureAwait(false);
+                    await Handler.OnEnvelopeAsync(new PeerId(peer), envelope).ConfigureAwait(false);
                 }
             }
-        }
-        catch (JsonException ex)
-        {
-            RedisBackplaneLog.BadMessage(_logger, ex, "node");
         }
 #pragma warning disable CA1031 // A failing handler must not stop this node's delivery queue.
         catch (Exception ex)

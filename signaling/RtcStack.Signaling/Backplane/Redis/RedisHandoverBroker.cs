@@ -6,8 +6,9 @@ using StackExchange.Redis;
 namespace RtcStack.Signaling.Backplane.Redis;
 
 /// <summary>
-/// Session handover between nodes over pub/sub: a request goes to the owner's <c>handover:</c> channel, the
-/// owner's handler answers on the requester's <c>reply:</c> channel, matched by request id.
+/// Session handover between nodes over pub/sub: a request goes to the owner's node channel (so the owner handles
+/// it after every delivery routed to it before the requester took the route), the owner's handler answers on the
+/// requester's <c>reply:</c> channel, matched by request id.
 /// </summary>
 internal sealed class RedisHandoverBroker(RedisKeys keys, string nodeId, TimeSpan timeout, ILogger logger)
 {
@@ -26,8 +27,7 @@ internal sealed class RedisHandoverBroker(RedisKeys keys, string nodeId, TimeSpa
         _pending[request.RequestId] = answer;
         try
         {
-            byte[] payload = JsonSerializer.SerializeToUtf8Bytes(request, RedisBackplaneJsonContext.Default.RedisHandoverRequest);
-            long receivers = await subscriber.PublishAsync(keys.HandoverChannel(owner.NodeId), payload).ConfigureAwait(false);
+            long receivers = await subscriber.PublishAsync(keys.NodeChannel(owner.NodeId), NodeChannelMessage.EncodeHandover(request)).ConfigureAwait(false);
             if (receivers == 0)
             {
                 return null;
@@ -62,21 +62,10 @@ internal sealed class RedisHandoverBroker(RedisKeys keys, string nodeId, TimeSpa
         }
     }
 
-    /// <summary>Runs on this node's <c>handover:</c> channel: asks the handler, then answers the requester.</summary>
-    public async Task OnRequestAsync(ISubscriber subscriber, IBackplaneHandler handler, RedisValue value)
+    /// <summary>Runs on this node's channel, in order with deliveries: asks the handler, then answers the requester.</summary>
+    public async Task OnRequestAsync(ISubscriber subscriber, IBackplaneHandler handler, RedisHandoverRequest request)
     {
-        RedisHandoverRequest? request;
-        try
-        {
-            request = JsonSerializer.Deserialize((byte[])value!, RedisBackplaneJsonContext.Default.RedisHandoverRequest);
-        }
-        catch (JsonException ex)
-        {
-            RedisBackplaneLog.BadMessage(logger, ex, "handover");
-            return;
-        }
-
-        if (request is null || request.Peer.Length == 0 || request.ReplyTo.Length == 0)
+        if (request.Peer.Length == 0 || request.ReplyTo.Length == 0)
         {
             return;
         }

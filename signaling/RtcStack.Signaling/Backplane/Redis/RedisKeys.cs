@@ -8,8 +8,9 @@ namespace RtcStack.Signaling.Backplane.Redis;
 /// <item><c>room:{room}</c> hash: peer → meta JSON ("" for none). Redis drops the hash when it empties.</item>
 /// <item><c>route:{peer}</c> string: the node that delivers to the peer.</item>
 /// <item><c>owner:{peer}</c> hash: <c>node</c>, <c>session</c> of the peer's session.</item>
-/// <item><c>node:{node}</c> channel: deliveries to peers on that node, processed in order.</item>
-/// <item><c>handover:{node}</c> / <c>reply:{node}</c> channels: session handover requests and their answers.</item>
+/// <item><c>node:{node}</c> channel: deliveries to peers on that node and session handover requests, processed in
+/// order (<see cref="NodeChannelMessage"/>).</item>
+/// <item><c>reply:{node}</c> channel: answers to the handover requests that node sent.</item>
 /// </list>
 /// </summary>
 internal sealed class RedisKeys(string prefix)
@@ -20,9 +21,10 @@ internal sealed class RedisKeys(string prefix)
 
     public RedisKey Owner(string peer) => prefix + "owner:" + peer;
 
-    public RedisChannel NodeChannel(string node) => RedisChannel.Literal(prefix + "node:" + node);
+    public RedisChannel NodeChannel(string node) => RedisChannel.Literal(NodeChannelPrefix + node);
 
-    public RedisChannel HandoverChannel(string node) => RedisChannel.Literal(prefix + "handover:" + node);
+    /// <summary>The node channel name without the node id (the routing scripts append the route).</summary>
+    public string NodeChannelPrefix => prefix + "node:";
 
     public RedisChannel ReplyChannel(string node) => RedisChannel.Literal(prefix + "reply:" + node);
 }

@@ -2,15 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace RtcStack.Signaling.Backplane.Redis;
 
-/// <summary>A message on a node channel: one envelope for one or more peers that node delivers to.</summary>
-internal sealed class RedisDelivery
-{
-    public List<string> Peers { get; set; } = [];
-
-    public BackplaneEnvelope Envelope { get; set; } = new();
-}
-
-/// <summary>A handover request on the owner's <c>handover:</c> channel; the answer goes to <c>reply:{ReplyTo}</c>.</summary>
+/// <summary>A handover request on the owner's node channel (after every delivery routed there before it); the answer goes to <c>reply:{ReplyTo}</c>.</summary>
 internal sealed class RedisHandoverRequest
 {
     public string RequestId { get; set; } = "";
@@ -35,7 +27,8 @@ internal sealed class RedisHandoverReply
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     MaxDepth = 64)]
-[JsonSerializable(typeof(RedisDelivery))]
+[JsonSerializable(typeof(List<string>))]
+[JsonSerializable(typeof(BackplaneEnvelope))]
 [JsonSerializable(typeof(RedisHandoverRequest))]
 [JsonSerializable(typeof(RedisHandoverReply))]
 internal sealed partial class RedisBackplaneJsonContext : JsonSerializerContext;
