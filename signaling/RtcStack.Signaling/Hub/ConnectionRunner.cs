@@ -18,11 +18,13 @@ internal sealed class ConnectionRunner(SignalingHub hub, SignalingConnection con
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        Task sendLoop = connection.RunSendLoopAsync(CancellationToken.None);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, connection.ReceiveToken);
+        // No token source per connection: the host's token (if any) aborts the socket, which ends the receive.
+        using CancellationTokenRegistration aborts = cancellationToken.CanBeCanceled
+            ? cancellationToken.UnsafeRegister(static s => ((WebSocket)s!).Abort(), connection.Socket)
+            : default;
         try
         {
-            await ReceiveLoopAsync(linked.Token).ConfigureAwait(false);
+            await ReceiveLoopAsync(CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
         {
@@ -31,13 +33,13 @@ internal sealed class ConnectionRunner(SignalingHub hub, SignalingConnection con
         finally
         {
             connection.Close(CloseCodes.Normal);
-            if (await Task.WhenAny(sendLoop, Task.Delay(SignalingConnection.CloseTimeout, CancellationToken.None)).ConfigureAwait(false) != sendLoop)
+            Task sent = connection.SendCompletion;
+            if (!sent.IsCompleted && await Task.WhenAny(sent, Task.Delay(SignalingConnection.CloseTimeout, CancellationToken.None)).ConfigureAwait(false) != sent)
             {
                 connection.Socket.Abort();
-                await sendLoop.ConfigureAwait(false);
+                await sent.ConfigureAwait(false);
             }
             connection.Socket.Dispose();
-            connection.DisposeTimers();
         }
     }
 

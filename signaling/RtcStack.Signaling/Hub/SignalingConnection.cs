@@ -1,22 +1,25 @@
 using System.Net;
 using System.Net.WebSockets;
-using System.Threading.Channels;
 
 namespace RtcStack.Signaling.Hub;
 
 /// <summary>
-/// One WebSocket: a bounded send queue drained by one send loop (a reader that stays behind gets
-/// <c>slow-consumer</c> and close 4005), and the state the receive loop needs.
+/// One WebSocket: a bounded send queue (a reader that stays behind gets <c>slow-consumer</c> and close 4005) and
+/// the state the receive loop needs. Sending is a pump started by the first frame while the socket is idle: it
+/// sends on the caller's thread until a send does not complete at once, then drains the queue from the completion,
+/// so a relayed frame needs no thread-pool hop. An idle connection holds no queue, task, timer or token source.
 /// </summary>
 internal sealed class SignalingConnection
 {
-    private readonly Channel<byte[]?> _queue = Channel.CreateUnbounded<byte[]?>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Lock _sync = new();
     private readonly int _maxQueued;
-    private int _queued;
+    private Queue<byte[]?>? _waiting; // frames behind the one being sent; null marks the close frame
+    private int _queued; // frames queued or being sent (not the final frame and close marker)
+    private bool _sending;
     private bool _closing;
+    private bool _done; // the close frame was sent or sending failed: nothing more goes out
+    private TaskCompletionSource? _doneSignal;
     private int _closeCode;
-    private readonly CancellationTokenSource _receive = new();
 
     /// <summary>How long a closing socket may take to finish the close handshake before it is aborted.</summary>
     public static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
@@ -55,18 +58,26 @@ internal sealed class SignalingConnection
 
     public int CloseCode => _closeCode;
 
-    /// <summary>Cancelled <see cref="CloseTimeout"/> after a close began: ends a receive that waits for a peer that never answers.</summary>
-    public CancellationToken ReceiveToken => _receive.Token;
-
-    /// <summary>Releases the timer behind <see cref="ReceiveToken"/>.</summary>
-    public void DisposeTimers() => _receive.Dispose();
-
     /// <summary>Raised (once) when the queue overflowed; the hub sends nothing more and closes with 4005.</summary>
     public bool SlowConsumer { get; private set; }
+
+    /// <summary>Completes when the close frame went out (after every queued frame) or sending failed.</summary>
+    public Task SendCompletion
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _done ? Task.CompletedTask : (_doneSignal ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            }
+        }
+    }
 
     /// <summary>Queues a text frame. False when closing or when the queue overflowed (the socket is then closed with 4005).</summary>
     public bool TrySend(byte[] frame)
     {
+        bool queued, start;
+        byte[]? first;
         lock (_sync)
         {
             if (_closing)
@@ -77,78 +88,138 @@ internal sealed class SignalingConnection
             {
                 SlowConsumer = true;
                 byte[] error = Protocol.FrameWriter.Write(Protocol.FrameWriter.Error(Protocol.ErrorCodes.SlowConsumer, "the send queue is full: read faster", null));
-                BeginClose(Protocol.CloseCodes.SlowConsumer, error, dropQueued: true);
-                return false;
+                start = BeginClose(Protocol.CloseCodes.SlowConsumer, error, dropQueued: true, out first);
+                queued = false;
             }
-            _queued++;
-            _queue.Writer.TryWrite(frame);
-            return true;
+            else
+            {
+                _queued++;
+                start = Enqueue(frame, out first);
+                queued = true;
+            }
         }
+        if (start)
+        {
+            _ = PumpAsync(first);
+        }
+        return queued;
     }
 
     /// <summary>Sends <paramref name="finalFrame"/> (if any) after the queued frames, then the close frame.</summary>
     public void Close(int closeCode, byte[]? finalFrame = null)
     {
+        bool start;
+        byte[]? first;
         lock (_sync)
         {
-            if (!_closing)
+            if (_closing)
             {
-                BeginClose(closeCode, finalFrame, dropQueued: false);
+                return;
             }
+            start = BeginClose(closeCode, finalFrame, dropQueued: false, out first);
+        }
+        if (start)
+        {
+            _ = PumpAsync(first);
         }
     }
 
-    private void BeginClose(int closeCode, byte[]? finalFrame, bool dropQueued)
+    /// <summary>Under the lock: true (with the frame to send first) when the pump must be started.</summary>
+    private bool Enqueue(byte[]? frame, out byte[]? first)
+    {
+        first = frame;
+        if (_sending || _done)
+        {
+            if (!_done)
+            {
+                (_waiting ??= new Queue<byte[]?>()).Enqueue(frame);
+            }
+            return false;
+        }
+        _sending = true;
+        return true;
+    }
+
+    private bool BeginClose(int closeCode, byte[]? finalFrame, bool dropQueued, out byte[]? first)
     {
         _closing = true;
         _closeCode = closeCode;
         if (dropQueued)
         {
-            while (_queue.Reader.TryRead(out _))
-            {
-            }
+            _waiting?.Clear();
         }
+        _ = AbortAfterCloseTimeoutAsync();
+        bool start = false;
+        first = null;
         if (finalFrame is not null)
         {
-            _queue.Writer.TryWrite(finalFrame);
+            start = Enqueue(finalFrame, out first);
         }
-        _queue.Writer.TryWrite(null); // marks the close
-        _queue.Writer.TryComplete();
-        try
+        bool startMarker = Enqueue(null, out byte[]? marker);
+        if (!start && startMarker)
         {
-            _receive.CancelAfter(CloseTimeout);
+            first = marker;
+            start = true;
         }
-        catch (ObjectDisposedException)
+        return start;
+    }
+
+    /// <summary>A peer that does not finish the close handshake in time is cut off (ends the receive that waits for it).</summary>
+    private async Task AbortAfterCloseTimeoutAsync()
+    {
+        await Task.Delay(CloseTimeout, CancellationToken.None).ConfigureAwait(false);
+        if (Socket.State is not (WebSocketState.Closed or WebSocketState.Aborted))
         {
-            // The connection already ended.
+            Socket.Abort();
         }
     }
 
-    /// <summary>Drains the queue into the socket until the close marker; never throws.</summary>
-    public async Task RunSendLoopAsync(CancellationToken cancellationToken)
+    /// <summary>Sends <paramref name="frame"/>, then whatever was queued meanwhile, until the queue is empty; never throws.</summary>
+    private async Task PumpAsync(byte[]? frame)
     {
         try
         {
-            await foreach (byte[]? frame in _queue.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            while (true)
             {
                 if (frame is null)
                 {
                     if (Socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
                     {
-                        await Socket.CloseOutputAsync((WebSocketCloseStatus)_closeCode, null, cancellationToken).ConfigureAwait(false);
+                        await Socket.CloseOutputAsync((WebSocketCloseStatus)_closeCode, null, CancellationToken.None).ConfigureAwait(false);
                     }
+                    Finish();
                     return;
                 }
-                await Socket.SendAsync(frame, WebSocketMessageType.Text, true, cancellationToken).ConfigureAwait(false);
+                await Socket.SendAsync(frame, WebSocketMessageType.Text, true, CancellationToken.None).ConfigureAwait(false);
                 lock (_sync)
                 {
-                    _queued--;
+                    _queued = Math.Max(0, _queued - 1); // the final frame is not counted, and a slow consumer's count is moot
+                    if (_waiting is null || !_waiting.TryDequeue(out frame))
+                    {
+                        _sending = false;
+                        return;
+                    }
                 }
             }
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
         {
             Socket.Abort();
+            Finish();
         }
+    }
+
+    private void Finish()
+    {
+        TaskCompletionSource? signal;
+        lock (_sync)
+        {
+            _done = true;
+            _closing = true;
+            _sending = false;
+            _waiting = null;
+            signal = _doneSignal;
+        }
+        signal?.TrySetResult();
     }
 }

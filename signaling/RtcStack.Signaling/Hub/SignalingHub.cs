@@ -20,6 +20,9 @@ namespace RtcStack.Signaling.Hub;
 /// </summary>
 public sealed class SignalingHub : IBackplaneHandler, IAsyncDisposable
 {
+    /// <summary>The connection's log scope (a small boxed state lives as long as the socket, not a dictionary).</summary>
+    private static readonly Func<ILogger, string, IDisposable?> ConnectionScope = LoggerMessage.DefineScope<string>("ConnectionId:{ConnectionId}");
+
     private readonly ConnectionLimiter _limiter;
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<string, int> _localRooms = new(StringComparer.Ordinal);
@@ -100,7 +103,7 @@ public sealed class SignalingHub : IBackplaneHandler, IAsyncDisposable
         try
         {
             var connection = new SignalingConnection(IdGenerator.New("k"), socket, remote, Time.GetTimestamp(), Options.SendQueueMessages);
-            using IDisposable? scope = Logger.BeginScope(new Dictionary<string, object> { ["ConnectionId"] = connection.Id });
+            using IDisposable? scope = ConnectionScope(Logger, connection.Id);
             Connections[connection.Id] = connection;
             Metrics.ConnectionAccepted();
             Log.ConnectionOpened(Logger, remote?.ToString());
