@@ -70,17 +70,27 @@ public sealed class SctpAssociation : IDataChannelHost, IAsyncDisposable
         }
     }
 
-    /// <summary>A copy of this association's counters.</summary>
     /// <summary>The state machine, for tests (not thread-safe).</summary>
     internal AssociationCore Core => _core;
 
+    /// <summary>A copy of this association's counters, with a snapshot of its windows and timers.</summary>
     public SctpStatistics Statistics
     {
         get
         {
             lock (_gate)
             {
-                return _core.Stats with { };
+                RetransmissionQueue? tx = _core.Transmit;
+                return _core.Stats with
+                {
+                    CongestionWindow = tx?.Cwnd ?? 0,
+                    BytesInFlight = tx?.Outstanding ?? 0,
+                    PeerReceiverWindow = tx?.PeerReceiverWindow ?? 0,
+                    ChunksAwaitingAck = tx?.Count ?? 0,
+                    RtoMs = (long)_core.Rto.RtoMs,
+                    ReceiveBuffered = _core.Data?.BufferedBytes ?? 0,
+                    QueuedBytes = _core.SendQueue.QueuedBytes,
+                };
             }
         }
     }

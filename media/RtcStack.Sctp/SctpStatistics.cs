@@ -43,4 +43,25 @@ public sealed record SctpStatistics
 
     /// <summary>Messages abandoned by partial reliability before being sent.</summary>
     public long AbandonedMessages { get; set; }
+
+    /// <summary>Snapshot: congestion window (cwnd) in bytes.</summary>
+    public long CongestionWindow { get; set; }
+
+    /// <summary>Snapshot: DATA payload bytes sent and not yet acknowledged (flight size).</summary>
+    public long BytesInFlight { get; set; }
+
+    /// <summary>Snapshot: the peer's receive window as last advertised, minus what was sent since.</summary>
+    public long PeerReceiverWindow { get; set; }
+
+    /// <summary>Snapshot: DATA chunks sent and awaiting acknowledgement (including those to retransmit).</summary>
+    public long ChunksAwaitingAck { get; set; }
+
+    /// <summary>Snapshot: current retransmission timeout in milliseconds.</summary>
+    public long RtoMs { get; set; }
+
+    /// <summary>Snapshot: bytes held for reassembly or in-order delivery (what a_rwnd subtracts).</summary>
+    public long ReceiveBuffered { get; set; }
+
+    /// <summary>Snapshot: messages queued and not yet cut into chunks (bytes).</summary>
+    public long QueuedBytes { get; set; }
 }

@@ -127,8 +127,11 @@ internal sealed class DataPath
             return;
         }
 
+        // Only fragments up to the chunk's New Cumulative TSN were abandoned. ForwardTo then moves the
+        // cumulative TSN further over TSNs already received: those may be the first fragments of a reliable
+        // message whose last ones are still missing, and they must stay for reassembly.
         _rx.ForwardTo(f.NewCumulativeTsn);
-        _reassembly.Forward(_rx.CumulativeTsn, f);
+        _reassembly.Forward(f.NewCumulativeTsn, f);
         _rx.RequestSack();
     }
 
