@@ -37,6 +37,7 @@ internal sealed class TcpEchoPeer : IAsyncDisposable
             {
                 return;
             }
+            client.NoDelay = true;
             Accepted.Add(client);
             if (_echo)
             {

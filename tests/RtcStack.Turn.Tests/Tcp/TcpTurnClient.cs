@@ -106,7 +106,7 @@ internal sealed class TcpTurnClient : IAsyncDisposable
     /// <summary>Opens a new connection, sends ConnectionBind for <paramref name="connectionId"/>; returns it and the answer.</summary>
     internal async Task<(TcpClient Data, byte[] Answer)> BindAsync(uint connectionId, TestClient? credentials = null)
     {
-        var data = new TcpClient();
+        var data = new TcpClient { NoDelay = true };
         await data.ConnectAsync(_server);
         byte[] request = (credentials ?? Credentials).Build(StunMethod.ConnectionBind, (ref StunMessageWriter w) => w.AddConnectionId(connectionId));
         await data.GetStream().WriteAsync(request);
