@@ -79,10 +79,11 @@ internal sealed class TcpRelay : IAsyncDisposable
     internal async Task<TcpPeerConnection?> ConnectAsync(TransportAddress peer)
     {
         TurnState state = _state!;
-        var socket = new Socket(LocalAddress.SocketAddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        Socket? socket = null;
         string? failure = null;
         try
         {
+            socket = new Socket(LocalAddress.SocketAddressFamily, SocketType.Stream, ProtocolType.Tcp);
             BindToRelayedAddress(socket);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
             timeout.CancelAfter(state.Options.TcpConnectTimeout);
@@ -99,12 +100,12 @@ internal sealed class TcpRelay : IAsyncDisposable
         lock (_lock)
         {
             _connecting.Remove(peer);
-            if (failure is null && !_stop.IsCancellationRequested)
+            if (failure is null && socket is not null && !_stop.IsCancellationRequested)
             {
                 return Add(socket, peer, "connect");
             }
         }
-        socket.Dispose();
+        socket?.Dispose();
         Refused(failure ?? "closed");
         TurnLog.TcpConnectionRefused(state.Logger, peer, LocalAddress, failure ?? "allocation closed");
         return null;
@@ -192,7 +193,14 @@ internal sealed class TcpRelay : IAsyncDisposable
             {
                 continue; // the peer reset before accept: nothing to do
             }
-            Accept(socket);
+            try
+            {
+                Accept(socket);
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                socket.Dispose(); // the peer went away while it was being accepted
+            }
         }
     }
 
