@@ -32,8 +32,11 @@ internal static class SignalingEndpoints
                 return;
             }
             string? subProtocol = context.WebSockets.WebSocketRequestedProtocols.Contains(SignalingProtocol.SubProtocol) ? SignalingProtocol.SubProtocol : null;
-            using System.Net.WebSockets.WebSocket socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { SubProtocol = subProtocol }).ConfigureAwait(false);
-            await hub.HandleAsync(socket, context.Connection.RemoteIpAddress, context.RequestAborted).ConfigureAwait(false);
+            // No WebSocket-level keep-alive timer per socket (the protocol has its own ping/pong and the hub's sweep
+            // closes silent sockets), and no RequestAborted token source: a dropped connection ends the receive anyway.
+            var accept = new WebSocketAcceptContext { SubProtocol = subProtocol, KeepAliveInterval = TimeSpan.Zero };
+            using System.Net.WebSockets.WebSocket socket = await context.WebSockets.AcceptWebSocketAsync(accept).ConfigureAwait(false);
+            await hub.HandleAsync(socket, context.Connection.RemoteIpAddress, CancellationToken.None).ConfigureAwait(false);
         });
     }
 }
