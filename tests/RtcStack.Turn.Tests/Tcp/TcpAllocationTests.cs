@@ -246,6 +246,19 @@ public sealed class TcpAllocationTests
         }
     }
 
+    [Fact]
+    public async Task Connect_on_a_udp_allocation_and_ConnectionBind_over_udp_are_bad_requests()
+    {
+        await using var h = new TestHarness();
+        var c = new TestClient();
+        FiveTuple tuple = h.Tuple();
+        c.Challenge(h, tuple);
+        Assert.Equal(0, Answer.ErrorCode(h.Send(c.Build(StunMethod.Allocate, TestClient.RequestUdp), tuple)));
+        byte[] connect = c.Build(StunMethod.Connect, (ref StunMessageWriter w) => w.AddXorPeerAddress(TransportAddress.FromEndPoint(IPEndPoint.Parse("127.0.0.1:9"))));
+        Assert.Equal(400, Answer.ErrorCode(h.Send(connect, tuple)));
+        Assert.Equal(400, Answer.ErrorCode(h.Send(c.Build(StunMethod.ConnectionBind, (ref StunMessageWriter w) => w.AddConnectionId(1)), h.Tuple(40001))));
+    }
+
     private static int ClosedPort()
     {
         using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);

@@ -40,7 +40,7 @@ internal sealed class AllocateHandler(TurnState state)
         }
         if (request.Message.TryGetRequestedTransport(out byte protocol) && protocol == Tcp)
         {
-            CreateTcp(request, credentials, family);
+            CreateTcp(request, credentials, family, dualRequested);
             return;
         }
         if (!TryAcquireRelay(request, family, out Socket? socket, out RelayPortPool? pool, out ulong? token))
@@ -192,7 +192,7 @@ internal sealed class AllocateHandler(TurnState state)
     }
 
     /// <summary>RFC 6062 §5.1 steps 4-5: a listening TCP socket on the relayed address; no RESERVATION-TOKEN.</summary>
-    private void CreateTcp(scoped in TurnRequest request, Credentials credentials, AddressFamily family)
+    private void CreateTcp(scoped in TurnRequest request, Credentials credentials, AddressFamily family, bool dualRequested)
     {
         RelayPortPool pool = state.PoolFor(family)!;
         if (pool.TryBindTcp() is not { } listener)
@@ -212,7 +212,7 @@ internal sealed class AllocateHandler(TurnState state)
             return;
         }
         tcp.Start(allocation, state);
-        Respond(request, credentials, allocation, lifetime, family, dualRequested: false, token: null);
+        Respond(request, credentials, allocation, lifetime, family, dualRequested, token: null);
     }
 
     private AllocationInfo Info(scoped in TurnRequest request, Credentials credentials, TransportAddress local)
