@@ -71,6 +71,49 @@ public sealed class HotPathAllocationTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Batched_channel_data_reaches_the_peer_without_allocating()
+    {
+        if (!LinuxNative.IsSupported)
+        {
+            return; // the batched path exists on Linux x64 only
+        }
+        byte[] frame = GC.AllocateArray<byte>(4 + 100, pinned: true);
+        frame[0] = 0x40;
+        frame[3] = 100;
+        using var sends = new SendBatch(32);
+        var ingress = new IngressState { PeerSends = sends };
+        _peer.ReceiveTimeout = 10_000;
+        byte[] frames = GC.AllocateArray<byte>(5 * frame.Length, pinned: true); // queued bytes are referenced until the flush
+        for (int i = 0; i < 5; i++)
+        {
+            Span<byte> f = frames.AsSpan(i * frame.Length, frame.Length);
+            frame.CopyTo(f);
+            f[4] = (byte)i;
+            _h.Server.Processor!.Process(f, _tuple, _client, ingress);
+        }
+        Assert.Equal(5, sends.Pending); // queued, not sent yet
+        sends.Flush();
+        byte[] got = new byte[200];
+        for (int i = 0; i < 5; i++)
+        {
+            Assert.Equal(100, _peer.Receive(got));
+            Assert.Equal(i, got[0]);
+        }
+        long before = _h.State.Metrics.PacketsToPeer;
+        int n = 0;
+        Assert.Equal(0, Measure(() =>
+        {
+            _h.Server.Processor!.Process(frame, _tuple, _client, ingress);
+            if (++n % 10 == 0)
+            {
+                sends.Flush();
+            }
+        }));
+        sends.Flush();
+        Assert.Equal(2200, _h.State.Metrics.PacketsToPeer - before);
+    }
+
+    [Fact]
     public void Send_indication_from_client_allocates_nothing()
     {
         byte[] send = new TestClient().Build(StunMethod.Send, (ref StunMessageWriter w) =>
@@ -109,7 +152,8 @@ public sealed class HotPathAllocationTests : IAsyncLifetime
         socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         var relay = new UdpRelay(socket, new RelayPortPool(IPAddress.Loopback, 50000, 50001));
         relay.Attach(_allocation, _h.State.PeerRelay);
-        byte[] buffer = GC.AllocateUninitializedArray<byte>(UdpRelay.Headroom + UdpRelay.MaxPayload + UdpRelay.Tailroom, pinned: true);
+        using var batch = new DatagramBatch(32, UdpRelay.Headroom + UdpRelay.MaxPayload + UdpRelay.Tailroom, UdpRelay.Headroom, UdpRelay.MaxPayload);
+        using var sends = new SendBatch(32);
         SocketAddress from = SocketAddressReader.Create(AddressFamily.InterNetwork);
         byte[] payload = new byte[100];
         EndPoint target = socket.LocalEndPoint!;
@@ -126,7 +170,7 @@ public sealed class HotPathAllocationTests : IAsyncLifetime
             for (int spin = 0; spin < 1000 && _client.Count < expected; spin++)
             {
                 long before = GC.GetAllocatedBytesForCurrentThread();
-                relay.Drain(buffer, from);
+                relay.Drain(batch, sends, from);
                 if (round >= 5)
                 {
                     allocated += GC.GetAllocatedBytesForCurrentThread() - before;

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using RtcStack.Stun;
 using RtcStack.Turn.Allocations;
+using RtcStack.Turn.Transport;
 
 namespace RtcStack.Turn.Handlers;
 
@@ -10,7 +11,7 @@ namespace RtcStack.Turn.Handlers;
 /// </summary>
 internal sealed class ChannelDataHandler(TurnState state)
 {
-    internal void Handle(in FiveTuple fiveTuple, ReadOnlySpan<byte> frame, long now)
+    internal void Handle(in FiveTuple fiveTuple, ReadOnlySpan<byte> frame, long now, IngressState ingress)
     {
         // RFC 8656 §12.4: channel number, length, data, padding to 4 bytes at most (numbers per ChannelBinding).
         if (frame.Length < StunConstants.ChannelDataHeaderLength)
@@ -43,7 +44,7 @@ internal sealed class ChannelDataHandler(TurnState state)
             state.Metrics.OverCap();
             return;
         }
-        relay.SendTo(data, channel.PeerSocketAddress);
+        relay.Send(data, channel.PeerSocketAddress, ingress.PeerSends);
         state.Metrics.RelayedToPeer(data.Length);
     }
 }

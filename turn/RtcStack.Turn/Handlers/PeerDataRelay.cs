@@ -20,62 +20,78 @@ internal sealed class PeerDataRelay(TimeProvider time, TurnMetrics metrics, bool
     /// <summary>Handles <paramref name="length"/> bytes received at <see cref="UdpRelay.Headroom"/> in <paramref name="buffer"/>.</summary>
     internal void OnPeerDatagram(Allocation allocation, byte[] buffer, int length, SocketAddress from)
     {
+        int total = Frame(allocation, buffer, length, from, out int start);
+        if (total > 0)
+        {
+            allocation.Client.Send(buffer.AsSpan(start, total));
+        }
+    }
+
+    /// <summary>
+    /// Checks the permission and the bandwidth cap and writes the frame for the client (ChannelData header or Data
+    /// indication) around the payload of <paramref name="length"/> bytes at <see cref="UdpRelay.Headroom"/> in
+    /// <paramref name="slot"/>. Returns the frame's length (it starts at <paramref name="start"/>), or 0 to drop.
+    /// The caller sends it to <see cref="Allocation.Client"/> (a batch sender may collect several).
+    /// </summary>
+    internal int Frame(Allocation allocation, Span<byte> slot, int length, SocketAddress from, out int start)
+    {
+        start = 0;
         long now = time.GetTimestamp();
         if (now >= allocation.Expires)
         {
-            return;
+            return 0;
         }
         TransportAddress peer = SocketAddressReader.Read(from);
         if (!allocation.HasPermission(peer, now))
         {
             metrics.NoPermission();
-            return;
+            return 0;
         }
         if (!allocation.ToClientLimit.TryConsume(length, now, time.TimestampFrequency))
         {
             metrics.OverCap();
-            return;
+            return 0;
         }
         ChannelBinding? channel = allocation.FindChannel(peer, now);
-        IClientSink client = allocation.Client;
+        int total;
         if (channel is not null)
         {
-            int start = UdpRelay.Headroom - StunConstants.ChannelDataHeaderLength;
-            BinaryPrimitives.WriteUInt16BigEndian(buffer.AsSpan(start), channel.Number);
-            BinaryPrimitives.WriteUInt16BigEndian(buffer.AsSpan(start + 2), (ushort)length);
-            int total = StunConstants.ChannelDataHeaderLength + length;
-            if (client.IsStream)
+            start = UdpRelay.Headroom - StunConstants.ChannelDataHeaderLength;
+            BinaryPrimitives.WriteUInt16BigEndian(slot[start..], channel.Number);
+            BinaryPrimitives.WriteUInt16BigEndian(slot[(start + 2)..], (ushort)length);
+            total = StunConstants.ChannelDataHeaderLength + length;
+            if (allocation.Client.IsStream)
             {
                 int padded = (total + 3) & ~3;
-                buffer.AsSpan(start + total, padded - total).Clear();
+                slot.Slice(start + total, padded - total).Clear();
                 total = padded;
             }
-            client.Send(buffer.AsSpan(start, total));
         }
         else
         {
-            SendDataIndication(client, buffer, length, peer);
+            total = WriteDataIndication(slot, length, peer, out start);
         }
-        metrics.RelayedToClient(length);
+        if (total > 0)
+        {
+            metrics.RelayedToClient(length);
+        }
+        return total;
     }
 
-    private void SendDataIndication(IClientSink client, byte[] buffer, int length, in TransportAddress peer)
+    private int WriteDataIndication(Span<byte> slot, int length, in TransportAddress peer, out int start)
     {
         // DATA's value must land exactly on the received payload: header 20, XOR-PEER-ADDRESS 4+8 or 4+20, DATA header 4.
         int prefix = StunConstants.HeaderLength + StunConstants.AttributeHeaderLength + 4 + peer.AddressLength + StunConstants.AttributeHeaderLength;
-        int start = UdpRelay.Headroom - prefix;
+        start = UdpRelay.Headroom - prefix;
         Span<byte> transactionId = stackalloc byte[StunConstants.TransactionIdLength];
         Random.Shared.NextBytes(transactionId);
-        var writer = new StunMessageWriter(buffer.AsSpan(start), new StunMessageType(StunMethod.Data, StunClass.Indication), transactionId);
+        var writer = new StunMessageWriter(slot[start..], new StunMessageType(StunMethod.Data, StunClass.Indication), transactionId);
         writer.AddXorPeerAddress(peer);
         writer.Reserve(StunAttributeType.Data, length); // the payload is already there
         if (fingerprint)
         {
             writer.AddFingerprint();
         }
-        if (writer.TryComplete(out int total))
-        {
-            client.Send(buffer.AsSpan(start, total));
-        }
+        return writer.TryComplete(out int total) ? total : 0;
     }
 }

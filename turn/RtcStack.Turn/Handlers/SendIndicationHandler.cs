@@ -40,7 +40,7 @@ internal sealed class SendIndicationHandler(TurnState state)
         }
         SocketAddress target = request.Ingress.PeerFor(relay.LocalAddress.SocketAddressFamily);
         SocketAddressReader.TryWrite(peer, target);
-        relay.SendTo(data, target);
+        relay.Send(data, target, request.Ingress.PeerSends);
         state.Metrics.RelayedToPeer(data.Length);
     }
 }

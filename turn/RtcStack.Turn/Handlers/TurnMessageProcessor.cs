@@ -44,7 +44,7 @@ internal sealed class TurnMessageProcessor
         long now = _state.Time.GetTimestamp();
         if (ChannelDataReader.IsChannelData(message))
         {
-            _channelData.Handle(fiveTuple, message, now);
+            _channelData.Handle(fiveTuple, message, now, ingress);
             return;
         }
         if (StunMessageReader.TryParse(message, out StunMessageReader reader) != StunParseResult.Success

@@ -18,5 +18,11 @@ internal sealed class IngressState
 
     internal SocketAddress PeerV6 { get; } = new IPEndPoint(IPAddress.IPv6Any, 0).Serialize();
 
+    /// <summary>
+    /// Where datagrams for peers are queued instead of sent one by one (set by the batched UDP listener, whose receive
+    /// slots are pinned and stay unchanged until it flushes); null: send each at once (stream clients, other platforms).
+    /// </summary>
+    internal SendBatch? PeerSends { get; init; }
+
     internal SocketAddress PeerFor(AddressFamily family) => family == AddressFamily.InterNetworkV6 ? PeerV6 : PeerV4;
 }

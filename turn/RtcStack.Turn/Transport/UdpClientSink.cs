@@ -8,6 +8,12 @@ internal sealed class UdpClientSink(Socket socket, SocketAddress client) : IClie
 {
     public bool IsStream => false;
 
+    /// <summary>The listener socket the client talks to (the batched relay path sends on it directly).</summary>
+    internal Socket Socket => socket;
+
+    /// <summary>The client's address.</summary>
+    internal SocketAddress Address => client;
+
     public void Send(ReadOnlySpan<byte> message)
     {
         try

@@ -12,7 +12,8 @@ namespace RtcStack.Turn.Transport;
 /// The relay socket of one allocation. Datagrams from peers are received into a pinned buffer at offset
 /// <see cref="Headroom"/>, leaving room to write a ChannelData header or a Data indication in front without
 /// copying. On Linux x64 the socket is watched by the server's <see cref="RelayPoller"/> (its threads call
-/// <see cref="Drain"/>); elsewhere it has its own async receive loop. Neither allocates per datagram.
+/// <see cref="Drain"/>, which moves batches with recvmmsg/sendmmsg); elsewhere it has its own async receive loop.
+/// Neither allocates per datagram.
 /// </summary>
 internal sealed class UdpRelay : IAsyncDisposable
 {
@@ -76,10 +77,13 @@ internal sealed class UdpRelay : IAsyncDisposable
     }
 
     /// <summary>
-    /// Called by the poller when the socket is readable: receives up to 32 queued datagrams without blocking and
-    /// relays each into <paramref name="buffer"/> (the poller thread's own), with <paramref name="from"/> reused.
+    /// Called by the poller when the socket is readable: receives the queued datagrams with recvmmsg into
+    /// <paramref name="batch"/> (the poller thread's own, headroom <see cref="Headroom"/>), frames each for the client
+    /// in place and, for a UDP client, sends them all with one sendmmsg through <paramref name="sends"/>
+    /// (<paramref name="from"/> is reused for each sender's address). At most 4 batches per call, so one busy
+    /// relay cannot starve the others on the thread (epoll is level-triggered and reports the rest).
     /// </summary>
-    internal unsafe void Drain(byte[] buffer, SocketAddress from)
+    internal void Drain(DatagramBatch batch, SendBatch sends, SocketAddress from)
     {
         System.Runtime.InteropServices.SafeHandle handle = _socket.SafeHandle;
         bool added = false;
@@ -94,33 +98,72 @@ internal sealed class UdpRelay : IAsyncDisposable
         try
         {
             int fd = (int)handle.DangerousGetHandle();
-            Span<byte> address = from.Buffer.Span;
-            fixed (byte* data = buffer)
-            fixed (byte* raw = address)
+            for (int round = 0; round < 4; round++)
             {
-                for (int i = 0; i < 32; i++)
+                int n = batch.Receive(fd, LinuxNative.MsgDontWait);
+                if (n <= 0)
                 {
-                    int length = address.Length;
-                    nint received = LinuxNative.RecvFrom(fd, data + Headroom, MaxPayload, LinuxNative.MsgDontWait | LinuxNative.MsgTrunc, raw, &length);
-                    if (received < 0)
-                    {
-                        return; // EAGAIN: drained (other errors: try again on the next readiness)
-                    }
-                    if (received > MaxPayload)
-                    {
-                        _relay!.Metrics.Malformed();
-                        continue;
-                    }
-                    _relay!.OnPeerDatagram(_allocation!, buffer, (int)received, from);
+                    return; // EAGAIN: drained (other errors: try again on the next readiness)
+                }
+                for (int i = 0; i < n; i++)
+                {
+                    Deliver(batch, i, sends, from);
+                }
+                sends.Flush(); // before the slots are reused
+                if (n < batch.Count)
+                {
+                    return;
                 }
             }
         }
         finally
         {
+            sends.Flush();
             if (added)
             {
                 handle.DangerousRelease();
             }
+        }
+    }
+
+    private void Deliver(DatagramBatch batch, int index, SendBatch sends, SocketAddress from)
+    {
+        if (batch.Truncated(index))
+        {
+            _relay!.Metrics.Malformed();
+            return;
+        }
+        batch.CopyAddress(index, from);
+        Span<byte> slot = batch.Slot(index);
+        Allocation allocation = _allocation!;
+        int total = _relay!.Frame(allocation, slot, batch.Length(index), from, out int start);
+        if (total <= 0)
+        {
+            return;
+        }
+        if (allocation.Client is UdpClientSink udp)
+        {
+            sends.Add(udp.Socket, slot.Slice(start, total), udp.Address);
+        }
+        else
+        {
+            allocation.Client.Send(slot.Slice(start, total));
+        }
+    }
+
+    /// <summary>
+    /// Sends a datagram to a peer, or queues it on <paramref name="batch"/> when there is one (then
+    /// <paramref name="payload"/> must be pinned and unchanged until the batch is flushed); never throws.
+    /// </summary>
+    internal void Send(ReadOnlySpan<byte> payload, SocketAddress peer, SendBatch? batch)
+    {
+        if (batch is null)
+        {
+            SendTo(payload, peer);
+        }
+        else
+        {
+            batch.Add(_socket, payload, peer);
         }
     }
 

@@ -1,0 +1,131 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using RtcStack.Turn.Transport;
+
+namespace RtcStack.Turn.Tests;
+
+/// <summary>The recvmmsg/sendmmsg batches of the Linux x64 UDP datapath, on real loopback sockets.</summary>
+public sealed class BatchedUdpTests : IDisposable
+{
+    private readonly Socket _receiver = Bound();
+    private readonly Socket _a = Bound();
+    private readonly Socket _b = Bound();
+
+    private static Socket Bound()
+    {
+        var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        s.ReceiveTimeout = 10_000;
+        return s;
+    }
+
+    private static int Port(Socket s) => ((IPEndPoint)s.LocalEndPoint!).Port;
+
+    public void Dispose()
+    {
+        _receiver.Dispose();
+        _a.Dispose();
+        _b.Dispose();
+    }
+
+    [Fact]
+    public void Send_batch_sends_in_order_flushes_when_full_and_when_the_socket_changes()
+    {
+        if (!LinuxNative.IsSupported)
+        {
+            return;
+        }
+        byte[] payloads = GC.AllocateArray<byte>(55 * 4, pinned: true);
+        SocketAddress to = _receiver.LocalEndPoint!.Serialize();
+        using var batch = new SendBatch(32);
+        for (int i = 0; i < 55; i++)
+        {
+            BinaryPrimitives.WriteInt32BigEndian(payloads.AsSpan(i * 4), i);
+            batch.Add(i < 50 ? _a : _b, payloads.AsSpan(i * 4, 4), to);
+        }
+        Assert.Equal(5, batch.Pending); // 32 went when full, 18 when the socket changed
+        batch.Flush();
+        Assert.Equal(0, batch.Pending);
+        byte[] buffer = new byte[16];
+        EndPoint sender = new IPEndPoint(IPAddress.Any, 0);
+        for (int i = 0; i < 55; i++)
+        {
+            int n = _receiver.ReceiveFrom(buffer, ref sender);
+            Assert.Equal(4, n);
+            Assert.Equal(i, BinaryPrimitives.ReadInt32BigEndian(buffer));
+            Assert.Equal(Port(i < 50 ? _a : _b), ((IPEndPoint)sender).Port);
+        }
+    }
+
+    [Fact]
+    public void Send_batch_drops_datagrams_queued_for_a_socket_closed_since()
+    {
+        if (!LinuxNative.IsSupported)
+        {
+            return;
+        }
+        byte[] payload = GC.AllocateArray<byte>(8, pinned: true);
+        using var batch = new SendBatch(8);
+        var doomed = Bound();
+        batch.Add(doomed, payload, _receiver.LocalEndPoint!.Serialize());
+        doomed.Dispose();
+        batch.Flush(); // must not throw
+        Assert.Equal(0, batch.Pending);
+        batch.Add(_a, payload, _receiver.LocalEndPoint!.Serialize());
+        batch.Flush();
+        Assert.Equal(8, _receiver.Receive(new byte[16]));
+    }
+
+    [Fact]
+    public void Datagram_batch_receives_several_with_their_senders_and_flags_truncation()
+    {
+        if (!LinuxNative.IsSupported)
+        {
+            return;
+        }
+        EndPoint target = _receiver.LocalEndPoint!;
+        _a.SendTo(Fill(10, 1), target);
+        _a.SendTo(Fill(20, 2), target);
+        _a.SendTo(Fill(100, 3), target); // longer than the capacity
+        _b.SendTo(Fill(30, 4), target);
+        using var batch = new DatagramBatch(8, 64, 16, 48);
+        int fd = (int)_receiver.SafeHandle.DangerousGetHandle();
+        int received = 0;
+        int[] lengths = new int[4];
+        bool[] truncated = new bool[4];
+        int[] ports = new int[4];
+        byte[] first = new byte[4];
+        SocketAddress from = SocketAddressReader.Create(AddressFamily.InterNetwork);
+        for (int attempt = 0; attempt < 100 && received < 4; attempt++)
+        {
+            int n = batch.Receive(fd, LinuxNative.MsgDontWait);
+            for (int i = 0; i < n; i++)
+            {
+                lengths[received] = batch.Length(i);
+                truncated[received] = batch.Truncated(i);
+                first[received] = batch.Datagram(i)[0];
+                Assert.Equal(first[received], batch.Slot(i)[16]); // the datagram starts after the headroom
+                batch.CopyAddress(i, from);
+                ports[received] = SocketAddressReader.Read(from).Port;
+                received++;
+            }
+            if (received < 4)
+            {
+                Thread.Sleep(10);
+            }
+        }
+        Assert.Equal(4, received);
+        Assert.Equal([10, 20, 48, 30], lengths);
+        Assert.Equal([false, false, true, false], truncated);
+        Assert.Equal([1, 2, 3, 4], first);
+        Assert.Equal([Port(_a), Port(_a), Port(_a), Port(_b)], ports);
+    }
+
+    private static byte[] Fill(int length, byte value)
+    {
+        byte[] data = new byte[length];
+        Array.Fill(data, value);
+        return data;
+    }
+}
