@@ -91,7 +91,7 @@ internal sealed class TcpRelay : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
-            failure = "timeout";
+            failure = _stop.IsCancellationRequested ? "closed" : "timeout";
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
