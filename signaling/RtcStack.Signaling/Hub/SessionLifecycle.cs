@@ -118,11 +118,11 @@ internal sealed class SessionLifecycle(SignalingHub hub)
         }
         // From here on the session refuses deliveries: the backplane routes them to the new node.
         ResumeState state = session.HandOver();
+        session.Ended = true;
         if (!hub.Sessions.TryRemove(new KeyValuePair<string, Session>(peer.Value, session)))
         {
             return null;
         }
-        session.Ended = true;
         session.DetachAny(hub.Time.GetTimestamp())?.Close(CloseCodes.Replaced);
         foreach (Call call in session.Calls())
         {

@@ -57,6 +57,11 @@ internal sealed class Sweeper(SignalingHub hub)
         long nowMs = wallNow.ToUnixTimeMilliseconds();
         foreach (Session session in hub.Sessions.Values)
         {
+            if (session.Ended)
+            {
+                // Ended or handed over to another node since the snapshot: its ring timers run there now.
+                continue;
+            }
             if (session.DetachedAt != 0 && hub.Time.GetElapsedTime(session.DetachedAt, now).TotalMilliseconds > o.ResumeWindowMs)
             {
                 await hub.Lifecycle.EndSessionAsync(session, "timeout").ConfigureAwait(false);
