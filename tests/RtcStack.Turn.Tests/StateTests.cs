@@ -34,10 +34,27 @@ public class StateTests
     [InlineData("short")]
     [InlineData("AAAAAAAAAAAAAAAAAAAAAAAAAAA")]
     [InlineData("!!!!!!!!!!!!!!!!!!!!!!!!!!!")]
+    [InlineData("obMatJos2gAAAAAAAAAAAAAAAAAA")] // right shape, wrong MAC
+    [InlineData("obMatJos2g!AAAAAAAAAAAAAAAAA")]
+    [InlineData("xxMatJos2gAAAAAAAAAAAAAAAAAA")]
     public void Forged_nonces_are_invalid(string text)
     {
         var nonces = new NonceService(new ManualTime(), 600);
         Assert.Equal(NonceStatus.Invalid, nonces.Check(Encoding.ASCII.GetBytes(text), 1));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(NonceService.PasswordAlgorithmsFeature)]
+    [InlineData(NonceService.PasswordAlgorithmsFeature | NonceService.UsernameAnonymityFeature)]
+    public void Nonce_carries_its_feature_bits(int features)
+    {
+        var nonces = new NonceService(new ManualTime(), 600, features);
+        Span<byte> nonce = stackalloc byte[64];
+        nonce = nonce[..nonces.Write(nonce, 9)];
+        Assert.True(nonce.StartsWith("obMatJos2"u8));
+        Assert.Equal(NonceStatus.Valid, nonces.Check(nonce, 9, out int carried));
+        Assert.Equal(features, carried);
     }
 
     [Fact]
