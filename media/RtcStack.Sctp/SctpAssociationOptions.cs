@@ -39,6 +39,13 @@ public sealed class SctpAssociationOptions
     /// <summary>RTO.Max. Default 60 s (RFC 9260 §16).</summary>
     public TimeSpan RtoMax { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Largest retransmission timeout reached by exponential back-off (RFC 9260 §6.3.3 E2), unless the RTO
+    /// measured from the path is larger. WebRTC's dcSCTP uses 3 s: after a burst of losses the association
+    /// retries every few seconds instead of once a minute. Default 3 s.
+    /// </summary>
+    public TimeSpan MaxTimerBackoff { get; set; } = TimeSpan.FromSeconds(3);
+
     /// <summary>Association.Max.Retrans: consecutive timeouts before the association is aborted. Default 10.</summary>
     public int MaxRetransmissions { get; set; } = 10;
 
@@ -67,7 +74,8 @@ public sealed class SctpAssociationOptions
             throw new ArgumentException("ReceiveWindow must be at least MaxReceiveMessageSize (> 0).", nameof(ReceiveWindow));
         }
 
-        if (Streams == 0 || MaxRetransmissions < 1 || MaxInitRetransmissions < 1 || RtoMin <= TimeSpan.Zero || RtoMax < RtoMin)
+        if (Streams == 0 || MaxRetransmissions < 1 || MaxInitRetransmissions < 1 || RtoMin <= TimeSpan.Zero || RtoMax < RtoMin
+            || MaxTimerBackoff < RtoMin)
         {
             throw new ArgumentException("Streams, retransmission limits and RTO bounds must be positive.");
         }

@@ -100,7 +100,7 @@ public sealed class NegotiationTests
     [Fact]
     public void Congestion_window_grows_in_slow_start_then_by_one_mtu_per_window()
     {
-        var rto = new RtoEstimator(TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(60));
+        var rto = new RtoEstimator(TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(3));
         var tx = new RetransmissionQueue(100, 1200, 1_000_000, rto);
         Assert.Equal(4380, tx.Cwnd); // RFC 9260 §7.2.1: min(4*MTU, max(2*MTU, 4380))
         var message = new OutgoingMessage(0, 53, new byte[1_000_000], false, null, null, null);

@@ -101,7 +101,7 @@ public sealed class ReceiveSideTests
     [Fact]
     public void Rto_follows_rfc9260_section_6_3_1()
     {
-        var rto = new RtoEstimator(TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(60));
+        var rto = new RtoEstimator(TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(60));
         Assert.Equal(1000, rto.RtoMs);
         rto.Measure(200); // SRTT 200, RTTVAR 100 -> RTO 600
         Assert.Equal(600, rto.RtoMs);
@@ -117,6 +117,23 @@ public sealed class ReceiveSideTests
         Assert.Equal(60_000, rto.RtoMs);
         rto.Measure(0);
         Assert.True(rto.RtoMs >= 100);
+    }
+
+    [Theory]
+    [InlineData(200, 3_000)]     // a LAN path: back-off stops at the 3 s cap
+    [InlineData(4_000, 12_000)]  // a path whose measured RTO (12 s) exceeds the cap: back-off stops there
+    public void Back_off_stops_at_the_cap_or_at_the_measured_rto_when_larger(double rttMs, double expectedMs)
+    {
+        var rto = new RtoEstimator(TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(3));
+        rto.Measure(rttMs);
+        for (int i = 0; i < 20; i++)
+        {
+            rto.Backoff();
+        }
+
+        Assert.Equal(expectedMs, rto.RtoMs);
+        rto.Measure(rttMs);
+        Assert.True(rto.RtoMs < expectedMs); // a new sample ends the back-off
     }
 
     [Fact]

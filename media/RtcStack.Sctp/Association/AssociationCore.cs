@@ -27,7 +27,7 @@ internal sealed class AssociationCore
         _post = post;
         _logger = logger;
         Output = new PacketAssembler(options.MaxPacketSize, options.LocalPort, options.RemotePort);
-        Rto = new RtoEstimator(options.RtoInitial, options.RtoMin, options.RtoMax);
+        Rto = new RtoEstimator(options.RtoInitial, options.RtoMin, options.RtoMax, options.MaxTimerBackoff);
         Channels = new DataChannelManager(this, host, accepted);
         LocalTag = RandomTag();
         LocalInitialTsn = RandomTag();
