@@ -72,7 +72,7 @@ internal sealed class TcpPeerConnection
     /// </summary>
     internal async Task RelayAsync(StreamConnection client, Stream clientStream, ReadOnlyMemory<byte> early)
     {
-        Volatile.Write(ref _client, client);
+        Interlocked.Exchange(ref _client, client); // a full fence: Close either sees the client or we see Closed
         if (Volatile.Read(ref _state) == Closed)
         {
             client.Close();

@@ -38,17 +38,6 @@ internal sealed class TcpRelay : IAsyncDisposable
 
     internal Allocation Allocation => _allocation!;
 
-    internal int Count
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _connections.Count + _connecting.Count;
-            }
-        }
-    }
-
     /// <summary>Starts accepting peer connections for <paramref name="allocation"/>.</summary>
     internal void Start(Allocation allocation, TurnState state)
     {
