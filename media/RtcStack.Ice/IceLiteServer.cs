@@ -272,6 +272,14 @@ public sealed partial class IceLiteServer : IAsyncDisposable
             Reply(request, from, tcp, remote, key: null, StunErrorCodes.Unauthenticated, "Unauthenticated");
             return;
         }
+        // RFC 8445 §7.3: the second half of USERNAME must be the peer's ufrag from its SDP once we know it (a
+        // check from an earlier ICE generation, or from someone who only learned our credentials, is refused).
+        if (transport.ExpectedRemoteUfrag is { } expected && !string.Equals(expected, remoteUfrag, StringComparison.Ordinal))
+        {
+            IceMetrics.Drop("remote_ufrag_mismatch");
+            Reply(request, from, tcp, remote, key: null, StunErrorCodes.Unauthenticated, "Unauthenticated");
+            return;
+        }
         // Record the pair before answering, so the peer's first DTLS datagram finds it.
         var protocol = tcp is null ? TransportProtocol.Udp : TransportProtocol.Tcp;
         _byAddress[(remote, protocol)] = transport;

@@ -26,6 +26,13 @@ public sealed class IceTransport : IDisposable
     /// <summary>The remote ufrag seen in the last valid check (second half of USERNAME), or null.</summary>
     public string? RemoteUfrag { get; private set; }
 
+    /// <summary>
+    /// The peer's ufrag from its SDP (<c>a=ice-ufrag</c>), when known; null accepts any. Once set, a check whose
+    /// USERNAME is not "ourUfrag:thisUfrag" gets 401 and changes nothing (RFC 8445 §7.3, §7.2.2). Set it again
+    /// with the new ufrag when the peer restarts ICE. Default null.
+    /// </summary>
+    public string? ExpectedRemoteUfrag { get; set; }
+
     /// <summary>The state.</summary>
     public IceState State { get; private set; }
 

@@ -41,6 +41,16 @@ public sealed partial class WebRtcTransport : IAsyncDisposable
     /// <summary>Our ICE credentials for the answer.</summary>
     public IceCredentials IceCredentials => _ice.LocalCredentials;
 
+    /// <summary>
+    /// The peer's ICE ufrag from its SDP; once set, checks carrying another one are refused (RFC 8445 §7.3).
+    /// Set it from each offer or answer (a new value after an ICE restart). Default null: any.
+    /// </summary>
+    public string? RemoteIceUfrag
+    {
+        get => _ice.ExpectedRemoteUfrag;
+        set => _ice.ExpectedRemoteUfrag = value;
+    }
+
     /// <summary>The server this transport belongs to.</summary>
     public WebRtcServer Server => _server;
 

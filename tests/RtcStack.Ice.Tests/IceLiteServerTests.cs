@@ -67,6 +67,52 @@ public sealed class IceLiteServerTests : IAsyncLifetime
         AssertError(client.Check("nobody:b", "0123456789012345678901"), 401);
     }
 
+    [Theory]
+    [InlineData("browserB", false)]  // another peer, or an earlier ICE generation
+    [InlineData("browse", false)]    // a prefix is not the ufrag
+    [InlineData("BROWSERA", false)]  // ufrags compare case-sensitively
+    [InlineData("browserA", true)]
+    public void Remote_ufrag_must_match_the_sdp_once_known(string remoteUfrag, bool accepted)
+    {
+        using var transport = _server.CreateTransport();
+        transport.ExpectedRemoteUfrag = "browserA";
+        using var client = new IceTestClient(_server.LocalEndPoint);
+        var creds = transport.LocalCredentials;
+        var response = client.Check(creds.Ufrag + ":" + remoteUfrag, creds.Pwd, useCandidate: true);
+        if (accepted)
+        {
+            Assert.NotNull(response);
+            Assert.Equal(StunParseResult.Success, StunMessageReader.TryParse(response, out var reader));
+            Assert.Equal(StunClass.SuccessResponse, reader.Class);
+            Assert.Equal(IceState.Completed, transport.State);
+            Assert.Equal("browserA", transport.RemoteUfrag);
+        }
+        else
+        {
+            AssertError(response, 401);
+            Assert.Equal(IceState.New, transport.State);
+            Assert.Null(transport.SelectedRemote);
+            Assert.Null(transport.RemoteUfrag);
+        }
+    }
+
+    [Fact]
+    public void Remote_ufrag_is_not_checked_while_unknown_and_follows_an_ice_restart()
+    {
+        using var transport = _server.CreateTransport();
+        using var client = new IceTestClient(_server.LocalEndPoint);
+        var creds = transport.LocalCredentials;
+        Assert.NotNull(client.Check(creds.Ufrag + ":anything", creds.Pwd)); // no SDP ufrag yet: accepted
+        Assert.Equal(IceState.Connected, transport.State);
+
+        transport.ExpectedRemoteUfrag = "second";                          // the peer restarted ICE
+        AssertError(client.Check(creds.Ufrag + ":anything", creds.Pwd), 401);
+        var response = client.Check(creds.Ufrag + ":second", creds.Pwd);
+        Assert.Equal(StunParseResult.Success, StunMessageReader.TryParse(response, out var reader));
+        Assert.Equal(StunClass.SuccessResponse, reader.Class);
+        Assert.Equal("second", transport.RemoteUfrag);
+    }
+
     [Fact]
     public void Username_without_colon_gets_400()
     {

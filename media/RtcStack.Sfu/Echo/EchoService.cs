@@ -20,6 +20,9 @@ public sealed partial class EchoService(WebRtcServer server, ILoggerFactory? log
     /// <summary>Echo sessions alive now.</summary>
     public int ActiveSessions => _sessions.Count;
 
+    /// <summary>The transports of the live sessions (diagnostics in tests).</summary>
+    internal IEnumerable<WebRtcTransport> Transports => _sessions.Keys;
+
     /// <summary>
     /// Answers a browser offer (audio: opus, video: VP8, data channels) and starts echoing.
     /// Throws <see cref="ArgumentException"/> for an offer that is not usable (bad SDP, no ICE credentials or fingerprint).
@@ -41,6 +44,7 @@ public sealed partial class EchoService(WebRtcServer server, ILoggerFactory? log
             throw new ArgumentException("The offer has no ICE credentials or DTLS fingerprint.", nameof(offerSdp));
         }
         var transport = server.CreateTransport();
+        transport.RemoteIceUfrag = offer.IceUfrag;
         var ssrcs = offer.Media.Where(m => m.Mid is not null && !m.IsApplication)
             .ToDictionary(m => m.Mid!, _ => (uint)RandomNumberGenerator.GetInt32(1, int.MaxValue));
         var answer = SdpAnswerBuilder.Build(offer, new SdpAnswerOptions
