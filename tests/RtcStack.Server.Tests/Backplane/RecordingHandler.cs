@@ -13,6 +13,9 @@ internal sealed class RecordingHandler : IBackplaneHandler
 
     public ResumeState? HandoverAnswer { get; set; }
 
+    /// <summary>How many envelopes had been delivered when the (last) handover request came; -1 before any.</summary>
+    public int DeliveredAtHandover { get; private set; } = -1;
+
     public ValueTask<bool> OnEnvelopeAsync(PeerId recipient, BackplaneEnvelope envelope)
     {
         Delivered.Enqueue((recipient.Value, envelope));
@@ -21,6 +24,7 @@ internal sealed class RecordingHandler : IBackplaneHandler
 
     public ValueTask<ResumeState?> OnHandoverRequestedAsync(PeerId peer, string? resumeSessionId)
     {
+        DeliveredAtHandover = Delivered.Count;
         HandoverRequests.Enqueue((peer.Value, resumeSessionId));
         return ValueTask.FromResult(HandoverAnswer);
     }

@@ -121,6 +121,42 @@ public sealed class RedisBackplaneTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_handover_splits_a_continuous_publisher_between_the_old_node_and_the_new_one_without_loss_or_overlap()
+    {
+        var handlerC = new RecordingHandler();
+        await using var c = await StartNodeAsync("node-c", handlerC);
+        await Eventually.TrueAsync(() => c.IsHealthy, "node c subscribed");
+        var peer = new PeerId("gina");
+        await _a.SubscribePeerAsync(peer, None);
+        _handlerA.HandoverAnswer = new ResumeState { SessionId = "s1" };
+        int published = 0;
+        using var stop = new CancellationTokenSource();
+        Task publisher = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                // Never "no route": the route moves from node a to node b in one step.
+                Assert.True(await c.PublishToPeerAsync(peer, Text(published.ToString(System.Globalization.CultureInfo.InvariantCulture)), None));
+                Interlocked.Increment(ref published);
+            }
+        });
+        await Eventually.TrueAsync(() => Volatile.Read(ref published) >= 100 || publisher.IsCompleted, "100 published to node a");
+        Assert.NotNull(await _b.RequestHandoverAsync(new SessionOwner("node-a", "s1"), peer, "s1", None));
+        int floor = Volatile.Read(ref published) + 100;
+        await Eventually.TrueAsync(() => Volatile.Read(ref published) >= floor || publisher.IsCompleted, "100 more published to node b");
+        await stop.CancelAsync();
+        await publisher;
+
+        await Eventually.TrueAsync(() => _handlerA.TextsFor("gina").Length + _handlerB.TextsFor("gina").Length >= published, "every envelope delivered");
+        string[] atA = _handlerA.TextsFor("gina");
+        string[] atB = _handlerB.TextsFor("gina");
+        // Node a had everything routed to it before the request when it handled the request, and nothing came after.
+        Assert.Equal(atA.Length, _handlerA.DeliveredAtHandover);
+        Assert.Equal(Enumerable.Range(0, published).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), atA.Concat(atB));
+        Assert.Empty(handlerC.Delivered);
+    }
+
+    [Fact]
     public async Task Unsubscribe_by_an_old_node_does_not_steal_the_route_back()
     {
         var peer = new PeerId("frank");
