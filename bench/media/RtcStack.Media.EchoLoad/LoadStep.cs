@@ -13,10 +13,10 @@ internal static class LoadStep
     private const int ConnectConcurrency = 16;
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(20);
 
-    public static async Task<StepResult> RunAsync(int peers, double warmupSeconds, double measureSeconds)
+    public static async Task<StepResult> RunAsync(int peers, double warmupSeconds, double measureSeconds, int? serverCpu = null, int? serverNice = null)
     {
         var loadBefore = ProcStat.LoadAverage();
-        await using var server = await ServerProcess.StartAsync().ConfigureAwait(false);
+        await using var server = await ServerProcess.StartAsync(serverCpu, serverNice).ConfigureAwait(false);
         var certificate = DtlsCertificate.Generate();
         var all = new List<SyntheticPeer>();
         var connected = new List<SyntheticPeer>();

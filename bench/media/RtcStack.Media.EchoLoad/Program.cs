@@ -9,10 +9,12 @@ if (args.Contains("--server"))
 var steps = Arg("--peers", "10,50,100,200").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
 var seconds = double.Parse(Arg("--seconds", "15"), CultureInfo.InvariantCulture);
 var warmup = double.Parse(Arg("--warmup", "3"), CultureInfo.InvariantCulture);
+int? serverCpu = Arg("--server-cpu", "") is { Length: > 0 } cpu ? int.Parse(cpu, CultureInfo.InvariantCulture) : null;
+int? serverNice = Arg("--server-nice", "") is { Length: > 0 } nice ? int.Parse(nice, CultureInfo.InvariantCulture) : null;
 var results = new List<StepResult>();
 foreach (var n in steps)
 {
-    var result = await LoadStep.RunAsync(n, warmup, seconds).ConfigureAwait(false);
+    var result = await LoadStep.RunAsync(n, warmup, seconds, serverCpu, serverNice).ConfigureAwait(false);
     results.Add(result);
     Console.WriteLine(result.Describe());
 }

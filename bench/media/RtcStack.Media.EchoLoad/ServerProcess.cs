@@ -14,7 +14,9 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public int Pid => _process.Id;
 
-    public static async Task<ServerProcess> StartAsync()
+    /// <param name="cpu">Pin every server thread to this CPU (through <c>taskset</c>, so from the first thread on); null: not pinned.</param>
+    /// <param name="nice">Run the server at this nice value (negative needs root); null: inherited.</param>
+    public static async Task<ServerProcess> StartAsync(int? cpu = null, int? nice = null)
     {
         var self = Environment.ProcessPath!;
         var info = new ProcessStartInfo(self)
@@ -23,6 +25,25 @@ internal sealed class ServerProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             UseShellExecute = false,
         };
+        if (cpu is not null || nice is not null)
+        {
+            info.FileName = nice is null ? "taskset" : "nice";
+            if (nice is int n)
+            {
+                info.ArgumentList.Add("-n");
+                info.ArgumentList.Add(n.ToString(CultureInfo.InvariantCulture));
+                if (cpu is not null)
+                {
+                    info.ArgumentList.Add("taskset");
+                }
+            }
+            if (cpu is int c)
+            {
+                info.ArgumentList.Add("-c");
+                info.ArgumentList.Add(c.ToString(CultureInfo.InvariantCulture));
+            }
+            info.ArgumentList.Add(self);
+        }
         if (Path.GetFileNameWithoutExtension(self) == "dotnet")
         {
             info.ArgumentList.Add(typeof(ServerProcess).Assembly.Location);
