@@ -48,6 +48,23 @@ public sealed class ResumeBufferTests
         Assert.Equal((3, 3L, 2L), (buffer.Count, buffer.Bytes, buffer.DroppedUpTo));
     }
 
+    [Fact]
+    public async Task A_session_whose_frames_were_evicted_after_the_resume_check_refuses_to_attach()
+    {
+        var claims = new Tokens.PeerClaims("alice", ["*"], Tokens.Permissions.None, DateTimeOffset.MaxValue);
+        var session = new Session(new PeerId("alice"), "s1", claims, bufferCapacity: 2);
+        session.Deliver(new ServerMessage { Type = "message", Message = "1" });
+        Assert.True(session.CanResumeFrom(0));
+        session.Deliver(new ServerMessage { Type = "message", Message = "2" });
+        session.Deliver(new ServerMessage { Type = "message", Message = "3" }); // evicts seq 1, which the client never saw
+        await using var stream = new MemoryStream();
+        using var socket = System.Net.WebSockets.WebSocket.CreateFromStream(stream, new System.Net.WebSockets.WebSocketCreationOptions { IsServer = true });
+        var connection = new SignalingConnection("k1", socket, null, 0, 16);
+        Assert.False(session.Attach(connection, [], lastSeq: 0, resuming: true));
+        Assert.Null(session.Connection);
+        Assert.True(session.Attach(connection, [], lastSeq: 1, resuming: true));
+    }
+
     [Theory]
     [InlineData(100_000, true)]
     [InlineData(1_000, false)]

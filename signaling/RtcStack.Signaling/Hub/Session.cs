@@ -93,11 +93,19 @@ internal sealed class Session
         }
     }
 
-    /// <summary>Attaches a socket: sends <paramref name="welcome"/>, then every buffered frame after <paramref name="lastSeq"/>.</summary>
-    public void Attach(SignalingConnection connection, byte[] welcome, long lastSeq)
+    /// <summary>
+    /// Attaches a socket: sends <paramref name="welcome"/>, then every buffered frame after <paramref name="lastSeq"/>.
+    /// When <paramref name="resuming"/> and frames after <paramref name="lastSeq"/> were evicted meanwhile (the buffer
+    /// filled up between the resume check and now), attaches nothing and returns false: never a resume with a gap.
+    /// </summary>
+    public bool Attach(SignalingConnection connection, byte[] welcome, long lastSeq, bool resuming)
     {
         lock (_sync)
         {
+            if (resuming && !_buffer.CanReplayFrom(lastSeq))
+            {
+                return false;
+            }
             _connection = connection;
             DetachedAt = 0;
             connection.TrySend(welcome);
@@ -105,6 +113,7 @@ internal sealed class Session
             {
                 connection.TrySend(frame);
             }
+            return true;
         }
     }
 

@@ -33,17 +33,34 @@ internal sealed class SessionCommands(SignalingHub hub)
         {
             session.Claims = claims;
         }
-        hub.Sessions[peer.Value] = session;
-        connection.Session = session;
-        await hub.Backplane.SubscribePeerAsync(peer, CancellationToken.None).ConfigureAwait(false);
-        await hub.Backplane.SetSessionOwnerAsync(peer, new SessionOwner(hub.NodeId, session.Id), CancellationToken.None).ConfigureAwait(false);
-        if (m.Resume is not null && !resumed)
+        await OwnAsync(connection, session).ConfigureAwait(false);
+        if (resumed && !session.Attach(connection, FrameWriter.Write(Welcome(session, claims, resumed: true, m.Id)), lastSeq, resuming: true))
         {
-            hub.SendError(connection, ErrorCodes.ResumeFailed, "the session cannot be resumed; a new session was started", m.Id);
+            // More arrived for it while it was being resumed than its buffer holds: end it, start afresh.
+            await hub.Lifecycle.EndSessionAsync(session, "closed").ConfigureAwait(false);
+            session = new Session(peer, IdGenerator.New("s"), claims, hub.Options.ResumeBufferMessages, hub.Options.ResumeBufferBytes);
+            resumed = false;
+            await OwnAsync(connection, session).ConfigureAwait(false);
         }
-        session.Attach(connection, FrameWriter.Write(Welcome(session, claims, resumed, m.Id)), resumed ? lastSeq : 0);
+        if (!resumed)
+        {
+            if (m.Resume is not null)
+            {
+                hub.SendError(connection, ErrorCodes.ResumeFailed, "the session cannot be resumed; a new session was started", m.Id);
+            }
+            session.Attach(connection, FrameWriter.Write(Welcome(session, claims, resumed: false, m.Id)), 0, resuming: false);
+        }
         Log.SessionStarted(hub.Logger, session.Id, peer.Value, resumed);
         await hub.Lifecycle.DeliverPendingInvitesAsync(peer).ConfigureAwait(false);
+    }
+
+    /// <summary>Makes <paramref name="session"/> this node's session of its peer, carried by <paramref name="connection"/>.</summary>
+    private async Task OwnAsync(SignalingConnection connection, Session session)
+    {
+        hub.Sessions[session.Peer.Value] = session;
+        connection.Session = session;
+        await hub.Backplane.SubscribePeerAsync(session.Peer, CancellationToken.None).ConfigureAwait(false);
+        await hub.Backplane.SetSessionOwnerAsync(session.Peer, new SessionOwner(hub.NodeId, session.Id), CancellationToken.None).ConfigureAwait(false);
     }
 
     private ServerMessage Welcome(Session session, PeerClaims claims, bool resumed, string? re)
