@@ -75,6 +75,41 @@ public sealed class LossRecoveryTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Received_fragments_of_an_abandoned_message_above_the_FORWARD_TSN_are_released()
+    {
+        // An unordered maxRetransmits:0 message of several fragments loses its first one; the others arrive and
+        // are gap-acked, so FORWARD-TSN names only the lost TSN. The receiver's cumulative TSN then moves over
+        // the rest, which can never complete and must not hold receive window for good.
+        await using var net = new SimulatedNetwork(23);
+        var reliableGot = new List<int>();
+        net.B.OnDataChannel += c => c.OnMessage += (ch, m) =>
+        {
+            if (ch.Label == "reliable")
+            {
+                reliableGot.Add(m.Data.Length);
+            }
+        };
+        DataChannel lossy = net.A.CreateDataChannel("lossy", new DataChannelOptions { Ordered = false, MaxRetransmits = 0 });
+        DataChannel reliable = net.A.CreateDataChannel("reliable");
+        Assert.True(net.Connect());
+        Assert.True(net.RunUntil(() => lossy.State == DataChannelState.Open && reliable.State == DataChannelState.Open, TimeSpan.FromSeconds(30)));
+        net.RunUntil(() => false, TimeSpan.FromSeconds(2));
+
+        var dropped = new HashSet<uint>();
+        net.Filter = (toB, p) => toB && DataChunks(p).Any(d => (d.Flags & 0x06) == 0x06 && dropped.Add(d.Tsn)); // unordered first fragments, once
+        Assert.Equal(DataChannelSendResult.Queued, lossy.Send(new byte[5_000]));
+        for (int i = 0; i < 8; i++)
+        {
+            Assert.Equal(DataChannelSendResult.Queued, reliable.Send(new byte[100 + i]));
+        }
+
+        Assert.True(net.RunUntil(() => reliableGot.Count == 8, TimeSpan.FromMinutes(2)), $"reliable {reliableGot.Count} of 8; B {net.B.Statistics}");
+        net.RunUntil(() => false, TimeSpan.FromSeconds(5));
+        Assert.True(net.A.Statistics.ForwardTsnSent > 0, "no FORWARD-TSN: the test lost its point");
+        Assert.Equal(0, net.B.Statistics.ReceiveBuffered);
+    }
+
+    [Fact]
     public async Task After_a_16_second_outage_delivery_resumes_within_the_back_off_cap()
     {
         // Every packet is lost both ways for 16 s (a relay that stopped forwarding, a starved peer). T3 (RTO

@@ -60,6 +60,8 @@ internal sealed class ReassemblyQueue
             }
         }
 
+        ReleaseAbandonedContinuation(newCumulativeTsn);
+
         for (int i = 0; i < chunk.StreamCount; i++)
         {
             (ushort streamId, ushort ssn) = chunk.GetStream(i);
@@ -75,6 +77,24 @@ internal sealed class ReassemblyQueue
             }
 
             DeliverInOrder(streamId, stream);
+        }
+    }
+
+    /// <summary>
+    /// Fragments right above the new cumulative TSN that lack the B bit continue a message that began at or
+    /// below it, i.e. an abandoned one (a message's fragments have consecutive TSNs, RFC 9260 §6.9). A sender
+    /// may leave them out of FORWARD-TSN because they were already gap-acked; they can never complete, so they
+    /// go too. The walk stops at the first B fragment, at a missing TSN, or after the E fragment.
+    /// </summary>
+    private void ReleaseAbandonedContinuation(uint newCumulativeTsn)
+    {
+        for (uint tsn = newCumulativeTsn + 1; _fragments.TryGetValue(tsn, out Fragment f) && (f.Flags & DataChunk.FlagBeginning) == 0; tsn++)
+        {
+            Release(tsn);
+            if ((f.Flags & DataChunk.FlagEnd) != 0)
+            {
+                break;
+            }
         }
     }
 
