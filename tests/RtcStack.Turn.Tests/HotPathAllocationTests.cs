@@ -45,18 +45,28 @@ public sealed class HotPathAllocationTests : IAsyncLifetime
         await _h.DisposeAsync();
     }
 
+    /// <summary>
+    /// Bytes allocated by 2000 calls on this thread, the least of 3 rounds after 200 warm-up calls (6200 calls in all): tiered JIT promotion can
+    /// allocate once on the calling thread when it lands late (a loaded CI machine), never in every round, while a
+    /// per-call allocation (24 bytes or more) shows in all of them.
+    /// </summary>
     private static long Measure(Action action)
     {
         for (int i = 0; i < 200; i++)
         {
             action();
         }
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 2000; i++)
+        long best = long.MaxValue;
+        for (int round = 0; round < 3; round++)
         {
-            action();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 2000; i++)
+            {
+                action();
+            }
+            best = Math.Min(best, GC.GetAllocatedBytesForCurrentThread() - before);
         }
-        return GC.GetAllocatedBytesForCurrentThread() - before;
+        return best;
     }
 
     [Fact]
@@ -67,7 +77,7 @@ public sealed class HotPathAllocationTests : IAsyncLifetime
         frame[3] = 100;
         long before = _h.State.Metrics.PacketsToPeer;
         Assert.Equal(0, Measure(() => _h.Server.Processor!.Process(frame, _tuple, _client, _h.Ingress)));
-        Assert.Equal(2200, _h.State.Metrics.PacketsToPeer - before);
+        Assert.Equal(6200, _h.State.Metrics.PacketsToPeer - before);
     }
 
     [Fact]
@@ -110,7 +120,7 @@ public sealed class HotPathAllocationTests : IAsyncLifetime
             }
         }));
         sends.Flush();
-        Assert.Equal(2200, _h.State.Metrics.PacketsToPeer - before);
+        Assert.Equal(6200, _h.State.Metrics.PacketsToPeer - before);
     }
 
     [Fact]
@@ -123,7 +133,7 @@ public sealed class HotPathAllocationTests : IAsyncLifetime
         }, sign: false, cls: StunClass.Indication);
         long before = _h.State.Metrics.PacketsToPeer;
         Assert.Equal(0, Measure(() => _h.Server.Processor!.Process(send, _tuple, _client, _h.Ingress)));
-        Assert.Equal(2200, _h.State.Metrics.PacketsToPeer - before);
+        Assert.Equal(6200, _h.State.Metrics.PacketsToPeer - before);
     }
 
     [Theory]
@@ -136,7 +146,7 @@ public sealed class HotPathAllocationTests : IAsyncLifetime
         int sent = _client.Count;
         long bytes = _client.Bytes;
         Assert.Equal(0, Measure(() => _h.State.PeerRelay.OnPeerDatagram(_allocation, buffer, 100, from)));
-        Assert.Equal(2200, _client.Count - sent);
+        Assert.Equal(6200, _client.Count - sent);
         // The last frame the client got is ChannelData (4 + 100) or a Data indication (20 + 12 + 4 + 100 + 8).
         Assert.Equal(channel ? 104 : 144, (int)((_client.Bytes - bytes) / (_client.Count - sent)));
     }

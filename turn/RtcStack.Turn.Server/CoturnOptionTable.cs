@@ -43,6 +43,7 @@ internal static class CoturnOptionTable
         ["no-dtls"] = (Kind.Flag, (_, _) => { }),
         ["no-tcp-relay"] = (Kind.Flag, (a, _) => a.Options.EnableTcpRelay = false),
         ["no-udp-relay"] = (Kind.Flag, (a, _) => a.Options.EnableUdpRelay = false),
+        ["report-icmp"] = (Kind.Flag, (a, _) => a.Options.ReportIcmp = true), // rtcstack-turn only
         ["max-tcp-connections"] = (Kind.Value, (a, v) => a.Options.MaxTcpConnectionsPerAllocation = CoturnArguments.Int(v)), // rtcstack-turn only
         ["fingerprint"] = (Kind.Flag, (a, _) => a.Options.Fingerprint = true),
         ["no-software-attribute"] = (Kind.Flag, (a, _) => a.Options.Software = null),

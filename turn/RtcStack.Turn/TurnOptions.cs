@@ -108,6 +108,11 @@ public sealed class TurnOptions
     /// <summary>Offer UDP allocations; off, they get 403 (RFC 6062 §5.1). Default <c>true</c> (coturn <c>no-udp-relay</c> turns it off).</summary>
     public bool EnableUdpRelay { get; set; } = true;
 
+    /// <summary>Report ICMP errors from peers to clients (RFC 8656 §11.5: Data indication with the ICMP attribute). Linux x64
+    /// only (relay sockets watched by epoll get IP_RECVERR). Off by default: with it, a send on a relay socket right after
+    /// an ICMP error may fail once (the kernel reports the pending error there), i.e. one datagram is dropped. Default <c>false</c>.</summary>
+    public bool ReportIcmp { get; set; }
+
     /// <summary>Most peer data connections (RFC 6062: made by Connect or accepted on the relayed address, pending
     /// or bound) one TCP allocation may hold at once; more Connects get 508, more inbound connections are closed.
     /// Bounds sockets per user. Default 64.</summary>

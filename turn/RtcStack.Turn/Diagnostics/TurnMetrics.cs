@@ -17,7 +17,7 @@ internal sealed class TurnMetrics : IDisposable
     private readonly Counter<long> _authFailures;
     private long _packetsToPeer, _packetsToClient, _bytesToPeer, _bytesToClient;
     private long _malformed, _deniedPeer, _overCap;
-    private long _tcpActive, _tcpBytesToPeer, _tcpBytesToClient;
+    private long _tcpActive, _tcpBytesToPeer, _tcpBytesToClient, _icmpReported;
     private readonly Counter<long> _tcpOpened;
     private readonly Counter<long> _tcpFailed;
 
@@ -36,6 +36,7 @@ internal sealed class TurnMetrics : IDisposable
         _tcpFailed = _meter.CreateCounter<long>("tcp.connections.refused", "{connection}", "RFC 6062 peer connections that failed or were refused, by reason");
         _meter.CreateObservableUpDownCounter("tcp.connections.active", () => Volatile.Read(ref _tcpActive), "{connection}", "RFC 6062 peer data connections open now (pending or bound)");
         _meter.CreateObservableCounter("tcp.relayed.bytes", () => Directional(ref _tcpBytesToPeer, ref _tcpBytesToClient), "By", "Bytes relayed over RFC 6062 data connections, by direction");
+        _meter.CreateObservableCounter("icmp.reported", () => Volatile.Read(ref _icmpReported), "{indication}", "ICMP errors reported to clients in Data indications (ReportIcmp)");
         _meter.CreateObservableCounter("relay.dropped", () => new[]
         {
             new Measurement<long>(Volatile.Read(ref _deniedPeer), new KeyValuePair<string, object?>("reason", "no_permission")),
@@ -85,6 +86,8 @@ internal sealed class TurnMetrics : IDisposable
     internal void TcpRefused(string reason) => _tcpFailed.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     internal void TcpRelayed(int bytes, bool toPeer) => Interlocked.Add(ref toPeer ? ref _tcpBytesToPeer : ref _tcpBytesToClient, bytes);
+
+    internal void IcmpReported() => Interlocked.Increment(ref _icmpReported);
 
     internal void AllocationCreated() => _allocationsCreated.Add(1);
 

@@ -188,6 +188,11 @@ internal sealed class AllocateHandler(TurnState state)
             return;
         }
         relay.Start(allocation, state.PeerRelay, state.Logger, state.Poller);
+        if (state.Options.ReportIcmp && relay.PollFd >= 0)
+        {
+            relay.Icmp = new IcmpReporter(allocation, state); // before the error queue exists: the poller needs it on EPOLLERR
+            _ = IcmpReporter.TryEnable(relay.Socket);
+        }
         Respond(request, credentials, allocation, lifetime, family, dualRequested, token);
     }
 

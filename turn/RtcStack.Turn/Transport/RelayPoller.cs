@@ -157,6 +157,10 @@ internal sealed unsafe class RelayPoller : IDisposable
                 }
                 try
                 {
+                    if ((events[i].Events & IcmpReporter.EpollErr) != 0 && relay.Icmp is { } icmp)
+                    {
+                        icmp.Drain(relay.Socket); // RFC 8656 §11.5, opt-in (TurnOptions.ReportIcmp)
+                    }
                     relay.Drain(batch, sends, relay.Socket.AddressFamily == AddressFamily.InterNetworkV6 ? from6 : from4);
                 }
 #pragma warning disable CA1031 // one bad datagram or relay must not stop the thread serving the others; it is logged

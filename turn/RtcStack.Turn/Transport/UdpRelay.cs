@@ -54,6 +54,9 @@ internal sealed class UdpRelay : IAsyncDisposable
 
     internal int PollFd { get; set; } = -1;
 
+    /// <summary>Reads ICMP errors from the socket's error queue when <see cref="TurnOptions.ReportIcmp"/> is on (set before it is enabled).</summary>
+    internal IcmpReporter? Icmp { get; set; }
+
     /// <summary>
     /// Starts receiving from peers for <paramref name="allocation"/>: through <paramref name="poller"/> when there is
     /// one (and it accepts the socket), otherwise with an async receive loop.
