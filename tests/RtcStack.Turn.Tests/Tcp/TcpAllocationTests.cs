@@ -108,6 +108,23 @@ public sealed class TcpAllocationTests
     }
 
     [Fact]
+    public async Task Inbound_peers_beyond_the_connection_limit_are_closed()
+    {
+        await using TurnServer server = await StartAsync(o => o.MaxTcpConnectionsPerAllocation = 1);
+        await using TcpTurnClient client = await TcpTurnClient.ConnectAsync(server.TcpEndPoints[0]);
+        Assert.Equal(0, Answer.ErrorCode(await client.AllocateAsync()));
+        Assert.Equal(0, Answer.ErrorCode(await client.CreatePermissionAsync(new IPEndPoint(IPAddress.Loopback, 0))));
+        using var first = new TcpClient(AddressFamily.InterNetwork);
+        await first.ConnectAsync(client.Relayed.ToEndPoint());
+        byte[] attempt = await client.NextIndicationAsync();
+        Assert.True(TcpTurnClient.IsIndication(attempt));
+        using var second = new TcpClient(AddressFamily.InterNetwork);
+        await second.ConnectAsync(client.Relayed.ToEndPoint());
+        Assert.True(await TcpTurnClient.EndsAsync(second.GetStream()));
+        Assert.Equal(1, server.State!.Metrics.TcpActive);
+    }
+
+    [Fact]
     public async Task Connect_errors_policy_failure_duplicate_limit_and_timeout()
     {
         await using TurnServer server = await StartAsync(o =>
