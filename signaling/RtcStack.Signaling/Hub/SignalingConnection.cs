@@ -202,8 +202,9 @@ internal sealed class SignalingConnection
                 }
             }
         }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
+            // Nobody awaits the pump: whatever failed (usually the peer went away), the socket is finished.
             Socket.Abort();
             Finish();
         }
