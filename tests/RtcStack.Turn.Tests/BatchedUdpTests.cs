@@ -122,6 +122,38 @@ public sealed class BatchedUdpTests : IDisposable
         Assert.Equal([Port(_a), Port(_a), Port(_a), Port(_b)], ports);
     }
 
+    [Fact]
+    public void Stream_frames_for_one_client_leave_in_one_write()
+    {
+        var first = new WriteRecorder();
+        var second = new WriteRecorder();
+        using var batch = new SendBatch(8);
+        batch.AddStream(first, Fill(8, 1));
+        batch.AddStream(first, Fill(12, 2));
+        Assert.Empty(first.Writes); // held until the flush or another client
+        batch.AddStream(second, Fill(4, 3));
+        Assert.Equal([[1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2]], first.Writes);
+        batch.AddStream(second, Fill(SendBatch.StreamBufferSize + 1, 4)); // too big to hold: flushes, then goes alone
+        Assert.Equal(2, second.Writes.Count);
+        Assert.Equal(Fill(4, 3), second.Writes[0]);
+        Assert.Equal(SendBatch.StreamBufferSize + 1, second.Writes[1].Length);
+        batch.AddStream(second, Fill(SendBatch.StreamBufferSize - 2, 5));
+        batch.AddStream(second, Fill(4, 6)); // does not fit behind the first: the first goes alone
+        batch.Flush();
+        Assert.Equal([SendBatch.StreamBufferSize + 1, SendBatch.StreamBufferSize - 2, 4], second.Writes.Skip(1).Select(w => w.Length));
+        batch.Flush(); // nothing queued: no write
+        Assert.Equal(4, second.Writes.Count);
+    }
+
+    private sealed class WriteRecorder : IClientSink
+    {
+        public List<byte[]> Writes { get; } = [];
+
+        public bool IsStream => true;
+
+        public void Send(ReadOnlySpan<byte> message) => Writes.Add(message.ToArray());
+    }
+
     private static byte[] Fill(int length, byte value)
     {
         byte[] data = new byte[length];

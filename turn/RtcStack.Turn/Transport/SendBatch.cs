@@ -20,6 +20,12 @@ internal sealed unsafe class SendBatch : IDisposable
     private Socket? _socket;
     private int _count;
     private bool _disposed;
+    private byte[]? _streamBuffer;
+    private IClientSink? _streamClient;
+    private int _streamLength;
+
+    /// <summary>Bytes coalesced for one stream client before a write.</summary>
+    internal const int StreamBufferSize = 32 * 1024;
 
     internal SendBatch(int capacity)
     {
@@ -60,8 +66,48 @@ internal sealed unsafe class SendBatch : IDisposable
         }
     }
 
-    /// <summary>Sends everything queued; a datagram the kernel refuses is dropped (UDP may drop). Never throws.</summary>
+    /// <summary>
+    /// Appends <paramref name="frame"/> (copied) for a stream client, so that consecutive frames for the same client
+    /// leave in one write at <see cref="Flush"/> (frames on a stream are self-delimiting).
+    /// </summary>
+    internal void AddStream(IClientSink client, ReadOnlySpan<byte> frame)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _streamBuffer ??= new byte[StreamBufferSize];
+        if (_streamLength > 0 && (!ReferenceEquals(client, _streamClient) || _streamLength + frame.Length > _streamBuffer.Length))
+        {
+            FlushStream();
+        }
+        if (frame.Length > _streamBuffer.Length)
+        {
+            client.Send(frame);
+            return;
+        }
+        _streamClient = client;
+        frame.CopyTo(_streamBuffer.AsSpan(_streamLength));
+        _streamLength += frame.Length;
+    }
+
+    /// <summary>Sends everything queued (datagrams and stream bytes); a datagram the kernel refuses is dropped (UDP may drop). Never throws.</summary>
     internal void Flush()
+    {
+        FlushStream();
+        FlushDatagrams();
+    }
+
+    private void FlushStream()
+    {
+        IClientSink? client = _streamClient;
+        int length = _streamLength;
+        _streamClient = null;
+        _streamLength = 0;
+        if (client is not null && length > 0)
+        {
+            client.Send(_streamBuffer.AsSpan(0, length));
+        }
+    }
+
+    private void FlushDatagrams()
     {
         int count = _count;
         Socket? socket = _socket;
@@ -110,6 +156,7 @@ internal sealed unsafe class SendBatch : IDisposable
         _disposed = true;
         _count = 0;
         _socket = null;
+        _streamClient = null;
         NativeMemory.Free(_headers);
         NativeMemory.Free(_iov);
         NativeMemory.Free(_names);

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -24,7 +23,7 @@ internal sealed class StreamConnection : IClientEndpoint
     private readonly TurnMessageProcessor _processor;
     private readonly ILogger _logger;
     private readonly Lock _writeLock = new();
-    private readonly IngressState _ingress = new();
+    private readonly IngressState _ingress = new() { PeerSends = LinuxNative.IsSupported ? new SendBatch(32) : null };
     private readonly FiveTuple _fiveTuple;
     private Stream? _stream;
     private volatile bool _closed;
@@ -91,7 +90,8 @@ internal sealed class StreamConnection : IClientEndpoint
 
     internal async Task RunAsync(CancellationToken token)
     {
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        // Pinned: on Linux the ChannelData of one read are queued by reference and leave in one sendmmsg per relay.
+        byte[] buffer = GC.AllocateUninitializedArray<byte>(BufferSize, pinned: true);
         string reason = "closed by client";
         bool relaying = false;
         try
@@ -122,6 +122,7 @@ internal sealed class StreamConnection : IClientEndpoint
                 }
                 filled += read;
                 int consumed = ProcessFrames(buffer, filled);
+                _ingress.PeerSends?.Flush(); // before the buffer is compacted or refilled
                 if (consumed < 0)
                 {
                     reason = "unframeable data";
@@ -151,7 +152,7 @@ internal sealed class StreamConnection : IClientEndpoint
                 peer.Close("client data connection closed before relaying");
             }
             _processor.ConnectionClosed(_fiveTuple);
-            ArrayPool<byte>.Shared.Return(buffer);
+            _ingress.PeerSends?.Dispose();
             TurnLog.ConnectionClosed(_logger, _fiveTuple.Client.ToString(), reason);
         }
     }

@@ -82,7 +82,8 @@ internal sealed class UdpRelay : IAsyncDisposable
     /// <summary>
     /// Called by the poller when the socket is readable: receives the queued datagrams with recvmmsg into
     /// <paramref name="batch"/> (the poller thread's own, headroom <see cref="Headroom"/>), frames each for the client
-    /// in place and, for a UDP client, sends them all with one sendmmsg through <paramref name="sends"/>
+    /// in place and sends them all through <paramref name="sends"/>: one sendmmsg for a UDP client, one write for a
+    /// TCP/TLS client
     /// (<paramref name="from"/> is reused for each sender's address). At most 4 batches per call, so one busy
     /// relay cannot starve the others on the thread (epoll is level-triggered and reports the rest).
     /// </summary>
@@ -147,6 +148,10 @@ internal sealed class UdpRelay : IAsyncDisposable
         if (allocation.Client is UdpClientSink udp)
         {
             sends.Add(udp.Socket, slot.Slice(start, total), udp.Address);
+        }
+        else if (allocation.Client.IsStream)
+        {
+            sends.AddStream(allocation.Client, slot.Slice(start, total)); // frames on a stream may be concatenated
         }
         else
         {
