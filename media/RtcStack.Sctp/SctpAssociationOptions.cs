@@ -46,8 +46,12 @@ public sealed class SctpAssociationOptions
     /// </summary>
     public TimeSpan MaxTimerBackoff { get; set; } = TimeSpan.FromSeconds(3);
 
-    /// <summary>Association.Max.Retrans: consecutive timeouts before the association is aborted. Default 10.</summary>
-    public int MaxRetransmissions { get; set; } = 10;
+    /// <summary>
+    /// Association.Max.Retrans: consecutive timeouts (T3-rtx, unanswered heartbeats) before the association is
+    /// aborted (RFC 9260 §8.1). With the 3 s back-off cap, 20 is about a minute of silence, longer than ICE
+    /// consent (30 s), so ICE, not SCTP, decides that a path is dead. Default 20.
+    /// </summary>
+    public int MaxRetransmissions { get; set; } = 20;
 
     /// <summary>Max.Init.Retransmits for INIT and COOKIE ECHO. Default 8.</summary>
     public int MaxInitRetransmissions { get; set; } = 8;

@@ -109,22 +109,25 @@ public sealed class LossRecoveryTests(ITestOutputHelper output)
         Assert.Equal(0, net.B.Statistics.ReceiveBuffered);
     }
 
-    [Fact]
-    public async Task After_a_16_second_outage_delivery_resumes_within_the_back_off_cap()
+    [Theory]
+    [InlineData(16)]
+    [InlineData(40)]
+    public async Task After_an_outage_delivery_resumes_within_the_back_off_cap(int outageSeconds)
     {
-        // Every packet is lost both ways for 16 s (a relay that stopped forwarding, a starved peer). T3 (RTO
-        // 1 s, no RTT sample yet) backs off 1, 2 s, then retries every 3 s (MaxTimerBackoff); without the
-        // cap the retries come at 1, 3, 7, 15 and 31 s.
+        // Every packet is lost both ways (a relay that stopped forwarding, a starved peer). T3 (RTO 1 s, no RTT
+        // sample yet) backs off 1, 2 s, then retries every 3 s (MaxTimerBackoff); without the cap the retries
+        // come at 1, 3, 7, 15, 31 s... A 40 s outage costs 14 timeouts: within MaxRetransmissions (20), so the
+        // association survives as long as ICE consent would.
         await using var net = new SimulatedNetwork(22);
         var got = new List<string>();
         net.B.OnDataChannel += c => c.OnMessage += (_, m) => got.Add(m.Text);
         DataChannel channel = net.A.CreateDataChannel("x");
         Assert.True(net.Connect());
         Assert.True(net.RunUntil(() => channel.State == DataChannelState.Open, TimeSpan.FromSeconds(5)));
-        TimeSpan outageEnds = net.Time.Elapsed + TimeSpan.FromSeconds(16);
+        TimeSpan outageEnds = net.Time.Elapsed + TimeSpan.FromSeconds(outageSeconds);
         net.Filter = (_, _) => net.Time.Elapsed < outageEnds;
         channel.Send("after the outage");
-        Assert.True(net.RunUntil(() => got.Count == 1, TimeSpan.FromMinutes(2)));
+        Assert.True(net.RunUntil(() => got.Count == 1, TimeSpan.FromMinutes(2)), $"not delivered; A {net.A.State} {net.A.Statistics}");
         TimeSpan late = net.Time.Elapsed - outageEnds;
         Assert.True(late <= TimeSpan.FromSeconds(3.5), $"delivered {late.TotalSeconds:F1} s after the outage; A {net.A.Statistics}");
         Assert.Equal(SctpAssociationState.Established, net.A.State);
