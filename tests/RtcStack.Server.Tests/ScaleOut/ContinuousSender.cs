@@ -14,7 +14,8 @@ internal sealed class ContinuousSender
     private readonly Task _loop;
     private int _sent;
 
-    public ContinuousSender(SignalingClient client, string room, string to)
+    /// <summary>Starts sending to <paramref name="to"/>, or to the whole room when it is null.</summary>
+    public ContinuousSender(SignalingClient client, string room, string? to)
     {
         _loop = Task.Run(async () =>
         {

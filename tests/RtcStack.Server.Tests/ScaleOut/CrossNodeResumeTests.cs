@@ -6,7 +6,8 @@ namespace RtcStack.Server.Tests.ScaleOut;
 
 /// <summary>
 /// Resume across nodes (real redis-server, two server nodes) while other peers keep sending: every message
-/// addressed to the resuming peer arrives exactly once and in order per sender, and calls carry on.
+/// addressed to the resuming peer (directly or to its room) arrives exactly once and in order per sender, and
+/// calls carry on.
 /// </summary>
 public sealed class CrossNodeResumeTests : IAsyncLifetime
 {
@@ -45,7 +46,7 @@ public sealed class CrossNodeResumeTests : IAsyncLifetime
         await bob.JoinAsync("r");
 
         var fromAlice = new ContinuousSender(alice, "r", "bob");
-        var fromCarol = new ContinuousSender(carol, "r", "bob");
+        var fromCarol = new ContinuousSender(carol, "r", to: null); // room broadcasts: the other routing path
         TestNode[] hops = [_b, _a, _b];
         for (int i = 0; i < hops.Length; i++)
         {
