@@ -216,7 +216,7 @@ internal sealed class SessionLifecycle(SignalingHub hub)
     /// <summary>Publishes a held invitation; once it reaches the callee's node it is no longer pending.</summary>
     public async Task TryDeliverPendingAsync(string callId, Session caller, Call call)
     {
-        if (call.PendingInvite is null || caller.GetCall(callId) is null)
+        if (call.PendingInvite is null || caller.Ended || caller.GetCall(callId) is null)
         {
             PendingInvites.TryRemove(callId, out _);
             return;
