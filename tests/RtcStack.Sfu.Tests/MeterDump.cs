@@ -34,6 +34,20 @@ internal sealed class MeterDump : IDisposable
 
     public long Get(string key) => _values.GetValueOrDefault(key);
 
+    /// <summary>
+    /// The counter once it reached <paramref name="atLeast"/>, or its value after 30 s: for counts made on
+    /// another thread (a receive loop, the server side of a handshake) that may lag on a loaded machine.
+    /// </summary>
+    public async Task<long> WaitAsync(string key, long atLeast)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (Get(key) < atLeast && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+        return Get(key);
+    }
+
     public override string ToString() => string.Join("; ", _values.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}: {kv.Value}"));
 
     public void Dispose() => _listener.Dispose();
