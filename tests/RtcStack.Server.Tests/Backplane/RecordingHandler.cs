@@ -16,10 +16,18 @@ internal sealed class RecordingHandler : IBackplaneHandler
     /// <summary>How many envelopes had been delivered when the (last) handover request came; -1 before any.</summary>
     public int DeliveredAtHandover { get; private set; } = -1;
 
-    public ValueTask<bool> OnEnvelopeAsync(PeerId recipient, BackplaneEnvelope envelope)
+    /// <summary>When set, awaited with the envelope's text before it is recorded (lets a test hold a node's queue).</summary>
+    public Func<string, Task>? Hold { get; set; }
+
+    public async ValueTask<bool> OnEnvelopeAsync(PeerId recipient, BackplaneEnvelope envelope)
     {
+        if (Hold is { } hold)
+        {
+            await hold(envelope.Message.Message ?? "");
+        }
+
         Delivered.Enqueue((recipient.Value, envelope));
-        return ValueTask.FromResult(true);
+        return true;
     }
 
     public ValueTask<ResumeState?> OnHandoverRequestedAsync(PeerId peer, string? resumeSessionId)

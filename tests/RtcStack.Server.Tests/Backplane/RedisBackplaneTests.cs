@@ -157,6 +157,38 @@ public sealed class RedisBackplaneTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_peer_taken_over_from_another_node_gets_this_nodes_envelopes_through_its_channel_in_order()
+    {
+        var peer = new PeerId("hal");
+        await _a.SubscribePeerAsync(peer, None);
+        _handlerA.HandoverAnswer = new ResumeState { SessionId = "s1" };
+        Assert.NotNull(await _b.RequestHandoverAsync(new SessionOwner("node-a", "s1"), peer, "s1", None));
+
+        // b1 goes through node b's channel (hal is being taken over) and is held there by the handler.
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        int holding = 0;
+        _handlerB.Hold = text =>
+        {
+            if (text != "b1")
+            {
+                return Task.CompletedTask;
+            }
+
+            Interlocked.Exchange(ref holding, 1);
+            return release.Task;
+        };
+        Assert.True(await _b.PublishToPeerAsync(peer, Text("b1"), None));
+        await Eventually.TrueAsync(() => Volatile.Read(ref holding) == 1, "b1 held in node b's queue");
+
+        // The session is installed (hello subscribes again); a later envelope from this node must not overtake b1.
+        await _b.SubscribePeerAsync(peer, None);
+        Assert.True(await _b.PublishToPeerAsync(peer, Text("b2"), None));
+        release.SetResult();
+        await Eventually.TrueAsync(() => _handlerB.TextsFor("hal").Length == 2, "both delivered");
+        Assert.Equal(["b1", "b2"], _handlerB.TextsFor("hal"));
+    }
+
+    [Fact]
     public async Task Unsubscribe_by_an_old_node_does_not_steal_the_route_back()
     {
         var peer = new PeerId("frank");
