@@ -189,6 +189,31 @@ public sealed class RedisBackplaneTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_owner_answers_a_handover_only_after_the_envelopes_routed_to_it_before()
+    {
+        var peer = new PeerId("ivy");
+        await _a.SubscribePeerAsync(peer, None);
+        _handlerA.HandoverAnswer = new ResumeState { SessionId = "s1" };
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        int holding = 0;
+        _handlerA.Hold = text =>
+        {
+            Interlocked.Exchange(ref holding, 1);
+            return text == "a1" ? release.Task : Task.CompletedTask;
+        };
+        Assert.True(await _b.PublishToPeerAsync(peer, Text("a1"), None));
+        await Eventually.TrueAsync(() => Volatile.Read(ref holding) == 1, "a1 held in node a's queue");
+
+        var handover = _b.RequestHandoverAsync(new SessionOwner("node-a", "s1"), peer, "s1", None).AsTask();
+        await Task.Delay(300);
+        Assert.False(handover.IsCompleted);
+        release.SetResult();
+        Assert.NotNull(await handover);
+        Assert.Equal(1, _handlerA.DeliveredAtHandover);
+        Assert.Equal(["a1"], _handlerA.TextsFor("ivy"));
+    }
+
+    [Fact]
     public async Task Unsubscribe_by_an_old_node_does_not_steal_the_route_back()
     {
         var peer = new PeerId("frank");
