@@ -10,6 +10,7 @@ namespace RtcStack.Turn.Transport;
 /// </summary>
 internal sealed class RelayPortPool(IPAddress address, int minPort, int maxPort)
 {
+    private const int RelaySocketBufferBytes = 1024 * 1024;
     private readonly HashSet<int> _inUse = [];
     private readonly Lock _lock = new();
 
@@ -65,6 +66,10 @@ internal sealed class RelayPortPool(IPAddress address, int minPort, int maxPort)
                 {
                     socket.Listen(64);
                 }
+                else
+                {
+                    SizeBuffers(socket);
+                }
                 return socket;
             }
             catch (SocketException)
@@ -107,12 +112,30 @@ internal sealed class RelayPortPool(IPAddress address, int minPort, int maxPort)
         return false;
     }
 
+    /// <summary>
+    /// A relay socket takes bursts from its peer (a browser's data channel, a video key frame) faster than one
+    /// poller thread may drain it; the default kernel receive buffer (~208 KiB) drops them unseen. 1 MiB is a cap
+    /// the kernel fills only on demand (and clamps to net.core.rmem_max), so idle allocations cost nothing more.
+    /// </summary>
+    private static void SizeBuffers(Socket socket)
+    {
+        try
+        {
+            socket.ReceiveBufferSize = RelaySocketBufferBytes;
+        }
+        catch (SocketException)
+        {
+            // Kept at the system default.
+        }
+    }
+
     private Socket? TryBindExact(int port)
     {
         var socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
         {
             socket.Bind(new IPEndPoint(address, port));
+            SizeBuffers(socket);
             return socket;
         }
         catch (SocketException)
