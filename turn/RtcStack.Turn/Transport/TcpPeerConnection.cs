@@ -9,8 +9,10 @@ namespace RtcStack.Turn.Transport;
 /// (§5.2) or accepted on the relayed address (§5.3). It waits (pending) until a client data connection binds it
 /// with ConnectionBind (§5.4); until then nothing is read from the peer, so its data waits in the kernel's receive
 /// buffer and TCP flow control holds the peer back. Unbound after the bind timeout, it is closed. Bound, it relays
-/// bytes as they are both ways: one pooled buffer per direction, each read awaited until written (backpressure),
-/// an end of stream passed on as a half close, and any error closes both connections.
+/// bytes as they are both ways: on Linux x64 with a plain TCP client data connection by splice(2) in the kernel
+/// (<see cref="TcpSplicer"/>), otherwise (TLS, other systems) with one pooled buffer per direction, each read
+/// awaited until written (backpressure); an end of stream is passed on as a half close, and any error closes both
+/// connections.
 /// </summary>
 internal sealed class TcpPeerConnection
 {
@@ -41,6 +43,8 @@ internal sealed class TcpPeerConnection
     internal TcpRelay Owner => _owner;
 
     internal bool IsBound => Volatile.Read(ref _state) == Bound;
+
+    internal bool IsClosed => Volatile.Read(ref _state) == Closed;
 
     /// <summary>Closes the connection unless a ConnectionBind claims it within <paramref name="timeout"/>.</summary>
     internal void StartBindTimer(TimeProvider time, TimeSpan timeout)
@@ -81,6 +85,23 @@ internal sealed class TcpPeerConnection
         var peerStream = new NetworkStream(_socket, ownsSocket: false);
         try
         {
+            if (clientStream is NetworkStream plain && TcpSplicer.Shared is { } splicer)
+            {
+                if (!early.IsEmpty)
+                {
+                    await peerStream.WriteAsync(early).ConfigureAwait(false);
+                    _owner.Relayed(early.Length, toPeer: true);
+                }
+                if (splicer.TryRelay(this, plain.Socket, _socket) is { } spliced)
+                {
+                    if (await spliced.ConfigureAwait(false) is { } failure)
+                    {
+                        Close(failure);
+                    }
+                    return;
+                }
+                early = ReadOnlyMemory<byte>.Empty;
+            }
             Task up = PumpAsync(clientStream, peerStream, early, toPeer: true, () => ShutdownPeer());
             Task down = PumpAsync(peerStream, clientStream, ReadOnlyMemory<byte>.Empty, toPeer: false, () => client.ShutdownSendAsync());
             await Task.WhenAll(up, down).ConfigureAwait(false);
