@@ -1,3 +1,4 @@
+using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using RtcStack.Turn.Diagnostics;
@@ -16,6 +17,7 @@ internal sealed class CertificateSource : IDisposable
     private readonly ILogger _logger;
     private readonly Lock _lock = new();
     private X509Certificate2 _current;
+    private SslStreamCertificateContext _context;
     private (DateTime Cert, DateTime Key) _stamps;
     private long _lastCheck;
 
@@ -26,6 +28,7 @@ internal sealed class CertificateSource : IDisposable
         _logger = logger;
         _stamps = Stamps();
         _current = Load();
+        _context = CreateContext(_current);
         TurnLog.CertificateLoaded(logger, certFile);
     }
 
@@ -34,15 +37,26 @@ internal sealed class CertificateSource : IDisposable
     {
         get
         {
-            long now = Environment.TickCount64;
             lock (_lock)
             {
-                if (now - _lastCheck >= 1000)
-                {
-                    _lastCheck = now;
-                    ReloadIfChanged();
-                }
+                CheckForChanges();
                 return _current;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The certificate context to present now (reloaded first when the files changed), built once per loaded
+    /// certificate rather than once per handshake (no chain building on the handshake path).
+    /// </summary>
+    internal SslStreamCertificateContext CurrentContext
+    {
+        get
+        {
+            lock (_lock)
+            {
+                CheckForChanges();
+                return _context;
             }
         }
     }
@@ -55,6 +69,19 @@ internal sealed class CertificateSource : IDisposable
         }
     }
 
+    private void CheckForChanges()
+    {
+        long now = Environment.TickCount64;
+        if (now - _lastCheck >= 1000)
+        {
+            _lastCheck = now;
+            ReloadIfChanged();
+        }
+    }
+
+    private static SslStreamCertificateContext CreateContext(X509Certificate2 certificate) =>
+        SslStreamCertificateContext.Create(certificate, additionalCertificates: null, offline: true);
+
     private void ReloadIfChanged()
     {
         (DateTime, DateTime) stamps = Stamps();
@@ -65,6 +92,7 @@ internal sealed class CertificateSource : IDisposable
         try
         {
             X509Certificate2 fresh = Load();
+            _context = CreateContext(fresh);
             _current = fresh; // the old one may still be in use by a handshake; let the GC have it
             _stamps = stamps;
             TurnLog.CertificateLoaded(_logger, _certFile);

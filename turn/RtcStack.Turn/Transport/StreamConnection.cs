@@ -105,7 +105,7 @@ internal sealed class StreamConnection : IClientEndpoint
                 timeout.CancelAfter(HandshakeTimeout);
                 await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
                 {
-                    ServerCertificateSelectionCallback = (_, _) => _certificates.Current,
+                    ServerCertificateContext = _certificates.CurrentContext,
                 }, timeout.Token).ConfigureAwait(false);
             }
             lock (_writeLock)
