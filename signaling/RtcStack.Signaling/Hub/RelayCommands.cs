@@ -15,6 +15,8 @@ internal sealed class RelayCommands(SignalingHub hub)
     /// backplane passes messages by reference, relays it with the client's payload bytes (<see cref="RelayFrameCodec"/>)
     /// and returns the task; returns null (having done nothing) when the frame must go through
     /// <see cref="FrameParser"/> and the dispatcher, which then answers exactly as for any frame.
+    /// The sender's peer id needs no check here: <see cref="Tokens.TokenService"/> accepts only tokens whose
+    /// subject is a valid peer id, so every session's id is one.
     /// </summary>
     public Task? TryRelayRaw(SignalingConnection connection, ReadOnlySpan<byte> utf8)
     {
@@ -22,8 +24,7 @@ internal sealed class RelayCommands(SignalingHub hub)
             || hub.Backplane is not InMemoryBackplane
             || RelayFrameCodec.TryRead(utf8, out RelayFrame frame) != RelayReadResult.Ok
             || (frame.Type != MessageTypes.Message && (session.Claims.Permissions & (Permissions.Publish | Permissions.Subscribe)) == 0)
-            || !session.InRoom(frame.Room)
-            || !SignalingProtocol.IsValidPeerId(session.Peer.Value))
+            || !session.InRoom(frame.Room))
         {
             return null;
         }
