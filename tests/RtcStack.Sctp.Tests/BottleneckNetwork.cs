@@ -7,7 +7,7 @@ namespace RtcStack.Sctp.Tests;
 /// is dropped (tail drop), so a burst larger than the buffer loses its tail. <see cref="Filter"/> drops
 /// chosen packets on top. Deterministic: no randomness, no threads.
 /// </summary>
-internal sealed class BottleneckNetwork : IAsyncDisposable
+internal sealed class BottleneckNetwork : VirtualNetwork
 {
     private readonly Queue<(long At, byte[] Data)> _toB = new();
     private readonly Queue<(long At, byte[] Data)> _toA = new();
@@ -15,21 +15,9 @@ internal sealed class BottleneckNetwork : IAsyncDisposable
     private long _lastToA;
 
     public BottleneckNetwork(Action<SctpAssociationOptions>? configureA = null, Action<SctpAssociationOptions>? configureB = null)
+        : base(configureA, configureB)
     {
-        Time = new ManualTimeProvider();
-        var optionsA = new SctpAssociationOptions { IsDtlsClient = true };
-        var optionsB = new SctpAssociationOptions { IsDtlsClient = false };
-        configureA?.Invoke(optionsA);
-        configureB?.Invoke(optionsB);
-        A = new SctpAssociation(new Link(this, toB: true), optionsA, Time);
-        B = new SctpAssociation(new Link(this, toB: false), optionsB, Time);
     }
-
-    public ManualTimeProvider Time { get; }
-
-    public SctpAssociation A { get; }
-
-    public SctpAssociation B { get; }
 
     public int QueueLimit { get; set; } = 64;
 
@@ -37,15 +25,11 @@ internal sealed class BottleneckNetwork : IAsyncDisposable
 
     public long DelayMs { get; set; } = 1;
 
-    /// <summary>Drop every packet for which this returns true (toB, bytes), before queueing.</summary>
-    public Func<bool, byte[], bool>? Filter { get; set; }
-
     public long TailDrops { get; private set; }
 
     private long NowTicks => Time.Elapsed.Ticks;
 
-    /// <summary>Runs until <paramref name="done"/> or until virtual time passes <paramref name="maxVirtualTime"/>.</summary>
-    public bool RunUntil(Func<bool> done, TimeSpan maxVirtualTime)
+    public override bool RunUntil(Func<bool> done, TimeSpan maxVirtualTime)
     {
         long limit = NowTicks + maxVirtualTime.Ticks;
         while (!done())
@@ -73,19 +57,6 @@ internal sealed class BottleneckNetwork : IAsyncDisposable
         return true;
     }
 
-    public bool Connect()
-    {
-        A.Start();
-        B.Start();
-        return RunUntil(() => A.State == SctpAssociationState.Established && B.State == SctpAssociationState.Established, TimeSpan.FromMinutes(2));
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await A.DisposeAsync();
-        await B.DisposeAsync();
-    }
-
     private void DeliverDue(Queue<(long At, byte[] Data)> queue, SctpAssociation to)
     {
         while (queue.TryPeek(out (long At, byte[] Data) head) && head.At <= NowTicks)
@@ -95,14 +66,8 @@ internal sealed class BottleneckNetwork : IAsyncDisposable
         }
     }
 
-    private void Send(bool toB, ReadOnlyMemory<byte> packet)
+    protected override void Carry(bool toB, byte[] copy)
     {
-        byte[] copy = packet.ToArray();
-        if (Filter?.Invoke(toB, copy) == true)
-        {
-            return;
-        }
-
         Queue<(long At, byte[] Data)> queue = toB ? _toB : _toA;
         if (queue.Count >= QueueLimit)
         {
@@ -128,13 +93,4 @@ internal sealed class BottleneckNetwork : IAsyncDisposable
     private static long? Head(Queue<(long At, byte[] Data)> queue) => queue.TryPeek(out (long At, byte[] Data) head) ? head.At : null;
 
     private static long? Min(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
-
-    private sealed class Link(BottleneckNetwork network, bool toB) : ISctpTransport
-    {
-        public ValueTask SendAsync(ReadOnlyMemory<byte> packet, CancellationToken cancellationToken)
-        {
-            network.Send(toB, packet);
-            return ValueTask.CompletedTask;
-        }
-    }
 }

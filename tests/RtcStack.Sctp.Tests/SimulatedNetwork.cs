@@ -4,28 +4,17 @@ namespace RtcStack.Sctp.Tests;
 /// Two associations joined in memory, driven in virtual time. Packets are queued, not delivered
 /// re-entrantly; a seeded Random decides loss, duplication and reordering, so runs are repeatable.
 /// </summary>
-internal sealed class SimulatedNetwork : IAsyncDisposable
+internal sealed class SimulatedNetwork : VirtualNetwork
 {
+    private const int MaxPackets = 5_000_000;
     private readonly List<(bool ToB, byte[] Data)> _wire = [];
     private readonly Random _random;
 
     public SimulatedNetwork(int seed = 1, Action<SctpAssociationOptions>? configure = null)
+        : base(configure, configure)
     {
         _random = new Random(seed);
-        Time = new ManualTimeProvider();
-        var optionsA = new SctpAssociationOptions { IsDtlsClient = true };
-        var optionsB = new SctpAssociationOptions { IsDtlsClient = false };
-        configure?.Invoke(optionsA);
-        configure?.Invoke(optionsB);
-        A = new SctpAssociation(new Link(this, toB: true), optionsA, Time);
-        B = new SctpAssociation(new Link(this, toB: false), optionsB, Time);
     }
-
-    public ManualTimeProvider Time { get; }
-
-    public SctpAssociation A { get; }
-
-    public SctpAssociation B { get; }
 
     public double Loss { get; set; }
 
@@ -33,13 +22,10 @@ internal sealed class SimulatedNetwork : IAsyncDisposable
 
     public double Reordering { get; set; }
 
-    /// <summary>Drop every packet for which this returns true (after random loss).</summary>
-    public Func<bool, byte[], bool>? Filter { get; set; }
-
     public long Delivered { get; private set; }
 
     /// <summary>Delivers packets; when the wire is idle advances virtual time to the next timer.</summary>
-    public bool RunUntil(Func<bool> done, TimeSpan maxVirtualTime, int maxPackets = 5_000_000)
+    public override bool RunUntil(Func<bool> done, TimeSpan maxVirtualTime)
     {
         TimeSpan limit = Time.Elapsed + maxVirtualTime;
         int steps = 0;
@@ -47,7 +33,7 @@ internal sealed class SimulatedNetwork : IAsyncDisposable
         {
             if (_wire.Count > 0)
             {
-                if (++steps > maxPackets)
+                if (++steps > MaxPackets)
                 {
                     return false;
                 }
@@ -72,45 +58,14 @@ internal sealed class SimulatedNetwork : IAsyncDisposable
         return true;
     }
 
-    public bool Connect()
+    protected override bool DropsBeforeFilter() => Loss > 0 && _random.NextDouble() < Loss;
+
+    protected override void Carry(bool toB, byte[] packet)
     {
-        A.Start();
-        B.Start();
-        return RunUntil(() => A.State == SctpAssociationState.Established && B.State == SctpAssociationState.Established, TimeSpan.FromMinutes(2));
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await A.DisposeAsync();
-        await B.DisposeAsync();
-    }
-
-    private void Send(bool toB, ReadOnlyMemory<byte> packet)
-    {
-        if (Loss > 0 && _random.NextDouble() < Loss)
-        {
-            return;
-        }
-
-        byte[] copy = packet.ToArray();
-        if (Filter?.Invoke(toB, copy) == true)
-        {
-            return;
-        }
-
-        _wire.Add((toB, copy));
+        _wire.Add((toB, packet));
         if (Duplication > 0 && _random.NextDouble() < Duplication)
         {
-            _wire.Add((toB, copy));
-        }
-    }
-
-    private sealed class Link(SimulatedNetwork network, bool toB) : ISctpTransport
-    {
-        public ValueTask SendAsync(ReadOnlyMemory<byte> packet, CancellationToken cancellationToken)
-        {
-            network.Send(toB, packet);
-            return ValueTask.CompletedTask;
+            _wire.Add((toB, packet));
         }
     }
 }
