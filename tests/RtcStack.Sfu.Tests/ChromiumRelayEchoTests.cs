@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Microsoft.Playwright;
 using RtcStack.Turn;
 
 namespace RtcStack.Sfu.Tests;
@@ -13,8 +12,6 @@ namespace RtcStack.Sfu.Tests;
 [Collection(ChromiumCollection.Name)]
 public sealed class ChromiumRelayEchoTests(ChromiumFixture chromium)
 {
-    private static readonly PageWaitForFunctionOptions Wait = new() { Timeout = 90_000, PollingInterval = 200 };
-
     // Once intermittent (the reliable channel stalled at 69/100 when the relay dropped packets): a lost chunk of the
     // unordered maxRetransmits:0 channel was skipped with FORWARD-TSN, and our receiver then discarded received
     // fragments of the reliable message above it. Reproduced in RtcStack.Sctp.Tests (LossRecoveryTests).
@@ -39,20 +36,15 @@ public sealed class ChromiumRelayEchoTests(ChromiumFixture chromium)
         var turnPort = turn.UdpEndPoints[0].Port;
 
         await using var host = await EchoHost.StartAsync();
-        await using var context = await chromium.Browser.NewContextAsync();
-        var page = await context.NewPageAsync();
-        await page.GotoAsync($"{host.BaseAddress}?count=100&turnPort={turnPort}&turnUser=echo&turnPass={password}", new() { Timeout = 60_000 });
+        await using var page = await EchoPage.OpenAsync(chromium, $"{host.BaseAddress}?count=100&turnPort={turnPort}&turnUser=echo&turnPass={password}");
         try
         {
-            await page.WaitForFunctionAsync("() => e2e.answered || e2e.errors.length > 0", null, Wait);
-            Assert.Empty(await Errors(page));
+            await page.WaitAnsweredAsync();
 
             // Video comes back through the relay and keeps being decoded.
-            await page.WaitForFunctionAsync("() => e2e.stats && e2e.stats.video && e2e.stats.video.framesDecoded >= 5", null, Wait);
-            var first = await page.EvaluateAsync<int>("() => e2e.stats.video.framesDecoded");
-            await page.WaitForFunctionAsync($"() => e2e.stats.video.framesDecoded > {first + 10}", null, Wait);
+            await page.WaitVideoFlowingAsync();
 
-            await page.WaitForFunctionAsync("() => e2e.stats.pair && e2e.stats.pair.localType", null, Wait);
+            await page.WaitForAsync("() => e2e.stats.pair && e2e.stats.pair.localType");
             var pair = await page.EvaluateAsync<JsonElement>("() => e2e.stats.pair");
             Assert.Equal("relay", pair.GetProperty("localType").GetString());
             Assert.Equal("udp", pair.GetProperty("relayProtocol").GetString());
@@ -60,24 +52,20 @@ public sealed class ChromiumRelayEchoTests(ChromiumFixture chromium)
             Assert.Equal("connected", await page.EvaluateAsync<string>("() => e2e.stats.transport.dtlsState"));
 
             // Data channel: 100 mixed messages (text and binary, 0 B to 256 KiB) back intact and in order.
-            await page.WaitForFunctionAsync("() => e2e.reliable.ok !== null || e2e.errors.length > 0", null, Wait);
+            await page.WaitForAsync("() => e2e.reliable.ok !== null || e2e.errors.length > 0");
             Assert.Equal("ok", await page.EvaluateAsync<string>("() => e2e.reliable.ok"));
             Assert.Equal(100, await page.EvaluateAsync<int>("() => e2e.reliable.received"));
-            Assert.Empty(await Errors(page));
+            Assert.Empty(await page.ErrorsAsync());
 
             Assert.True(turn.ActiveAllocations >= 1, $"expected Chromium's allocation, saw {turn.ActiveAllocations}");
             Assert.Equal(1, host.Echo.ActiveSessions);
         }
         catch (TimeoutException)
         {
-            var state = await page.EvaluateAsync<JsonElement>("() => ({ errors: e2e.errors, stats: e2e.stats, reliable: e2e.reliable, connectionState: e2e.connectionState })");
-            Assert.Fail($"Timed out; page state: {state.GetRawText()}; TURN allocations: {turn.ActiveAllocations}; SCTP: {Sctp(host)}; counters: {meters}");
+            Assert.Fail($"Timed out; page state: {await page.StateAsync()}; TURN allocations: {turn.ActiveAllocations}; SCTP: {Sctp(host)}; counters: {meters}");
         }
     }
 
     private static string Sctp(EchoHost host) =>
         string.Join(" | ", host.Echo.Transports.Select(t => $"{t.Sctp?.State} {t.Sctp?.Statistics}"));
-
-    private static async Task<string[]> Errors(IPage page) =>
-        await page.EvaluateAsync<string[]>("() => e2e.errors");
 }
