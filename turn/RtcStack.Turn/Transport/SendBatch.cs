@@ -10,6 +10,10 @@ namespace RtcStack.Turn.Transport;
 /// call. Queuing for a different socket, or a full batch, flushes first; the owner flushes at the end of each
 /// receive batch. The queued bytes are referenced, not copied, so they must live in pinned memory that stays
 /// unchanged until <see cref="Flush"/> (the receive batch's slots). One instance belongs to one thread.
+/// Consecutive datagrams for the same destination and of the same size (the last may be shorter) go out as one
+/// UDP GSO message (UDP_SEGMENT, Linux 4.18+): the kernel builds and routes one buffer for the run and cuts it into
+/// the original datagrams, instead of running the whole IP output path once per datagram. Where the kernel refuses
+/// a GSO message, its datagrams are sent one by one.
 /// </summary>
 internal sealed unsafe class SendBatch : IDisposable
 {
@@ -17,8 +21,13 @@ internal sealed unsafe class SendBatch : IDisposable
     private readonly LinuxNative.MMsgHdr* _headers;
     private readonly LinuxNative.IoVec* _iov;
     private readonly byte* _names;
+    private readonly byte* _control;
     private Socket? _socket;
     private int _count;
+    private int _messages;
+    private int _segmentSize;
+    private int _runBytes;
+    private bool _runClosed;
     private bool _disposed;
     private byte[]? _streamBuffer;
     private IClientSink? _streamClient;
@@ -27,6 +36,32 @@ internal sealed unsafe class SendBatch : IDisposable
     /// <summary>Bytes coalesced for one stream client before a write.</summary>
     internal const int StreamBufferSize = 32 * 1024;
 
+    /// <summary>Largest datagram merged into a GSO run: fits a 1500-byte path MTU over IPv6 (1500 - 40 - 8).</summary>
+    internal const int MaxSegmentSize = 1452;
+
+    /// <summary>Most datagrams per GSO run (the kernel's UDP_MAX_SEGMENTS is 64 or more).</summary>
+    internal const int MaxSegments = 64;
+
+    private const int MaxRunBytes = 60 * 1024;
+
+    /// <summary>CMSG_SPACE(sizeof(ushort)) on x86-64: 16-byte cmsghdr + data padded to 8.</summary>
+    private const int ControlSize = 24;
+
+    private const int SolUdp = 17, UdpSegment = 103;
+    private const int EIo = 5, ENoProtoOpt = 92, EOpNotSupp = 95;
+
+    private static volatile bool s_gsoDisabled;
+
+    /// <summary>Set to false to send every datagram as its own message (tests; also set when the kernel lacks UDP GSO).</summary>
+    internal static bool GsoEnabled
+    {
+        get => !s_gsoDisabled;
+        set => s_gsoDisabled = !value;
+    }
+
+    /// <summary>Messages queued and not yet sent (a GSO run counts once).</summary>
+    internal int PendingMessages => _messages;
+
     internal SendBatch(int capacity)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
@@ -34,11 +69,14 @@ internal sealed unsafe class SendBatch : IDisposable
         _headers = (LinuxNative.MMsgHdr*)NativeMemory.AllocZeroed((nuint)capacity, (nuint)sizeof(LinuxNative.MMsgHdr));
         _iov = (LinuxNative.IoVec*)NativeMemory.AllocZeroed((nuint)capacity, (nuint)sizeof(LinuxNative.IoVec));
         _names = (byte*)NativeMemory.AllocZeroed((nuint)capacity, DatagramBatch.NameSize);
+        _control = (byte*)NativeMemory.AllocZeroed((nuint)capacity, ControlSize);
         for (int i = 0; i < capacity; i++)
         {
-            _headers[i].Header.Iov = &_iov[i];
-            _headers[i].Header.IovLength = 1;
             _headers[i].Header.Name = _names + (i * DatagramBatch.NameSize);
+            var cmsg = (long*)(_control + (i * ControlSize));
+            cmsg[0] = 16 + sizeof(ushort); // cmsg_len = CMSG_LEN(2)
+            ((int*)cmsg)[2] = SolUdp;
+            ((int*)cmsg)[3] = UdpSegment;
         }
     }
 
@@ -55,15 +93,41 @@ internal sealed unsafe class SendBatch : IDisposable
         }
         _socket = socket;
         int i = _count;
-        int nameLength = Math.Min(to.Size, DatagramBatch.NameSize);
-        to.Buffer.Span[..nameLength].CopyTo(new Span<byte>(_names + (i * DatagramBatch.NameSize), DatagramBatch.NameSize));
-        _headers[i].Header.NameLength = nameLength;
         _iov[i].Base = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(data));
         _iov[i].Length = data.Length;
+        int nameLength = Math.Min(to.Size, DatagramBatch.NameSize);
+        ReadOnlySpan<byte> name = to.Buffer.Span[..nameLength];
+        if (_messages > 0 && Joins(data.Length, name))
+        {
+            ref LinuxNative.MMsgHdr run = ref _headers[_messages - 1];
+            run.Header.IovLength++;
+            _runBytes += data.Length;
+            _runClosed = data.Length < _segmentSize;
+        }
+        else
+        {
+            ref LinuxNative.MMsgHdr message = ref _headers[_messages++];
+            name.CopyTo(new Span<byte>(message.Header.Name, DatagramBatch.NameSize));
+            message.Header.NameLength = nameLength;
+            message.Header.Iov = &_iov[i];
+            message.Header.IovLength = 1;
+            _segmentSize = data.Length;
+            _runBytes = data.Length;
+            _runClosed = false;
+        }
         if (++_count == _capacity)
         {
             Flush();
         }
+    }
+
+    /// <summary>True if a datagram of <paramref name="length"/> bytes to <paramref name="name"/> can join the last message's GSO run.</summary>
+    private bool Joins(int length, ReadOnlySpan<byte> name)
+    {
+        ref LinuxNative.MMsgHdr run = ref _headers[_messages - 1];
+        return !s_gsoDisabled && !_runClosed && length > 0 && length <= _segmentSize && _segmentSize <= MaxSegmentSize
+            && run.Header.IovLength < MaxSegments && _runBytes + length <= MaxRunBytes
+            && run.Header.NameLength == name.Length && name.SequenceEqual(new ReadOnlySpan<byte>(run.Header.Name, name.Length));
     }
 
     /// <summary>
@@ -109,11 +173,12 @@ internal sealed unsafe class SendBatch : IDisposable
 
     private void FlushDatagrams()
     {
-        int count = _count;
+        int messages = _messages;
         Socket? socket = _socket;
         _count = 0;
+        _messages = 0;
         _socket = null;
-        if (count == 0 || socket is null)
+        if (messages == 0 || socket is null)
         {
             return;
         }
@@ -131,11 +196,38 @@ internal sealed unsafe class SendBatch : IDisposable
         try
         {
             int fd = (int)handle.DangerousGetHandle();
-            int sent = 0;
-            while (sent < count)
+            for (int m = 0; m < messages; m++)
             {
-                int n = LinuxNative.SendMmsg(fd, _headers + sent, (uint)(count - sent), 0);
-                sent += n > 0 ? n : 1; // an error concerns the first unsent datagram: skip it, send the rest
+                ref LinuxNative.MsgHdr header = ref _headers[m].Header;
+                bool gso = header.IovLength > 1;
+                header.Control = gso ? _control + (m * ControlSize) : null;
+                header.ControlLength = gso ? ControlSize : 0;
+                if (gso)
+                {
+                    *(ushort*)(_control + (m * ControlSize) + 16) = (ushort)header.Iov[0].Length;
+                }
+            }
+            int sent = 0;
+            while (sent < messages)
+            {
+                int n = LinuxNative.SendMmsg(fd, _headers + sent, (uint)(messages - sent), 0);
+                if (n > 0)
+                {
+                    sent += n;
+                    continue;
+                }
+                // The first unsent message failed. UDP may drop one datagram, but a refused GSO run (path MTU below the
+                // segment size, IPsec, a kernel without UDP GSO) is sent again datagram by datagram.
+                int errno = Marshal.GetLastPInvokeError();
+                if (_headers[sent].Header.IovLength > 1)
+                {
+                    if (errno is EIo or ENoProtoOpt or EOpNotSupp)
+                    {
+                        s_gsoDisabled = true;
+                    }
+                    SendEach(fd, ref _headers[sent].Header);
+                }
+                sent++;
             }
         }
         finally
@@ -147,6 +239,21 @@ internal sealed unsafe class SendBatch : IDisposable
         }
     }
 
+    /// <summary>Sends the datagrams of one refused GSO run one by one, to the same destination.</summary>
+    private static void SendEach(int fd, ref LinuxNative.MsgHdr run)
+    {
+        int count = (int)run.IovLength;
+        var single = default(LinuxNative.MMsgHdr);
+        single.Header.Name = run.Name;
+        single.Header.NameLength = run.NameLength;
+        single.Header.IovLength = 1;
+        for (int i = 0; i < count; i++)
+        {
+            single.Header.Iov = run.Iov + i;
+            _ = LinuxNative.SendMmsg(fd, &single, 1, 0);
+        }
+    }
+
     public void Dispose()
     {
         if (_disposed)
@@ -155,8 +262,10 @@ internal sealed unsafe class SendBatch : IDisposable
         }
         _disposed = true;
         _count = 0;
+        _messages = 0;
         _socket = null;
         _streamClient = null;
+        NativeMemory.Free(_control);
         NativeMemory.Free(_headers);
         NativeMemory.Free(_iov);
         NativeMemory.Free(_names);
