@@ -77,6 +77,12 @@ public static class RtcStackApp
         {
             builder.WebHost.UseUrls("http://127.0.0.1:8080");
         }
+        if (builder.Configuration.GetValue("Server:DirectWebSocket", defaultValue: true))
+        {
+            // GET /ws handshakes are answered before Kestrel's HTTP/1 pipeline (idle sessions keep no request state);
+            // everything else passes through to it. Endpoint defaults run outside TLS: over https, /ws uses the endpoint.
+            builder.WebHost.ConfigureKestrel(o => o.ConfigureEndpointDefaults(SignalingListener.Attach));
+        }
         builder.Services.AddSerilog((services, logger) => logger
             .ReadFrom.Configuration(builder.Configuration)
             .ReadFrom.Services(services)
