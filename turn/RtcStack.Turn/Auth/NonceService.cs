@@ -31,6 +31,10 @@ internal sealed class NonceService
     private static ReadOnlySpan<byte> Cookie => "obMatJos2"u8;
 
     private readonly byte[] _key = RandomNumberGenerator.GetBytes(32);
+
+    // This service's HMAC per thread, kept between nonces (resetting it costs far less than a one-shot HMAC).
+    [ThreadStatic] private static NonceService? t_owner;
+    [ThreadStatic] private static IncrementalHash? t_mac;
     private readonly TimeProvider _time;
     private readonly long _lifetimeSeconds;
     private readonly int _features;
@@ -100,7 +104,14 @@ internal sealed class NonceService
         BinaryPrimitives.WriteUInt128BigEndian(input[4..], clientAddress);
         WriteFeatures(input[20..], features);
         Span<byte> mac = stackalloc byte[32];
-        HMACSHA256.HashData(_key, input, mac);
+        if (!ReferenceEquals(t_owner, this) || t_mac is null)
+        {
+            t_mac?.Dispose();
+            t_mac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _key);
+            t_owner = this;
+        }
+        t_mac.AppendData(input);
+        _ = t_mac.TryGetHashAndReset(mac, out _);
         mac[..destination.Length].CopyTo(destination);
     }
 }
