@@ -118,6 +118,12 @@ public sealed class TurnOptions
     /// Bounds sockets per user. Default 64.</summary>
     public int MaxTcpConnectionsPerAllocation { get; set; } = 64;
 
+    /// <summary>Bytes queued for one TCP or TLS client connection (responses and relayed data) beyond what its socket
+    /// took. A client that reads slower than it is sent to never stalls the others: relayed frames that do not fit are
+    /// dropped whole and counted (<c>relay.dropped</c>, reason <c>client_backlog</c>); responses get 64 KiB more, and
+    /// past the limit the connection's requests are not read until it drains. 4 KiB-64 MiB. Default 128 KiB.</summary>
+    public int StreamSendQueueBytes { get; set; } = 128 * 1024;
+
     /// <summary>How long a Connect waits for the peer's TCP handshake before 447 (RFC 6062 §5.2: at least 30 s).
     /// Not configurable by operators; tests shorten it.</summary>
     internal TimeSpan TcpConnectTimeout { get; set; } = TimeSpan.FromSeconds(30);

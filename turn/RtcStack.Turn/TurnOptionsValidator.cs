@@ -99,6 +99,10 @@ internal static class TurnOptionsValidator
         {
             errors.Add("user-quota, total-quota, max-bps and the challenge rate must not be negative");
         }
+        if (o.StreamSendQueueBytes is < 4096 or > 64 * 1024 * 1024)
+        {
+            errors.Add($"StreamSendQueueBytes ({o.StreamSendQueueBytes}) must be 4 KiB-64 MiB");
+        }
         if (o.MaxLifetimeSeconds < 60 || o.DefaultLifetimeSeconds < 60 || o.DefaultLifetimeSeconds > o.MaxLifetimeSeconds)
         {
             errors.Add($"lifetimes: need 60 <= default ({o.DefaultLifetimeSeconds}) <= max ({o.MaxLifetimeSeconds}) seconds");

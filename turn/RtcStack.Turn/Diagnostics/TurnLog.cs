@@ -43,6 +43,9 @@ internal static partial class TurnLog
     [LoggerMessage(3041, LogLevel.Debug, "TURN connection from {Remote} closed: {Reason}")]
     internal static partial void ConnectionClosed(ILogger logger, string remote, string reason);
 
+    [LoggerMessage(3042, LogLevel.Debug, "TLS handshake from {Remote} failed: {ExceptionType}")]
+    internal static partial void HandshakeFailed(ILogger logger, Exception exception, string remote, string exceptionType);
+
     [LoggerMessage(3050, LogLevel.Information, "TCP peer connection {ConnectionId} {Peer} -> allocation {Relayed} opened ({How})")]
     internal static partial void TcpConnectionOpened(ILogger logger, uint connectionId, TransportAddress peer, TransportAddress relayed, string how);
 

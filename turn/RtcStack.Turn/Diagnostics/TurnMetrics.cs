@@ -16,7 +16,7 @@ internal sealed class TurnMetrics : IDisposable
     private readonly Counter<long> _allocationsCreated;
     private readonly Counter<long> _authFailures;
     private long _packetsToPeer, _packetsToClient, _bytesToPeer, _bytesToClient;
-    private long _malformed, _deniedPeer, _overCap;
+    private long _malformed, _deniedPeer, _overCap, _clientBacklog;
     private long _tcpActive, _tcpBytesToPeer, _tcpBytesToClient, _icmpReported;
     private readonly Counter<long> _tcpOpened;
     private readonly Counter<long> _tcpFailed;
@@ -41,6 +41,7 @@ internal sealed class TurnMetrics : IDisposable
         {
             new Measurement<long>(Volatile.Read(ref _deniedPeer), new KeyValuePair<string, object?>("reason", "no_permission")),
             new Measurement<long>(Volatile.Read(ref _overCap), new KeyValuePair<string, object?>("reason", "bandwidth_cap")),
+            new Measurement<long>(Volatile.Read(ref _clientBacklog), new KeyValuePair<string, object?>("reason", "client_backlog")),
         }, "{packet}", "Packets not relayed, by reason");
     }
 
@@ -67,6 +68,11 @@ internal sealed class TurnMetrics : IDisposable
     internal void NoPermission() => Interlocked.Increment(ref _deniedPeer);
 
     internal void OverCap() => Interlocked.Increment(ref _overCap);
+
+    /// <summary>Writes (whole frames) dropped because a TCP/TLS client's send queue was full.</summary>
+    internal long ClientBacklogDropped => Volatile.Read(ref _clientBacklog);
+
+    internal void ClientBacklog() => Interlocked.Increment(ref _clientBacklog);
 
     internal long TcpActive => Volatile.Read(ref _tcpActive);
 

@@ -79,6 +79,9 @@ internal sealed class TurnMessageProcessor
     /// <summary>Counts a frame dropped by a transport before it reached here.</summary>
     internal void Malformed() => _state.Metrics.Malformed();
 
+    /// <summary>The server's state (options, metrics) for the transports.</summary>
+    internal TurnState State => _state;
+
     private void HandleRequest(scoped in TurnRequest request)
     {
         Span<StunAttributeType> unknown = stackalloc StunAttributeType[8];

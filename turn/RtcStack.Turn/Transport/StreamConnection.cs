@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -10,20 +11,27 @@ namespace RtcStack.Turn.Transport;
 
 /// <summary>
 /// One TCP or TLS client connection: frames STUN and ChannelData messages off the stream (RFC 8656 §12.5,
-/// RFC 8489 §6.2.2), hands each to the processor, and serialises writes (responses and relayed data) under a
-/// lock. A frame that cannot be delimited closes the connection; closing it deletes its allocation (§3.1).
+/// RFC 8489 §6.2.2), hands each to the processor, and writes responses and relayed data through a
+/// <see cref="StreamSender"/>, which never blocks the caller (a slow client cannot stall the relay threads) and
+/// bounds what is queued. An idle connection holds no buffer: it waits with a zero-byte read and rents its receive
+/// buffer (16 KiB, grown to the largest frame only while one is read) and its <see cref="IngressState"/> only while
+/// bytes arrive. A frame that cannot be delimited closes the connection; closing it deletes its allocation (§3.1).
 /// </summary>
 internal sealed class StreamConnection : IClientEndpoint
 {
-    private const int BufferSize = StunFraming.MaxFrameLength + 4;
+    /// <summary>Receive buffer rented when bytes arrive.</summary>
+    internal const int ReadSize = 16 * 1024;
+
+    private const int MaxBufferSize = StunFraming.MaxFrameLength + 4;
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
 
     private readonly Socket _socket;
     private readonly CertificateSource? _certificates;
     private readonly TurnMessageProcessor _processor;
     private readonly ILogger _logger;
-    private readonly Lock _writeLock = new();
-    private readonly IngressState _ingress = new() { PeerSends = LinuxNative.IsSupported ? new SendBatch(32) : null };
+    private readonly Lock _lock = new();
+    private readonly StreamSender _sender;
+    private readonly int _queueLimit;
     private readonly FiveTuple _fiveTuple;
     private Stream? _stream;
     private volatile bool _closed;
@@ -33,10 +41,11 @@ internal sealed class StreamConnection : IClientEndpoint
     {
         _socket = socket;
         _socket.NoDelay = true;
-        _socket.SendTimeout = 5000;
         _certificates = certificates;
         _processor = processor;
         _logger = logger;
+        _queueLimit = processor.State.Options.StreamSendQueueBytes;
+        _sender = new StreamSender(socket, _queueLimit, processor.State.Metrics, Close);
         _fiveTuple = new FiveTuple(
             TransportAddress.FromEndPoint((IPEndPoint)socket.RemoteEndPoint!).Normalize(),
             TransportAddress.FromEndPoint((IPEndPoint)socket.LocalEndPoint!),
@@ -49,6 +58,9 @@ internal sealed class StreamConnection : IClientEndpoint
 
     /// <summary>Whether a ConnectionBind made this a client data connection (RFC 6062 §5.4).</summary>
     internal bool IsDataConnection => _dataPeer is not null;
+
+    /// <summary>Bytes waiting to be written to this client.</summary>
+    internal int QueuedBytes => _sender.Queued;
 
     /// <summary>
     /// After the current frame (a successful ConnectionBind, already answered) this connection stops framing STUN
@@ -69,60 +81,33 @@ internal sealed class StreamConnection : IClientEndpoint
         }
     }
 
-    public void Send(ReadOnlySpan<byte> message)
-    {
-        lock (_writeLock)
-        {
-            if (_closed || _stream is null)
-            {
-                return;
-            }
-            try
-            {
-                _stream.Write(message);
-            }
-            catch (Exception ex) when (ex is IOException or ObjectDisposedException or SocketException or InvalidOperationException)
-            {
-                Close();
-            }
-        }
-    }
+    public void Send(ReadOnlySpan<byte> message) => _sender.Send(message);
 
     internal async Task RunAsync(CancellationToken token)
     {
-        // Pinned: on Linux the ChannelData of one read are queued by reference and leave in one sendmmsg per relay.
-        byte[] buffer = GC.AllocateUninitializedArray<byte>(BufferSize, pinned: true);
         string reason = "closed by client";
         bool relaying = false;
+        byte[]? buffer = null;
+        IngressState? ingress = null;
         try
         {
-            Stream stream = new NetworkStream(_socket, ownsSocket: true);
-            if (_certificates is not null)
-            {
-                var tls = new SslStream(stream, leaveInnerStreamOpen: false);
-                stream = tls;
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
-                timeout.CancelAfter(HandshakeTimeout);
-                await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
-                {
-                    ServerCertificateContext = _certificates.CurrentContext,
-                }, timeout.Token).ConfigureAwait(false);
-            }
-            lock (_writeLock)
-            {
-                _stream = stream;
-            }
+            Stream stream = await OpenAsync(token).ConfigureAwait(false);
             int filled = 0;
             while (!_closed)
             {
-                int read = await stream.ReadAsync(buffer.AsMemory(filled, BufferSize - filled), token).ConfigureAwait(false);
+                if (buffer is null)
+                {
+                    await stream.ReadAsync(Memory<byte>.Empty, token).ConfigureAwait(false); // idle: wait without a buffer
+                    buffer = ArrayPool<byte>.Shared.Rent(ReadSize);
+                }
+                int read = await stream.ReadAsync(buffer.AsMemory(filled), token).ConfigureAwait(false);
                 if (read == 0)
                 {
                     break;
                 }
                 filled += read;
-                int consumed = ProcessFrames(buffer, filled);
-                _ingress.PeerSends?.Flush(); // before the buffer is compacted or refilled
+                ingress ??= IngressPool.Rent();
+                int consumed = ProcessRead(buffer, filled, ingress);
                 if (consumed < 0)
                 {
                     reason = "unframeable data";
@@ -133,9 +118,22 @@ internal sealed class StreamConnection : IClientEndpoint
                 if (_dataPeer is { } peer)
                 {
                     relaying = true;
+                    await _sender.WhenQueuedAtMostAsync(0).ConfigureAwait(false); // the ConnectionBind answer goes first
                     await peer.RelayAsync(this, stream, buffer.AsMemory(0, filled)).ConfigureAwait(false);
                     reason = "data connection closed";
                     break;
+                }
+                if (_sender.Queued > _queueLimit)
+                {
+                    await _sender.WhenQueuedAtMostAsync(_queueLimit).ConfigureAwait(false); // it does not read its answers: stop reading
+                }
+                if (filled == buffer.Length)
+                {
+                    buffer = Grow(buffer, filled); // a frame larger than the buffer is on its way
+                }
+                else if (filled == 0 && _socket.Available == 0)
+                {
+                    Release(ref buffer, ref ingress);
                 }
             }
         }
@@ -147,18 +145,91 @@ internal sealed class StreamConnection : IClientEndpoint
         finally
         {
             Close();
+            Release(ref buffer, ref ingress);
             if (_dataPeer is { } peer && !relaying)
             {
                 peer.Close("client data connection closed before relaying");
             }
             _processor.ConnectionClosed(_fiveTuple);
-            _ingress.PeerSends?.Dispose();
             TurnLog.ConnectionClosed(_logger, _fiveTuple.Client.ToString(), reason);
         }
     }
 
+    /// <summary>The stream to read, after the TLS handshake when this is a TLS listener; the sender starts writing.</summary>
+    private async Task<Stream> OpenAsync(CancellationToken token)
+    {
+        Stream stream = new NetworkStream(_socket, ownsSocket: true);
+        if (_certificates is not null)
+        {
+            var tls = new SslStream(stream, leaveInnerStreamOpen: false);
+            stream = tls;
+            lock (_lock)
+            {
+                _stream = stream;
+            }
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+            timeout.CancelAfter(HandshakeTimeout);
+            try
+            {
+                await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+                {
+                    ServerCertificateContext = _certificates.CurrentContext,
+                }, timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException
+                or System.Security.Authentication.AuthenticationException)
+            {
+                TurnLog.HandshakeFailed(_logger, ex, _fiveTuple.Client.ToString(), ex.GetType().Name);
+                throw;
+            }
+        }
+        lock (_lock)
+        {
+            _stream = stream;
+        }
+        _sender.Attach(stream as SslStream);
+        return stream;
+    }
+
+    /// <summary>Processes the complete frames of one read (the buffer pinned: on Linux the ChannelData are queued by reference and leave in one sendmmsg per relay at the flush).</summary>
+    private unsafe int ProcessRead(byte[] buffer, int filled, IngressState ingress)
+    {
+        fixed (byte* pinned = buffer)
+        {
+            int consumed = ProcessFrames(buffer, filled, ingress);
+            ingress.PeerSends?.Flush(); // before the buffer is compacted or refilled
+            return consumed;
+        }
+    }
+
+    private static byte[] Grow(byte[] buffer, int filled)
+    {
+        if (buffer.Length >= MaxBufferSize)
+        {
+            return buffer; // cannot happen: a frame is at most MaxFrameLength bytes (the next read returns 0 and closes)
+        }
+        byte[] larger = ArrayPool<byte>.Shared.Rent(MaxBufferSize);
+        buffer.AsSpan(0, filled).CopyTo(larger);
+        ArrayPool<byte>.Shared.Return(buffer);
+        return larger;
+    }
+
+    private static void Release(ref byte[]? buffer, ref IngressState? ingress)
+    {
+        if (buffer is not null)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            buffer = null;
+        }
+        if (ingress is not null)
+        {
+            IngressPool.Return(ingress);
+            ingress = null;
+        }
+    }
+
     /// <summary>Processes every complete frame; returns the bytes consumed, or -1 when the stream is unframeable.</summary>
-    private int ProcessFrames(byte[] buffer, int filled)
+    private int ProcessFrames(byte[] buffer, int filled, IngressState ingress)
     {
         int offset = 0;
         while (offset < filled)
@@ -173,7 +244,7 @@ internal sealed class StreamConnection : IClientEndpoint
             {
                 break;
             }
-            _processor.Process(buffer.AsSpan(offset, length), _fiveTuple, this, _ingress);
+            _processor.Process(buffer.AsSpan(offset, length), _fiveTuple, this, ingress);
             offset += length;
             if (_dataPeer is not null)
             {
@@ -204,13 +275,17 @@ internal sealed class StreamConnection : IClientEndpoint
 
     internal void Close()
     {
-        lock (_writeLock)
+        lock (_lock)
         {
             if (_closed)
             {
                 return;
             }
             _closed = true;
+        }
+        _sender.Close();
+        lock (_lock)
+        {
             if (_stream is not null)
             {
                 _stream.Dispose();

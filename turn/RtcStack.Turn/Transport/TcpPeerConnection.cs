@@ -11,7 +11,8 @@ namespace RtcStack.Turn.Transport;
 /// buffer and TCP flow control holds the peer back. Unbound after the bind timeout, it is closed. Bound, it relays
 /// bytes as they are both ways: on Linux x64 with a plain TCP client data connection by splice(2) in the kernel
 /// (<see cref="TcpSplicer"/>), otherwise (TLS, other systems) with one pooled buffer per direction, each read
-/// awaited until written (backpressure); an end of stream is passed on as a half close, and any error closes both
+/// awaited until written (backpressure) and, with a bandwidth cap (max-bps), paced per allocation and direction by
+/// <see cref="StreamPacer"/> (splice is not used then: it moves bytes in the kernel, unmetered); an end of stream is passed on as a half close, and any error closes both
 /// connections.
 /// </summary>
 internal sealed class TcpPeerConnection
@@ -85,7 +86,7 @@ internal sealed class TcpPeerConnection
         var peerStream = new NetworkStream(_socket, ownsSocket: false);
         try
         {
-            if (clientStream is NetworkStream plain && TcpSplicer.Shared is { } splicer)
+            if (clientStream is NetworkStream plain && !_owner.IsPaced && TcpSplicer.Shared is { } splicer)
             {
                 if (!early.IsEmpty)
                 {
@@ -135,6 +136,7 @@ internal sealed class TcpPeerConnection
             {
                 await to.WriteAsync(first).ConfigureAwait(false);
                 _owner.Relayed(first.Length, toPeer);
+                await _owner.PaceAsync(first.Length, toPeer).ConfigureAwait(false);
             }
             while (true)
             {
@@ -146,6 +148,8 @@ internal sealed class TcpPeerConnection
                 }
                 await to.WriteAsync(buffer.AsMemory(0, read)).ConfigureAwait(false);
                 _owner.Relayed(read, toPeer);
+                await _owner.PaceAsync(read, toPeer).ConfigureAwait(false); // max-bps: hold the sender back by not reading
+
             }
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or InvalidOperationException or NotSupportedException)

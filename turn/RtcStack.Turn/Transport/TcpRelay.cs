@@ -25,6 +25,7 @@ internal sealed class TcpRelay : IAsyncDisposable
     private Task _accept = Task.CompletedTask;
     private TurnState? _state;
     private Allocation? _allocation;
+    private StreamPacer? _toPeerPace, _toClientPace;
 
     internal TcpRelay(Socket listener, RelayPortPool pool)
     {
@@ -43,6 +44,11 @@ internal sealed class TcpRelay : IAsyncDisposable
     {
         _allocation = allocation;
         _state = state;
+        if (state.Options.MaxBytesPerSecond > 0)
+        {
+            _toPeerPace = new StreamPacer(state.Options.MaxBytesPerSecond, state.Time);
+            _toClientPace = new StreamPacer(state.Options.MaxBytesPerSecond, state.Time);
+        }
         _accept = Task.Run(AcceptLoopAsync);
     }
 
@@ -101,6 +107,13 @@ internal sealed class TcpRelay : IAsyncDisposable
     }
 
     internal void Relayed(int bytes, bool toPeer) => _state!.Metrics.TcpRelayed(bytes, toPeer);
+
+    /// <summary>Whether the bandwidth cap (max-bps) applies: then data connections relay by copying, paced, never by splice.</summary>
+    internal bool IsPaced => _toPeerPace is not null;
+
+    /// <summary>Waits until <paramref name="bytes"/> just relayed fit the allocation's cap in that direction (shared by its data connections).</summary>
+    internal Task PaceAsync(int bytes, bool toPeer) =>
+        (toPeer ? _toPeerPace : _toClientPace)?.PaceAsync(bytes) ?? Task.CompletedTask;
 
     internal void Refused(string reason) => _state!.Metrics.TcpRefused(reason);
 

@@ -1,0 +1,189 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using RtcStack.Turn.Diagnostics;
+using RtcStack.Turn.Tests.Interop;
+using RtcStack.Turn.Transport;
+
+namespace RtcStack.Turn.Tests.Tcp;
+
+/// <summary>
+/// <see cref="StreamSender"/> on real connected sockets (plain and TLS): a reader that does not read never blocks the
+/// sender, the queue stays within its limit (relayed frames dropped whole and counted, responses kept), what arrives
+/// is whole frames in order, and sending to a stream client allocates nothing on the calling (relay) thread.
+/// </summary>
+public sealed class StreamSenderTests
+{
+    private const int Limit = 16 * 1024;
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Queue_for_a_reader_that_does_not_read_stays_bounded_and_frames_stay_whole(bool tls)
+    {
+        await using Pair pair = await Pair.ConnectAsync(tls);
+        using var metrics = new TurnMetrics(null, () => (0, 0, 0));
+        bool failed = false;
+        var sender = new StreamSender(pair.Server, Limit, metrics, () => failed = true);
+        sender.Attach(pair.ServerTls);
+
+        const int Frames = 2000;
+        int maxQueued = 0;
+        for (int i = 0; i < Frames; i++)
+        {
+            sender.Send(Frame(i));
+            maxQueued = Math.Max(maxQueued, sender.Queued);
+        }
+        Assert.True(maxQueued <= Limit + 1004, $"queued {maxQueued}"); // the limit, plus the rest of a frame the socket took in part
+        long dropped = metrics.ClientBacklogDropped;
+        Assert.True(dropped > 0, "nothing was dropped: the reader did not stall the socket");
+
+        byte[] response = [0x01, 0x01, 0x00, 0x00, 0x21, 0x12, 0xA4, 0x42, .. new byte[12]]; // a Binding success response
+        sender.Send(response); // not relayed data: queued above the limit rather than dropped
+        Assert.Equal(dropped, metrics.ClientBacklogDropped);
+
+        int received = 0, last = -1;
+        while (true)
+        {
+            byte[] header = new byte[4];
+            await pair.Client.ReadExactlyAsync(header).AsTask().WaitAsync(Patience);
+            if (header[0] == 0x01)
+            {
+                byte[] rest = new byte[16];
+                await pair.Client.ReadExactlyAsync(rest).AsTask().WaitAsync(Patience);
+                Assert.Equal(response[4..], rest);
+                break;
+            }
+            Assert.Equal(0x40, header[0]);
+            Assert.Equal(1000, BinaryPrimitives.ReadUInt16BigEndian(header.AsSpan(2)));
+            byte[] payload = new byte[1000];
+            await pair.Client.ReadExactlyAsync(payload).AsTask().WaitAsync(Patience);
+            int sequence = BinaryPrimitives.ReadInt32BigEndian(payload);
+            Assert.True(sequence > last, "out of order");
+            Assert.All(payload[4..], b => Assert.Equal((byte)sequence, b));
+            last = sequence;
+            received++;
+        }
+        Assert.Equal(Frames, received + dropped);
+        Assert.False(failed);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Sending_to_a_stream_client_allocates_nothing_on_the_relay_thread(bool tls)
+    {
+        await using Pair pair = await Pair.ConnectAsync(tls);
+        using var metrics = new TurnMetrics(null, () => (0, 0, 0));
+        var sender = new StreamSender(pair.Server, 1024 * 1024, metrics, () => { });
+        sender.Attach(pair.ServerTls);
+        using var stop = new CancellationTokenSource();
+        Task draining = Task.Run(async () =>
+        {
+            byte[] sink = new byte[64 * 1024];
+            while (!stop.IsCancellationRequested && await pair.Client.ReadAsync(sink) > 0)
+            {
+            }
+        });
+        byte[] frame = Frame(7, payload: 100);
+        long best = long.MaxValue;
+        for (int round = 0; round < 4; round++)
+        {
+            best = Math.Min(best, MeasureSends(sender, frame));
+        }
+        await stop.CancelAsync();
+        sender.Close();
+        Assert.Equal(0, best);
+        Assert.Equal(0, metrics.ClientBacklogDropped);
+        await pair.DisposeAsync();
+        await draining.WaitAsync(Patience).ContinueWith(_ => { }, TaskScheduler.Default);
+    }
+
+    /// <summary>Bytes this thread allocated in 2000 sends, pausing (without allocating) every 100 for the writer to catch up.</summary>
+    private static long MeasureSends(StreamSender sender, byte[] frame)
+    {
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 2000; i++)
+        {
+            sender.Send(frame);
+            if (i % 100 == 0)
+            {
+                for (int spin = 0; spin < 30_000 && sender.Queued > Limit; spin++)
+                {
+                    Thread.Sleep(1);
+                }
+            }
+        }
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+
+    private static byte[] Frame(int sequence, int payload = 1000)
+    {
+        byte[] frame = new byte[4 + payload];
+        frame[0] = 0x40;
+        BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(2), (ushort)payload);
+        frame.AsSpan(8).Fill((byte)sequence);
+        BinaryPrimitives.WriteInt32BigEndian(frame.AsSpan(4), sequence);
+        return frame;
+    }
+
+    /// <summary>A connected pair on 127.0.0.1; the client's receive buffer is 4 KiB so that a client that does not read stalls soon.</summary>
+    private sealed class Pair : IAsyncDisposable
+    {
+        private X509Certificate2? _certificate;
+        private Socket? _clientSocket;
+
+        internal Socket Server { get; private set; } = null!;
+
+        internal SslStream? ServerTls { get; private set; }
+
+        internal Stream Client { get; private set; } = null!;
+
+        internal static async Task<Pair> ConnectAsync(bool tls)
+        {
+            var pair = new Pair();
+            using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            listener.Listen(1);
+            pair._clientSocket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+            Task<Socket> accept = listener.AcceptAsync();
+            await pair._clientSocket.ConnectAsync(listener.LocalEndPoint!);
+            pair.Server = await accept.WaitAsync(Patience);
+            pair.Server.SendBufferSize = 8192; // the kernel would otherwise take megabytes before the sender's own queue fills
+            var serverStream = new NetworkStream(pair.Server, ownsSocket: false);
+            pair.Client = new NetworkStream(pair._clientSocket, ownsSocket: false);
+            if (tls)
+            {
+                string dir = Directory.CreateTempSubdirectory("rtcstack-turn-sender").FullName;
+                CoturnClientFixture.WriteSelfSignedCertificate(dir);
+                using (X509Certificate2 pem = X509Certificate2.CreateFromPemFile(Path.Combine(dir, "cert.pem"), Path.Combine(dir, "key.pem")))
+                {
+                    pair._certificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+                }
+                Directory.Delete(dir, recursive: true);
+                pair.ServerTls = new SslStream(serverStream);
+                var client = new SslStream(pair.Client, false, (_, _, _, _) => true);
+                Task server = pair.ServerTls.AuthenticateAsServerAsync(pair._certificate);
+                await client.AuthenticateAsClientAsync("localhost").WaitAsync(Patience);
+                await server.WaitAsync(Patience);
+                pair.Client = client;
+            }
+            return pair;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (ServerTls is not null)
+            {
+                await ServerTls.DisposeAsync();
+            }
+            await Client.DisposeAsync();
+            Server?.Dispose();
+            _clientSocket?.Dispose();
+            _certificate?.Dispose();
+        }
+    }
+}

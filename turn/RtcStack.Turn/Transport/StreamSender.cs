@@ -1,0 +1,289 @@
+using System.Net.Sockets;
+using RtcStack.Turn.Diagnostics;
+
+namespace RtcStack.Turn.Transport;
+
+/// <summary>
+/// The write side of one TCP or TLS client connection; <see cref="Send"/> never blocks its caller (the relay
+/// threads, the connection's own receive loop). Plain TCP: when nothing is queued the frame goes straight to the
+/// socket with a non-blocking send. Otherwise (TLS always: SslStream has no non-blocking write) the frame is copied
+/// into a bounded <see cref="StreamSendQueue"/> and written by this connection's own writer on the thread pool,
+/// one asynchronous write at a time, with a cached continuation (no task or closure per write). A relayed frame
+/// (ChannelData or Data indication) that does not fit within the limit is dropped whole and counted — never a part
+/// of one, which would break the stream's framing; other messages (responses, ConnectionAttempt) get a 64 KiB
+/// reserve above it. A write that fails closes the connection.
+/// </summary>
+internal sealed class StreamSender : IThreadPoolWorkItem
+{
+    /// <summary>Room above the limit for messages that are not relayed data (responses, ConnectionAttempt).</summary>
+    internal const int ControlReserve = 64 * 1024;
+
+    private readonly Socket _socket;
+    private readonly int _limit;
+    private readonly TurnMetrics _metrics;
+    private readonly Action _failed;
+    private readonly Action _onWritten;
+    private readonly Lock _lock = new();
+    private readonly StreamSendQueue _queue = new();
+    private Stream? _tls;
+    private bool _ready, _writing, _closed;
+    private ValueTask<int> _plainWrite;
+    private ValueTask _tlsWrite;
+    private int _inFlight;
+    private TaskCompletionSource? _waiter;
+    private int _waitFor;
+
+    internal StreamSender(Socket socket, int limit, TurnMetrics metrics, Action failed)
+    {
+        _socket = socket;
+        _limit = limit;
+        _metrics = metrics;
+        _failed = failed;
+        _onWritten = OnWritten;
+    }
+
+    /// <summary>Bytes queued now (for tests and backpressure).</summary>
+    internal int Queued
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _queue.Length;
+            }
+        }
+    }
+
+    /// <summary>Starts writing: <paramref name="tls"/> after its handshake, or null for plain TCP (the socket turns non-blocking).</summary>
+    internal void Attach(Stream? tls)
+    {
+        if (tls is null)
+        {
+            _socket.Blocking = false; // after the NetworkStream was made (it refuses a non-blocking socket); async calls are unaffected
+        }
+        lock (_lock)
+        {
+            _tls = tls;
+            _ready = true;
+            if (!_queue.IsEmpty && !_writing && !_closed)
+            {
+                Schedule();
+            }
+        }
+    }
+
+    /// <summary>Sends or queues one or more whole frames; drops them (counted) when the queue is full. Never blocks or throws.</summary>
+    internal void Send(ReadOnlySpan<byte> frames)
+    {
+        bool failed = false;
+        lock (_lock)
+        {
+            if (_closed)
+            {
+                return;
+            }
+            if (_ready && _tls is null && !_writing && _queue.IsEmpty)
+            {
+                int sent = TrySendNow(frames);
+                if (sent == frames.Length)
+                {
+                    return;
+                }
+                if (sent > 0)
+                {
+                    _queue.Enqueue(frames[sent..]); // the rest of a frame the socket took in part must follow, whatever the limit
+                    Schedule();
+                    return;
+                }
+                failed = sent < 0;
+            }
+            if (!failed)
+            {
+                int room = IsRelayedData(frames) ? _limit : _limit + ControlReserve;
+                if (_queue.Length + frames.Length > room)
+                {
+                    _metrics.ClientBacklog();
+                    return;
+                }
+                _queue.Enqueue(frames);
+                if (_ready && !_writing)
+                {
+                    Schedule();
+                }
+            }
+        }
+        if (failed)
+        {
+            _failed();
+        }
+    }
+
+    /// <summary>Completes when at most <paramref name="bytes"/> are queued (0: all written), or the connection closed.</summary>
+    internal Task WhenQueuedAtMostAsync(int bytes)
+    {
+        lock (_lock)
+        {
+            if (Satisfied(bytes))
+            {
+                return Task.CompletedTask;
+            }
+            _waitFor = bytes;
+            _waiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _waiter.Task;
+        }
+    }
+
+    /// <summary>Stops writing; what is queued is dropped (by the writer when a write is in flight: it still reads that memory).</summary>
+    internal void Close()
+    {
+        lock (_lock)
+        {
+            _closed = true;
+            if (!_writing)
+            {
+                _queue.Clear();
+            }
+            ReleaseWaiter();
+        }
+    }
+
+    void IThreadPoolWorkItem.Execute() => Drain();
+
+    /// <summary>ChannelData (RFC 8656 §12) or a Data indication (0x0017): relayed data, dropped first when the client lags.</summary>
+    private static bool IsRelayedData(ReadOnlySpan<byte> frame) =>
+        (frame[0] & 0xC0) == 0x40 || (frame.Length > 1 && frame[0] == 0x00 && frame[1] == 0x17);
+
+    /// <summary>Bytes the socket took at once (0 when it would block), or -1 when it failed.</summary>
+    private int TrySendNow(ReadOnlySpan<byte> frames)
+    {
+        try
+        {
+            int sent = _socket.Send(frames, SocketFlags.None, out SocketError error);
+            return error switch
+            {
+                SocketError.Success => sent,
+                SocketError.WouldBlock => 0,
+                _ => -1,
+            };
+        }
+        catch (ObjectDisposedException)
+        {
+            return -1;
+        }
+    }
+
+    private void Schedule()
+    {
+        _writing = true;
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+    }
+
+    /// <summary>Writes what is queued, one write at a time, until the queue is empty or a write has to wait.</summary>
+    private void Drain()
+    {
+        while (true)
+        {
+            ReadOnlyMemory<byte> next;
+            lock (_lock)
+            {
+                if (_closed || _queue.IsEmpty)
+                {
+                    _queue.Clear();
+                    _writing = false;
+                    ReleaseWaiter();
+                    return;
+                }
+                next = _queue.Peek();
+            }
+            _inFlight = next.Length;
+            try
+            {
+                if (_tls is { } tls)
+                {
+                    _tlsWrite = tls.WriteAsync(next);
+                    if (!_tlsWrite.IsCompleted)
+                    {
+                        _tlsWrite.GetAwaiter().UnsafeOnCompleted(_onWritten);
+                        return;
+                    }
+                }
+                else
+                {
+                    _plainWrite = _socket.SendAsync(next, SocketFlags.None);
+                    if (!_plainWrite.IsCompleted)
+                    {
+                        _plainWrite.GetAwaiter().UnsafeOnCompleted(_onWritten);
+                        return;
+                    }
+                }
+            }
+            catch (Exception ex) when (IsWriteFailure(ex))
+            {
+                Fail();
+                continue;
+            }
+            Written();
+        }
+    }
+
+    private void OnWritten()
+    {
+        Written();
+        Drain();
+    }
+
+    /// <summary>Takes the result of the finished write and releases its bytes from the queue.</summary>
+    private void Written()
+    {
+        int written = _inFlight;
+        try
+        {
+            if (_tls is not null)
+            {
+                ValueTask write = _tlsWrite;
+                _tlsWrite = default;
+                write.GetAwaiter().GetResult();
+            }
+            else
+            {
+                ValueTask<int> write = _plainWrite;
+                _plainWrite = default;
+                written = write.GetAwaiter().GetResult();
+            }
+        }
+        catch (Exception ex) when (IsWriteFailure(ex))
+        {
+            Fail();
+            return;
+        }
+        lock (_lock)
+        {
+            _queue.Advance(written);
+            ReleaseWaiter();
+        }
+    }
+
+    private void Fail()
+    {
+        lock (_lock)
+        {
+            _closed = true;
+        }
+        _failed();
+    }
+
+    private static bool IsWriteFailure(Exception ex) =>
+        ex is IOException or SocketException or ObjectDisposedException or InvalidOperationException or NotSupportedException;
+
+    private bool Satisfied(int bytes) => _closed || (bytes > 0 ? _queue.Length <= bytes : _queue.IsEmpty && !_writing);
+
+    /// <summary>Completes the waiter when its condition holds (caller holds the lock).</summary>
+    private void ReleaseWaiter()
+    {
+        if (_waiter is { } waiter && Satisfied(_waitFor))
+        {
+            _waiter = null;
+            waiter.TrySetResult();
+        }
+    }
+}
