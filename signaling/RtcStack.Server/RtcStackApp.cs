@@ -111,7 +111,8 @@ public static class RtcStackApp
             .ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IBackplane>(_ => new InMemoryBackplane());
-        services.AddRedisBackplane(configuration["Signaling:Redis"]); // replaces the in-memory default when set
+        // Replaces the in-memory default when set; Signaling:RedisBackplane:* tunes it (RedisBackplaneOptions).
+        services.AddRedisBackplane(configuration["Signaling:Redis"], o => configuration.GetSection("Signaling:RedisBackplane").Bind(o));
         services.AddSingleton<TokenService>();
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<SignalingHub>(sp, new HttpClient()));
         services.AddHostedService<SignalingHostedService>();

@@ -21,6 +21,15 @@ public interface IBackplane : IAsyncDisposable
     /// <summary>False while the backing store is unreachable (the node is then not ready).</summary>
     bool IsHealthy { get; }
 
+    /// <summary>
+    /// True when every envelope reaches its handler as the same object that was published, on the publisher's
+    /// call, and envelope ids are never read: delivery to sessions never leaves the process (it bypasses any
+    /// shared bus). The hub may then publish messages that exist only in memory (a prepared frame body,
+    /// <see cref="Protocol.ServerMessage.PreparedBody"/>) and envelopes without an id (the relay fast path).
+    /// False (the default) when envelopes are serialized or deduplicated by id.
+    /// </summary>
+    bool DeliversByReference => false;
+
     /// <summary>Starts delivering to <paramref name="handler"/>. Called once before any other method.</summary>
     ValueTask StartAsync(IBackplaneHandler handler, CancellationToken cancellationToken);
 

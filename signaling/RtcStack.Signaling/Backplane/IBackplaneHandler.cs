@@ -12,4 +12,10 @@ public interface IBackplaneHandler
 
     /// <summary>Another node takes over <paramref name="peer"/>; see <see cref="IBackplane.RequestHandoverAsync"/>.</summary>
     ValueTask<ResumeState?> OnHandoverRequestedAsync(PeerId peer, string? resumeSessionId);
+
+    /// <summary>
+    /// Memberships of sessions on another node that is gone (see <see cref="LostMembership"/>) were removed; the
+    /// handler tells each room (<c>member-left</c>). Each lost membership is reported to exactly one node.
+    /// </summary>
+    ValueTask OnMembershipsLostAsync(IReadOnlyList<LostMembership> lost);
 }

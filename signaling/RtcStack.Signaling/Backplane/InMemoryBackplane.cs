@@ -24,6 +24,10 @@ public sealed class InMemoryBackplane : IBackplane
 
     public bool IsHealthy => true;
 
+    /// <inheritdoc/>
+    /// <remarks>Every node of one state lives in this process and envelopes are handed over as objects.</remarks>
+    public bool DeliversByReference => true;
+
     /// <summary>Another node that shares this node's state.</summary>
     public InMemoryBackplane CreateNode(string nodeId) => new(_state, nodeId);
 

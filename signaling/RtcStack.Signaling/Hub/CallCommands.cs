@@ -72,7 +72,12 @@ internal sealed class CallCommands(SignalingHub hub)
             case MessageTypes.Declined:
             case MessageTypes.Cancelled:
             case MessageTypes.Hangup:
-                session.RemoveCall(call.Id);
+                if (session.RemoveCall(call.Id) is null)
+                {
+                    // Rang out or handed over to another node meanwhile: whoever took the call ends it, once.
+                    hub.SendError(connection, ErrorCodes.UnknownCall, $"no call {m.CallId} in a state that allows {m.Type}", m.Id);
+                    return;
+                }
                 hub.Lifecycle.PendingInvites.TryRemove(call.Id, out _);
                 break;
         }

@@ -12,7 +12,7 @@ internal sealed class RelayCommands(SignalingHub hub)
 {
     /// <summary>
     /// The fast path for a frame that was not parsed yet: when it is a valid relay frame that will succeed and the
-    /// backplane passes messages by reference, relays it with the client's payload bytes (<see cref="RelayFrameCodec"/>)
+    /// backplane delivers by reference (<see cref="IBackplane.DeliversByReference"/>), relays it with the client's payload bytes (<see cref="RelayFrameCodec"/>)
     /// and returns the task; returns null (having done nothing) when the frame must go through
     /// <see cref="FrameParser"/> and the dispatcher, which then answers exactly as for any frame.
     /// The sender's peer id needs no check here: <see cref="Tokens.TokenService"/> accepts only tokens whose
@@ -21,7 +21,7 @@ internal sealed class RelayCommands(SignalingHub hub)
     public Task? TryRelayRaw(SignalingConnection connection, ReadOnlySpan<byte> utf8)
     {
         if (connection.Session is not { } session
-            || hub.Backplane is not InMemoryBackplane
+            || !hub.Backplane.DeliversByReference
             || RelayFrameCodec.TryRead(utf8, out RelayFrame frame) != RelayReadResult.Ok
             || (frame.Type != MessageTypes.Message && (session.Claims.Permissions & (Permissions.Publish | Permissions.Subscribe)) == 0)
             || !session.InRoom(frame.Room))
@@ -35,7 +35,7 @@ internal sealed class RelayCommands(SignalingHub hub)
             From = session.Peer.Value,
             PreparedBody = RelayFrameCodec.WriteBody(utf8, frame, session.Peer.Value),
         };
-        // The in-memory backplane never reads the envelope id (it is for deduplication across nodes).
+        // A backplane that delivers by reference never reads the envelope id (it is for deduplication across nodes).
         return RouteAsync(connection, session, frame.Room, frame.To, frame.Id, message, withId: false);
     }
 

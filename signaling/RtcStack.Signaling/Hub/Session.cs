@@ -203,11 +203,18 @@ internal sealed class Session
         }
     }
 
+    /// <summary>
+    /// Removes a call and returns it: whoever gets it non-null is the one that ends the call (sends the timeout,
+    /// cancel or hangup). Null once the session was handed over: the call went with it to the new node, which
+    /// ends it there. Taking the call and <see cref="HandOver"/> share the lock, so a ring timer that fires during
+    /// a handover either took the call before the state was cut (the call does not travel) or gets null (the new
+    /// node rings it out): never both.
+    /// </summary>
     public Call? RemoveCall(string callId)
     {
         lock (_sync)
         {
-            return _calls.Remove(callId, out Call? call) ? call : null;
+            return !_handedOver && _calls.Remove(callId, out Call? call) ? call : null;
         }
     }
 

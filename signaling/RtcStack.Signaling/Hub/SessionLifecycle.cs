@@ -163,6 +163,19 @@ internal sealed class SessionLifecycle(SignalingHub hub)
         Log.SessionEnded(hub.Logger, session.Id, session.Peer.Value, reason);
     }
 
+    /// <summary>
+    /// The backplane removed memberships of sessions that are gone with their node (or did not answer a handover):
+    /// tell each room, as when a resume window runs out (<c>member-left</c>, reason <c>timeout</c>).
+    /// </summary>
+    public async ValueTask OnMembershipsLostAsync(IReadOnlyList<LostMembership> lost)
+    {
+        foreach (LostMembership membership in lost)
+        {
+            var left = new ServerMessage { Type = MessageTypes.MemberLeft, Room = membership.Room.Value, Peer = membership.Peer.Value, Reason = "timeout" };
+            await hub.Backplane.PublishToRoomAsync(membership.Room, BackplaneEnvelope.Create(left, membership.Peer), CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Removes the session from a room and tells the others; accepted calls in that room are hung up.</summary>
     public async Task LeaveRoomAsync(Session session, string room, string reason)
     {

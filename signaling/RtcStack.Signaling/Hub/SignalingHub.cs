@@ -177,6 +177,9 @@ public sealed class SignalingHub : IBackplaneHandler, IAsyncDisposable
     ValueTask<ResumeState?> IBackplaneHandler.OnHandoverRequestedAsync(PeerId peer, string? resumeSessionId) =>
         Lifecycle.OnHandoverRequestedAsync(peer, resumeSessionId);
 
+    ValueTask IBackplaneHandler.OnMembershipsLostAsync(IReadOnlyList<LostMembership> lost) =>
+        Lifecycle.OnMembershipsLostAsync(lost);
+
     /// <summary>Sends an answer (not sequenced, not buffered).</summary>
     internal static void Reply(SignalingConnection connection, ServerMessage message) => connection.TrySend(FrameWriter.Write(message));
 

@@ -84,7 +84,12 @@ internal sealed class Sweeper(SignalingHub hub)
         }
     }
 
-    private async Task RingOutAsync(Session session, long nowMs)
+    /// <summary>
+    /// Sends <c>invite-timeout</c> for the session's outgoing calls that rang out. Safe against a concurrent handover
+    /// (the sweep may have read the session just before it was handed over): only the node that still holds the
+    /// call gets it from <see cref="Session.RemoveCall"/>, so the timeout is sent once, by the current owner.
+    /// </summary>
+    internal async Task RingOutAsync(Session session, long nowMs)
     {
         foreach (Call call in session.Calls())
         {

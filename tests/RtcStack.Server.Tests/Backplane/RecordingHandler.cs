@@ -37,5 +37,18 @@ internal sealed class RecordingHandler : IBackplaneHandler
         return ValueTask.FromResult(HandoverAnswer);
     }
 
+    /// <summary>Memberships the backplane reported lost (a dead node's sessions, or an owner that did not answer).</summary>
+    public ConcurrentQueue<LostMembership> Lost { get; } = new();
+
+    public ValueTask OnMembershipsLostAsync(IReadOnlyList<LostMembership> lost)
+    {
+        foreach (LostMembership membership in lost)
+        {
+            Lost.Enqueue(membership);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
     public string[] TextsFor(string peer) => [.. Delivered.Where(d => d.Peer == peer).Select(d => d.Envelope.Message.Message ?? "")];
 }

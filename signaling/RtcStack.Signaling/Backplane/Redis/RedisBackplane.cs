@@ -21,6 +21,7 @@ public sealed class RedisBackplane : IBackplane
     private readonly LocalMirror _local = new();
     private readonly RedisHandoverBroker _handover;
     private readonly RedisResync _resync;
+    private readonly RedisNodeLiveness _liveness;
     private IBackplaneHandler? _handler;
     private ConnectionMultiplexer? _mux;
     private readonly SemaphoreSlim _subscribeLock = new(1, 1);
@@ -37,6 +38,7 @@ public sealed class RedisBackplane : IBackplane
         _keys = new RedisKeys(options.KeyPrefix);
         _handover = new RedisHandoverBroker(_keys, NodeId, options.HandoverTimeout, _logger);
         _resync = new RedisResync(_keys, _local, NodeId, options.ReconnectInterval, _logger);
+        _liveness = new RedisNodeLiveness(_keys, NodeId, options.NodeLivenessTtl, _logger);
     }
 
     /// <inheritdoc/>
@@ -44,6 +46,10 @@ public sealed class RedisBackplane : IBackplane
 
     /// <inheritdoc/>
     public bool IsHealthy => _mux is { IsConnected: true } && _resync.IsSynced;
+
+    /// <inheritdoc/>
+    /// <remarks>False: envelopes to other nodes are serialized, so the hub never publishes in-memory-only messages here.</remarks>
+    public bool DeliversByReference => false;
 
     private bool Usable => _mux is { IsConnected: true };
 
@@ -71,6 +77,7 @@ public sealed class RedisBackplane : IBackplane
             _resync.Start(_mux, SubscribeAsync);
         }
 
+        _liveness.Start(_mux, handler, () => _resync.Start(_mux, SubscribeAsync));
         RedisBackplaneLog.Started(_logger, NodeId, _mux.IsConnected);
     }
 
@@ -157,7 +164,7 @@ public sealed class RedisBackplane : IBackplane
     {
         RoomJoinResult? shared = await RedisOr<RoomJoinResult?>(async db =>
         {
-            long result = (long)await db.ScriptEvaluateAsync(RedisScripts.AddMember, [_keys.Room(room.Value)], [member.Peer, member.MetaJson ?? "", capacity]).ConfigureAwait(false);
+            long result = (long)await db.ScriptEvaluateAsync(RedisScripts.AddMember, [_keys.Room(room.Value), _keys.PeerRooms(member.Peer)], [member.Peer, member.MetaJson ?? "", capacity, room.Value]).ConfigureAwait(false);
             return result switch { 0 => RoomJoinResult.Joined, 1 => RoomJoinResult.AlreadyMember, _ => RoomJoinResult.Full };
         }, () => null).ConfigureAwait(false);
         if (shared == RoomJoinResult.Full)
@@ -180,7 +187,9 @@ public sealed class RedisBackplane : IBackplane
     public async ValueTask<bool> RemoveMemberAsync(RoomId room, PeerId peer, CancellationToken cancellationToken)
     {
         bool local = _local.Remove(room.Value, peer.Value);
-        return await RedisOr(db => db.HashDeleteAsync(_keys.Room(room.Value), peer.Value), () => local).ConfigureAwait(false);
+        return await RedisOr(
+            async db => (long)await db.ScriptEvaluateAsync(RedisScripts.RemoveMember, [_keys.Room(room.Value), _keys.PeerRooms(peer.Value), _keys.Owner(peer.Value)], [peer.Value, room.Value, NodeId]).ConfigureAwait(false) == 1,
+            () => local).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
@@ -208,7 +217,7 @@ public sealed class RedisBackplane : IBackplane
 
         return await RedisOr(async db =>
         {
-            var old = (RedisResult[])(await db.ScriptEvaluateAsync(RedisScripts.SetOwner, [_keys.Owner(peer.Value)], [owner.NodeId, owner.SessionId]).ConfigureAwait(false))!;
+            var old = (RedisResult[])(await db.ScriptEvaluateAsync(RedisScripts.SetOwner, [_keys.Owner(peer.Value), _keys.NodePeers(owner.NodeId)], [owner.NodeId, owner.SessionId, peer.Value, _keys.Prefix + "node-peers:"]).ConfigureAwait(false))!;
             return old.Length == 2 && !old[0].IsNull && !old[1].IsNull ? new SessionOwner(old[0].ToString()!, old[1].ToString()!) : null;
         }, () => localPrevious).ConfigureAwait(false);
     }
@@ -229,7 +238,7 @@ public sealed class RedisBackplane : IBackplane
             _local.Owners.TryRemove(new KeyValuePair<string, SessionOwner>(peer.Value, owner));
         }
 
-        await RedisOr(async db => (long)await db.ScriptEvaluateAsync(RedisScripts.RemoveOwner, [_keys.Owner(peer.Value)], [sessionId]).ConfigureAwait(false), () => 0L).ConfigureAwait(false);
+        await RedisOr(async db => (long)await db.ScriptEvaluateAsync(RedisScripts.RemoveOwner, [_keys.Owner(peer.Value)], [sessionId, peer.Value, _keys.Prefix + "node-peers:"]).ConfigureAwait(false), () => 0L).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
@@ -244,19 +253,46 @@ public sealed class RedisBackplane : IBackplane
         // Take the route first (atomic in Redis with every routed publish), then ask the owner on its node channel:
         // it handles the request after every envelope routed to it before, and all later ones come here.
         _local.Subscriptions[peer.Value] = LocalMirror.ThroughChannel;
-        return await RedisOr(
+        (bool answered, ResumeState? state) = await RedisOr<(bool Answered, ResumeState? State)>(
             async db =>
             {
                 await db.StringSetAsync(_keys.Route(peer.Value), NodeId).ConfigureAwait(false);
                 return await _handover.RequestAsync(_mux!.GetSubscriber(), owner, peer, resumeSessionId, cancellationToken).ConfigureAwait(false);
             },
-            () => null).ConfigureAwait(false);
+            () => (true, null)).ConfigureAwait(false);
+        if (!answered)
+        {
+            await ForgetUnansweredAsync(owner, peer).ConfigureAwait(false);
+        }
+
+        return state;
+    }
+
+    /// <summary>
+    /// The owner did not answer (its node is gone, or hung past the handover timeout): its session will not leave
+    /// its rooms, so remove the peer's memberships now (once, if that session still owns the peer) and let the
+    /// handler tell the rooms. A late answer from the old node then finds another owner and changes nothing shared.
+    /// </summary>
+    private async Task ForgetUnansweredAsync(SessionOwner owner, PeerId peer)
+    {
+        RedisResult[] rooms = await RedisOr<RedisResult[]>(
+            async db => (RedisResult[])(await db.ScriptEvaluateAsync(
+                RedisLivenessScripts.ForgetPeer,
+                [_keys.Owner(peer.Value), _keys.PeerRooms(peer.Value)],
+                [owner.NodeId, owner.SessionId, peer.Value, _keys.Prefix]).ConfigureAwait(false))!,
+            () => []).ConfigureAwait(false);
+        if (rooms.Length > 0)
+        {
+            RedisBackplaneLog.SessionForgotten(_logger, owner.NodeId, rooms.Length);
+            await Handler.OnMembershipsLostAsync([.. rooms.Select(r => new LostMembership(new RoomId(r.ToString()!), peer))]).ConfigureAwait(false);
+        }
     }
 
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
         _resync.Stop();
+        await _liveness.StopAsync().ConfigureAwait(false);
         if (_mux is not null)
         {
             await _mux.CloseAsync().ConfigureAwait(false);

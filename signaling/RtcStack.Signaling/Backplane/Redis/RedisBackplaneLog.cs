@@ -24,4 +24,13 @@ internal static partial class RedisBackplaneLog
 
     [LoggerMessage(EventId = 2107, Level = LogLevel.Warning, Message = "Writing local state back into Redis failed (attempt {Attempt})")]
     public static partial void ResyncFailed(ILogger logger, Exception? exception, int attempt);
+
+    [LoggerMessage(EventId = 2108, Level = LogLevel.Warning, Message = "Node {NodeId} was not registered in Redis (presumed dead while cut off, or Redis lost its data); writing its state back")]
+    public static partial void Rejoined(ILogger logger, string nodeId);
+
+    [LoggerMessage(EventId = 2109, Level = LogLevel.Warning, Message = "Node {DeadNode} stopped refreshing its liveness key; removed {Memberships} memberships of its sessions")]
+    public static partial void NodeSwept(ILogger logger, string deadNode, int memberships);
+
+    [LoggerMessage(EventId = 2110, Level = LogLevel.Warning, Message = "Node {OwnerNode} did not answer the handover of a session; removed it from {Rooms} rooms")]
+    public static partial void SessionForgotten(ILogger logger, string ownerNode, int rooms);
 }

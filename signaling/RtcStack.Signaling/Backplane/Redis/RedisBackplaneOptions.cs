@@ -21,6 +21,13 @@ public sealed class RedisBackplaneOptions
     /// <summary>Timeout of one Redis command and of a connect attempt. Default: 2 s.</summary>
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Lifetime of this node's liveness key in Redis; the node refreshes it every third of this. When a node stops
+    /// refreshing (it died, or cannot reach Redis), another node removes its sessions from their rooms (members get
+    /// <c>member-left</c>) within about this time plus a third. Default: 15 s.
+    /// </summary>
+    public TimeSpan NodeLivenessTtl { get; set; } = TimeSpan.FromSeconds(15);
+
     internal void Validate()
     {
         if (string.IsNullOrWhiteSpace(ConnectionString))
@@ -31,5 +38,6 @@ public sealed class RedisBackplaneOptions
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(HandoverTimeout, TimeSpan.Zero, nameof(HandoverTimeout));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ReconnectInterval, TimeSpan.Zero, nameof(ReconnectInterval));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(CommandTimeout, TimeSpan.Zero, nameof(CommandTimeout));
+        ArgumentOutOfRangeException.ThrowIfLessThan(NodeLivenessTtl, TimeSpan.FromSeconds(1), nameof(NodeLivenessTtl));
     }
 }

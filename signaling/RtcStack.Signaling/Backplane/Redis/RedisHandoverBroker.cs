@@ -14,7 +14,8 @@ internal sealed class RedisHandoverBroker(RedisKeys keys, string nodeId, TimeSpa
 {
     private readonly ConcurrentDictionary<string, TaskCompletionSource<ResumeState?>> _pending = new(StringComparer.Ordinal);
 
-    public async Task<ResumeState?> RequestAsync(ISubscriber subscriber, SessionOwner owner, PeerId peer, string? resumeSessionId, CancellationToken cancellationToken)
+    /// <summary>Asks the owner; <c>Answered</c> is false when no node took the request or it timed out.</summary>
+    public async Task<(bool Answered, ResumeState? State)> RequestAsync(ISubscriber subscriber, SessionOwner owner, PeerId peer, string? resumeSessionId, CancellationToken cancellationToken)
     {
         var request = new RedisHandoverRequest
         {
@@ -30,14 +31,14 @@ internal sealed class RedisHandoverBroker(RedisKeys keys, string nodeId, TimeSpa
             long receivers = await subscriber.PublishAsync(keys.NodeChannel(owner.NodeId), NodeChannelMessage.EncodeHandover(request)).ConfigureAwait(false);
             if (receivers == 0)
             {
-                return null;
+                return (false, null);
             }
 
-            return await answer.Task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+            return (true, await answer.Task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false));
         }
         catch (TimeoutException)
         {
-            return null;
+            return (false, null);
         }
         finally
         {

@@ -8,6 +8,12 @@ namespace RtcStack.Signaling.Backplane.Redis;
 /// <item><c>room:{room}</c> hash: peer → meta JSON ("" for none). Redis drops the hash when it empties.</item>
 /// <item><c>route:{peer}</c> string: the node that delivers to the peer.</item>
 /// <item><c>owner:{peer}</c> hash: <c>node</c>, <c>session</c> of the peer's session.</item>
+/// <item><c>peer-rooms:{peer}</c> set: the rooms the peer is a member of (so its memberships can be removed when its
+/// node dies).</item>
+/// <item><c>node-peers:{node}</c> set: the peers whose session that node owns.</item>
+/// <item><c>nodes</c> set: the nodes that registered and were not yet swept as dead.</item>
+/// <item><c>alive:{node}</c> string with a TTL (<see cref="RedisBackplaneOptions.NodeLivenessTtl"/>): refreshed by the
+/// node while it runs; when it has expired, a survivor sweeps the node (<see cref="RedisScripts.SweepDeadNode"/>).</item>
 /// <item><c>node:{node}</c> channel: deliveries to peers on that node and session handover requests, processed in
 /// order (<see cref="NodeChannelMessage"/>).</item>
 /// <item><c>reply:{node}</c> channel: answers to the handover requests that node sent.</item>
@@ -20,6 +26,17 @@ internal sealed class RedisKeys(string prefix)
     public RedisKey Route(string peer) => prefix + "route:" + peer;
 
     public RedisKey Owner(string peer) => prefix + "owner:" + peer;
+
+    public RedisKey PeerRooms(string peer) => prefix + "peer-rooms:" + peer;
+
+    public RedisKey NodePeers(string node) => prefix + "node-peers:" + node;
+
+    public RedisKey Nodes => prefix + "nodes";
+
+    public RedisKey Alive(string node) => prefix + "alive:" + node;
+
+    /// <summary>The key prefix itself (scripts that find keys by name build them from it, see <see cref="RedisScripts"/>).</summary>
+    public string Prefix => prefix;
 
     public RedisChannel NodeChannel(string node) => RedisChannel.Literal(NodeChannelPrefix + node);
 

@@ -93,16 +93,38 @@ internal sealed class RedisResync
         }
     }
 
+    /// <summary>
+    /// Writes this node's peers back without taking anything from another node: an owner only where no other node
+    /// owns the peer now (another node may have taken it over, or swept this node as dead, while it was cut off), and
+    /// routes and memberships only for the peers it still owns.
+    /// </summary>
     private async Task WriteBackAsync(IDatabase db)
     {
-        string[] peers = [.. _local.Subscriptions.Keys];
-        var members = _local.Snapshot();
         var owners = _local.Owners.ToArray();
-        var writes = new List<Task>(peers.Length + members.Length + owners.Length);
-        writes.AddRange(peers.Select(p => (Task)db.StringSetAsync(_keys.Route(p), _nodeId)));
+        var restores = owners.Select(o => db.ScriptEvaluateAsync(
+            RedisLivenessScripts.RestoreOwner,
+            [_keys.Owner(o.Key), _keys.NodePeers(_nodeId)],
+            [_nodeId, o.Value.SessionId, o.Key])).ToArray();
+        await Task.WhenAll(restores).ConfigureAwait(false);
+        var mine = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < owners.Length; i++)
+        {
+            if ((long)restores[i].Result == 1)
+            {
+                mine.Add(owners[i].Key);
+            }
+        }
+
+        // A peer here without an owner entry (arriving by handover, or a backplane used without owners) is written
+        // back too, its route only where no other node routes it.
+        bool Ours(string peer) => mine.Contains(peer) || !_local.Owners.ContainsKey(peer);
+        string[] peers = [.. _local.Subscriptions.Keys.Where(Ours)];
+        var members = _local.Snapshot().Where(m => Ours(m.Member.Peer)).ToArray();
+        var writes = new List<Task>(peers.Length + (2 * members.Length));
+        writes.AddRange(peers.Select(p => (Task)db.StringSetAsync(_keys.Route(p), _nodeId, when: mine.Contains(p) ? When.Always : When.NotExists)));
         writes.AddRange(members.Select(m => (Task)db.HashSetAsync(_keys.Room(m.Room), m.Member.Peer, m.Member.MetaJson ?? "")));
-        writes.AddRange(owners.Select(o => (Task)db.HashSetAsync(_keys.Owner(o.Key), [new HashEntry("node", o.Value.NodeId), new HashEntry("session", o.Value.SessionId)])));
+        writes.AddRange(members.Select(m => (Task)db.SetAddAsync(_keys.PeerRooms(m.Member.Peer), m.Room)));
         await Task.WhenAll(writes).ConfigureAwait(false);
-        RedisBackplaneLog.Restored(_logger, peers.Length, members.Length, owners.Length);
+        RedisBackplaneLog.Restored(_logger, peers.Length, members.Length, mine.Count);
     }
 }

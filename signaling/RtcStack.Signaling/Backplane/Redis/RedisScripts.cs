@@ -3,17 +3,37 @@ namespace RtcStack.Signaling.Backplane.Redis;
 /// <summary>Lua scripts for the read-modify-write steps that must be atomic across nodes.</summary>
 internal static class RedisScripts
 {
-    /// <summary>KEYS[1] room hash; ARGV peer, meta, capacity. Returns 0 joined, 1 already member (meta replaced), 2 full.</summary>
+    /// <summary>
+    /// KEYS[1] room hash, KEYS[2] the peer's <c>peer-rooms</c> set; ARGV peer, meta, capacity, room. Returns 0 joined,
+    /// 1 already member (meta replaced), 2 full.
+    /// </summary>
     public const string AddMember = """
         if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
           redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+          redis.call('SADD', KEYS[2], ARGV[4])
           return 1
         end
         if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then
           return 2
         end
         redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+        redis.call('SADD', KEYS[2], ARGV[4])
         return 0
+        """;
+
+    /// <summary>
+    /// KEYS[1] room hash, KEYS[2] the peer's <c>peer-rooms</c> set, KEYS[3] the peer's owner hash; ARGV peer, room,
+    /// this node. Removes the membership unless another node owns the peer's session now (a session left behind on
+    /// a node that another node took the peer from must not remove the new session's memberships). Returns 1 when
+    /// removed.
+    /// </summary>
+    public const string RemoveMember = """
+        local owner = redis.call('HGET', KEYS[3], 'node')
+        if owner and owner ~= ARGV[3] then
+          return 0
+        end
+        redis.call('SREM', KEYS[2], ARGV[2])
+        return redis.call('HDEL', KEYS[1], ARGV[1])
         """;
 
     /// <summary>KEYS[1] room hash; ARGV peer, meta. Returns 1 when updated, 0 when not a member.</summary>
@@ -70,16 +90,28 @@ internal static class RedisScripts
         return #nodes
         """;
 
-    /// <summary>KEYS[1] owner hash; ARGV node, session. Sets the owner and returns the previous {node, session}.</summary>
+    /// <summary>
+    /// KEYS[1] owner hash, KEYS[2] the new node's <c>node-peers</c> set; ARGV node, session, peer, <c>node-peers:</c>
+    /// prefix. Sets the owner, moves the peer between the nodes' sets and returns the previous {node, session}.
+    /// </summary>
     public const string SetOwner = """
         local old = redis.call('HMGET', KEYS[1], 'node', 'session')
         redis.call('HSET', KEYS[1], 'node', ARGV[1], 'session', ARGV[2])
+        if old[1] and old[1] ~= ARGV[1] then
+          redis.call('SREM', ARGV[4] .. old[1], ARGV[3])
+        end
+        redis.call('SADD', KEYS[2], ARGV[3])
         return old
         """;
 
-    /// <summary>KEYS[1] owner hash; ARGV session. Deletes the owner only if it is still that session.</summary>
+    /// <summary>
+    /// KEYS[1] owner hash; ARGV session, peer, <c>node-peers:</c> prefix. Deletes the owner only if it is still that
+    /// session (and takes the peer out of its node's set).
+    /// </summary>
     public const string RemoveOwner = """
-        if redis.call('HGET', KEYS[1], 'session') == ARGV[1] then
+        local cur = redis.call('HMGET', KEYS[1], 'node', 'session')
+        if cur[2] == ARGV[1] then
+          redis.call('SREM', ARGV[3] .. cur[1], ARGV[2])
           return redis.call('DEL', KEYS[1])
         end
         return 0

@@ -1,0 +1,97 @@
+namespace RtcStack.Signaling.Backplane.Redis;
+
+/// <summary>
+/// Lua scripts for node liveness and for removing the sessions of a node that is gone. Each runs atomically, so
+/// when several survivors find the same dead node (or several nodes the same unanswered peer) exactly one of them
+/// removes its memberships and gets them back to tell the rooms; the others get nothing.
+/// </summary>
+/// <remarks>
+/// These scripts build key names from the prefix (a dead node's peers, their rooms) instead of receiving them in
+/// KEYS: they need Redis (standalone or Sentinel), not Redis Cluster; see docs/operations.md.
+/// </remarks>
+internal static class RedisLivenessScripts
+{
+    /// <summary>
+    /// KEYS[1] this node's <c>alive</c> key, KEYS[2] the <c>nodes</c> set; ARGV node, TTL in ms. Refreshes the liveness
+    /// key and registers the node. Returns 1 when the node was not registered (first beat, Redis lost its data, or
+    /// survivors swept this node as dead), else 0.
+    /// </summary>
+    public const string Heartbeat = """
+        redis.call('SET', KEYS[1], '1', 'PX', ARGV[2])
+        return redis.call('SADD', KEYS[2], ARGV[1])
+        """;
+
+    /// <summary>
+    /// KEYS[1] the <c>nodes</c> set, KEYS[2] the dead node's <c>alive</c> key, KEYS[3] its <c>node-peers</c> set;
+    /// ARGV node, key prefix. When the node's liveness key has expired and it is still registered: unregisters it and,
+    /// for every peer whose session it still owns, removes the owner, the peer's memberships and its route (if it
+    /// points at the dead node). Returns {room, peer, room, peer, ...} of the memberships removed; empty when the node
+    /// is alive or another survivor swept it already.
+    /// </summary>
+    public const string SweepDeadNode = """
+        if redis.call('EXISTS', KEYS[2]) == 1 then
+          return {}
+        end
+        if redis.call('SREM', KEYS[1], ARGV[1]) == 0 then
+          return {}
+        end
+        local removed = {}
+        for _, peer in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+          local owner = ARGV[2] .. 'owner:' .. peer
+          if redis.call('HGET', owner, 'node') == ARGV[1] then
+            redis.call('DEL', owner)
+            local rooms = ARGV[2] .. 'peer-rooms:' .. peer
+            for _, room in ipairs(redis.call('SMEMBERS', rooms)) do
+              if redis.call('HDEL', ARGV[2] .. 'room:' .. room, peer) == 1 then
+                table.insert(removed, room)
+                table.insert(removed, peer)
+              end
+            end
+            redis.call('DEL', rooms)
+          end
+          local route = ARGV[2] .. 'route:' .. peer
+          if redis.call('GET', route) == ARGV[1] then
+            redis.call('DEL', route)
+          end
+        end
+        redis.call('DEL', KEYS[3])
+        return removed
+        """;
+
+    /// <summary>
+    /// KEYS[1] the peer's owner hash, KEYS[2] its <c>peer-rooms</c> set; ARGV node, session, peer, key prefix. The
+    /// owner did not answer a handover: if session ARGV[2] on node ARGV[1] still owns the peer, removes the owner and
+    /// the peer's memberships. Returns the rooms the peer was removed from (empty when someone else did it first).
+    /// </summary>
+    public const string ForgetPeer = """
+        local cur = redis.call('HMGET', KEYS[1], 'node', 'session')
+        if cur[1] ~= ARGV[1] or cur[2] ~= ARGV[2] then
+          return {}
+        end
+        redis.call('DEL', KEYS[1])
+        redis.call('SREM', ARGV[4] .. 'node-peers:' .. ARGV[1], ARGV[3])
+        local removed = {}
+        for _, room in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+          if redis.call('HDEL', ARGV[4] .. 'room:' .. room, ARGV[3]) == 1 then
+            table.insert(removed, room)
+          end
+        end
+        redis.call('DEL', KEYS[2])
+        return removed
+        """;
+
+    /// <summary>
+    /// KEYS[1] the peer's owner hash, KEYS[2] this node's <c>node-peers</c> set; ARGV node, session, peer. Writes this
+    /// node's session back after Redis came back, unless another node owns the peer now. Returns 1 when this node owns
+    /// the peer afterwards (its memberships may be written back), else 0.
+    /// </summary>
+    public const string RestoreOwner = """
+        local node = redis.call('HGET', KEYS[1], 'node')
+        if node and node ~= ARGV[1] then
+          return 0
+        end
+        redis.call('HSET', KEYS[1], 'node', ARGV[1], 'session', ARGV[2])
+        redis.call('SADD', KEYS[2], ARGV[3])
+        return 1
+        """;
+}

@@ -1,0 +1,125 @@
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace RtcStack.Signaling.Backplane.Redis;
+
+/// <summary>
+/// Node liveness: every <see cref="RedisBackplaneOptions.NodeLivenessTtl"/>/3 the node refreshes its <c>alive:</c>
+/// key (with that TTL) and registers itself in the <c>nodes</c> set, then looks for registered nodes whose key has
+/// expired and sweeps them (<see cref="RedisLivenessScripts.SweepDeadNode"/>, atomic: one survivor per dead node).
+/// The memberships a sweep removed go to the handler, which tells the rooms. A node that finds it was no longer
+/// registered (swept while cut off from Redis, or Redis lost its data) writes its state back (<c>rejoined</c>).
+/// </summary>
+internal sealed class RedisNodeLiveness
+{
+    private readonly RedisKeys _keys;
+    private readonly string _nodeId;
+    private readonly TimeSpan _ttl;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop = new();
+    private bool _registered;
+    private Task _loop = Task.CompletedTask;
+
+    public RedisNodeLiveness(RedisKeys keys, string nodeId, TimeSpan ttl, ILogger logger)
+    {
+        _keys = keys;
+        _nodeId = nodeId;
+        _ttl = ttl;
+        _logger = logger;
+    }
+
+    /// <summary>Starts beating and sweeping; <paramref name="rejoined"/> runs when this node found itself unregistered.</summary>
+    public void Start(ConnectionMultiplexer mux, IBackplaneHandler handler, Action rejoined) =>
+        _loop = Task.Run(() => RunAsync(mux, handler, rejoined));
+
+    public async Task StopAsync()
+    {
+        if (!_stop.IsCancellationRequested)
+        {
+            await _stop.CancelAsync().ConfigureAwait(false);
+        }
+        await _loop.ConfigureAwait(false);
+    }
+
+    private async Task RunAsync(ConnectionMultiplexer mux, IBackplaneHandler handler, Action rejoined)
+    {
+        using var timer = new PeriodicTimer(_ttl / 3);
+        do
+        {
+            if (!mux.IsConnected)
+            {
+                continue;
+            }
+            try
+            {
+                IDatabase db = mux.GetDatabase();
+                await BeatAsync(db, rejoined).ConfigureAwait(false);
+                await SweepAsync(db, handler).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+            {
+                RedisBackplaneLog.CommandFailed(_logger, ex);
+            }
+#pragma warning disable CA1031 // A failing handler must not stop the heartbeat (the node would be declared dead).
+            catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning restore CA1031
+            {
+                RedisBackplaneLog.DeliveryFailed(_logger, ex);
+            }
+        }
+        while (await WaitAsync(timer).ConfigureAwait(false));
+    }
+
+    private async Task<bool> WaitAsync(PeriodicTimer timer)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private async Task BeatAsync(IDatabase db, Action rejoined)
+    {
+        long added = (long)await db.ScriptEvaluateAsync(
+            RedisLivenessScripts.Heartbeat,
+            [_keys.Alive(_nodeId), _keys.Nodes],
+            [_nodeId, (long)_ttl.TotalMilliseconds]).ConfigureAwait(false);
+        if (added == 1 && _registered)
+        {
+            RedisBackplaneLog.Rejoined(_logger, _nodeId);
+            rejoined();
+        }
+        _registered = true;
+    }
+
+    private async Task SweepAsync(IDatabase db, IBackplaneHandler handler)
+    {
+        foreach (RedisValue node in await db.SetMembersAsync(_keys.Nodes).ConfigureAwait(false))
+        {
+            string other = node.ToString();
+            if (other == _nodeId || await db.KeyExistsAsync(_keys.Alive(other)).ConfigureAwait(false))
+            {
+                continue;
+            }
+            var removed = (RedisResult[])(await db.ScriptEvaluateAsync(
+                RedisLivenessScripts.SweepDeadNode,
+                [_keys.Nodes, _keys.Alive(other), _keys.NodePeers(other)],
+                [other, _keys.Prefix]).ConfigureAwait(false))!;
+            if (removed.Length == 0)
+            {
+                continue;
+            }
+            var lost = new List<LostMembership>(removed.Length / 2);
+            for (int i = 0; i + 1 < removed.Length; i += 2)
+            {
+                lost.Add(new LostMembership(new RoomId(removed[i].ToString()!), new PeerId(removed[i + 1].ToString()!)));
+            }
+            RedisBackplaneLog.NodeSwept(_logger, other, lost.Count);
+            await handler.OnMembershipsLostAsync(lost).ConfigureAwait(false);
+        }
+    }
+}

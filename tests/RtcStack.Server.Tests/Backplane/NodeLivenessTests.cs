@@ -1,0 +1,138 @@
+using RtcStack.Server.Tests.Infrastructure;
+using RtcStack.Signaling;
+using RtcStack.Signaling.Backplane;
+using RtcStack.Signaling.Backplane.Redis;
+using StackExchange.Redis;
+
+namespace RtcStack.Server.Tests.Backplane;
+
+/// <summary>
+/// A node that dies without cleaning up (real redis-server): its liveness key expires, one survivor removes its
+/// sessions' memberships, owners and routes and reports each membership once; a handover to a dead owner returns
+/// at once and forgets the peer. A node is "killed" by disposing its backplane, which stops its heartbeat and
+/// closes its Redis connection without touching any key, as a crash would.
+/// </summary>
+public sealed class NodeLivenessTests : IAsyncLifetime
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+    private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(5);
+    private RedisServerProcess _redis = null!;
+    private readonly List<RedisBackplane> _nodes = [];
+
+    public async Task InitializeAsync() => _redis = await RedisServerProcess.StartNewAsync();
+
+    public async Task DisposeAsync()
+    {
+        foreach (RedisBackplane node in _nodes)
+        {
+            await node.DisposeAsync();
+        }
+
+        await _redis.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_dead_nodes_memberships_are_removed_and_reported_once_across_survivors()
+    {
+        var (dead, _) = await StartNodeAsync("node-x");
+        var (s1, h1) = await StartNodeAsync("node-s1");
+        var (s2, h2) = await StartNodeAsync("node-s2");
+        await OwnAsync(s1, "alice", "r1");
+        await OwnAsync(dead, "bob", "r1", "r2");
+        await OwnAsync(dead, "carol", "r2");
+        // A peer handed over from the dead node to a survivor before it died stays.
+        await OwnAsync(dead, "dave", "r1");
+        await OwnAsync(s2, "dave");
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString);
+        IDatabase db = redis.GetDatabase();
+        await Eventually.TrueAsync(async () => await db.SetContainsAsync("t:nodes", "node-x"), "the node registered");
+
+        await KillAsync(dead);
+        await Eventually.TrueAsync(() => h1.Lost.Count + h2.Lost.Count >= 3, "the survivors swept the dead node", TimeSpan.FromSeconds(60));
+        // Once swept, the dead node is no longer registered: no survivor can report it again.
+        Assert.False(await db.SetContainsAsync("t:nodes", "node-x"));
+
+        LostMembership[] lost = [.. h1.Lost, .. h2.Lost];
+        Assert.Equal(
+            ["r1/bob", "r2/bob", "r2/carol"],
+            lost.Select(l => l.Room.Value + "/" + l.Peer.Value).Order());
+        Assert.Equal(["alice", "dave"], (await s1.GetMembersAsync(new RoomId("r1"), None)).Select(m => m.Peer).Order());
+        Assert.Empty(await s2.GetMembersAsync(new RoomId("r2"), None));
+        Assert.Null(await s1.GetSessionOwnerAsync(new PeerId("bob"), None));
+        Assert.Equal("node-s2", (await s1.GetSessionOwnerAsync(new PeerId("dave"), None))?.NodeId);
+        Assert.False(await s1.PublishToPeerAsync(new PeerId("bob"), Text(), None));
+        Assert.False(await db.KeyExistsAsync("t:peer-rooms:bob"));
+        Assert.False(await db.KeyExistsAsync("t:node-peers:node-x"));
+        Assert.True(await db.KeyExistsAsync("t:alive:node-s1"));
+    }
+
+    [Fact]
+    public async Task A_handover_to_a_dead_owner_returns_and_forgets_the_peer_once()
+    {
+        var (dead, _) = await StartNodeAsync("node-x");
+        var (s1, h1) = await StartNodeAsync("node-s1");
+        await OwnAsync(s1, "alice", "r1");
+        await OwnAsync(dead, "bob", "r1", "r2");
+        await KillAsync(dead);
+
+        var owner = new SessionOwner("node-x", "s-bob");
+        Assert.Null(await s1.RequestHandoverAsync(owner, new PeerId("bob"), "s-bob", None).AsTask().WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Equal(["r1", "r2"], h1.Lost.Select(l => l.Room.Value).Order());
+        Assert.All(h1.Lost, l => Assert.Equal("bob", l.Peer.Value));
+        Assert.Equal(["alice"], (await s1.GetMembersAsync(new RoomId("r1"), None)).Select(m => m.Peer));
+        Assert.Null(await s1.GetSessionOwnerAsync(new PeerId("bob"), None));
+
+        // A second attempt (or the liveness sweep later) finds nothing left to report.
+        Assert.Null(await s1.RequestHandoverAsync(owner, new PeerId("bob"), "s-bob", None));
+        Assert.Equal(2, h1.Lost.Count);
+    }
+
+    [Fact]
+    public async Task A_session_left_behind_on_the_old_node_does_not_remove_the_new_sessions_membership()
+    {
+        var (old, _) = await StartNodeAsync("node-x");
+        var (current, _) = await StartNodeAsync("node-s1");
+        await OwnAsync(old, "bob", "r1");
+        Assert.Equal("node-x", (await current.SetSessionOwnerAsync(new PeerId("bob"), new SessionOwner("node-s1", "s-new"), None))?.NodeId);
+
+        Assert.False(await old.RemoveMemberAsync(new RoomId("r1"), new PeerId("bob"), None));
+        Assert.True(await current.IsMemberAsync(new RoomId("r1"), new PeerId("bob"), None));
+        Assert.True(await current.RemoveMemberAsync(new RoomId("r1"), new PeerId("bob"), None));
+    }
+
+    private async Task KillAsync(RedisBackplane node)
+    {
+        _nodes.Remove(node);
+        await node.DisposeAsync();
+    }
+
+    private async Task<(RedisBackplane Node, RecordingHandler Handler)> StartNodeAsync(string nodeId)
+    {
+        var handler = new RecordingHandler();
+        var node = new RedisBackplane(new RedisBackplaneOptions
+        {
+            ConnectionString = _redis.ConnectionString,
+            NodeId = nodeId,
+            KeyPrefix = "t:",
+            ReconnectInterval = TimeSpan.FromMilliseconds(200),
+            NodeLivenessTtl = Ttl,
+        });
+        _nodes.Add(node);
+        await node.StartAsync(handler, None);
+        await Eventually.TrueAsync(() => node.IsHealthy, nodeId + " connected and subscribed");
+        return (node, handler);
+    }
+
+    /// <summary>What a hub does for a session on <paramref name="node"/>: route, owner, then the rooms.</summary>
+    private static async Task OwnAsync(RedisBackplane node, string peer, params string[] rooms)
+    {
+        await node.SubscribePeerAsync(new PeerId(peer), None);
+        await node.SetSessionOwnerAsync(new PeerId(peer), new SessionOwner(node.NodeId, "s-" + peer), None);
+        foreach (string room in rooms)
+        {
+            Assert.NotEqual(RoomJoinResult.Full, await node.AddMemberAsync(new RoomId(room), new RoomMember(peer, null), 10, None));
+        }
+    }
+
+    private static BackplaneEnvelope Text() => BackplaneEnvelope.Create(new Signaling.Protocol.ServerMessage { Type = "message", Message = "x" });
+}

@@ -1,0 +1,74 @@
+using RtcStack.Client;
+using RtcStack.Server.Tests.Infrastructure;
+using RtcStack.Signaling;
+using RtcStack.Signaling.Backplane;
+using RtcStack.Signaling.Protocol;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace RtcStack.Server.Tests.ScaleOut;
+
+/// <summary>
+/// A node process killed abruptly (real redis-server, one node in its own process, one in this one): the rooms on
+/// the survivor are told its peers left, its Redis state goes away, and its clients that come back with a resume
+/// token get a new session on the survivor instead of hanging.
+/// </summary>
+public sealed class NodeDeathTests : IAsyncLifetime
+{
+    private const string LivenessTtl = "RedisBackplane:NodeLivenessTtl=00:00:05";
+    private RedisServerProcess _redis = null!;
+    private TestNode _survivor = null!;
+    private ServerProcess _doomed = null!;
+
+    public async Task InitializeAsync()
+    {
+        _redis = await RedisServerProcess.StartNewAsync();
+        _survivor = await TestNode.StartAsync("Redis=" + _redis.ConnectionString, LivenessTtl);
+        _doomed = await ServerProcess.StartAsync("Redis=" + _redis.ConnectionString, LivenessTtl);
+        await Eventually.TrueAsync(async () => await _survivor.GetStatusAsync("/readyz") == 200, "the survivor is ready");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _survivor.DisposeAsync();
+        await _doomed.DisposeAsync();
+        await _redis.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_killed_nodes_peers_leave_their_rooms_and_a_resume_there_starts_a_new_session()
+    {
+        await using var balancer = new LoadBalancer(_doomed.BaseAddress);
+        var (alice, aliceEvents) = await _survivor.ConnectAsync("alice");
+        await alice.JoinAsync("r");
+        var (bob, bobEvents) = await _survivor.ConnectViaAsync(balancer, "bob");
+        await bob.JoinAsync("r");
+        // carol does not come back: only the liveness sweep can remove her.
+        var (carol, _) = await _survivor.ConnectViaAsync(balancer, "carol", o => o.AutoReconnect = false);
+        await carol.JoinAsync("r");
+        await Eventually.TrueAsync(() => aliceEvents.OfType(MessageTypes.MemberJoined).Length == 2, "alice sees bob and carol join");
+
+        balancer.Target = _survivor.BaseAddress;
+        await _doomed.KillAsync();
+
+        await Eventually.TrueAsync(
+            () => LeftPeers(aliceEvents).Contains("bob") && LeftPeers(aliceEvents).Contains("carol"),
+            "alice is told bob and carol left",
+            TimeSpan.FromSeconds(90));
+        Assert.All(aliceEvents.OfType(MessageTypes.MemberLeft), m => Assert.Equal("timeout", m.Reason));
+        await Eventually.TrueAsync(() => bobEvents.Welcomes.Length == 2 && bob.State == ConnectionState.Connected, "bob is connected again", TimeSpan.FromSeconds(90));
+        Assert.False(bobEvents.Welcomes[1].Resumed);
+        Assert.NotEqual(bobEvents.Welcomes[0].Session, bobEvents.Welcomes[1].Session);
+
+        // The new session starts with no rooms; joining again is seen as a join, and relaying works.
+        await bob.JoinAsync("r");
+        await Eventually.TrueAsync(() => aliceEvents.OfType(MessageTypes.MemberJoined).Count(m => m.Peer == "bob") == 2, "alice sees bob join again");
+        await bob.SendMessageAsync("r", System.Text.Json.JsonDocument.Parse("\"back\"").RootElement.Clone(), to: "alice");
+        await Eventually.TrueAsync(() => aliceEvents.OfType(MessageTypes.Message).Any(m => m.From == "bob"), "alice gets bob's message");
+        var backplane = _survivor.Services.GetRequiredService<IBackplane>();
+        Assert.Equal(["alice", "bob"], (await backplane.GetMembersAsync(new RoomId("r"), CancellationToken.None)).Select(m => m.Peer).Order());
+        Assert.Equal(1, LeftPeers(aliceEvents).Count(p => p == "bob"));
+        Assert.Equal(1, LeftPeers(aliceEvents).Count(p => p == "carol"));
+    }
+
+    private static string[] LeftPeers(EventLog events) => [.. events.OfType(MessageTypes.MemberLeft).Select(m => m.Peer!)];
+}
