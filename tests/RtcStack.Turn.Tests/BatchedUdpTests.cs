@@ -59,6 +59,35 @@ public sealed class BatchedUdpTests : IDisposable
     }
 
     [Fact]
+    public void Copied_datagrams_survive_the_reuse_of_their_source_buffer_until_the_flush()
+    {
+        if (!LinuxNative.IsSupported)
+        {
+            return;
+        }
+        byte[] scratch = new byte[1024]; // like the response scratch buffer: rewritten for every datagram
+        using var batch = new SendBatch(64);
+        SocketAddress first = _receiver.LocalEndPoint!.Serialize();
+        SocketAddress second = _a.LocalEndPoint!.Serialize();
+        int count = (SendBatch.CopyBufferSize / 1000) + 5; // more than the copy buffer holds: it flushes on the way
+        for (int i = 0; i < count; i++)
+        {
+            BinaryPrimitives.WriteInt32BigEndian(scratch, i);
+            scratch.AsSpan(4, 996).Fill((byte)i);
+            batch.AddCopy(_b, scratch.AsSpan(0, 1000), i % 2 == 0 ? first : second);
+        }
+        batch.Flush();
+        byte[] buffer = new byte[2048];
+        for (int i = 0; i < count; i++)
+        {
+            int n = (i % 2 == 0 ? _receiver : _a).Receive(buffer);
+            Assert.Equal(1000, n);
+            Assert.Equal(i, BinaryPrimitives.ReadInt32BigEndian(buffer));
+            Assert.True(buffer.AsSpan(4, 996).IndexOfAnyExcept((byte)i) < 0);
+        }
+    }
+
+    [Fact]
     public void Send_batch_drops_datagrams_queued_for_a_socket_closed_since()
     {
         if (!LinuxNative.IsSupported)

@@ -30,11 +30,16 @@ internal sealed unsafe class SendBatch : IDisposable
     private bool _runClosed;
     private bool _disposed;
     private byte[]? _streamBuffer;
+    private byte[]? _copies;
+    private int _copiesLength;
     private IClientSink? _streamClient;
     private int _streamLength;
 
     /// <summary>Bytes coalesced for one stream client before a write.</summary>
     internal const int StreamBufferSize = 32 * 1024;
+
+    /// <summary>Bytes of copied datagrams (<see cref="AddCopy"/>) held until a flush.</summary>
+    internal const int CopyBufferSize = 32 * 1024;
 
     /// <summary>Largest datagram merged into a GSO run: fits a 1500-byte path MTU over IPv6 (1500 - 40 - 8).</summary>
     internal const int MaxSegmentSize = 1452;
@@ -50,13 +55,35 @@ internal sealed unsafe class SendBatch : IDisposable
     private const int SolUdp = 17, UdpSegment = 103;
     private const int EIo = 5, ENoProtoOpt = 92, EOpNotSupp = 95;
 
-    private static volatile bool s_gsoDisabled;
+    private static volatile bool s_gsoDisabled = !KernelHasUdpGso();
 
     /// <summary>Set to false to send every datagram as its own message (tests; also set when the kernel lacks UDP GSO).</summary>
     internal static bool GsoEnabled
     {
         get => !s_gsoDisabled;
         set => s_gsoDisabled = !value;
+    }
+
+    /// <summary>
+    /// Linux 4.18+ answers getsockopt(UDP_SEGMENT). An older kernel would ignore the control message and send a run
+    /// as one large datagram, so GSO is used only where the option exists.
+    /// </summary>
+    private static bool KernelHasUdpGso()
+    {
+        if (!LinuxNative.IsSupported)
+        {
+            return false;
+        }
+        try
+        {
+            using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            Span<byte> value = stackalloc byte[sizeof(int)];
+            return probe.GetRawSocketOption(SolUdp, UdpSegment, value) == sizeof(int);
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Messages queued and not yet sent (a GSO run counts once).</summary>
@@ -131,6 +158,31 @@ internal sealed unsafe class SendBatch : IDisposable
     }
 
     /// <summary>
+    /// Like <see cref="Add"/> for bytes that will not stay put (a response written in a scratch buffer that the next
+    /// request reuses): copies them into the batch's own pinned buffer first (flushing when it is full).
+    /// </summary>
+    internal void AddCopy(Socket socket, ReadOnlySpan<byte> data, SocketAddress to)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (data.Length > CopyBufferSize)
+        {
+            Flush();
+            Add(socket, data, to);
+            Flush();
+            return;
+        }
+        _copies ??= GC.AllocateUninitializedArray<byte>(CopyBufferSize, pinned: true);
+        if (_copiesLength + data.Length > CopyBufferSize || (_count > 0 && !ReferenceEquals(socket, _socket)))
+        {
+            Flush();
+        }
+        Span<byte> copy = _copies.AsSpan(_copiesLength, data.Length);
+        data.CopyTo(copy);
+        _copiesLength += data.Length;
+        Add(socket, copy, to);
+    }
+
+    /// <summary>
     /// Appends <paramref name="frame"/> (copied) for a stream client, so that consecutive frames for the same client
     /// leave in one write at <see cref="Flush"/> (frames on a stream are self-delimiting).
     /// </summary>
@@ -177,6 +229,7 @@ internal sealed unsafe class SendBatch : IDisposable
         Socket? socket = _socket;
         _count = 0;
         _messages = 0;
+        _copiesLength = 0;
         _socket = null;
         if (messages == 0 || socket is null)
         {

@@ -116,14 +116,15 @@ internal sealed class UdpListener : IAsyncDisposable
     /// <summary>
     /// Linux x64: like <see cref="ReceiveLoop"/>, but one recvmmsg returns every queued datagram (up to 32; it blocks
     /// for the first only), and the datagrams they carry for peers leave with one sendmmsg per relay socket
-    /// (<see cref="IngressState.PeerSends"/>, flushed after the batch).
+    /// (<see cref="IngressState.PeerSends"/>, flushed after the batch); so do the answers to clients (copied), with
+    /// one sendmmsg on the listener socket.
     /// </summary>
     private void BatchedReceiveLoop()
     {
         using var batch = new DatagramBatch(BatchSize, BatchSlotSize, 0, BatchSlotSize);
         using var sends = new SendBatch(BatchSize);
         SocketAddress from = SocketAddressReader.Create(_socket.AddressFamily);
-        var endpoint = new UdpListenerEndpoint(_socket, from);
+        var endpoint = new UdpListenerEndpoint(_socket, from, sends); // answers leave with the batch's flush
         var ingress = new IngressState { PeerSends = sends };
         TransportAddress local = TransportAddress.FromEndPoint(LocalEndPoint);
         while (!_stop.IsCancellationRequested)
