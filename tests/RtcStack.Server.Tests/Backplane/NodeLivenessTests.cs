@@ -88,6 +88,33 @@ public sealed class NodeLivenessTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_owner_that_dies_while_handing_over_leaves_no_membership_behind()
+    {
+        var (dying, hx) = await StartNodeAsync("node-x");
+        var (s1, h1) = await StartNodeAsync("node-s1", handoverTimeout: TimeSpan.FromSeconds(2));
+        await OwnAsync(s1, "alice", "r1");
+        await OwnAsync(dying, "bob", "r1");
+        var asked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var never = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        hx.HoldHandover = () =>
+        {
+            asked.TrySetResult();
+            return never.Task;
+        };
+
+        Task<ResumeState?> handover = s1.RequestHandoverAsync(new SessionOwner("node-x", "s-bob"), new PeerId("bob"), "s-bob", None).AsTask();
+        await asked.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        await KillAsync(dying);
+        Assert.Null(await handover.WaitAsync(TimeSpan.FromSeconds(60)));
+        never.SetResult();
+
+        LostMembership lost = Assert.Single(h1.Lost);
+        Assert.Equal(("r1", "bob"), (lost.Room.Value, lost.Peer.Value));
+        Assert.Equal(["alice"], (await s1.GetMembersAsync(new RoomId("r1"), None)).Select(m => m.Peer));
+        Assert.Null(await s1.GetSessionOwnerAsync(new PeerId("bob"), None));
+    }
+
+    [Fact]
     public async Task A_session_left_behind_on_the_old_node_does_not_remove_the_new_sessions_membership()
     {
         var (old, _) = await StartNodeAsync("node-x");
@@ -106,7 +133,7 @@ public sealed class NodeLivenessTests : IAsyncLifetime
         await node.DisposeAsync();
     }
 
-    private async Task<(RedisBackplane Node, RecordingHandler Handler)> StartNodeAsync(string nodeId)
+    private async Task<(RedisBackplane Node, RecordingHandler Handler)> StartNodeAsync(string nodeId, TimeSpan? handoverTimeout = null)
     {
         var handler = new RecordingHandler();
         var node = new RedisBackplane(new RedisBackplaneOptions
@@ -116,6 +143,7 @@ public sealed class NodeLivenessTests : IAsyncLifetime
             KeyPrefix = "t:",
             ReconnectInterval = TimeSpan.FromMilliseconds(200),
             NodeLivenessTtl = Ttl,
+            HandoverTimeout = handoverTimeout ?? TimeSpan.FromSeconds(5),
         });
         _nodes.Add(node);
         await node.StartAsync(handler, None);

@@ -30,11 +30,19 @@ internal sealed class RecordingHandler : IBackplaneHandler
         return true;
     }
 
-    public ValueTask<ResumeState?> OnHandoverRequestedAsync(PeerId peer, string? resumeSessionId)
+    /// <summary>When set, awaited before a handover request is answered (lets a test hold the owner mid-handover).</summary>
+    public Func<Task>? HoldHandover { get; set; }
+
+    public async ValueTask<ResumeState?> OnHandoverRequestedAsync(PeerId peer, string? resumeSessionId)
     {
         DeliveredAtHandover = Delivered.Count;
         HandoverRequests.Enqueue((peer.Value, resumeSessionId));
-        return ValueTask.FromResult(HandoverAnswer);
+        if (HoldHandover is { } hold)
+        {
+            await hold();
+        }
+
+        return HandoverAnswer;
     }
 
     /// <summary>Memberships the backplane reported lost (a dead node's sessions, or an owner that did not answer).</summary>

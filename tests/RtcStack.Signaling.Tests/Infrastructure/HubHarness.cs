@@ -19,7 +19,7 @@ internal sealed class HubHarness : IAsyncDisposable
     private readonly List<Task> _serverSides = [];
     private readonly List<TestClient> _clients = [];
 
-    public HubHarness(Action<SignalingOptions>? configure = null, InMemoryBackplane? backplane = null, HttpClient? webhookClient = null)
+    public HubHarness(Action<SignalingOptions>? configure = null, IBackplane? backplane = null, HttpClient? webhookClient = null)
     {
         Options = new SignalingOptions { TokenSecret = Secret, HelloTimeoutMs = 10_000 };
         configure?.Invoke(Options);
@@ -30,7 +30,7 @@ internal sealed class HubHarness : IAsyncDisposable
 
     public ManualTimeProvider Time { get; } = new();
     public SignalingOptions Options { get; }
-    public InMemoryBackplane Backplane { get; }
+    public IBackplane Backplane { get; }
     public TokenService Tokens { get; }
     public SignalingHub Hub { get; }
 
