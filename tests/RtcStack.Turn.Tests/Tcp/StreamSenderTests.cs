@@ -102,6 +102,31 @@ public sealed class StreamSenderTests
         await draining.WaitAsync(Patience).ContinueWith(_ => { }, TaskScheduler.Default);
     }
 
+    [Fact]
+    public async Task Over_tls_each_frame_gets_its_own_write_even_when_frames_queue_up()
+    {
+        // coturn's turnutils_uclient takes each TLS read (one record) as one message: a second frame in the same
+        // record is silently lost. So frames queued behind a slow write still leave one per write (one record each).
+        await using Pair pair = await Pair.ConnectAsync(tls: false);
+        using var metrics = new TurnMetrics(null, () => (0, 0, 0));
+        var writes = new RecordingStream();
+        var sender = new StreamSender(pair.Server, Limit, metrics, () => { });
+        sender.Attach(writes);
+        byte[] channelData = Frame(1, payload: 99); // padded on the wire: 4 + 100
+        byte[] stun = [0x01, 0x01, 0x00, 0x04, 0x21, 0x12, 0xA4, 0x42, .. new byte[12], 0x80, 0x22, 0x00, 0x00];
+        byte[] coalesced = [.. Frame(2, payload: 100), .. stun, .. Frame(3, payload: 8)]; // as the relay coalesces a batch
+        for (int i = 0; i < 20; i++)
+        {
+            sender.Send(Pad(channelData));
+            sender.Send(coalesced);
+        }
+        await sender.WhenQueuedAtMostAsync(0).WaitAsync(Patience);
+        int[] expected = [.. Enumerable.Repeat<int[]>([104, 104, 24, 12], 20).SelectMany(x => x)];
+        Assert.Equal(expected, writes.Lengths);
+    }
+
+    private static byte[] Pad(byte[] frame) => [.. frame, .. new byte[((frame.Length + 3) & ~3) - frame.Length]];
+
     /// <summary>Bytes this thread allocated in 2000 sends, pausing (without allocating) every 100 for the writer to catch up.</summary>
     private static long MeasureSends(StreamSender sender, byte[] frame)
     {
@@ -128,6 +153,54 @@ public sealed class StreamSenderTests
         frame.AsSpan(8).Fill((byte)sequence);
         BinaryPrimitives.WriteInt32BigEndian(frame.AsSpan(4), sequence);
         return frame;
+    }
+
+    /// <summary>A stream standing in for SslStream that records the length of every write and completes each one later.</summary>
+    private sealed class RecordingStream : Stream
+    {
+        private readonly List<int> _lengths = [];
+
+        internal int[] Lengths
+        {
+            get
+            {
+                lock (_lengths)
+                {
+                    return [.. _lengths];
+                }
+            }
+        }
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            lock (_lengths)
+            {
+                _lengths.Add(buffer.Length);
+            }
+            await Task.Delay(1, cancellationToken); // frames queue up behind this write
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>A connected pair on 127.0.0.1; the client's receive buffer is 4 KiB so that a client that does not read stalls soon.</summary>

@@ -22,9 +22,16 @@ internal sealed class StreamSendQueue
 
     internal bool IsEmpty => Length == 0;
 
-    /// <summary>Appends a copy of <paramref name="bytes"/>.</summary>
-    internal void Enqueue(ReadOnlySpan<byte> bytes)
+    /// <summary>
+    /// Appends a copy of <paramref name="bytes"/>; with <paramref name="inOneChunk"/> (one frame of at most a chunk)
+    /// it starts a new chunk rather than split the frame across two, so <see cref="Peek"/> can return it whole.
+    /// </summary>
+    internal void Enqueue(ReadOnlySpan<byte> bytes, bool inOneChunk = false)
     {
+        if (inOneChunk && _count > 0 && bytes.Length <= ChunkSize && ChunkSize - _ring[Index(_count - 1)].End < bytes.Length)
+        {
+            AddChunk();
+        }
         while (!bytes.IsEmpty)
         {
             if (_count == 0 || _ring[Index(_count - 1)].End == ChunkSize)

@@ -8,7 +8,8 @@ namespace RtcStack.Turn.Transport;
 /// threads, the connection's own receive loop). Plain TCP: when nothing is queued the frame goes straight to the
 /// socket with a non-blocking send. Otherwise (TLS always: SslStream has no non-blocking write) the frame is copied
 /// into a bounded <see cref="StreamSendQueue"/> and written by this connection's own writer on the thread pool,
-/// one asynchronous write at a time, with a cached continuation (no task or closure per write). A relayed frame
+/// one asynchronous write at a time, with a cached continuation (no task or closure per write); over TLS each frame
+/// gets its own record, as coturn writes them. A relayed frame
 /// (ChannelData or Data indication) that does not fit within the limit is dropped whole and counted — never a part
 /// of one, which would break the stream's framing; other messages (responses, ConnectionAttempt) get a 64 KiB
 /// reserve above it. A write that fails closes the connection.
@@ -105,7 +106,7 @@ internal sealed class StreamSender : IThreadPoolWorkItem
                     _metrics.ClientBacklog();
                     return;
                 }
-                _queue.Enqueue(frames);
+                Enqueue(frames);
                 if (_ready && !_writing)
                 {
                     Schedule();
@@ -153,6 +154,46 @@ internal sealed class StreamSender : IThreadPoolWorkItem
     private static bool IsRelayedData(ReadOnlySpan<byte> frame) =>
         (frame[0] & 0xC0) == 0x40 || (frame.Length > 1 && frame[0] == 0x00 && frame[1] == 0x17);
 
+    /// <summary>
+    /// The length of the first STUN or ChannelData frame (padded, RFC 8656 §12.5) of <paramref name="bytes"/>, or -1
+    /// when its header is incomplete or it is neither.
+    /// </summary>
+    internal static int FrameLength(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length < 4)
+        {
+            return -1;
+        }
+        int length = (bytes[2] << 8) | bytes[3];
+        return (bytes[0] & 0xC0) switch
+        {
+            0x40 => 4 + ((length + 3) & ~3),
+            0x00 => 20 + length,
+            _ => -1,
+        };
+    }
+
+    /// <summary>
+    /// Queues (caller holds the lock). For TLS frame by frame, each kept within one chunk, so that the writer can give
+    /// each frame its own TLS record: coturn's turnutils_uclient takes each TLS read as one message and silently loses
+    /// a second frame in the same record (plain TCP clients read frames from the stream and may get them coalesced).
+    /// </summary>
+    private void Enqueue(ReadOnlySpan<byte> frames)
+    {
+        if (_tls is null && _ready)
+        {
+            _queue.Enqueue(frames);
+            return;
+        }
+        while (!frames.IsEmpty)
+        {
+            int length = FrameLength(frames);
+            length = length <= 0 || length > frames.Length ? frames.Length : length;
+            _queue.Enqueue(frames[..length], inOneChunk: true);
+            frames = frames[length..];
+        }
+    }
+
     /// <summary>Bytes the socket took at once (0 when it would block), or -1 when it failed.</summary>
     private int TrySendNow(ReadOnlySpan<byte> frames)
     {
@@ -194,6 +235,10 @@ internal sealed class StreamSender : IThreadPoolWorkItem
                     return;
                 }
                 next = _queue.Peek();
+            }
+            if (_tls is not null && FrameLength(next.Span) is > 0 and int frame && frame < next.Length)
+            {
+                next = next[..frame]; // one frame per TLS record (see Enqueue)
             }
             _inFlight = next.Length;
             try
