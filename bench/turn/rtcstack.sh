@@ -3,6 +3,7 @@
 #   coturn.sh lt: realm bench.local, user bench:benchpass, loopback peers allowed, relay 50450-50989, UDP+TCP;
 #   prints "PID PORT - RUNDIR" once the UDP and TCP ports are bound.
 # rtcstack.sh stop RUNDIR -> stops that PID only.
+# RTCSTACK_TLS_PORT=<port> also listens for TLS there (self-signed certificate made in RUNDIR); otherwise --no-tls.
 # RTCSTACK_ENV="VAR=value ..." adds runtime settings (e.g. DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1).
 # Quotas and the 401 rate limit are lifted (coturn has none by default) so the allocation row compares like with like.
 set -u
@@ -23,9 +24,15 @@ start) ;;
 esac
 port="${1:-34790}"; rd="${2:-$here/run/rtcstack-$port}"; mkdir -p "$rd"
 dll="$root/turn/RtcStack.Turn.Server/bin/Release/net10.0/rtcstack-turn.dll"
+tls=(--no-tls)
+if [ -n "${RTCSTACK_TLS_PORT:-}" ]; then
+  [ -f "$rd/cert.pem" ] || openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=localhost" \
+      -keyout "$rd/key.pem" -out "$rd/cert.pem" >/dev/null 2>&1
+  tls=(--tls-listening-port "$RTCSTACK_TLS_PORT" --cert "$rd/cert.pem" --pkey "$rd/key.pem")
+fi
 [ -f "$dll" ] || dotnet build "$root/turn/RtcStack.Turn.Server" -c Release >/dev/null || exit 1
 env DOTNET_gcServer=0 ${RTCSTACK_ENV:-} setsid dotnet "$dll" --listening-ip 127.0.0.1 --listening-port "$port" --realm bench.local \
-  --user bench:benchpass --lt-cred-mech --fingerprint --allow-loopback-peers --min-port 50450 --max-port 50989 --no-tls \
+  --user bench:benchpass --lt-cred-mech --fingerprint --allow-loopback-peers --min-port 50450 --max-port 50989 "${tls[@]}" \
   --user-quota 0 --total-quota 0 --challenge-rate 0 --no-stdout-log --log-file "$rd/rtcstack.log" \
   >"$rd/stdout.log" 2>&1 </dev/null &
 pid=$!; echo "$pid" > "$rd/rtcstack.pid"
