@@ -13,7 +13,8 @@ public class CoturnArgumentsTests
             "--user", "alice:pw1", "-u", "bob:pw:with:colons", "--lt-cred-mech", "--use-auth-secret", "--static-auth-secret", "s3cret",
             "--min-port", "50000", "--max-port", "50100", "--allowed-peer-ip", "10.0.0.5", "--denied-peer-ip", "8.8.8.0-8.8.8.255",
             "--user-quota", "5", "--total-quota", "50", "--max-bps", "64000", "--no-tcp", "--no-tls", "--fingerprint",
-            "--stale-nonce", "--prometheus", "-v", "--no-udp-relay", "--max-tcp-connections", "8"]);
+            "--stale-nonce", "--prometheus", "-v", "--no-udp-relay", "--max-tcp-connections", "8",
+            "--stream-send-queue", "65536"]);
         Assert.Empty(a.Errors);
         TurnOptions o = a.Options;
         Assert.Equal(["127.0.0.1", "::1"], o.ListeningIps);
@@ -33,6 +34,7 @@ public class CoturnArgumentsTests
         Assert.False(o.EnableTls);
         Assert.True(o.EnableUdp);
         Assert.False(o.EnableUdpRelay);
+        Assert.Equal(65536, o.StreamSendQueueBytes);
         Assert.True(o.EnableTcpRelay);
         Assert.Equal(8, o.MaxTcpConnectionsPerAllocation);
         Assert.Equal(600, o.NonceLifetimeSeconds);

@@ -30,6 +30,7 @@ public class TurnOptionsTests
     [InlineData("tls", "")]
     [InlineData("lifetime", "")]
     [InlineData("external", "1.2.3.4/::1")]
+    [InlineData("stream-send-queue", "1024")]
     public void Bad_settings_are_refused(string what, string value)
     {
         TurnOptions o = Valid();
@@ -55,6 +56,9 @@ public class TurnOptionsTests
                 break;
             case "external":
                 o.ExternalIps.Add(value);
+                break;
+            case "stream-send-queue":
+                o.StreamSendQueueBytes = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
                 break;
         }
         Assert.NotEmpty(o.Validate());
