@@ -125,6 +125,14 @@ public sealed class StreamSenderTests
         Assert.Equal(expected, writes.Lengths);
     }
 
+    [FsCheck.Xunit.Property]
+    public bool Frame_inspection_never_throws(byte[] bytes)
+    {
+        int length = StreamFrames.Length(bytes);
+        _ = StreamFrames.IsRelayedData(bytes);
+        return length == -1 || length >= 4;
+    }
+
     private static byte[] Pad(byte[] frame) => [.. frame, .. new byte[((frame.Length + 3) & ~3) - frame.Length]];
 
     /// <summary>Bytes this thread allocated in 2000 sends, pausing (without allocating) every 100 for the writer to catch up.</summary>

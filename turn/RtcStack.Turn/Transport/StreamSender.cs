@@ -100,7 +100,7 @@ internal sealed class StreamSender : IThreadPoolWorkItem
             }
             if (!failed)
             {
-                int room = IsRelayedData(frames) ? _limit : _limit + ControlReserve;
+                int room = StreamFrames.IsRelayedData(frames) ? _limit : _limit + ControlReserve;
                 if (_queue.Length + frames.Length > room)
                 {
                     _metrics.ClientBacklog();
@@ -150,29 +150,6 @@ internal sealed class StreamSender : IThreadPoolWorkItem
 
     void IThreadPoolWorkItem.Execute() => Drain();
 
-    /// <summary>ChannelData (RFC 8656 §12) or a Data indication (0x0017): relayed data, dropped first when the client lags.</summary>
-    private static bool IsRelayedData(ReadOnlySpan<byte> frame) =>
-        (frame[0] & 0xC0) == 0x40 || (frame.Length > 1 && frame[0] == 0x00 && frame[1] == 0x17);
-
-    /// <summary>
-    /// The length of the first STUN or ChannelData frame (padded, RFC 8656 §12.5) of <paramref name="bytes"/>, or -1
-    /// when its header is incomplete or it is neither.
-    /// </summary>
-    internal static int FrameLength(ReadOnlySpan<byte> bytes)
-    {
-        if (bytes.Length < 4)
-        {
-            return -1;
-        }
-        int length = (bytes[2] << 8) | bytes[3];
-        return (bytes[0] & 0xC0) switch
-        {
-            0x40 => 4 + ((length + 3) & ~3),
-            0x00 => 20 + length,
-            _ => -1,
-        };
-    }
-
     /// <summary>
     /// Queues (caller holds the lock). For TLS frame by frame, each kept within one chunk, so that the writer can give
     /// each frame its own TLS record: coturn's turnutils_uclient takes each TLS read as one message and silently loses
@@ -187,7 +164,7 @@ internal sealed class StreamSender : IThreadPoolWorkItem
         }
         while (!frames.IsEmpty)
         {
-            int length = FrameLength(frames);
+            int length = StreamFrames.Length(frames);
             length = length <= 0 || length > frames.Length ? frames.Length : length;
             _queue.Enqueue(frames[..length], inOneChunk: true);
             frames = frames[length..];
@@ -236,7 +213,7 @@ internal sealed class StreamSender : IThreadPoolWorkItem
                 }
                 next = _queue.Peek();
             }
-            if (_tls is not null && FrameLength(next.Span) is > 0 and int frame && frame < next.Length)
+            if (_tls is not null && StreamFrames.Length(next.Span) is > 0 and int frame && frame < next.Length)
             {
                 next = next[..frame]; // one frame per TLS record (see Enqueue)
             }
