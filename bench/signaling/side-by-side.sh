@@ -30,7 +30,13 @@ start() {
       --Signaling:RoomCapacity=1000 --Serilog:MinimumLevel:Default=Warning >"$LOG.server" 2>&1 & SP=$!
     URL=ws://127.0.0.1:38010; PROTO=rtcstack
   fi
-  sleep 2.5
+  # Wait until the server accepts connections (node can take several seconds to start on a busy box).
+  local port=${URL##*:}
+  for _ in $(seq 1 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    sleep 0.2
+  done
+  sleep 1
 }
 for rep in $(seq 1 "$REPS"); do
   for c in $CASES; do

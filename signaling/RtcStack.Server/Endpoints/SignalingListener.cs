@@ -54,6 +54,32 @@ internal sealed class SignalingListener
 
     public async Task OnConnectionAsync(ConnectionContext connection)
     {
+        // Only the connection and the socket live in this frame for the session's lifetime; the handshake's
+        // buffers, strings and timer belong to HandshakeAsync, which has completed by then.
+        Outcome outcome = await HandshakeAsync(connection).ConfigureAwait(false);
+        if (outcome == Outcome.PassToKestrel)
+        {
+            await _next(connection).ConfigureAwait(false);
+            return;
+        }
+        if (outcome == Outcome.Refused)
+        {
+            return; // Kestrel closes the connection after the answer is sent
+        }
+        // No WebSocket keep-alive timer (the protocol has its own ping/pong and the hub's sweep closes silent sockets).
+        using WebSocket socket = WebSocket.CreateFromStream(new PipeWebSocketStream(connection.Transport), new WebSocketCreationOptions
+        {
+            IsServer = true,
+            SubProtocol = outcome == Outcome.UpgradedWithSubProtocol ? SignalingProtocol.SubProtocol : null,
+            KeepAliveInterval = TimeSpan.Zero,
+        });
+        IPAddress? remote = (connection.RemoteEndPoint as IPEndPoint)?.Address;
+        await _hub.HandleAsync(socket, remote, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>Answers the handshake (101 or a refusal), or decides that Kestrel should see the connection.</summary>
+    private async Task<Outcome> HandshakeAsync(ConnectionContext connection)
+    {
         PipeReader input = connection.Transport.Input;
         ReadResult result;
         WebSocketHeadStatus status;
@@ -69,7 +95,7 @@ internal sealed class SignalingListener
             {
                 await RefuseAsync(connection, 408).ConfigureAwait(false);
             }
-            return; // no byte within Kestrel's keep-alive timeout: closed, as Kestrel would
+            return Outcome.Refused; // no byte within Kestrel's keep-alive timeout: closed, as Kestrel would
         }
         (result, status, headLength) = (peek.Result, peek.Status, peek.HeadLength);
         if (_hostFiltering)
@@ -85,34 +111,38 @@ internal sealed class SignalingListener
         if (status == WebSocketHeadStatus.NotSignaling)
         {
             input.AdvanceTo(buffer.Start, buffer.Start); // nothing consumed, nothing examined: Kestrel reads it all
-            await _next(connection).ConfigureAwait(false);
-            return;
+            return Outcome.PassToKestrel;
         }
         input.AdvanceTo(buffer.GetPosition(headLength));
         switch (status)
         {
             case WebSocketHeadStatus.TooLarge:
                 await RefuseAsync(connection, 431).ConfigureAwait(false);
-                return;
+                return Outcome.Refused;
             case WebSocketHeadStatus.BadRequest:
                 await RefuseAsync(connection, 400).ConfigureAwait(false);
-                return;
+                return Outcome.Refused;
             case WebSocketHeadStatus.UnsupportedVersion:
                 await RefuseAsync(connection, 426).ConfigureAwait(false);
-                return;
+                return Outcome.Refused;
         }
         if (!OriginPolicy.IsAllowed(request.Origin, request.Host, _options.Value.AllowedOrigins))
         {
             ServerLog.OriginRefused(_logger, request.Origin ?? "");
             await RefuseAsync(connection, 403).ConfigureAwait(false);
-            return;
+            return Outcome.Refused;
         }
         if (_hub.IsStopping)
         {
             await RefuseAsync(connection, 503).ConfigureAwait(false);
-            return;
+            return Outcome.Refused;
         }
-        await RunAsync(connection, request).ConfigureAwait(false);
+        string? subProtocol = request.OffersSubProtocol ? SignalingProtocol.SubProtocol : null;
+        PipeWriter output = connection.Transport.Output;
+        int length = WebSocketHandshakeResponse.WriteSwitchingProtocols(output.GetSpan(WebSocketHandshakeResponse.MaxLength), request.Key, subProtocol);
+        output.Advance(length);
+        await output.FlushAsync().ConfigureAwait(false);
+        return subProtocol is null ? Outcome.Upgraded : Outcome.UpgradedWithSubProtocol;
     }
 
     /// <summary>Reads until the head is decided; the returned buffer has not been advanced past.</summary>
@@ -170,24 +200,6 @@ internal sealed class SignalingListener
         }
     }
 
-    private async Task RunAsync(ConnectionContext connection, WebSocketUpgradeRequest request)
-    {
-        string? subProtocol = request.OffersSubProtocol ? SignalingProtocol.SubProtocol : null;
-        PipeWriter output = connection.Transport.Output;
-        int length = WebSocketHandshakeResponse.WriteSwitchingProtocols(output.GetSpan(WebSocketHandshakeResponse.MaxLength), request.Key, subProtocol);
-        output.Advance(length);
-        await output.FlushAsync().ConfigureAwait(false);
-        // No WebSocket keep-alive timer (the protocol has its own ping/pong and the hub's sweep closes silent sockets).
-        using WebSocket socket = WebSocket.CreateFromStream(new PipeWebSocketStream(connection.Transport), new WebSocketCreationOptions
-        {
-            IsServer = true,
-            SubProtocol = subProtocol,
-            KeepAliveInterval = TimeSpan.Zero,
-        });
-        IPAddress? remote = (connection.RemoteEndPoint as IPEndPoint)?.Address;
-        await _hub.HandleAsync(socket, remote, CancellationToken.None).ConfigureAwait(false);
-    }
-
     private static async Task RefuseAsync(ConnectionContext connection, int status)
     {
         PipeWriter output = connection.Transport.Output;
@@ -197,4 +209,12 @@ internal sealed class SignalingListener
     }
 
     private readonly record struct HeadPeek(ReadResult Result, WebSocketHeadStatus Status, long HeadLength, bool TimedOut, bool Started);
+
+    private enum Outcome
+    {
+        PassToKestrel,
+        Refused,
+        Upgraded,
+        UpgradedWithSubProtocol,
+    }
 }
