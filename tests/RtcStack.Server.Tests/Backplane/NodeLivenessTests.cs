@@ -115,6 +115,40 @@ public sealed class NodeLivenessTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_node_cut_off_past_the_ttl_is_swept_then_writes_back_only_the_peers_still_its_own()
+    {
+        await using var proxy = new LoadBalancer(new Uri("tcp://" + _redis.ConnectionString));
+        var (cut, hx) = await StartNodeAsync("node-x", connectionString: "127.0.0.1:" + proxy.WebSocketUri.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var (s1, h1) = await StartNodeAsync("node-s1");
+        await OwnAsync(cut, "bob", "r1");
+        await OwnAsync(cut, "carol", "r1");
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString);
+        IDatabase db = redis.GetDatabase();
+        await Eventually.TrueAsync(async () => await db.SetContainsAsync("t:nodes", "node-x"), "the node registered");
+
+        proxy.Paused = true;
+        proxy.DropAll();
+        await Eventually.TrueAsync(() => !cut.IsHealthy, "node-x lost Redis");
+        await Eventually.TrueAsync(() => h1.Lost.Count >= 2, "the survivor swept node-x", TimeSpan.FromSeconds(60));
+        Assert.Equal(["bob", "carol"], h1.Lost.Select(l => l.Peer.Value).Order());
+        // Meanwhile carol came back through the survivor.
+        await OwnAsync(s1, "carol", "r1");
+
+        proxy.Paused = false;
+        await Eventually.TrueAsync(
+            async () => cut.IsHealthy && (await s1.GetSessionOwnerAsync(new PeerId("bob"), None))?.NodeId == "node-x" && await s1.IsMemberAsync(new RoomId("r1"), new PeerId("bob"), None),
+            "node-x wrote bob back",
+            TimeSpan.FromSeconds(60));
+        await Eventually.TrueAsync(async () => await db.SetContainsAsync("t:nodes", "node-x"), "node-x registered again");
+        Assert.Equal("node-s1", (await s1.GetSessionOwnerAsync(new PeerId("carol"), None))?.NodeId);
+        Assert.Equal("node-s1", (string?)await db.StringGetAsync("t:route:carol"));
+        Assert.Equal("node-x", (string?)await db.StringGetAsync("t:route:bob"));
+        Assert.Equal(["bob"], (await db.SetMembersAsync("t:node-peers:node-x")).Select(v => v.ToString()));
+        Assert.Equal(["bob", "carol"], (await s1.GetMembersAsync(new RoomId("r1"), None)).Select(m => m.Peer).Order());
+        Assert.Empty(hx.Lost);
+    }
+
+    [Fact]
     public async Task A_session_left_behind_on_the_old_node_does_not_remove_the_new_sessions_membership()
     {
         var (old, _) = await StartNodeAsync("node-x");
@@ -133,12 +167,12 @@ public sealed class NodeLivenessTests : IAsyncLifetime
         await node.DisposeAsync();
     }
 
-    private async Task<(RedisBackplane Node, RecordingHandler Handler)> StartNodeAsync(string nodeId, TimeSpan? handoverTimeout = null)
+    private async Task<(RedisBackplane Node, RecordingHandler Handler)> StartNodeAsync(string nodeId, TimeSpan? handoverTimeout = null, string? connectionString = null)
     {
         var handler = new RecordingHandler();
         var node = new RedisBackplane(new RedisBackplaneOptions
         {
-            ConnectionString = _redis.ConnectionString,
+            ConnectionString = connectionString ?? _redis.ConnectionString,
             NodeId = nodeId,
             KeyPrefix = "t:",
             ReconnectInterval = TimeSpan.FromMilliseconds(200),

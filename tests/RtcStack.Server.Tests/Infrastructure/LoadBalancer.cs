@@ -52,6 +52,18 @@ internal sealed class LoadBalancer : IAsyncDisposable
         _stop.Dispose();
     }
 
+    /// <summary>Closes every forwarded connection now (with <see cref="Paused"/>: a network cut for whoever is behind it).</summary>
+    public void DropAll()
+    {
+        lock (_open)
+        {
+            foreach (var client in _open)
+            {
+                client.Dispose();
+            }
+        }
+    }
+
     private async Task AcceptLoopAsync()
     {
         while (!_stop.IsCancellationRequested)
