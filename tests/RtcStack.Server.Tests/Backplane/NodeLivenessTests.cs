@@ -149,6 +149,40 @@ public sealed class NodeLivenessTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_owner_that_no_longer_has_the_session_gets_its_memberships_forgotten()
+    {
+        // node-y handed bob's session to a node that died before it took ownership: node-y is still the
+        // recorded owner but has no session (its handler answers null) and nobody would ever remove bob.
+        var (y, _) = await StartNodeAsync("node-y");
+        var (s1, h1) = await StartNodeAsync("node-s1");
+        await OwnAsync(s1, "alice", "r1");
+        await OwnAsync(y, "bob", "r1");
+
+        Assert.Null(await s1.RequestHandoverAsync(new SessionOwner("node-y", "s-bob"), new PeerId("bob"), "s-bob", None));
+        LostMembership lost = Assert.Single(h1.Lost);
+        Assert.Equal(("r1", "bob"), (lost.Room.Value, lost.Peer.Value));
+        Assert.Equal(["alice"], (await s1.GetMembersAsync(new RoomId("r1"), None)).Select(m => m.Peer));
+    }
+
+    [Fact]
+    public async Task A_node_restarted_with_the_same_id_removes_its_previous_sessions_at_start()
+    {
+        // A long TTL: its liveness key outlives the restart, so no survivor sweeps the previous process.
+        var (before, _) = await StartNodeAsync("node-x", ttl: TimeSpan.FromMinutes(5));
+        var (s1, h1) = await StartNodeAsync("node-s1");
+        await OwnAsync(s1, "alice", "r1");
+        await OwnAsync(before, "bob", "r1");
+        await KillAsync(before);
+
+        var (after, hx) = await StartNodeAsync("node-x");
+        LostMembership lost = Assert.Single(hx.Lost);
+        Assert.Equal(("r1", "bob"), (lost.Room.Value, lost.Peer.Value));
+        Assert.Equal(["alice"], (await after.GetMembersAsync(new RoomId("r1"), None)).Select(m => m.Peer));
+        Assert.Null(await after.GetSessionOwnerAsync(new PeerId("bob"), None));
+        Assert.Empty(h1.Lost);
+    }
+
+    [Fact]
     public async Task A_session_left_behind_on_the_old_node_does_not_remove_the_new_sessions_membership()
     {
         var (old, _) = await StartNodeAsync("node-x");
@@ -167,7 +201,7 @@ public sealed class NodeLivenessTests : IAsyncLifetime
         await node.DisposeAsync();
     }
 
-    private async Task<(RedisBackplane Node, RecordingHandler Handler)> StartNodeAsync(string nodeId, TimeSpan? handoverTimeout = null, string? connectionString = null)
+    private async Task<(RedisBackplane Node, RecordingHandler Handler)> StartNodeAsync(string nodeId, TimeSpan? handoverTimeout = null, string? connectionString = null, TimeSpan? ttl = null)
     {
         var handler = new RecordingHandler();
         var node = new RedisBackplane(new RedisBackplaneOptions
@@ -176,7 +210,7 @@ public sealed class NodeLivenessTests : IAsyncLifetime
             NodeId = nodeId,
             KeyPrefix = "t:",
             ReconnectInterval = TimeSpan.FromMilliseconds(200),
-            NodeLivenessTtl = Ttl,
+            NodeLivenessTtl = ttl ?? Ttl,
             HandoverTimeout = handoverTimeout ?? TimeSpan.FromSeconds(5),
         });
         _nodes.Add(node);

@@ -77,8 +77,24 @@ public sealed class RedisBackplane : IBackplane
             _resync.Start(_mux, SubscribeAsync);
         }
 
+        await SweepPreviousLifeAsync(handler).ConfigureAwait(false);
         _liveness.Start(_mux, handler, () => _resync.Start(_mux, SubscribeAsync));
         RedisBackplaneLog.Started(_logger, NodeId, _mux.IsConnected);
+    }
+
+    private async Task SweepPreviousLifeAsync(IBackplaneHandler handler)
+    {
+        try
+        {
+            if (Usable)
+            {
+                await _liveness.SweepPreviousLifeAsync(Db, handler).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            RedisBackplaneLog.CommandFailed(_logger, ex);
+        }
     }
 
     /// <inheritdoc/>
@@ -260,20 +276,22 @@ public sealed class RedisBackplane : IBackplane
                 return await _handover.RequestAsync(_mux!.GetSubscriber(), owner, peer, resumeSessionId, cancellationToken).ConfigureAwait(false);
             },
             () => (true, null)).ConfigureAwait(false);
-        if (!answered)
+        if (state is null)
         {
-            await ForgetUnansweredAsync(owner, peer).ConfigureAwait(false);
+            await ForgetOwnerAsync(owner, peer, answered).ConfigureAwait(false);
         }
 
         return state;
     }
 
     /// <summary>
-    /// The owner did not answer (its node is gone, or hung past the handover timeout): its session will not leave
-    /// its rooms, so remove the peer's memberships now (once, if that session still owns the peer) and let the
-    /// handler tell the rooms. A late answer from the old node then finds another owner and changes nothing shared.
+    /// No session came back. Either the owner ended it (its members were told and its owner entry is gone, so this
+    /// finds nothing), or the owner's session will never leave its rooms: its node is gone or hung past the handover
+    /// timeout, or it had already handed the session to a node that died before taking ownership. Then remove the
+    /// peer's memberships now (once, if that session still owns the peer) and let the handler tell the rooms. A late
+    /// answer from the old node then finds another owner and changes nothing shared.
     /// </summary>
-    private async Task ForgetUnansweredAsync(SessionOwner owner, PeerId peer)
+    private async Task ForgetOwnerAsync(SessionOwner owner, PeerId peer, bool answered)
     {
         RedisResult[] rooms = await RedisOr<RedisResult[]>(
             async db => (RedisResult[])(await db.ScriptEvaluateAsync(
@@ -283,7 +301,7 @@ public sealed class RedisBackplane : IBackplane
             () => []).ConfigureAwait(false);
         if (rooms.Length > 0)
         {
-            RedisBackplaneLog.SessionForgotten(_logger, owner.NodeId, rooms.Length);
+            RedisBackplaneLog.SessionForgotten(_logger, owner.NodeId, answered, rooms.Length);
             await Handler.OnMembershipsLostAsync([.. rooms.Select(r => new LostMembership(new RoomId(r.ToString()!), peer))]).ConfigureAwait(false);
         }
     }

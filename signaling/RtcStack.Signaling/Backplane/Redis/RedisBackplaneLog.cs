@@ -31,6 +31,6 @@ internal static partial class RedisBackplaneLog
     [LoggerMessage(EventId = 2109, Level = LogLevel.Warning, Message = "Node {DeadNode} stopped refreshing its liveness key; removed {Memberships} memberships of its sessions")]
     public static partial void NodeSwept(ILogger logger, string deadNode, int memberships);
 
-    [LoggerMessage(EventId = 2110, Level = LogLevel.Warning, Message = "Node {OwnerNode} did not answer the handover of a session; removed it from {Rooms} rooms")]
-    public static partial void SessionForgotten(ILogger logger, string ownerNode, int rooms);
+    [LoggerMessage(EventId = 2110, Level = LogLevel.Warning, Message = "Node {OwnerNode} did not hand a session over (answered {Answered}) and its session still owned the peer; removed it from {Rooms} rooms")]
+    public static partial void SessionForgotten(ILogger logger, string ownerNode, bool answered, int rooms);
 }

@@ -23,17 +23,22 @@ internal static class RedisLivenessScripts
 
     /// <summary>
     /// KEYS[1] the <c>nodes</c> set, KEYS[2] the dead node's <c>alive</c> key, KEYS[3] its <c>node-peers</c> set;
-    /// ARGV node, key prefix. When the node's liveness key has expired and it is still registered: unregisters it and,
-    /// for every peer whose session it still owns, removes the owner, the peer's memberships and its route (if it
-    /// points at the dead node). Returns {room, peer, room, peer, ...} of the memberships removed; empty when the node
-    /// is alive or another survivor swept it already.
+    /// ARGV node, key prefix, <c>1</c> for a node sweeping its own previous life at start (else <c>0</c>). When the
+    /// node's liveness key has expired and it is still registered (or unconditionally for a previous life):
+    /// unregisters it and, for every peer whose session it still owns, removes the owner, the peer's memberships and
+    /// its route (if it points at the node). Returns {room, peer, room, peer, ...} of the memberships removed; empty
+    /// when the node is alive or another survivor swept it already.
     /// </summary>
     public const string SweepDeadNode = """
-        if redis.call('EXISTS', KEYS[2]) == 1 then
-          return {}
-        end
-        if redis.call('SREM', KEYS[1], ARGV[1]) == 0 then
-          return {}
+        if ARGV[3] ~= '1' then
+          if redis.call('EXISTS', KEYS[2]) == 1 then
+            return {}
+          end
+          if redis.call('SREM', KEYS[1], ARGV[1]) == 0 then
+            return {}
+          end
+        else
+          redis.call('SREM', KEYS[1], ARGV[1])
         end
         local removed = {}
         for _, peer in ipairs(redis.call('SMEMBERS', KEYS[3])) do

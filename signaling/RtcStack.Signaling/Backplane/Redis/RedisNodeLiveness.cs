@@ -96,30 +96,47 @@ internal sealed class RedisNodeLiveness
         _registered = true;
     }
 
+    /// <summary>
+    /// Called once at start, before this node holds any session: sessions that Redis still records for this node id
+    /// belong to a previous process with the same <see cref="RedisBackplaneOptions.NodeId"/> (restarted faster than
+    /// the TTL, so no survivor swept it). Removes them as a survivor would.
+    /// </summary>
+    public async Task SweepPreviousLifeAsync(IDatabase db, IBackplaneHandler handler)
+    {
+        if (await db.SetLengthAsync(_keys.NodePeers(_nodeId)).ConfigureAwait(false) > 0)
+        {
+            await SweepNodeAsync(db, handler, _nodeId, previousLife: true).ConfigureAwait(false);
+        }
+    }
+
     private async Task SweepAsync(IDatabase db, IBackplaneHandler handler)
     {
         foreach (RedisValue node in await db.SetMembersAsync(_keys.Nodes).ConfigureAwait(false))
         {
             string other = node.ToString();
-            if (other == _nodeId || await db.KeyExistsAsync(_keys.Alive(other)).ConfigureAwait(false))
+            if (other != _nodeId && !await db.KeyExistsAsync(_keys.Alive(other)).ConfigureAwait(false))
             {
-                continue;
+                await SweepNodeAsync(db, handler, other, previousLife: false).ConfigureAwait(false);
             }
-            var removed = (RedisResult[])(await db.ScriptEvaluateAsync(
-                RedisLivenessScripts.SweepDeadNode,
-                [_keys.Nodes, _keys.Alive(other), _keys.NodePeers(other)],
-                [other, _keys.Prefix]).ConfigureAwait(false))!;
-            if (removed.Length == 0)
-            {
-                continue;
-            }
-            var lost = new List<LostMembership>(removed.Length / 2);
-            for (int i = 0; i + 1 < removed.Length; i += 2)
-            {
-                lost.Add(new LostMembership(new RoomId(removed[i].ToString()!), new PeerId(removed[i + 1].ToString()!)));
-            }
-            RedisBackplaneLog.NodeSwept(_logger, other, lost.Count);
-            await handler.OnMembershipsLostAsync(lost).ConfigureAwait(false);
         }
+    }
+
+    private async Task SweepNodeAsync(IDatabase db, IBackplaneHandler handler, string node, bool previousLife)
+    {
+        var removed = (RedisResult[])(await db.ScriptEvaluateAsync(
+            RedisLivenessScripts.SweepDeadNode,
+            [_keys.Nodes, _keys.Alive(node), _keys.NodePeers(node)],
+            [node, _keys.Prefix, previousLife ? 1 : 0]).ConfigureAwait(false))!;
+        if (removed.Length == 0)
+        {
+            return;
+        }
+        var lost = new List<LostMembership>(removed.Length / 2);
+        for (int i = 0; i + 1 < removed.Length; i += 2)
+        {
+            lost.Add(new LostMembership(new RoomId(removed[i].ToString()!), new PeerId(removed[i + 1].ToString()!)));
+        }
+        RedisBackplaneLog.NodeSwept(_logger, node, lost.Count);
+        await handler.OnMembershipsLostAsync(lost).ConfigureAwait(false);
     }
 }
