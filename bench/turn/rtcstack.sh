@@ -5,6 +5,7 @@
 # rtcstack.sh stop RUNDIR -> stops that PID only.
 # RTCSTACK_TLS_PORT=<port> also listens for TLS there (self-signed certificate made in RUNDIR); otherwise --no-tls.
 # RTCSTACK_ENV="VAR=value ..." adds runtime settings (e.g. DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1).
+# MIN_PORT/MAX_PORT override the relay range (give two servers running side by side separate ranges).
 # Quotas and the 401 rate limit are lifted (coturn has none by default) so the allocation row compares like with like.
 set -u
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -32,7 +33,7 @@ if [ -n "${RTCSTACK_TLS_PORT:-}" ]; then
 fi
 [ -f "$dll" ] || dotnet build "$root/turn/RtcStack.Turn.Server" -c Release >/dev/null || exit 1
 env DOTNET_gcServer=0 ${RTCSTACK_ENV:-} setsid dotnet "$dll" --listening-ip 127.0.0.1 --listening-port "$port" --realm bench.local \
-  --user bench:benchpass --lt-cred-mech --fingerprint --allow-loopback-peers --min-port 50450 --max-port 50989 "${tls[@]}" \
+  --user bench:benchpass --lt-cred-mech --fingerprint --allow-loopback-peers --min-port "${MIN_PORT:-50450}" --max-port "${MAX_PORT:-50989}" "${tls[@]}" \
   --user-quota 0 --total-quota 0 --challenge-rate 0 --no-stdout-log --log-file "$rd/rtcstack.log" \
   >"$rd/stdout.log" 2>&1 </dev/null &
 pid=$!; echo "$pid" > "$rd/rtcstack.pid"

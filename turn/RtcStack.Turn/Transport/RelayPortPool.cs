@@ -6,15 +6,27 @@ namespace RtcStack.Turn.Transport;
 /// <summary>
 /// Binds relay sockets on one relay address within [min-port, max-port] (coturn min-port/max-port).
 /// Starts at a random port and walks the range, skipping ports it has handed out and ports the OS refuses
-/// (taken by other programs), so an allocation costs one successful bind in the usual case.
+/// (taken by other programs), so an allocation costs one successful bind in the usual case. A port the OS refused is
+/// skipped for <see cref="BusyMilliseconds"/>: when another program (or a second server on the same range) holds
+/// much of the range, each allocation would otherwise pay a failed socket/bind/close and a thrown exception for every
+/// such port it walks past.
 /// </summary>
 internal sealed class RelayPortPool(IPAddress address, int minPort, int maxPort)
 {
     private const int RelaySocketBufferBytes = 1024 * 1024;
+
+    /// <summary>How long a port the OS refused to bind is left out of the walk.</summary>
+    internal const int BusyMilliseconds = 30_000;
+
     private readonly HashSet<int> _inUse = [];
+    private readonly long[] _busyUntil = new long[Math.Max(maxPort - minPort + 1, 0)];
     private readonly Lock _lock = new();
+    private long _bindFailures;
 
     internal IPAddress Address => address;
+
+    /// <summary>Binds the OS refused so far (ports taken by other programs).</summary>
+    internal long BindFailures => Interlocked.Read(ref _bindFailures);
 
     internal int InUse
     {
@@ -75,7 +87,7 @@ internal sealed class RelayPortPool(IPAddress address, int minPort, int maxPort)
             catch (SocketException)
             {
                 socket.Dispose();
-                Release(port);
+                ReleaseBusy(port);
             }
         }
         return null;
@@ -141,7 +153,7 @@ internal sealed class RelayPortPool(IPAddress address, int minPort, int maxPort)
         catch (SocketException)
         {
             socket.Dispose();
-            Release(port);
+            ReleaseBusy(port);
             return null;
         }
     }
@@ -154,11 +166,22 @@ internal sealed class RelayPortPool(IPAddress address, int minPort, int maxPort)
         }
     }
 
+    /// <summary>Gives back a port the OS refused and leaves it out of the walk for <see cref="BusyMilliseconds"/>.</summary>
+    private void ReleaseBusy(int port)
+    {
+        Interlocked.Increment(ref _bindFailures);
+        lock (_lock)
+        {
+            _inUse.Remove(port);
+            _busyUntil[port - minPort] = Environment.TickCount64 + BusyMilliseconds;
+        }
+    }
+
     private bool TryMark(int port)
     {
         lock (_lock)
         {
-            return _inUse.Add(port);
+            return _busyUntil[port - minPort] <= Environment.TickCount64 && _inUse.Add(port);
         }
     }
 }
