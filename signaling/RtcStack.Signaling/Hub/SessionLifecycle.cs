@@ -172,7 +172,27 @@ internal sealed class SessionLifecycle(SignalingHub hub)
         foreach (LostMembership membership in lost)
         {
             var left = new ServerMessage { Type = MessageTypes.MemberLeft, Room = membership.Room.Value, Peer = membership.Peer.Value, Reason = "timeout" };
-            await hub.Backplane.PublishToRoomAsync(membership.Room, BackplaneEnvelope.Create(left, membership.Peer), CancellationToken.None).ConfigureAwait(false);
+            BackplaneEnvelope envelope = BackplaneEnvelope.Create(left, membership.Peer);
+            envelope.PeerLost = true;
+            await hub.Backplane.PublishToRoomAsync(membership.Room, envelope, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// A room member's session is gone with its node: end this session's calls with it and tell the client what the
+    /// lost session would have sent had it ended (<c>hangup</c>, <c>cancelled</c>, or <c>declined</c> "gone").
+    /// </summary>
+    private void EndCallsWithLostPeer(Session session, string lostPeer)
+    {
+        foreach (Call call in session.Calls().Where(c => c.OtherPeer == lostPeer))
+        {
+            if (session.RemoveCall(call.Id) is null)
+            {
+                continue;
+            }
+            PendingInvites.TryRemove(call.Id, out _);
+            string type = call.Accepted ? MessageTypes.Hangup : call.Outgoing ? MessageTypes.Declined : MessageTypes.Cancelled;
+            session.Deliver(new ServerMessage { Type = type, CallId = call.Id, From = lostPeer, Reason = type == MessageTypes.Declined ? "gone" : null });
         }
     }
 
@@ -280,6 +300,10 @@ internal sealed class SessionLifecycle(SignalingHub hub)
         if (!session.Deliver(m))
         {
             return false;
+        }
+        if (envelope.PeerLost && m.Type == MessageTypes.MemberLeft && m.Peer is { } lostPeer)
+        {
+            EndCallsWithLostPeer(session, lostPeer);
         }
         if (m.From is not null && m.Type is MessageTypes.Offer or MessageTypes.Answer or MessageTypes.Candidate or MessageTypes.Message)
         {

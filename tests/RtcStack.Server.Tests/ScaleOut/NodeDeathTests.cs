@@ -35,7 +35,7 @@ public sealed class NodeDeathTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_killed_nodes_peers_leave_their_rooms_and_a_resume_there_starts_a_new_session()
+    public async Task A_killed_nodes_peers_leave_their_rooms_end_their_calls_and_a_resume_there_starts_a_new_session()
     {
         await using var balancer = new LoadBalancer(_doomed.BaseAddress);
         var (alice, aliceEvents) = await _survivor.ConnectAsync("alice");
@@ -46,6 +46,11 @@ public sealed class NodeDeathTests : IAsyncLifetime
         var (carol, _) = await _survivor.ConnectViaAsync(balancer, "carol", o => o.AutoReconnect = false);
         await carol.JoinAsync("r");
         await Eventually.TrueAsync(() => aliceEvents.OfType(MessageTypes.MemberJoined).Length == 2, "alice sees bob and carol join");
+        // alice is in a call with bob when his node dies.
+        string callId = await alice.InviteAsync("bob", "r");
+        await Eventually.TrueAsync(() => bobEvents.OfType(MessageTypes.Invite).Any(m => m.CallId == callId), "bob is invited");
+        await bob.AcceptAsync(callId);
+        await Eventually.TrueAsync(() => aliceEvents.OfType(MessageTypes.Accepted).Any(m => m.CallId == callId), "alice sees the call accepted");
 
         balancer.Target = _survivor.BaseAddress;
         await _doomed.KillAsync();
@@ -55,6 +60,8 @@ public sealed class NodeDeathTests : IAsyncLifetime
             "alice is told bob and carol left",
             TimeSpan.FromSeconds(90));
         Assert.All(aliceEvents.OfType(MessageTypes.MemberLeft), m => Assert.Equal("timeout", m.Reason));
+        // The call ends on alice's side as if bob had hung up: she gets hangup and is no longer busy.
+        await Eventually.TrueAsync(() => aliceEvents.OfType(MessageTypes.Hangup).Any(m => m.CallId == callId && m.From == "bob"), "alice's call with bob ends");
         await Eventually.TrueAsync(() => bobEvents.Welcomes.Length == 2 && bob.State == ConnectionState.Connected, "bob is connected again", TimeSpan.FromSeconds(90));
         Assert.False(bobEvents.Welcomes[1].Resumed);
         Assert.NotEqual(bobEvents.Welcomes[0].Session, bobEvents.Welcomes[1].Session);
@@ -66,6 +73,10 @@ public sealed class NodeDeathTests : IAsyncLifetime
         await Eventually.TrueAsync(() => aliceEvents.OfType(MessageTypes.Message).Any(m => m.From == "bob"), "alice gets bob's message");
         var backplane = _survivor.Services.GetRequiredService<IBackplane>();
         Assert.Equal(["alice", "bob"], (await backplane.GetMembersAsync(new RoomId("r"), CancellationToken.None)).Select(m => m.Peer).Order());
+        string again = await bob.InviteAsync("alice", "r");
+        await Eventually.TrueAsync(() => aliceEvents.OfType(MessageTypes.Invite).Any(m => m.CallId == again), "alice can be called again (not busy)");
+        Assert.DoesNotContain(bobEvents.OfType(MessageTypes.Declined), m => m.CallId == again);
+        Assert.Single(aliceEvents.OfType(MessageTypes.Hangup));
         Assert.Equal(1, LeftPeers(aliceEvents).Count(p => p == "bob"));
         Assert.Equal(1, LeftPeers(aliceEvents).Count(p => p == "carol"));
     }
