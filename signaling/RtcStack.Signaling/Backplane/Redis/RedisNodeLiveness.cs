@@ -137,6 +137,28 @@ internal sealed class RedisNodeLiveness
             lost.Add(new LostMembership(new RoomId(removed[i].ToString()!), new PeerId(removed[i + 1].ToString()!)));
         }
         RedisBackplaneLog.NodeSwept(_logger, node, lost.Count);
-        await handler.OnMembershipsLostAsync(lost).ConfigureAwait(false);
+        if (previousLife)
+        {
+            await handler.OnMembershipsLostAsync(lost).ConfigureAwait(false);
+            return;
+        }
+
+        // Telling the rooms may take a while for a big node; the heartbeat must not wait for it (this node would
+        // look dead in turn). The memberships are already gone from Redis, so nobody else reports them.
+        _ = Task.Run(() => NotifyAsync(handler, lost));
+    }
+
+    private async Task NotifyAsync(IBackplaneHandler handler, List<LostMembership> lost)
+    {
+        try
+        {
+            await handler.OnMembershipsLostAsync(lost).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Runs detached: log, never crash the process.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            RedisBackplaneLog.DeliveryFailed(_logger, ex);
+        }
     }
 }
