@@ -28,7 +28,7 @@ public sealed class StreamSenderTests
         using var metrics = new TurnMetrics(null, () => (0, 0, 0));
         bool failed = false;
         var sender = new StreamSender(pair.Server, Limit, metrics, () => failed = true);
-        sender.Attach(pair.ServerTls);
+        sender.Attach(pair.ServerTls, pair.ServerCapture);
 
         const int Frames = 2000;
         int maxQueued = 0;
@@ -79,7 +79,7 @@ public sealed class StreamSenderTests
         await using Pair pair = await Pair.ConnectAsync(tls);
         using var metrics = new TurnMetrics(null, () => (0, 0, 0));
         var sender = new StreamSender(pair.Server, 1024 * 1024, metrics, () => { });
-        sender.Attach(pair.ServerTls);
+        sender.Attach(pair.ServerTls, pair.ServerCapture);
         using var stop = new CancellationTokenSource();
         Task draining = Task.Run(async () =>
         {
@@ -123,6 +123,48 @@ public sealed class StreamSenderTests
         await sender.WhenQueuedAtMostAsync(0).WaitAsync(Patience);
         int[] expected = [.. Enumerable.Repeat<int[]>([104, 104, 24, 12], 20).SelectMany(x => x)];
         Assert.Equal(expected, writes.Lengths);
+    }
+
+    [Fact]
+    public async Task Over_tls_encrypted_on_the_caller_each_frame_is_its_own_record()
+    {
+        // The inline path: frames are encrypted on the calling thread (captured under the SslStream) and sent
+        // non-blocking; a coalesced batch must still leave as one TLS record per frame, in order.
+        await using Pair pair = await Pair.ConnectAsync(tls: true);
+        using var metrics = new TurnMetrics(null, () => (0, 0, 0));
+        var sender = new StreamSender(pair.Server, 1024 * 1024, metrics, () => { });
+        sender.Attach(pair.ServerTls, pair.ServerCapture);
+        byte[] stun = [0x01, 0x01, 0x00, 0x04, 0x21, 0x12, 0xA4, 0x42, .. new byte[12], 0x80, 0x22, 0x00, 0x00];
+        byte[] coalesced = [.. Frame(2, payload: 100), .. stun, .. Frame(3, payload: 8)];
+        for (int i = 0; i < 20; i++)
+        {
+            sender.Send(Pad(Frame(1, payload: 99)));
+            sender.Send(coalesced);
+        }
+        await sender.WhenQueuedAtMostAsync(0).WaitAsync(Patience);
+        int[] expected = [.. Enumerable.Repeat<int[]>([104, 104, 24, 12], 20).SelectMany(x => x)];
+        var records = new List<int>(); // lengths of the records on the wire (any session tickets come first)
+        using var raw = new NetworkStream(pair.RawClient, ownsSocket: false);
+        byte[] header = new byte[5];
+        while (!Matches(records, expected))
+        {
+            await raw.ReadExactlyAsync(header).AsTask().WaitAsync(Patience);
+            int length = BinaryPrimitives.ReadUInt16BigEndian(header.AsSpan(3));
+            await raw.ReadExactlyAsync(new byte[length]).AsTask().WaitAsync(Patience);
+            records.Add(length);
+        }
+    }
+
+    /// <summary>Whether the last records are the expected frames plus one constant per-record overhead.</summary>
+    private static bool Matches(List<int> records, int[] frames)
+    {
+        if (records.Count < frames.Length)
+        {
+            return false;
+        }
+        int first = records.Count - frames.Length;
+        int overhead = records[first] - frames[0];
+        return overhead is > 0 and <= 64 && frames.Select((f, i) => records[first + i] - f).All(d => d == overhead);
     }
 
     [FsCheck.Xunit.Property]
@@ -221,6 +263,10 @@ public sealed class StreamSenderTests
 
         internal SslStream? ServerTls { get; private set; }
 
+        internal TlsRecordCapture? ServerCapture { get; private set; }
+
+        internal Socket RawClient => _clientSocket!;
+
         internal Stream Client { get; private set; } = null!;
 
         internal static async Task<Pair> ConnectAsync(bool tls)
@@ -245,7 +291,8 @@ public sealed class StreamSenderTests
                     pair._certificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
                 }
                 Directory.Delete(dir, recursive: true);
-                pair.ServerTls = new SslStream(serverStream);
+                pair.ServerCapture = new TlsRecordCapture(serverStream);
+                pair.ServerTls = new SslStream(pair.ServerCapture);
                 var client = new SslStream(pair.Client, false, (_, _, _, _) => true);
                 Task server = pair.ServerTls.AuthenticateAsServerAsync(pair._certificate);
                 await client.AuthenticateAsClientAsync("localhost").WaitAsync(Patience);

@@ -159,9 +159,11 @@ internal sealed class StreamConnection : IClientEndpoint
     private async Task<Stream> OpenAsync(CancellationToken token)
     {
         Stream stream = new NetworkStream(_socket, ownsSocket: true);
+        TlsRecordCapture? capture = null;
         if (_certificates is not null)
         {
-            var tls = new SslStream(stream, leaveInnerStreamOpen: false);
+            capture = new TlsRecordCapture(stream);
+            var tls = new SslStream(capture, leaveInnerStreamOpen: false);
             stream = tls;
             lock (_lock)
             {
@@ -187,7 +189,7 @@ internal sealed class StreamConnection : IClientEndpoint
         {
             _stream = stream;
         }
-        _sender.Attach(stream as SslStream);
+        _sender.Attach(stream as SslStream, capture);
         return stream;
     }
 

@@ -13,6 +13,13 @@ internal sealed class StreamSendQueue
     /// <summary>Size of each pooled chunk.</summary>
     internal const int ChunkSize = 16 * 1024;
 
+    /// <summary>
+    /// Chunks come from a pool of their own (no per-thread slots): they are rented on the sending thread and returned by
+    /// the writer on whichever pool thread finished the write, and the shared pool's per-thread slots strand them there.
+    /// Keeps at most 512 idle chunks (8 MiB).
+    /// </summary>
+    private static readonly ArrayPool<byte> Chunks = ArrayPool<byte>.Create(ChunkSize, 512);
+
     private Chunk[] _ring = new Chunk[4];
     private int _head;
     private int _count;
@@ -70,7 +77,7 @@ internal sealed class StreamSendQueue
             bytes -= n;
             if (head.Start == head.End)
             {
-                ArrayPool<byte>.Shared.Return(head.Array);
+                Chunks.Return(head.Array);
                 head = default;
                 _head = Index(1);
                 _count--;
@@ -95,7 +102,7 @@ internal sealed class StreamSendQueue
             _ring = grown;
             _head = 0;
         }
-        _ring[Index(_count)] = new Chunk { Array = ArrayPool<byte>.Shared.Rent(ChunkSize) };
+        _ring[Index(_count)] = new Chunk { Array = Chunks.Rent(ChunkSize) };
         _count++;
     }
 

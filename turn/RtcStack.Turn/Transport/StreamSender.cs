@@ -19,6 +19,9 @@ internal sealed class StreamSender : IThreadPoolWorkItem
     /// <summary>Room above the limit for messages that are not relayed data (responses, ConnectionAttempt).</summary>
     internal const int ControlReserve = 64 * 1024;
 
+    /// <summary>Bytes TLS adds to a record at most (header, content type, tag, padding), counted against the limit.</summary>
+    private const int RecordOverhead = 64;
+
     private readonly Socket _socket;
     private readonly int _limit;
     private readonly TurnMetrics _metrics;
@@ -27,6 +30,8 @@ internal sealed class StreamSender : IThreadPoolWorkItem
     private readonly Lock _lock = new();
     private readonly StreamSendQueue _queue = new();
     private Stream? _tls;
+    private Stream? _encrypt;
+    private TlsRecordCapture? _capture;
     private bool _ready, _writing, _closed;
     private ValueTask<int> _plainWrite;
     private ValueTask _tlsWrite;
@@ -55,15 +60,27 @@ internal sealed class StreamSender : IThreadPoolWorkItem
         }
     }
 
-    /// <summary>Starts writing: <paramref name="tls"/> after its handshake, or null for plain TCP (the socket turns non-blocking).</summary>
-    internal void Attach(Stream? tls)
+    /// <summary>
+    /// Starts writing: <paramref name="tls"/> after its handshake, or null for plain TCP (the socket turns non-blocking).
+    /// With <paramref name="capture"/> (the stream under <paramref name="tls"/>) frames are encrypted on the caller's
+    /// thread, one record each, and the ciphertext goes out like plain TCP: a non-blocking send when nothing is queued.
+    /// </summary>
+    internal void Attach(Stream? tls, TlsRecordCapture? capture = null)
     {
-        if (tls is null)
+        if (tls is null || capture is not null)
         {
             _socket.Blocking = false; // after the NetworkStream was made (it refuses a non-blocking socket); async calls are unaffected
         }
+        bool failed = false;
         lock (_lock)
         {
+            if (capture is not null)
+            {
+                _encrypt = tls;
+                _capture = capture;
+                tls = null;
+                failed = !EncryptQueued();
+            }
             _tls = tls;
             _ready = true;
             if (!_queue.IsEmpty && !_writing && !_closed)
@@ -71,52 +88,80 @@ internal sealed class StreamSender : IThreadPoolWorkItem
                 Schedule();
             }
         }
+        if (failed)
+        {
+            _failed();
+        }
     }
 
     /// <summary>Sends or queues one or more whole frames; drops them (counted) when the queue is full. Never blocks or throws.</summary>
     internal void Send(ReadOnlySpan<byte> frames)
     {
-        bool failed = false;
+        bool failed;
         lock (_lock)
         {
-            if (_closed)
-            {
-                return;
-            }
-            if (_ready && _tls is null && !_writing && _queue.IsEmpty)
-            {
-                int sent = TrySendNow(frames);
-                if (sent == frames.Length)
-                {
-                    return;
-                }
-                if (sent > 0)
-                {
-                    _queue.Enqueue(frames[sent..]); // the rest of a frame the socket took in part must follow, whatever the limit
-                    Schedule();
-                    return;
-                }
-                failed = sent < 0;
-            }
-            if (!failed)
-            {
-                int room = StreamFrames.IsRelayedData(frames) ? _limit : _limit + ControlReserve;
-                if (_queue.Length + frames.Length > room)
-                {
-                    _metrics.ClientBacklog();
-                    return;
-                }
-                Enqueue(frames);
-                if (_ready && !_writing)
-                {
-                    Schedule();
-                }
-            }
+            failed = !_closed && !SendLocked(frames);
         }
         if (failed)
         {
             _failed();
         }
+    }
+
+    /// <summary>Sends, queues or drops (caller holds the lock); false when the connection failed.</summary>
+    private bool SendLocked(ReadOnlySpan<byte> frames)
+    {
+        int room = StreamFrames.IsRelayedData(frames) ? _limit : _limit + ControlReserve;
+        bool encrypted = _ready && _capture is not null;
+        if (encrypted)
+        {
+            if (!_queue.IsEmpty && _queue.Length + frames.Length + RecordOverhead > room) // never drop a record once made: TLS numbers them
+            {
+                _metrics.ClientBacklog();
+                return true;
+            }
+            if (!Encrypt(frames))
+            {
+                return false;
+            }
+            frames = _capture!.Captured;
+        }
+        if (_ready && _tls is null && !_writing && _queue.IsEmpty)
+        {
+            int sent = TrySendNow(frames);
+            if (sent < 0)
+            {
+                return false;
+            }
+            if (sent == frames.Length)
+            {
+                return true;
+            }
+            if (sent > 0 || encrypted)
+            {
+                _queue.Enqueue(frames[sent..]); // the rest of a frame the socket took in part must follow, whatever the limit
+                Schedule();
+                return true;
+            }
+        }
+        if (encrypted)
+        {
+            _queue.Enqueue(frames); // ciphertext: the room was checked on the frames
+        }
+        else
+        {
+            if (_queue.Length + frames.Length > room)
+            {
+                _metrics.ClientBacklog();
+                return true;
+            }
+            Enqueue(frames);
+        }
+        if (_ready && !_writing)
+        {
+            Schedule();
+        }
+        return true;
     }
 
     /// <summary>Completes when at most <paramref name="bytes"/> are queued (0: all written), or the connection closed.</summary>
@@ -169,6 +214,55 @@ internal sealed class StreamSender : IThreadPoolWorkItem
             _queue.Enqueue(frames[..length], inOneChunk: true);
             frames = frames[length..];
         }
+    }
+
+    /// <summary>Encrypts each frame into its own TLS record, captured (caller holds the lock); false when TLS failed.</summary>
+    private bool Encrypt(ReadOnlySpan<byte> frames)
+    {
+        _capture!.Begin();
+        try
+        {
+            while (!frames.IsEmpty)
+            {
+                int length = StreamFrames.Length(frames);
+                length = length <= 0 || length > frames.Length ? frames.Length : length;
+                _encrypt!.Write(frames[..length]);
+                frames = frames[length..];
+            }
+            return true;
+        }
+        catch (Exception ex) when (IsWriteFailure(ex))
+        {
+            return false; // the owner closes the connection
+        }
+    }
+
+    /// <summary>At attach, encrypts frames queued during the handshake (caller holds the lock); false when TLS failed.</summary>
+    private bool EncryptQueued()
+    {
+        if (_queue.IsEmpty || _writing)
+        {
+            return true;
+        }
+        var cipher = new StreamSendQueue();
+        while (!_queue.IsEmpty)
+        {
+            ReadOnlyMemory<byte> chunk = _queue.Peek(); // whole frames: queued one chunk each (see Enqueue)
+            if (!Encrypt(chunk.Span))
+            {
+                cipher.Clear();
+                return false;
+            }
+            cipher.Enqueue(_capture!.Captured);
+            _queue.Advance(chunk.Length);
+        }
+        while (!cipher.IsEmpty)
+        {
+            ReadOnlyMemory<byte> chunk = cipher.Peek();
+            _queue.Enqueue(chunk.Span);
+            cipher.Advance(chunk.Length);
+        }
+        return true;
     }
 
     /// <summary>Bytes the socket took at once (0 when it would block), or -1 when it failed.</summary>
