@@ -77,6 +77,8 @@ public static class RtcStackApp
         {
             builder.WebHost.UseUrls("http://127.0.0.1:8080");
         }
+        // Kestrel:Limits:* from configuration, and a bound on open connections below the open-file limit.
+        ConnectionLimits.Add(builder);
         if (builder.Configuration.GetValue("Server:DirectWebSocket", defaultValue: true))
         {
             // GET /ws handshakes are answered before Kestrel's HTTP/1 pipeline (idle sessions keep no request state);
