@@ -14,7 +14,7 @@ public class CoturnArgumentsTests
             "--min-port", "50000", "--max-port", "50100", "--allowed-peer-ip", "10.0.0.5", "--denied-peer-ip", "8.8.8.0-8.8.8.255",
             "--user-quota", "5", "--total-quota", "50", "--max-bps", "64000", "--no-tcp", "--no-tls", "--fingerprint",
             "--stale-nonce", "--prometheus", "-v", "--no-udp-relay", "--max-tcp-connections", "8",
-            "--stream-send-queue", "65536"]);
+            "--stream-send-queue", "65536", "--max-stream-connections", "300"]);
         Assert.Empty(a.Errors);
         TurnOptions o = a.Options;
         Assert.Equal(["127.0.0.1", "::1"], o.ListeningIps);
@@ -28,6 +28,7 @@ public class CoturnArgumentsTests
         Assert.Equal("s3cret", o.StaticAuthSecret);
         Assert.Equal((50000, 50100), (o.MinPort, o.MaxPort));
         Assert.Equal(["10.0.0.5"], o.AllowedPeerIps);
+        Assert.Equal(300, o.MaxStreamConnections);
         Assert.Equal(["8.8.8.0-8.8.8.255"], o.DeniedPeerIps);
         Assert.Equal((5, 50, 64000L), (o.UserQuota, o.TotalQuota, o.MaxBytesPerSecond));
         Assert.False(o.EnableTcp);

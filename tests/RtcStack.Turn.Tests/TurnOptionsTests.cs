@@ -31,6 +31,7 @@ public class TurnOptionsTests
     [InlineData("lifetime", "")]
     [InlineData("external", "1.2.3.4/::1")]
     [InlineData("stream-send-queue", "1024")]
+    [InlineData("max-stream-connections", "-1")]
     public void Bad_settings_are_refused(string what, string value)
     {
         TurnOptions o = Valid();
@@ -59,6 +60,9 @@ public class TurnOptionsTests
                 break;
             case "stream-send-queue":
                 o.StreamSendQueueBytes = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+                break;
+            case "max-stream-connections":
+                o.MaxStreamConnections = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
                 break;
         }
         Assert.NotEmpty(o.Validate());

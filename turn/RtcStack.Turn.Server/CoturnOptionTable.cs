@@ -46,6 +46,7 @@ internal static class CoturnOptionTable
         ["report-icmp"] = (Kind.Flag, (a, _) => a.Options.ReportIcmp = true), // rtcstack-turn only
         ["max-tcp-connections"] = (Kind.Value, (a, v) => a.Options.MaxTcpConnectionsPerAllocation = CoturnArguments.Int(v)), // rtcstack-turn only
         ["stream-send-queue"] = (Kind.Value, (a, v) => a.Options.StreamSendQueueBytes = CoturnArguments.Int(v)), // rtcstack-turn only
+        ["max-stream-connections"] = (Kind.Value, (a, v) => a.Options.MaxStreamConnections = CoturnArguments.Int(v)), // rtcstack-turn only
         ["fingerprint"] = (Kind.Flag, (a, _) => a.Options.Fingerprint = true),
         ["no-software-attribute"] = (Kind.Flag, (a, _) => a.Options.Software = null),
         ["no-cli"] = (Kind.Flag, (_, _) => { }),

@@ -78,6 +78,15 @@ public sealed class TurnOptions
     /// <summary>Maximum simultaneous allocations in total (coturn <c>total-quota</c>); 0 = no limit. Default 10000.</summary>
     public int TotalQuota { get; set; } = 10000;
 
+    /// <summary>
+    /// Most TCP and TLS client connections open at once, over all listeners; more wait in the listen backlog (never
+    /// accepted, so they hold no file descriptor). 0 (default): half of what the open-file soft limit leaves after
+    /// 512 descriptors kept for the runtime, relay sockets' growth and logs, at least 64 — each client usually
+    /// holds an allocation's relay socket as well. Running out of descriptors would make accept fail in a loop
+    /// and can abort the .NET runtime, which needs descriptors to load code.
+    /// </summary>
+    public int MaxStreamConnections { get; set; }
+
     /// <summary>Per-allocation bandwidth cap in bytes per second, each direction counted separately
     /// (coturn <c>max-bps</c>, which despite its name is bytes per second); 0 = no cap. Default 0.</summary>
     public long MaxBytesPerSecond { get; set; }

@@ -95,9 +95,9 @@ internal static class TurnOptionsValidator
 
     private static void CheckLimits(TurnOptions o, List<string> errors)
     {
-        if (o.UserQuota < 0 || o.TotalQuota < 0 || o.MaxBytesPerSecond < 0 || o.ChallengesPerSecondPerIp < 0)
+        if (o.UserQuota < 0 || o.TotalQuota < 0 || o.MaxBytesPerSecond < 0 || o.ChallengesPerSecondPerIp < 0 || o.MaxStreamConnections < 0)
         {
-            errors.Add("user-quota, total-quota, max-bps and the challenge rate must not be negative");
+            errors.Add("user-quota, total-quota, max-bps, the challenge rate and the stream connection limit must not be negative");
         }
         if (o.StreamSendQueueBytes is < 4096 or > 64 * 1024 * 1024)
         {

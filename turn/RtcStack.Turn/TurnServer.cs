@@ -156,6 +156,7 @@ public sealed class TurnServer : IAsyncDisposable
     private void BindListeners()
     {
         ILogger logger = _loggerFactory.CreateLogger("RtcStack.Turn.Transport");
+        var slots = new StreamSlots(StreamSlots.Limit(_options.MaxStreamConnections, RtcStack.Net.FileDescriptorLimit.Soft()), logger);
         foreach (IPAddress address in ListeningAddresses())
         {
             if (_options.EnableUdp)
@@ -164,12 +165,12 @@ public sealed class TurnServer : IAsyncDisposable
             }
             if (_options.EnableTcp)
             {
-                _streams.Add(new StreamListener(new IPEndPoint(address, _options.ListeningPort), null, logger));
+                _streams.Add(new StreamListener(new IPEndPoint(address, _options.ListeningPort), null, slots, logger));
             }
             if (TurnOptionsValidator.TlsConfigured(_options))
             {
                 _certificates ??= new CertificateSource(_options.CertificateFile!, _options.PrivateKeyFile!, logger);
-                _streams.Add(new StreamListener(new IPEndPoint(address, _options.TlsListeningPort), _certificates, logger));
+                _streams.Add(new StreamListener(new IPEndPoint(address, _options.TlsListeningPort), _certificates, slots, logger));
             }
         }
     }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using RtcStack.Net;
 using RtcStack.Server.Hosting;
 using RtcStack.Server.Tests.Infrastructure;
 

@@ -60,11 +60,12 @@ internal sealed class RelayPortPool(IPAddress address, int minPort, int maxPort)
             {
                 continue;
             }
-            var socket = tcp
-                ? new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp)
-                : new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            Socket? socket = null;
             try
             {
+                socket = tcp
+                    ? new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp)
+                    : new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
                 if (address.AddressFamily == AddressFamily.InterNetworkV6)
                 {
                     socket.DualMode = false;
@@ -84,9 +85,14 @@ internal sealed class RelayPortPool(IPAddress address, int minPort, int maxPort)
                 }
                 return socket;
             }
-            catch (SocketException)
+            catch (SocketException ex)
             {
-                socket.Dispose();
+                socket?.Dispose();
+                if (AcceptThrottle.IsResourceExhaustion(ex))
+                {
+                    Release(port); // out of descriptors, not a port problem: no other port would do (508)
+                    return null;
+                }
                 ReleaseBusy(port);
             }
         }
@@ -143,17 +149,25 @@ internal sealed class RelayPortPool(IPAddress address, int minPort, int maxPort)
 
     private Socket? TryBindExact(int port)
     {
-        var socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        Socket? socket = null;
         try
         {
+            socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
             socket.Bind(new IPEndPoint(address, port));
             SizeBuffers(socket);
             return socket;
         }
-        catch (SocketException)
+        catch (SocketException ex)
         {
-            socket.Dispose();
-            ReleaseBusy(port);
+            socket?.Dispose();
+            if (AcceptThrottle.IsResourceExhaustion(ex))
+            {
+                Release(port);
+            }
+            else
+            {
+                ReleaseBusy(port);
+            }
             return null;
         }
     }

@@ -10,18 +10,17 @@ namespace RtcStack.Turn.Transport;
 /// <summary>A TCP or TLS listening socket and its accept loop; each connection runs <see cref="StreamConnection"/>.</summary>
 internal sealed class StreamListener : IAsyncDisposable
 {
-    /// <summary>Most simultaneous connections per listener; more are closed at once.</summary>
-    internal const int MaxConnections = 20000;
-
     private readonly Socket _socket;
     private readonly CertificateSource? _certificates;
     private readonly ILogger _logger;
+    private readonly StreamSlots _slots;
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<StreamConnection, Task> _connections = new();
     private Task _accept = Task.CompletedTask;
 
-    internal StreamListener(IPEndPoint endPoint, CertificateSource? certificates, ILogger logger)
+    internal StreamListener(IPEndPoint endPoint, CertificateSource? certificates, StreamSlots slots, ILogger logger)
     {
+        _slots = slots;
         _socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         if (endPoint.AddressFamily == AddressFamily.InterNetworkV6)
         {
@@ -44,32 +43,58 @@ internal sealed class StreamListener : IAsyncDisposable
     private async Task AcceptLoopAsync(TurnMessageProcessor processor)
     {
         CancellationToken token = _stop.Token;
+        var throttle = new AcceptThrottle(_logger, LocalEndPoint.ToString());
         while (!token.IsCancellationRequested)
         {
             Socket client;
             try
             {
+                // A slot first: at the limit, new connections wait in the backlog and hold no descriptor.
+                await _slots.TakeAsync(LocalEndPoint, token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            try
+            {
                 client = await _socket.AcceptAsync(token).ConfigureAwait(false);
+                throttle.OnSuccess();
             }
             catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
             {
+                _slots.Return();
                 return;
             }
             catch (SocketException ex)
             {
-                TurnLog.ReceiveLoopFailed(_logger, ex, LocalEndPoint.ToString());
-                continue;
-            }
-            if (_connections.Count >= MaxConnections)
-            {
-                client.Dispose();
+                _slots.Return();
+                if (!AcceptThrottle.IsResourceExhaustion(ex))
+                {
+                    TurnLog.ReceiveLoopFailed(_logger, ex, LocalEndPoint.ToString());
+                }
+                try
+                {
+                    await throttle.AfterFailureAsync(ex, token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
                 continue;
             }
             var connection = new StreamConnection(client, _certificates, processor, _logger);
             _connections[connection] = Task.Run(async () =>
             {
-                await connection.RunAsync(token).ConfigureAwait(false);
-                _connections.TryRemove(connection, out _);
+                try
+                {
+                    await connection.RunAsync(token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _connections.TryRemove(connection, out _);
+                    _slots.Return();
+                }
             }, CancellationToken.None);
         }
     }

@@ -180,20 +180,31 @@ internal sealed class TcpRelay : IAsyncDisposable
     private async Task AcceptLoopAsync()
     {
         CancellationToken token = _stop.Token;
+        var throttle = new AcceptThrottle(_state!.Logger, LocalAddress.ToString());
         while (!token.IsCancellationRequested)
         {
             Socket socket;
             try
             {
                 socket = await _listener.AcceptAsync(token).ConfigureAwait(false);
+                throttle.OnSuccess();
             }
             catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
             {
                 return;
             }
-            catch (SocketException)
+            catch (SocketException ex)
             {
-                continue; // the peer reset before accept: nothing to do
+                // A peer that reset before accept: accept again at once. Out of descriptors: wait (AcceptThrottle).
+                try
+                {
+                    await throttle.AfterFailureAsync(ex, token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+                continue;
             }
             try
             {

@@ -1,9 +1,9 @@
 using System.Globalization;
 
-namespace RtcStack.Server.Hosting;
+namespace RtcStack.Net;
 
 /// <summary>The process's open-file soft limit (<c>RLIMIT_NOFILE</c>, <c>ulimit -n</c>), read from <c>/proc/self/limits</c>.</summary>
-internal static class FileDescriptorLimit
+public static class FileDescriptorLimit
 {
     /// <summary>The soft limit, or null when it is unknown (not Linux) or unlimited.</summary>
     public static long? Soft()
