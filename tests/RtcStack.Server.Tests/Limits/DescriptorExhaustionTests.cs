@@ -21,7 +21,7 @@ public sealed class DescriptorExhaustionTests
     [Fact]
     public async Task A_connection_flood_past_the_open_file_limit_does_not_kill_the_server()
     {
-        await using var server = await LimitedServerProcess.StartAsync(OpenFileLimit);
+        await using var server = await ServerProcess.StartWithFileLimitAsync(OpenFileLimit);
         for (int round = 0; round < 3; round++)
         {
             List<Socket> flood = await FloodAsync(server.BaseAddress.Port, FloodSize);

@@ -32,7 +32,7 @@ public sealed partial class DescriptorExhaustionTests(ITestOutputHelper output)
         var flood = new List<Socket>();
         try
         {
-            Assert.True(await WaitForAsync(() => ExternalProcess.Snapshot(log).Contains("TURN server started", StringComparison.Ordinal), TimeSpan.FromSeconds(60)),
+            Assert.True(await ExternalProcess.WaitUntilAsync(() => ExternalProcess.Snapshot(log).Contains("TURN server started", StringComparison.Ordinal), TimeSpan.FromSeconds(60)),
                 "rtcstack-turn did not start:\n" + ExternalProcess.Snapshot(log));
 
             for (int i = 0; i < Flood; i++)
@@ -42,7 +42,7 @@ public sealed partial class DescriptorExhaustionTests(ITestOutputHelper output)
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
                 await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), timeout.Token);
             }
-            Assert.True(await WaitForAsync(() => ExternalProcess.Snapshot(log).Contains("max-stream-connections", StringComparison.Ordinal), TimeSpan.FromSeconds(60)),
+            Assert.True(await ExternalProcess.WaitUntilAsync(() => ExternalProcess.Snapshot(log).Contains("max-stream-connections", StringComparison.Ordinal), TimeSpan.FromSeconds(60)),
                 "the listener never reported its connection bound:\n" + ExternalProcess.Snapshot(log));
             await Task.Delay(TimeSpan.FromSeconds(2)); // time in which a spinning accept loop would log thousands of lines
 
@@ -89,18 +89,4 @@ public sealed partial class DescriptorExhaustionTests(ITestOutputHelper output)
 
     [GeneratedRegex("max-stream-connections")]
     private static partial Regex BoundWarnings();
-
-    private static async Task<bool> WaitForAsync(Func<bool> condition, TimeSpan timeout)
-    {
-        var sw = Stopwatch.StartNew();
-        while (sw.Elapsed < timeout)
-        {
-            if (condition())
-            {
-                return true;
-            }
-            await Task.Delay(100);
-        }
-        return condition();
-    }
 }

@@ -48,6 +48,21 @@ internal static class ExternalProcess
         return process;
     }
 
+    /// <summary>Polls <paramref name="condition"/> every 100 ms; false when <paramref name="timeout"/> passes first.</summary>
+    internal static async Task<bool> WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
+    {
+        var sw = Stopwatch.StartNew();
+        while (sw.Elapsed < timeout)
+        {
+            if (condition())
+            {
+                return true;
+            }
+            await Task.Delay(100);
+        }
+        return condition();
+    }
+
     internal static string Snapshot(StringBuilder output)
     {
         lock (output)

@@ -34,7 +34,7 @@ public sealed class StandaloneExecutableTests(ITestOutputHelper output)
         Process? peer = null;
         try
         {
-            Assert.True(await WaitForAsync(() => ExternalProcess.Snapshot(log).Contains("TURN server started", StringComparison.Ordinal), TimeSpan.FromSeconds(60)),
+            Assert.True(await ExternalProcess.WaitUntilAsync(() => ExternalProcess.Snapshot(log).Contains("TURN server started", StringComparison.Ordinal), TimeSpan.FromSeconds(60)),
                 "rtcstack-turn did not start:\n" + ExternalProcess.Snapshot(log));
             peer = ExternalProcess.Start("turnutils_peer", $"-L 127.0.0.1 -p {peerPort}", out _);
             await Task.Delay(300);
@@ -67,19 +67,5 @@ public sealed class StandaloneExecutableTests(ITestOutputHelper output)
         (int exit, string text) = await ExternalProcess.RunAsync("dotnet", $"\"{Executable}\" --user a:b --mobility", TimeSpan.FromSeconds(60));
         Assert.Equal(2, exit);
         Assert.Contains("mobility", text, StringComparison.Ordinal);
-    }
-
-    private static async Task<bool> WaitForAsync(Func<bool> condition, TimeSpan timeout)
-    {
-        var sw = Stopwatch.StartNew();
-        while (sw.Elapsed < timeout)
-        {
-            if (condition())
-            {
-                return true;
-            }
-            await Task.Delay(100);
-        }
-        return condition();
     }
 }
