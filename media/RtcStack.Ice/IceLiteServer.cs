@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using RtcStack.Net;
 using RtcStack.Stun;
 
 namespace RtcStack.Ice;
@@ -26,6 +27,7 @@ public sealed partial class IceLiteServer : IAsyncDisposable
     private readonly ConcurrentDictionary<(TransportAddress, TransportProtocol), IceTransport> _byAddress = new();
     private readonly ConcurrentDictionary<IceTcpConnection, long> _tcpConnections = new();
     private readonly Socket? _tcpListener;
+    private readonly SemaphoreSlim _tcpSlots;
     private readonly Task _acceptLoop = Task.CompletedTask;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _receiveLoop;
@@ -36,6 +38,7 @@ public sealed partial class IceLiteServer : IAsyncDisposable
         _socket = socket;
         _tcpListener = tcpListener;
         _options = options;
+        _tcpSlots = new SemaphoreSlim(Math.Max(1, options.MaxTcpConnections));
         _logger = logger;
         LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
         TcpLocalEndPoint = (IPEndPoint?)tcpListener?.LocalEndPoint;
@@ -166,35 +169,67 @@ public sealed partial class IceLiteServer : IAsyncDisposable
     /// <summary>RFC 6544 passive candidate: accept connections and read RFC 4571 frames from each.</summary>
     private async Task AcceptLoopAsync()
     {
+        var backoff = new AcceptBackoff();
         while (!_stop.IsCancellationRequested)
         {
             Socket accepted;
             try
             {
-                accepted = await _tcpListener!.AcceptAsync(_stop.Token).ConfigureAwait(false);
+                // A slot before accepting: at MaxTcpConnections new connections wait in the backlog, holding no
+                // descriptor (accepting and closing them would spin once descriptors run out).
+                if (!_tcpSlots.Wait(0, CancellationToken.None))
+                {
+                    IceMetrics.Drop("tcp_too_many");
+                    await _tcpSlots.WaitAsync(_stop.Token).ConfigureAwait(false);
+                }
             }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            catch (OperationCanceledException)
             {
                 break;
             }
-            catch (SocketException)
+            try
             {
-                IceMetrics.Drop("tcp_accept_error");
-                continue;
+                accepted = await _tcpListener!.AcceptAsync(_stop.Token).ConfigureAwait(false);
+                backoff.OnSuccess();
             }
-            if (_tcpConnections.Count >= _options.MaxTcpConnections)
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
             {
-                IceMetrics.Drop("tcp_too_many");
-                accepted.Dispose();
+                _tcpSlots.Release();
+                break;
+            }
+            catch (SocketException e)
+            {
+                _tcpSlots.Release();
+                IceMetrics.Drop("tcp_accept_error");
+                TimeSpan delay = backoff.OnFailure(e, out long report);
+                if (report > 0)
+                {
+                    LogAcceptExhausted(_logger, e.SocketErrorCode.ToString(), report);
+                }
+                try
+                {
+                    await backoff.WaitAsync(delay, _stop.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
                 continue;
             }
             var connection = new IceTcpConnection(accepted);
             _tcpConnections[connection] = Stopwatch.GetTimestamp();
             _ = Task.Run(async () =>
             {
-                await connection.ReadFramesAsync(OnTcpFrame, _stop.Token).ConfigureAwait(false);
-                _tcpConnections.TryRemove(connection, out _);
-                connection.Dispose();
+                try
+                {
+                    await connection.ReadFramesAsync(OnTcpFrame, _stop.Token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _tcpConnections.TryRemove(connection, out _);
+                    connection.Dispose();
+                    _tcpSlots.Release();
+                }
             });
         }
     }
@@ -375,4 +410,7 @@ public sealed partial class IceLiteServer : IAsyncDisposable
 
     [LoggerMessage(EventId = 5201, Level = LogLevel.Error, Message = "A media packet handler threw; the packet was dropped")]
     private static partial void LogHandlerError(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 5202, Level = LogLevel.Warning, Message = "ICE-TCP listener cannot accept ({Error}, {Failures} times): out of file descriptors or memory; new connections wait in the backlog")]
+    private static partial void LogAcceptExhausted(ILogger logger, string error, long failures);
 }

@@ -48,6 +48,41 @@ public sealed class IceTcpTests
         Assert.Equal([0x80, 1, 2, 3], ReadFrame(client));
     }
 
+    [Fact]
+    public async Task Past_max_tcp_connections_a_connection_waits_in_the_backlog_and_is_served_when_one_closes()
+    {
+        await using var server = IceLiteServer.Start(new IPEndPoint(IPAddress.Loopback, 0), new IceServerOptions { EnableTcp = true, MaxTcpConnections = 2 });
+        using var transport = server.CreateTransport();
+        var first = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        using var second = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        using var third = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            await first.ConnectAsync(server.TcpLocalEndPoint!);
+            await second.ConnectAsync(server.TcpLocalEndPoint!);
+            await third.ConnectAsync(server.TcpLocalEndPoint!); // completes in the kernel's backlog
+            third.ReceiveTimeout = 30_000;
+            byte[] check = IceTestClient.BindingRequest(transport.LocalCredentials.Ufrag + ":b", transport.LocalCredentials.Pwd, useCandidate: false);
+
+            // The first two are served.
+            await SendFrame(first, check);
+            Assert.Equal(StunParseResult.Success, StunMessageReader.TryParse(ReadFrame(first), out _));
+
+            // The third is not accepted while both slots are taken (it would have been accepted and closed before).
+            await SendFrame(third, check);
+            Assert.False(third.Poll(TimeSpan.FromMilliseconds(500), SelectMode.SelectRead), "the third connection was answered or closed");
+
+            // One closes: the third is accepted and its check answered.
+            first.Dispose();
+            Assert.Equal(StunParseResult.Success, StunMessageReader.TryParse(ReadFrame(third), out var reader));
+            Assert.Equal(StunClass.SuccessResponse, reader.Class);
+        }
+        finally
+        {
+            first.Dispose();
+        }
+    }
+
     private static async Task SendFrame(Socket socket, byte[] payload)
     {
         var frame = new byte[payload.Length + 2];

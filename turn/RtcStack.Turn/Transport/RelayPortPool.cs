@@ -88,7 +88,7 @@ internal sealed class RelayPortPool(IPAddress address, int minPort, int maxPort)
             catch (SocketException ex)
             {
                 socket?.Dispose();
-                if (AcceptThrottle.IsResourceExhaustion(ex))
+                if (RtcStack.Net.AcceptBackoff.IsResourceExhaustion(ex))
                 {
                     Release(port); // out of descriptors, not a port problem: no other port would do (508)
                     return null;
@@ -160,7 +160,7 @@ internal sealed class RelayPortPool(IPAddress address, int minPort, int maxPort)
         catch (SocketException ex)
         {
             socket?.Dispose();
-            if (AcceptThrottle.IsResourceExhaustion(ex))
+            if (RtcStack.Net.AcceptBackoff.IsResourceExhaustion(ex))
             {
                 Release(port);
             }

@@ -69,7 +69,7 @@ internal sealed class StreamListener : IAsyncDisposable
             catch (SocketException ex)
             {
                 _slots.Return();
-                if (!AcceptThrottle.IsResourceExhaustion(ex))
+                if (!RtcStack.Net.AcceptBackoff.IsResourceExhaustion(ex))
                 {
                     TurnLog.ReceiveLoopFailed(_logger, ex, LocalEndPoint.ToString());
                 }

@@ -8,7 +8,7 @@ namespace RtcStack.Turn.Transport;
 /// The bound on TCP and TLS client connections open at once, shared by every stream listener of a server
 /// (<see cref="TurnOptions.MaxStreamConnections"/>). A listener takes a slot before it accepts, so at the bound
 /// new connections wait in the kernel's listen backlog and use no file descriptor; the slot comes back when the
-/// connection ends. Reaching the bound is logged at most once per <see cref="AcceptThrottle.LogInterval"/>.
+/// connection ends. Reaching the bound is logged at most once per <see cref="RtcStack.Net.AcceptBackoff.LogInterval"/>.
 /// </summary>
 internal sealed class StreamSlots(int limit, ILogger logger, TimeProvider? time = null)
 {
@@ -52,7 +52,7 @@ internal sealed class StreamSlots(int limit, ILogger logger, TimeProvider? time 
             return;
         }
         long now = _time.GetTimestamp();
-        if (_lastLog == long.MinValue || _time.GetElapsedTime(_lastLog, now) >= AcceptThrottle.LogInterval)
+        if (_lastLog == long.MinValue || _time.GetElapsedTime(_lastLog, now) >= RtcStack.Net.AcceptBackoff.LogInterval)
         {
             _lastLog = now;
             TurnLog.StreamConnectionsAtLimit(logger, listener.ToString(), limit);
