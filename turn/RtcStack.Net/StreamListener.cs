@@ -22,11 +22,13 @@ public sealed class StreamListener : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<StreamConnection, byte> _connections = new();
     private readonly string _transport;
+    private readonly SemaphoreSlim _slots;
     private Task _acceptLoop = Task.CompletedTask;
     private int _started;
 
     private StreamListener(Socket socket, IStreamHandler handler, StreamListenerOptions options, ILogger logger)
     {
+        _slots = new SemaphoreSlim(Math.Max(1, options.MaxConnections));
         _socket = socket;
         _handler = handler;
         _options = options;
@@ -105,33 +107,69 @@ public sealed class StreamListener : IAsyncDisposable
     private async Task AcceptLoopAsync()
     {
         CancellationToken token = _stop.Token;
+        var backoff = new AcceptBackoff();
         while (!token.IsCancellationRequested)
         {
             Socket accepted;
             try
             {
-                accepted = await _socket.AcceptAsync(token).ConfigureAwait(false);
+                // A slot before accepting: at MaxConnections new connections wait in the backlog and hold no
+                // descriptor (accepting and closing them would spin once descriptors run out).
+                if (!_slots.Wait(0, CancellationToken.None))
+                {
+                    Counters.Count(PacketDisposition.Dropped);
+                    await _slots.WaitAsync(token).ConfigureAwait(false);
+                }
             }
-            catch (SocketException ex)
-            {
-                Counters.ReceiveFailed();
-                NetLog.AcceptFailed(_logger, LocalAddress.ToString(), ex.SocketErrorCode);
-                continue;
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+            catch (OperationCanceledException)
             {
                 return;
             }
 
-            if (_connections.Count >= _options.MaxConnections)
+            try
             {
-                Counters.Count(PacketDisposition.Dropped);
-                accepted.Dispose();
+                accepted = await _socket.AcceptAsync(token).ConfigureAwait(false);
+                backoff.OnSuccess();
+            }
+            catch (SocketException ex)
+            {
+                _slots.Release();
+                Counters.ReceiveFailed();
+                TimeSpan delay = backoff.OnFailure(ex, out long report);
+                if (report > 0 || delay == TimeSpan.Zero)
+                {
+                    NetLog.AcceptFailed(_logger, LocalAddress.ToString(), ex.SocketErrorCode);
+                }
+                try
+                {
+                    await backoff.WaitAsync(delay, token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
                 continue;
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+            {
+                _slots.Release();
+                return;
             }
 
             Counters.Accepted();
-            _ = RunConnectionAsync(accepted, token);
+            _ = RunAndReleaseAsync(accepted, token);
+        }
+    }
+
+    private async Task RunAndReleaseAsync(Socket socket, CancellationToken token)
+    {
+        try
+        {
+            await RunConnectionAsync(socket, token).ConfigureAwait(false);
+        }
+        finally
+        {
+            _slots.Release();
         }
     }
 

@@ -15,7 +15,10 @@ public sealed class StreamListenerOptions
     /// <summary>Time allowed for the TLS handshake. Default 10 s.</summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Most concurrent connections; more are closed at once. Default 10,000.</summary>
+    /// <summary>
+    /// Most concurrent connections; more wait in the listen backlog, not accepted (so they hold no file
+    /// descriptor), until one closes. Default 10,000.
+    /// </summary>
     public int MaxConnections { get; init; } = 10_000;
 
     /// <summary>Most bytes queued for sending on one connection; beyond it <see cref="StreamConnection.TrySend"/> drops. Default 256 KiB.</summary>

@@ -39,6 +39,35 @@ public sealed class StreamConnectionTests
     }
 
     [Fact]
+    public async Task Past_max_connections_a_connection_waits_in_the_backlog_and_is_served_when_one_closes()
+    {
+        var handler = new EchoStreamHandler();
+        await using StreamListener listener = StreamListener.Bind(new IPEndPoint(IPAddress.Loopback, 0), handler, new StreamListenerOptions { MaxConnections = 1 });
+        listener.Start();
+        var first = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        using var second = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            await first.ConnectAsync(listener.LocalAddress.ToEndPoint());
+            byte[] message = StunMessage();
+            await first.SendAsync(message);
+            Assert.Equal(message, await ReadExactlyAsync(first, message.Length));
+
+            await second.ConnectAsync(listener.LocalAddress.ToEndPoint()); // completes in the kernel's backlog
+            await second.SendAsync(message);
+            // Not accepted while the slot is taken (before, it was accepted and closed at once).
+            Assert.False(second.Poll(TimeSpan.FromMilliseconds(500), SelectMode.SelectRead), "the second connection was answered or closed");
+
+            first.Dispose();
+            Assert.Equal(message, await ReadExactlyAsync(second, message.Length));
+        }
+        finally
+        {
+            first.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task Unframeable_data_is_counted_and_closes_only_that_connection()
     {
         var handler = new EchoStreamHandler();
