@@ -6,6 +6,17 @@ using Serilog;
 using Serilog.Events;
 
 // rtcstack-turn: the RtcStack TURN server on its own, configured with coturn's option names.
+
+// TCP/TLS clients: socket continuations run on the socket engine's epoll thread, as in coturn's event loops, instead
+// of being handed to a thread-pool worker per record (server CPU per message about 0.65-0.8x, docs/turn.md "Threads
+// and performance"). Read when the first socket is used, so it is set before anything else; an operator's own
+// DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS (e.g. 0) wins. The UDP paths have their own threads either way.
+const string InlineCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+if (Environment.GetEnvironmentVariable(InlineCompletions) is null)
+{
+    Environment.SetEnvironmentVariable(InlineCompletions, "1");
+}
+
 CoturnArguments parsed = CoturnArguments.Parse(args);
 if (parsed.ShowHelp)
 {
