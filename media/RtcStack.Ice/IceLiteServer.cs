@@ -27,7 +27,7 @@ public sealed partial class IceLiteServer : IAsyncDisposable
     private readonly ConcurrentDictionary<(TransportAddress, TransportProtocol), IceTransport> _byAddress = new();
     private readonly ConcurrentDictionary<IceTcpConnection, long> _tcpConnections = new();
     private readonly Socket? _tcpListener;
-    private readonly SemaphoreSlim _tcpSlots;
+    private readonly ConnectionSlots _tcpSlots;
     private readonly Task _acceptLoop = Task.CompletedTask;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _receiveLoop;
@@ -38,7 +38,7 @@ public sealed partial class IceLiteServer : IAsyncDisposable
         _socket = socket;
         _tcpListener = tcpListener;
         _options = options;
-        _tcpSlots = new SemaphoreSlim(Math.Max(1, options.MaxTcpConnections));
+        _tcpSlots = new ConnectionSlots(Math.Max(1, options.MaxTcpConnections));
         _logger = logger;
         LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
         TcpLocalEndPoint = (IPEndPoint?)tcpListener?.LocalEndPoint;
@@ -177,10 +177,9 @@ public sealed partial class IceLiteServer : IAsyncDisposable
             {
                 // A slot before accepting: at MaxTcpConnections new connections wait in the backlog, holding no
                 // descriptor (accepting and closing them would spin once descriptors run out).
-                if (!_tcpSlots.Wait(0, CancellationToken.None))
+                if (await _tcpSlots.TakeAsync(_stop.Token).ConfigureAwait(false))
                 {
-                    IceMetrics.Drop("tcp_too_many");
-                    await _tcpSlots.WaitAsync(_stop.Token).ConfigureAwait(false);
+                    IceMetrics.Drop("tcp_too_many"); // had to wait for a slot
                 }
             }
             catch (OperationCanceledException)
@@ -194,12 +193,12 @@ public sealed partial class IceLiteServer : IAsyncDisposable
             }
             catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
             {
-                _tcpSlots.Release();
+                _tcpSlots.Return();
                 break;
             }
             catch (SocketException e)
             {
-                _tcpSlots.Release();
+                _tcpSlots.Return();
                 IceMetrics.Drop("tcp_accept_error");
                 TimeSpan delay = backoff.OnFailure(e, out long report);
                 if (report > 0)
@@ -228,7 +227,7 @@ public sealed partial class IceLiteServer : IAsyncDisposable
                 {
                     _tcpConnections.TryRemove(connection, out _);
                     connection.Dispose();
-                    _tcpSlots.Release();
+                    _tcpSlots.Return();
                 }
             });
         }

@@ -18,10 +18,8 @@ public sealed class AcceptBackoff(TimeProvider? time = null)
     private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(1);
 
     private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly ReportInterval _failures = new(LogInterval, time);
     private TimeSpan _delay = MinDelay;
-    private long _lastLog = long.MinValue;
-
-    private long _unreported;
 
     /// <summary>Whether <paramref name="exception"/> says the process or system is out of descriptors or kernel memory.</summary>
     public static bool IsResourceExhaustion(SocketException exception)
@@ -42,14 +40,7 @@ public sealed class AcceptBackoff(TimeProvider? time = null)
         {
             return TimeSpan.Zero;
         }
-        _unreported++;
-        long now = _time.GetTimestamp();
-        if (_lastLog == long.MinValue || _time.GetElapsedTime(_lastLog, now) >= LogInterval)
-        {
-            _lastLog = now;
-            report = _unreported;
-            _unreported = 0;
-        }
+        report = _failures.Occurred(out long since) ? since : 0;
         TimeSpan delay = _delay;
         _delay = TimeSpan.FromTicks(Math.Min(_delay.Ticks * 2, MaxDelay.Ticks));
         return delay;

@@ -22,13 +22,13 @@ public sealed class StreamListener : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<StreamConnection, byte> _connections = new();
     private readonly string _transport;
-    private readonly SemaphoreSlim _slots;
+    private readonly ConnectionSlots _slots;
     private Task _acceptLoop = Task.CompletedTask;
     private int _started;
 
     private StreamListener(Socket socket, IStreamHandler handler, StreamListenerOptions options, ILogger logger)
     {
-        _slots = new SemaphoreSlim(Math.Max(1, options.MaxConnections));
+        _slots = new ConnectionSlots(Math.Max(1, options.MaxConnections));
         _socket = socket;
         _handler = handler;
         _options = options;
@@ -115,10 +115,9 @@ public sealed class StreamListener : IAsyncDisposable
             {
                 // A slot before accepting: at MaxConnections new connections wait in the backlog and hold no
                 // descriptor (accepting and closing them would spin once descriptors run out).
-                if (!_slots.Wait(0, CancellationToken.None))
+                if (await _slots.TakeAsync(token).ConfigureAwait(false))
                 {
-                    Counters.Count(PacketDisposition.Dropped);
-                    await _slots.WaitAsync(token).ConfigureAwait(false);
+                    Counters.Count(PacketDisposition.Dropped); // had to wait for a slot
                 }
             }
             catch (OperationCanceledException)
@@ -133,7 +132,7 @@ public sealed class StreamListener : IAsyncDisposable
             }
             catch (SocketException ex)
             {
-                _slots.Release();
+                _slots.Return();
                 Counters.ReceiveFailed();
                 TimeSpan delay = backoff.OnFailure(ex, out long report);
                 if (report > 0 || delay == TimeSpan.Zero)
@@ -152,7 +151,7 @@ public sealed class StreamListener : IAsyncDisposable
             }
             catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
             {
-                _slots.Release();
+                _slots.Return();
                 return;
             }
 
@@ -169,7 +168,7 @@ public sealed class StreamListener : IAsyncDisposable
         }
         finally
         {
-            _slots.Release();
+            _slots.Return();
         }
     }
 

@@ -156,7 +156,8 @@ public sealed class TurnServer : IAsyncDisposable
     private void BindListeners()
     {
         ILogger logger = _loggerFactory.CreateLogger("RtcStack.Turn.Transport");
-        var slots = new StreamSlots(StreamSlots.Limit(_options.MaxStreamConnections, RtcStack.Net.FileDescriptorLimit.Soft()), logger);
+        int limit = StreamConnectionLimit(_options.MaxStreamConnections, RtcStack.Net.FileDescriptorLimit.Soft());
+        var slots = new RtcStack.Net.ConnectionSlots(limit, times => TurnLog.StreamConnectionsAtLimit(logger, limit, times));
         foreach (IPAddress address in ListeningAddresses())
         {
             if (_options.EnableUdp)
@@ -174,6 +175,16 @@ public sealed class TurnServer : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>
+    /// <see cref="TurnOptions.MaxStreamConnections"/>, or when it is 0 half of what the open-file soft limit leaves
+    /// after 512 descriptors for the runtime and logs (a client usually holds an allocation's relay socket too), at
+    /// least 64; 20,000 when the limit is unknown.
+    /// </summary>
+    private static int StreamConnectionLimit(int configured, long? softLimit) =>
+        configured > 0 ? configured
+        : softLimit is long soft ? (int)Math.Clamp((soft - 512) / 2, 64, 1_000_000)
+        : 20_000;
 
     private TurnState BuildState(out TransactionCache cache)
     {

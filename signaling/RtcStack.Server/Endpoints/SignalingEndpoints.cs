@@ -19,16 +19,9 @@ internal static class SignalingEndpoints
                 await context.Response.WriteAsync("WebSocket upgrade expected\n").ConfigureAwait(false);
                 return;
             }
-            string? origin = context.Request.Headers.Origin;
-            if (!OriginPolicy.IsAllowed(origin, context.Request.Host.Value, options.Value.AllowedOrigins))
+            if (SignalingAdmission.Refusal(hub, context.Request.Headers.Origin, context.Request.Host.Value, options.Value.AllowedOrigins, logger) is int refusal)
             {
-                ServerLog.OriginRefused(logger, origin ?? "");
-                context.Response.StatusCode = StatusCodes.Status403Forbidden;
-                return;
-            }
-            if (hub.IsStopping)
-            {
-                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                context.Response.StatusCode = refusal;
                 return;
             }
             string? subProtocol = context.WebSockets.WebSocketRequestedProtocols.Contains(SignalingProtocol.SubProtocol) ? SignalingProtocol.SubProtocol : null;

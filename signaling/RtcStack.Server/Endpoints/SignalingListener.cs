@@ -126,15 +126,9 @@ internal sealed class SignalingListener
                 await RefuseAsync(connection, 426).ConfigureAwait(false);
                 return Outcome.Refused;
         }
-        if (!OriginPolicy.IsAllowed(request.Origin, request.Host, _options.Value.AllowedOrigins))
+        if (SignalingAdmission.Refusal(_hub, request.Origin, request.Host, _options.Value.AllowedOrigins, _logger) is int refusal)
         {
-            ServerLog.OriginRefused(_logger, request.Origin ?? "");
-            await RefuseAsync(connection, 403).ConfigureAwait(false);
-            return Outcome.Refused;
-        }
-        if (_hub.IsStopping)
-        {
-            await RefuseAsync(connection, 503).ConfigureAwait(false);
+            await RefuseAsync(connection, refusal).ConfigureAwait(false);
             return Outcome.Refused;
         }
         string? subProtocol = request.OffersSubProtocol ? SignalingProtocol.SubProtocol : null;

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using RtcStack.Net;
 
 namespace RtcStack.Server.Hosting;
 
@@ -15,60 +16,43 @@ namespace RtcStack.Server.Hosting;
 internal sealed partial class ConnectionGate : IDisposable
 {
     public const string MeterName = "RtcStack.Server";
-    private static readonly TimeSpan s_warnEvery = TimeSpan.FromSeconds(10);
     private static readonly Meter s_meter = new(MeterName);
     private static readonly ConcurrentDictionary<ConnectionGate, byte> s_live = new();
 
-    private readonly SemaphoreSlim _slots;
-    private readonly ILogger _logger;
-    private readonly TimeProvider _time;
-    private long _open;
-    private long _limitReached;
-    private long _lastWarning = long.MinValue;
-    private long _reachedAtLastWarning;
+    private readonly ConnectionSlots _slots;
 
     static ConnectionGate()
     {
         s_meter.CreateObservableGauge("connections.limit", () => s_live.Keys.Sum(g => (long)g.Limit), description: "Most sockets Kestrel holds open at once (Server:MaxConnections).");
-        s_meter.CreateObservableGauge("connections.transport_open", () => s_live.Keys.Sum(g => Interlocked.Read(ref g._open)), description: "Sockets Kestrel holds open (all endpoints, any protocol).");
-        s_meter.CreateObservableCounter("connections.limit_reached", () => s_live.Keys.Sum(g => Interlocked.Read(ref g._limitReached)), description: "Times a listener had to wait for a free connection slot before accepting.");
+        s_meter.CreateObservableGauge("connections.transport_open", () => s_live.Keys.Sum(g => g.Open), description: "Sockets Kestrel holds open (all endpoints, any protocol).");
+        s_meter.CreateObservableCounter("connections.limit_reached", () => s_live.Keys.Sum(g => g.LimitReached), description: "Times a listener had to wait for a free connection slot before accepting.");
     }
 
     public ConnectionGate(int limit, ILogger logger, TimeProvider time)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
-        Limit = limit;
-        _slots = new SemaphoreSlim(limit, limit);
-        _logger = logger;
-        _time = time;
+        _slots = new ConnectionSlots(limit, since => LimitReachedWarning(logger, limit, since), time);
         s_live[this] = 0;
     }
 
-    public int Limit { get; }
+    public int Limit => _slots.Limit;
 
     /// <summary>Sockets currently open through this gate.</summary>
-    public long Open => Interlocked.Read(ref _open);
+    public long Open => _slots.InUse;
 
     /// <summary>Times accept had to wait for a slot.</summary>
-    public long LimitReached => Interlocked.Read(ref _limitReached);
+    public long LimitReached => _slots.LimitReached;
 
     /// <summary>Waits for a free slot; false when <paramref name="cancellationToken"/> ends the wait.</summary>
     public async ValueTask<bool> WaitAsync(CancellationToken cancellationToken)
     {
-        if (!_slots.Wait(0, CancellationToken.None))
+        try
         {
-            long reached = Interlocked.Increment(ref _limitReached);
-            WarnRateLimited(reached);
-            try
-            {
-                await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return false;
-            }
+            await _slots.TakeAsync(cancellationToken).ConfigureAwait(false);
         }
-        Interlocked.Increment(ref _open);
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
         return true;
     }
 
@@ -76,39 +60,12 @@ internal sealed partial class ConnectionGate : IDisposable
     public void Return() => Release();
 
     /// <summary>A connection that held a slot was disposed (its socket closed).</summary>
-    public void Release()
-    {
-        Interlocked.Decrement(ref _open);
-        try
-        {
-            _slots.Release();
-        }
-        catch (ObjectDisposedException)
-        {
-            // A connection disposed after the server (and its gate) was: nothing left to bound.
-        }
-    }
+    public void Release() => _slots.Return();
 
     public void Dispose()
     {
         s_live.TryRemove(this, out _);
         _slots.Dispose();
-    }
-
-    private void WarnRateLimited(long reached)
-    {
-        long now = _time.GetTimestamp();
-        long last = Interlocked.Read(ref _lastWarning);
-        if (last != long.MinValue && _time.GetElapsedTime(last, now) < s_warnEvery)
-        {
-            return;
-        }
-        if (Interlocked.CompareExchange(ref _lastWarning, now, last) != last)
-        {
-            return;
-        }
-        long since = reached - Interlocked.Exchange(ref _reachedAtLastWarning, reached);
-        LimitReachedWarning(_logger, Limit, since);
     }
 
     [LoggerMessage(1010, LogLevel.Warning, "Connection limit reached: {Limit} sockets open, new connections wait in the listen backlog ({Times} times since the last warning; Server:MaxConnections, docs/configuration.md)")]

@@ -43,8 +43,8 @@ internal static partial class TurnLog
     [LoggerMessage(3043, LogLevel.Warning, "TURN listener {EndPoint} cannot accept ({Error}, {Failures} times): out of file descriptors or memory; new connections wait in the backlog")]
     internal static partial void AcceptExhausted(ILogger logger, string endPoint, string error, long failures);
 
-    [LoggerMessage(3044, LogLevel.Warning, "TURN listener {EndPoint}: {Limit} TCP/TLS connections open, the limit (max-stream-connections); new connections wait in the backlog")]
-    internal static partial void StreamConnectionsAtLimit(ILogger logger, string endPoint, int limit);
+    [LoggerMessage(3044, LogLevel.Warning, "TURN: {Limit} TCP/TLS connections open, the limit (max-stream-connections); new connections wait in the backlog ({Times} times since the last warning)")]
+    internal static partial void StreamConnectionsAtLimit(ILogger logger, int limit, long times);
 
     [LoggerMessage(3041, LogLevel.Debug, "TURN connection from {Remote} closed: {Reason}")]
     internal static partial void ConnectionClosed(ILogger logger, string remote, string reason);

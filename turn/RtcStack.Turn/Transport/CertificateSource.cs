@@ -32,19 +32,6 @@ internal sealed class CertificateSource : IDisposable
         TurnLog.CertificateLoaded(logger, certFile);
     }
 
-    /// <summary>The certificate to present now (reloaded first when the files changed).</summary>
-    internal X509Certificate2 Current
-    {
-        get
-        {
-            lock (_lock)
-            {
-                CheckForChanges();
-                return _current;
-            }
-        }
-    }
-
     /// <summary>
     /// The certificate context to present now (reloaded first when the files changed), built once per loaded
     /// certificate rather than once per handshake (no chain building on the handshake path).

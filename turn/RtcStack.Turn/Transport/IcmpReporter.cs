@@ -17,11 +17,8 @@ namespace RtcStack.Turn.Transport;
 /// </summary>
 internal sealed unsafe partial class IcmpReporter(Allocation allocation, TurnState state)
 {
-    /// <summary>epoll's EPOLLERR bit.</summary>
-    internal const uint EpollErr = 0x008;
-
     private const int SolIp = 0, IpRecvErr = 11, SolIpv6 = 41, Ipv6RecvErr = 25;
-    private const int MsgDontWait = 0x40, MsgErrQueue = 0x2000;
+    private const int MsgErrQueue = 0x2000;
     private const byte OriginIcmp = 2, OriginIcmp6 = 3;
     private const int NameSize = 28, ControlSize = 256, MaxPerDrain = 16;
 
@@ -66,7 +63,7 @@ internal sealed unsafe partial class IcmpReporter(Allocation allocation, TurnSta
             for (int i = 0; i < MaxPerDrain; i++)
             {
                 var header = new LinuxNative.MsgHdr { Name = name, NameLength = NameSize, Iov = &iov, IovLength = 1, Control = control, ControlLength = ControlSize };
-                if (RecvMsg(fd, &header, MsgErrQueue | MsgDontWait) < 0)
+                if (RecvMsg(fd, &header, MsgErrQueue | LinuxNative.MsgDontWait) < 0)
                 {
                     return; // EAGAIN: the queue is empty
                 }

@@ -157,7 +157,7 @@ internal sealed unsafe class RelayPoller : IDisposable
                 }
                 try
                 {
-                    if ((events[i].Events & IcmpReporter.EpollErr) != 0 && relay.Icmp is { } icmp)
+                    if ((events[i].Events & LinuxNative.EpollErr) != 0 && relay.Icmp is { } icmp)
                     {
                         icmp.Drain(relay.Socket); // RFC 8656 §11.5, opt-in (TurnOptions.ReportIcmp)
                     }

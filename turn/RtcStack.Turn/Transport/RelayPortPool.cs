@@ -88,12 +88,10 @@ internal sealed class RelayPortPool(IPAddress address, int minPort, int maxPort)
             catch (SocketException ex)
             {
                 socket?.Dispose();
-                if (RtcStack.Net.AcceptBackoff.IsResourceExhaustion(ex))
+                if (!ReleaseAfterFailure(ex, port))
                 {
-                    Release(port); // out of descriptors, not a port problem: no other port would do (508)
-                    return null;
+                    return null; // out of descriptors, not a port problem: no other port would do (508)
                 }
-                ReleaseBusy(port);
             }
         }
         return null;
@@ -160,14 +158,7 @@ internal sealed class RelayPortPool(IPAddress address, int minPort, int maxPort)
         catch (SocketException ex)
         {
             socket?.Dispose();
-            if (RtcStack.Net.AcceptBackoff.IsResourceExhaustion(ex))
-            {
-                Release(port);
-            }
-            else
-            {
-                ReleaseBusy(port);
-            }
+            ReleaseAfterFailure(ex, port);
             return null;
         }
     }
@@ -178,6 +169,22 @@ internal sealed class RelayPortPool(IPAddress address, int minPort, int maxPort)
         {
             _inUse.Remove(port);
         }
+    }
+
+    /// <summary>
+    /// Gives back <paramref name="port"/> after its socket could not be made. Out of descriptors or memory it is not
+    /// the port's fault (false: no other port would do either); otherwise the OS refused the port (another program
+    /// holds it) and it is left out of the walk for <see cref="BusyMilliseconds"/> (true: try another).
+    /// </summary>
+    private bool ReleaseAfterFailure(SocketException exception, int port)
+    {
+        if (RtcStack.Net.AcceptBackoff.IsResourceExhaustion(exception))
+        {
+            Release(port);
+            return false;
+        }
+        ReleaseBusy(port);
+        return true;
     }
 
     /// <summary>Gives back a port the OS refused and leaves it out of the walk for <see cref="BusyMilliseconds"/>.</summary>

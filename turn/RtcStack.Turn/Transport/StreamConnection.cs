@@ -59,9 +59,6 @@ internal sealed class StreamConnection : IClientEndpoint
     /// <summary>Whether a ConnectionBind made this a client data connection (RFC 6062 §5.4).</summary>
     internal bool IsDataConnection => _dataPeer is not null;
 
-    /// <summary>Bytes waiting to be written to this client.</summary>
-    internal int QueuedBytes => _sender.Queued;
-
     /// <summary>
     /// After the current frame (a successful ConnectionBind, already answered) this connection stops framing STUN
     /// and relays raw bytes to and from <paramref name="peer"/>.

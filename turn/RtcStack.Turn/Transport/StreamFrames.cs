@@ -1,3 +1,5 @@
+using RtcStack.Stun;
+
 namespace RtcStack.Turn.Transport;
 
 /// <summary>What <see cref="StreamSender"/> needs to know about the frames it queues for a stream client.</summary>
@@ -9,20 +11,8 @@ internal static class StreamFrames
 
     /// <summary>
     /// The length of the first STUN or ChannelData frame (padded, RFC 8656 §12.5) of <paramref name="bytes"/>, or -1
-    /// when its header is incomplete or it is neither.
+    /// when its header is incomplete or it is neither (<see cref="StunFraming.TryGetFrameLength"/>).
     /// </summary>
-    internal static int Length(ReadOnlySpan<byte> bytes)
-    {
-        if (bytes.Length < 4)
-        {
-            return -1;
-        }
-        int length = (bytes[2] << 8) | bytes[3];
-        return (bytes[0] & 0xC0) switch
-        {
-            0x40 => 4 + ((length + 3) & ~3),
-            0x00 => 20 + length,
-            _ => -1,
-        };
-    }
+    internal static int Length(ReadOnlySpan<byte> bytes) =>
+        StunFraming.TryGetFrameLength(bytes, out int length) is StunFrameKind.Stun or StunFrameKind.ChannelData ? length : -1;
 }

@@ -13,12 +13,12 @@ internal sealed class StreamListener : IAsyncDisposable
     private readonly Socket _socket;
     private readonly CertificateSource? _certificates;
     private readonly ILogger _logger;
-    private readonly StreamSlots _slots;
+    private readonly RtcStack.Net.ConnectionSlots _slots;
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<StreamConnection, Task> _connections = new();
     private Task _accept = Task.CompletedTask;
 
-    internal StreamListener(IPEndPoint endPoint, CertificateSource? certificates, StreamSlots slots, ILogger logger)
+    internal StreamListener(IPEndPoint endPoint, CertificateSource? certificates, RtcStack.Net.ConnectionSlots slots, ILogger logger)
     {
         _slots = slots;
         _socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
@@ -50,7 +50,7 @@ internal sealed class StreamListener : IAsyncDisposable
             try
             {
                 // A slot first: at the limit, new connections wait in the backlog and hold no descriptor.
-                await _slots.TakeAsync(LocalEndPoint, token).ConfigureAwait(false);
+                await _slots.TakeAsync(token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {

@@ -82,20 +82,12 @@ public sealed class RedisBackplane : IBackplane
         RedisBackplaneLog.Started(_logger, NodeId, _mux.IsConnected);
     }
 
-    private async Task SweepPreviousLifeAsync(IBackplaneHandler handler)
-    {
-        try
+    private async Task SweepPreviousLifeAsync(IBackplaneHandler handler) =>
+        await RedisOr(async db =>
         {
-            if (Usable)
-            {
-                await _liveness.SweepPreviousLifeAsync(Db, handler).ConfigureAwait(false);
-            }
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            RedisBackplaneLog.CommandFailed(_logger, ex);
-        }
-    }
+            await _liveness.SweepPreviousLifeAsync(db, handler).ConfigureAwait(false);
+            return true;
+        }, () => false).ConfigureAwait(false);
 
     /// <inheritdoc/>
     public async ValueTask<bool> PublishToPeerAsync(PeerId peer, BackplaneEnvelope envelope, CancellationToken cancellationToken)
@@ -233,7 +225,7 @@ public sealed class RedisBackplane : IBackplane
 
         return await RedisOr(async db =>
         {
-            var old = (RedisResult[])(await db.ScriptEvaluateAsync(RedisScripts.SetOwner, [_keys.Owner(peer.Value), _keys.NodePeers(owner.NodeId)], [owner.NodeId, owner.SessionId, peer.Value, _keys.Prefix + "node-peers:"]).ConfigureAwait(false))!;
+            var old = (RedisResult[])(await db.ScriptEvaluateAsync(RedisScripts.SetOwner, [_keys.Owner(peer.Value), _keys.NodePeers(owner.NodeId)], [owner.NodeId, owner.SessionId, peer.Value, _keys.NodePeersPrefix]).ConfigureAwait(false))!;
             return old.Length == 2 && !old[0].IsNull && !old[1].IsNull ? new SessionOwner(old[0].ToString()!, old[1].ToString()!) : null;
         }, () => localPrevious).ConfigureAwait(false);
     }
@@ -254,7 +246,7 @@ public sealed class RedisBackplane : IBackplane
             _local.Owners.TryRemove(new KeyValuePair<string, SessionOwner>(peer.Value, owner));
         }
 
-        await RedisOr(async db => (long)await db.ScriptEvaluateAsync(RedisScripts.RemoveOwner, [_keys.Owner(peer.Value)], [sessionId, peer.Value, _keys.Prefix + "node-peers:"]).ConfigureAwait(false), () => 0L).ConfigureAwait(false);
+        await RedisOr(async db => (long)await db.ScriptEvaluateAsync(RedisScripts.RemoveOwner, [_keys.Owner(peer.Value)], [sessionId, peer.Value, _keys.NodePeersPrefix]).ConfigureAwait(false), () => 0L).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>

@@ -29,7 +29,10 @@ internal sealed class RedisKeys(string prefix)
 
     public RedisKey PeerRooms(string peer) => prefix + "peer-rooms:" + peer;
 
-    public RedisKey NodePeers(string node) => prefix + "node-peers:" + node;
+    public RedisKey NodePeers(string node) => NodePeersPrefix + node;
+
+    /// <summary>The <c>node-peers:</c> key prefix, for scripts that build the key of another node.</summary>
+    public string NodePeersPrefix => prefix + "node-peers:";
 
     public RedisKey Nodes => prefix + "nodes";
 
