@@ -33,7 +33,7 @@ public sealed class CallHandoverTests
         Session readBySweep = nodeA.Hub.Sessions["alice"];
         long seen = alice.LastSeq;
         alice.Socket.Abort();
-        await WaitDetachedAsync(nodeA, "alice");
+        await nodeA.WaitDetachedAsync("alice");
         TestClient moved = await nodeB.ConnectAsync();
         Assert.True((await moved.HelloAsync(nodeB.Token("alice"), alice.Welcome!.ResumeToken, seen)).Resumed);
         Assert.NotNull(nodeB.Hub.Sessions["alice"].GetCall(call));
@@ -69,13 +69,5 @@ public sealed class CallHandoverTests
         Assert.Null(session.RemoveCall("c1"));
         Session moved = Session.FromResumeState(new PeerId("alice"), claims, state, 16, long.MaxValue);
         Assert.NotNull(moved.RemoveCall("c1"));
-    }
-
-    private static async Task WaitDetachedAsync(HubHarness h, string peer)
-    {
-        for (int i = 0; i < 400 && h.Hub.Sessions.TryGetValue(peer, out var s) && s.Connection is not null; i++)
-        {
-            await Task.Delay(25);
-        }
     }
 }

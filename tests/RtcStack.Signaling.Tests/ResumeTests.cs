@@ -11,14 +11,6 @@ public sealed class ResumeTests
     private static ClientMessage Msg(string to, int n) =>
         new() { Type = "message", Room = "r", To = to, Data = JsonDocument.Parse(n.ToString(System.Globalization.CultureInfo.InvariantCulture)).RootElement.Clone() };
 
-    private static async Task WaitDetachedAsync(HubHarness h, string peer)
-    {
-        for (int i = 0; i < 400 && h.Hub.Sessions.TryGetValue(peer, out var s) && s.Connection is not null; i++)
-        {
-            await Task.Delay(25);
-        }
-    }
-
     [Fact]
     public async Task A_resumed_session_gets_every_missed_message_in_order_exactly_once()
     {
@@ -34,7 +26,7 @@ public sealed class ResumeTests
         string resumeToken = alice.Welcome!.ResumeToken!;
 
         alice.Socket.Abort();
-        await WaitDetachedAsync(h, "alice");
+        await h.WaitDetachedAsync("alice");
         for (int i = 1; i <= 5; i++)
         {
             Assert.Equal("ack", (await bob.RequestAsync(Msg("alice", i))).Type);
@@ -75,7 +67,7 @@ public sealed class ResumeTests
         string resumeToken = alice.Welcome!.ResumeToken!;
         long seen = alice.LastSeq;
         alice.Socket.Abort();
-        await WaitDetachedAsync(h, "alice");
+        await h.WaitDetachedAsync("alice");
         for (int i = 1; i <= 5; i++)
         {
             await bob.RequestAsync(Msg("alice", i));
@@ -100,7 +92,7 @@ public sealed class ResumeTests
         await h.JoinAsync(alice, "r");
         await h.JoinAsync(bob, "r");
         alice.Socket.Abort();
-        await WaitDetachedAsync(h, "alice");
+        await h.WaitDetachedAsync("alice");
         h.Time.Advance(TimeSpan.FromMilliseconds(h.Options.ResumeWindowMs - 1000));
         await h.Hub.SweepAsync();
         Assert.True(await bob.NothingAsync(m => m.Type == "member-left", TimeSpan.FromMilliseconds(200)));
@@ -142,7 +134,7 @@ public sealed class ResumeTests
         long seen = alice.LastSeq;
 
         alice.Socket.Abort();
-        await WaitDetachedAsync(nodeA, "alice");
+        await nodeA.WaitDetachedAsync("alice");
         await bob.RequestAsync(Msg("alice", 2));
         TestClient moved = await nodeB.ConnectAsync();
         ServerMessage welcome = await moved.HelloAsync(nodeB.Token("alice"), alice.Welcome!.ResumeToken, seen);
@@ -172,7 +164,7 @@ public sealed class ResumeTests
         string resumeToken = alice.Welcome!.ResumeToken!;
         long seen = alice.LastSeq;
         alice.Socket.Abort();
-        await WaitDetachedAsync(h, "alice");
+        await h.WaitDetachedAsync("alice");
         for (int i = 4; i <= 7; i++)
         {
             await bob.RequestAsync(Msg("alice", i)); // exactly fills the buffer of 4 because 1-3 were acknowledged

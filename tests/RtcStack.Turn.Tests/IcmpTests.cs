@@ -38,7 +38,7 @@ public sealed class IcmpTests
         client.Nonce = nonce.ToArray();
         Assert.Equal(0, Answer.ErrorCode(await ExchangeAsync(socket, turn, client.Build(StunMethod.Allocate, TestClient.RequestUdp))));
 
-        var closed = new IPEndPoint(IPAddress.Loopback, ClosedUdpPort());
+        var closed = new IPEndPoint(IPAddress.Loopback, Interop.ExternalProcess.FreeUdpPort());
         TransportAddress peer = TransportAddress.FromEndPoint(closed);
         Assert.Equal(0, Answer.ErrorCode(await ExchangeAsync(socket, turn, client.Build(StunMethod.CreatePermission, (ref StunMessageWriter w) => w.AddXorPeerAddress(peer)))));
         byte[] send = client.Build(StunMethod.Send, (ref StunMessageWriter w) =>
@@ -122,12 +122,5 @@ public sealed class IcmpTests
         byte[] buffer = new byte[1500];
         SocketReceiveFromResult result = await socket.ReceiveFromAsync(buffer, new IPEndPoint(IPAddress.Any, 0), timeout.Token);
         return buffer[..result.ReceivedBytes];
-    }
-
-    private static int ClosedUdpPort()
-    {
-        using var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)s.LocalEndPoint!).Port;
     }
 }

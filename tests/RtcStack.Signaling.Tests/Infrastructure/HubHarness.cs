@@ -34,6 +34,15 @@ internal sealed class HubHarness : IAsyncDisposable
     public TokenService Tokens { get; }
     public SignalingHub Hub { get; }
 
+    /// <summary>Waits (up to 10 s) until <paramref name="peer"/>'s session has lost its connection (detached, resumable).</summary>
+    public async Task WaitDetachedAsync(string peer)
+    {
+        for (int i = 0; i < 400 && Hub.Sessions.TryGetValue(peer, out var s) && s.Connection is not null; i++)
+        {
+            await Task.Delay(25);
+        }
+    }
+
     public async Task StartAsync() => await Hub.StartAsync(CancellationToken.None);
 
     public string Token(string sub, string room = "*", Permissions perms = Permissions.Publish | Permissions.Subscribe, TimeSpan? ttl = null) =>
