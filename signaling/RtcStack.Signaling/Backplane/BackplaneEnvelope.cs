@@ -14,13 +14,6 @@ public sealed class BackplaneEnvelope
     /// <summary>For room broadcasts: the peer that must not receive it (the sender).</summary>
     public string? ExceptPeer { get; set; }
 
-    /// <summary>
-    /// On a <c>member-left</c>: the peer is gone with its node (see <see cref="LostMembership"/>), so its session
-    /// will never end its calls; each recipient ends its own calls with that peer. Omitted from JSON when false.
-    /// </summary>
-    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
-    public bool PeerLost { get; set; }
-
     /// <summary>The message to deliver.</summary>
     public ServerMessage Message { get; set; } = new();
 

@@ -18,4 +18,12 @@ public interface IBackplaneHandler
     /// handler tells each room (<c>member-left</c>). Each lost membership is reported to exactly one node.
     /// </summary>
     ValueTask OnMembershipsLostAsync(IReadOnlyList<LostMembership> lost);
+
+    /// <summary>
+    /// The sessions of <paramref name="peers"/> are gone with their node (or did not answer a handover) and will never
+    /// end their calls: the handler ends its own sessions' calls with them (the other party gets <c>hangup</c>,
+    /// <c>cancelled</c> or <c>declined</c> <c>gone</c>, as when a session ends). Reported to every node; ending a call
+    /// twice has no effect.
+    /// </summary>
+    ValueTask OnPeersLostAsync(IReadOnlyList<PeerId> peers);
 }

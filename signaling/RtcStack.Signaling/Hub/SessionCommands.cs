@@ -25,22 +25,19 @@ internal sealed class SessionCommands(SignalingHub hub)
         string? resumeId = hub.ResumeTokens.Verify(m.Resume, peer);
         Session? session = await hub.Lifecycle.TakeOverAsync(peer, resumeId, lastSeq).ConfigureAwait(false);
         bool resumed = session is not null;
-        if (session is null)
-        {
-            session = new Session(peer, IdGenerator.New("s"), claims, hub.Options.ResumeBufferMessages, hub.Options.ResumeBufferBytes);
-        }
-        else
-        {
-            session.Claims = claims;
-        }
+        session ??= new Session(peer, IdGenerator.New("s"), claims, hub.Options.ResumeBufferMessages, hub.Options.ResumeBufferBytes);
+        session.Claims = claims;
         await OwnAsync(connection, session).ConfigureAwait(false);
         if (resumed && !session.Attach(connection, FrameWriter.Write(Welcome(session, claims, resumed: true, m.Id)), lastSeq, resuming: true))
         {
-            // More arrived for it while it was being resumed than its buffer holds: end it, start afresh.
-            await hub.Lifecycle.EndSessionAsync(session, "closed").ConfigureAwait(false);
+            // More arrived for it while it was being resumed than its buffer holds: end it (the peer stays routed
+            // here, no gap in which it has no node), and a fresh session takes its place and its ownership.
+            await hub.Lifecycle.EndSessionAsync(session, "closed", keepRoute: true).ConfigureAwait(false);
             session = new Session(peer, IdGenerator.New("s"), claims, hub.Options.ResumeBufferMessages, hub.Options.ResumeBufferBytes);
             resumed = false;
-            await OwnAsync(connection, session).ConfigureAwait(false);
+            hub.Sessions[peer.Value] = session;
+            connection.Session = session;
+            await hub.Backplane.SetSessionOwnerAsync(peer, new SessionOwner(hub.NodeId, session.Id), CancellationToken.None).ConfigureAwait(false);
         }
         if (!resumed)
         {

@@ -137,8 +137,11 @@ internal sealed class SessionLifecycle(SignalingHub hub)
         return state;
     }
 
-    /// <summary>Ends a session: closes its socket, removes it from its rooms and ends its calls.</summary>
-    public async Task EndSessionAsync(Session session, string reason, int closeCode = 0)
+    /// <summary>
+    /// Ends a session: closes its socket, removes it from its rooms and ends its calls. With <paramref name="keepRoute"/>
+    /// the peer stays routed to this node and owned by the session (a new session of the peer replaces it at once).
+    /// </summary>
+    public async Task EndSessionAsync(Session session, string reason, int closeCode = 0, bool keepRoute = false)
     {
         if (!hub.Sessions.TryRemove(new KeyValuePair<string, Session>(session.Peer.Value, session)))
         {
@@ -158,8 +161,11 @@ internal sealed class SessionLifecycle(SignalingHub hub)
         {
             await EndCallAsync(session, call).ConfigureAwait(false);
         }
-        await hub.Backplane.UnsubscribePeerAsync(session.Peer, CancellationToken.None).ConfigureAwait(false);
-        await hub.Backplane.RemoveSessionOwnerAsync(session.Peer, session.Id, CancellationToken.None).ConfigureAwait(false);
+        if (!keepRoute)
+        {
+            await hub.Backplane.UnsubscribePeerAsync(session.Peer, CancellationToken.None).ConfigureAwait(false);
+            await hub.Backplane.RemoveSessionOwnerAsync(session.Peer, session.Id, CancellationToken.None).ConfigureAwait(false);
+        }
         Log.SessionEnded(hub.Logger, session.Id, session.Peer.Value, reason);
     }
 
@@ -172,28 +178,40 @@ internal sealed class SessionLifecycle(SignalingHub hub)
         foreach (LostMembership membership in lost)
         {
             var left = new ServerMessage { Type = MessageTypes.MemberLeft, Room = membership.Room.Value, Peer = membership.Peer.Value, Reason = "timeout" };
-            BackplaneEnvelope envelope = BackplaneEnvelope.Create(left, membership.Peer);
-            envelope.PeerLost = true;
-            await hub.Backplane.PublishToRoomAsync(membership.Room, envelope, CancellationToken.None).ConfigureAwait(false);
+            await hub.Backplane.PublishToRoomAsync(membership.Room, BackplaneEnvelope.Create(left, membership.Peer), CancellationToken.None).ConfigureAwait(false);
         }
     }
 
     /// <summary>
-    /// A room member's session is gone with its node: end this session's calls with it and tell the client what the
-    /// lost session would have sent had it ended (<c>hangup</c>, <c>cancelled</c>, or <c>declined</c> "gone").
+    /// Sessions gone with their node (reported to every node, see <see cref="IBackplaneHandler.OnPeersLostAsync"/>):
+    /// end this node's calls with them and tell each local party what the lost session would have sent had it ended.
+    /// A call is ended by whoever removes it from its session, so a second report changes nothing.
     /// </summary>
-    private void EndCallsWithLostPeer(Session session, string lostPeer)
+    public ValueTask OnPeersLostAsync(IReadOnlyList<PeerId> peers)
     {
-        foreach (Call call in session.Calls().Where(c => c.OtherPeer == lostPeer))
+        var lost = peers.Select(p => p.Value).ToHashSet(StringComparer.Ordinal);
+        foreach (Session session in hub.Sessions.Values)
         {
-            if (session.RemoveCall(call.Id) is null)
+            foreach (Call call in session.Calls().Where(c => lost.Contains(c.OtherPeer)))
             {
-                continue;
+                if (session.RemoveCall(call.Id) is not null)
+                {
+                    PendingInvites.TryRemove(call.Id, out _);
+                    session.Deliver(CallEnded(call, endedByCaller: !call.Outgoing, endedBy: call.OtherPeer));
+                }
             }
-            PendingInvites.TryRemove(call.Id, out _);
-            string type = call.Accepted ? MessageTypes.Hangup : call.Outgoing ? MessageTypes.Declined : MessageTypes.Cancelled;
-            session.Deliver(new ServerMessage { Type = type, CallId = call.Id, From = lostPeer, Reason = type == MessageTypes.Declined ? "gone" : null });
         }
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// What the other party of <paramref name="call"/> gets when one side's session ends it: <c>hangup</c> for an
+    /// accepted call, else <c>cancelled</c> when the caller ended it or <c>declined</c> <c>gone</c> when the callee did.
+    /// </summary>
+    private static ServerMessage CallEnded(Call call, bool endedByCaller, string endedBy)
+    {
+        string type = call.Accepted ? MessageTypes.Hangup : endedByCaller ? MessageTypes.Cancelled : MessageTypes.Declined;
+        return new ServerMessage { Type = type, CallId = call.Id, From = endedBy, Reason = type == MessageTypes.Declined ? "gone" : null };
     }
 
     /// <summary>Removes the session from a room and tells the others; accepted calls in that room are hung up.</summary>
@@ -225,12 +243,11 @@ internal sealed class SessionLifecycle(SignalingHub hub)
             return;
         }
         PendingInvites.TryRemove(call.Id, out _);
-        string type = call.Accepted ? MessageTypes.Hangup : call.Outgoing ? MessageTypes.Cancelled : MessageTypes.Declined;
         if (call.Outgoing && !call.Accepted && !call.Delivered)
         {
             return;
         }
-        var message = new ServerMessage { Type = type, CallId = call.Id, From = session.Peer.Value, Reason = type == MessageTypes.Declined ? "gone" : null };
+        ServerMessage message = CallEnded(call, endedByCaller: call.Outgoing, endedBy: session.Peer.Value);
         await hub.Backplane.PublishToPeerAsync(new PeerId(call.OtherPeer), BackplaneEnvelope.Create(message), CancellationToken.None).ConfigureAwait(false);
     }
 
@@ -300,10 +317,6 @@ internal sealed class SessionLifecycle(SignalingHub hub)
         if (!session.Deliver(m))
         {
             return false;
-        }
-        if (envelope.PeerLost && m.Type == MessageTypes.MemberLeft && m.Peer is { } lostPeer)
-        {
-            EndCallsWithLostPeer(session, lostPeer);
         }
         if (m.From is not null && m.Type is MessageTypes.Offer or MessageTypes.Answer or MessageTypes.Candidate or MessageTypes.Message)
         {

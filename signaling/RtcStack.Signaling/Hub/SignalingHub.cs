@@ -180,6 +180,9 @@ public sealed class SignalingHub : IBackplaneHandler, IAsyncDisposable
     ValueTask IBackplaneHandler.OnMembershipsLostAsync(IReadOnlyList<LostMembership> lost) =>
         Lifecycle.OnMembershipsLostAsync(lost);
 
+    ValueTask IBackplaneHandler.OnPeersLostAsync(IReadOnlyList<PeerId> peers) =>
+        Lifecycle.OnPeersLostAsync(peers);
+
     /// <summary>Sends an answer (not sequenced, not buffered).</summary>
     internal static void Reply(SignalingConnection connection, ServerMessage message) => connection.TrySend(FrameWriter.Write(message));
 

@@ -40,6 +40,8 @@ public sealed class NodeLivenessTests : IAsyncLifetime
         await OwnAsync(s1, "alice", "r1");
         await OwnAsync(dead, "bob", "r1", "r2");
         await OwnAsync(dead, "carol", "r2");
+        // erin is in no room: nothing is removed for her, but her calls must end too, so she is reported lost.
+        await OwnAsync(dead, "erin");
         // A peer handed over from the dead node to a survivor before it died stays.
         await OwnAsync(dead, "dave", "r1");
         await OwnAsync(s2, "dave");
@@ -64,6 +66,10 @@ public sealed class NodeLivenessTests : IAsyncLifetime
         Assert.False(await db.KeyExistsAsync("t:peer-rooms:bob"));
         Assert.False(await db.KeyExistsAsync("t:node-peers:node-x"));
         Assert.True(await db.KeyExistsAsync("t:alive:node-s1"));
+        // Every survivor hears which sessions were lost (calls need no shared room), whoever swept.
+        await Eventually.TrueAsync(() => h1.LostPeers.Count >= 3 && h2.LostPeers.Count >= 3, "both survivors are told the lost peers");
+        Assert.Equal(["bob", "carol", "erin"], h1.LostPeers.Order());
+        Assert.Equal(["bob", "carol", "erin"], h2.LostPeers.Order());
     }
 
     [Fact]
@@ -85,6 +91,8 @@ public sealed class NodeLivenessTests : IAsyncLifetime
         // A second attempt (or the liveness sweep later) finds nothing left to report.
         Assert.Null(await s1.RequestHandoverAsync(owner, new PeerId("bob"), "s-bob", None));
         Assert.Equal(2, h1.Lost.Count);
+        await Eventually.TrueAsync(() => h1.LostPeers.Contains("bob"), "the node is told bob's session is lost");
+        Assert.Equal(["bob"], h1.LostPeers);
     }
 
     [Fact]

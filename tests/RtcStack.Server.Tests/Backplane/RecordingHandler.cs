@@ -58,5 +58,18 @@ internal sealed class RecordingHandler : IBackplaneHandler
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>Peers whose sessions the backplane reported lost (to every node).</summary>
+    public ConcurrentQueue<string> LostPeers { get; } = new();
+
+    public ValueTask OnPeersLostAsync(IReadOnlyList<PeerId> peers)
+    {
+        foreach (PeerId peer in peers)
+        {
+            LostPeers.Enqueue(peer.Value);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
     public string[] TextsFor(string peer) => [.. Delivered.Where(d => d.Peer == peer).Select(d => d.Envelope.Message.Message ?? "")];
 }

@@ -15,6 +15,7 @@ namespace RtcStack.Server.Tests.ScaleOut;
 public sealed class NodeDeathTests : IAsyncLifetime
 {
     private const string LivenessTtl = "RedisBackplane:NodeLivenessTtl=00:00:05";
+    private const string RingTime = "RingTimeoutMs=300000";
     private RedisServerProcess _redis = null!;
     private TestNode _survivor = null!;
     private ServerProcess _doomed = null!;
@@ -22,8 +23,9 @@ public sealed class NodeDeathTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _redis = await RedisServerProcess.StartNewAsync();
-        _survivor = await TestNode.StartAsync("Redis=" + _redis.ConnectionString, LivenessTtl);
-        _doomed = await ServerProcess.StartAsync("Redis=" + _redis.ConnectionString, LivenessTtl);
+        // A ring time far above the sweep delay: calls still ringing when the node dies end by the sweep, not by timeout.
+        _survivor = await TestNode.StartAsync("Redis=" + _redis.ConnectionString, LivenessTtl, RingTime);
+        _doomed = await ServerProcess.StartAsync("Redis=" + _redis.ConnectionString, LivenessTtl, RingTime);
         await Eventually.TrueAsync(async () => await _survivor.GetStatusAsync("/readyz") == 200, "the survivor is ready");
     }
 
@@ -43,7 +45,7 @@ public sealed class NodeDeathTests : IAsyncLifetime
         var (bob, bobEvents) = await _survivor.ConnectViaAsync(balancer, "bob");
         await bob.JoinAsync("r");
         // carol does not come back: only the liveness sweep can remove her.
-        var (carol, _) = await _survivor.ConnectViaAsync(balancer, "carol", o => o.AutoReconnect = false);
+        var (carol, carolEvents) = await _survivor.ConnectViaAsync(balancer, "carol", o => o.AutoReconnect = false);
         await carol.JoinAsync("r");
         await Eventually.TrueAsync(() => aliceEvents.OfType(MessageTypes.MemberJoined).Length == 2, "alice sees bob and carol join");
         // alice is in a call with bob when his node dies.
@@ -51,6 +53,15 @@ public sealed class NodeDeathTests : IAsyncLifetime
         await Eventually.TrueAsync(() => bobEvents.OfType(MessageTypes.Invite).Any(m => m.CallId == callId), "bob is invited");
         await bob.AcceptAsync(callId);
         await Eventually.TrueAsync(() => aliceEvents.OfType(MessageTypes.Accepted).Any(m => m.CallId == callId), "alice sees the call accepted");
+        // dave and frank (on the survivor) share no room with carol: dave is in a call with her, she rings frank.
+        var (dave, daveEvents) = await _survivor.ConnectAsync("dave");
+        string daveCall = await dave.InviteAsync("carol", "elsewhere");
+        await Eventually.TrueAsync(() => carolEvents.OfType(MessageTypes.Invite).Any(m => m.CallId == daveCall), "carol is invited by dave");
+        await carol.AcceptAsync(daveCall);
+        await Eventually.TrueAsync(() => daveEvents.OfType(MessageTypes.Accepted).Any(m => m.CallId == daveCall), "dave sees his call accepted");
+        var (_, frankEvents) = await _survivor.ConnectAsync("frank");
+        string frankCall = await carol.InviteAsync("frank", "other");
+        await Eventually.TrueAsync(() => frankEvents.OfType(MessageTypes.Invite).Any(m => m.CallId == frankCall), "frank is rung by carol");
 
         balancer.Target = _survivor.BaseAddress;
         await _doomed.KillAsync();
@@ -62,6 +73,9 @@ public sealed class NodeDeathTests : IAsyncLifetime
         Assert.All(aliceEvents.OfType(MessageTypes.MemberLeft), m => Assert.Equal("timeout", m.Reason));
         // The call ends on alice's side as if bob had hung up: she gets hangup and is no longer busy.
         await Eventually.TrueAsync(() => aliceEvents.OfType(MessageTypes.Hangup).Any(m => m.CallId == callId && m.From == "bob"), "alice's call with bob ends");
+        // So do calls with no room in common: dave's accepted call is hung up, frank's ringing invitation cancelled.
+        await Eventually.TrueAsync(() => daveEvents.OfType(MessageTypes.Hangup).Any(m => m.CallId == daveCall && m.From == "carol"), "dave's call with carol ends");
+        await Eventually.TrueAsync(() => frankEvents.OfType(MessageTypes.Cancelled).Any(m => m.CallId == frankCall && m.From == "carol"), "frank's invitation from carol is cancelled");
         await Eventually.TrueAsync(() => bobEvents.Welcomes.Length == 2 && bob.State == ConnectionState.Connected, "bob is connected again", TimeSpan.FromSeconds(90));
         Assert.False(bobEvents.Welcomes[1].Resumed);
         Assert.NotEqual(bobEvents.Welcomes[0].Session, bobEvents.Welcomes[1].Session);
@@ -77,6 +91,11 @@ public sealed class NodeDeathTests : IAsyncLifetime
         await Eventually.TrueAsync(() => aliceEvents.OfType(MessageTypes.Invite).Any(m => m.CallId == again), "alice can be called again (not busy)");
         Assert.DoesNotContain(bobEvents.OfType(MessageTypes.Declined), m => m.CallId == again);
         Assert.Single(aliceEvents.OfType(MessageTypes.Hangup));
+        Assert.Single(daveEvents.OfType(MessageTypes.Hangup));
+        Assert.Single(frankEvents.OfType(MessageTypes.Cancelled));
+        // dave is no longer busy: a new invitation reaches him.
+        string daveAgain = await alice.InviteAsync("dave", "elsewhere");
+        await Eventually.TrueAsync(() => daveEvents.OfType(MessageTypes.Invite).Any(m => m.CallId == daveAgain), "dave can be called again (not busy)");
         Assert.Equal(1, LeftPeers(aliceEvents).Count(p => p == "bob"));
         Assert.Equal(1, LeftPeers(aliceEvents).Count(p => p == "carol"));
     }

@@ -5,13 +5,15 @@ namespace RtcStack.Signaling.Backplane.Redis;
 /// <summary>
 /// What travels on a node channel, one kind per first byte: <c>D</c> + JSON array of peer ids + <c>\n</c> +
 /// envelope JSON (a delivery; <see cref="RedisScripts.PublishToRoutes"/> builds the same shape in Lua), or
-/// <c>H</c> + <see cref="RedisHandoverRequest"/> JSON. Both share one channel so a handover request is processed
-/// after every delivery routed to the node before it.
+/// <c>H</c> + <see cref="RedisHandoverRequest"/> JSON, or <c>L</c> + JSON array of peer ids whose sessions were lost
+/// with their node (published by <see cref="RedisLivenessScripts"/>). All share one channel so a handover request is
+/// processed after every delivery routed to the node before it.
 /// </summary>
 internal static class NodeChannelMessage
 {
     public const byte Delivery = (byte)'D';
     public const byte Handover = (byte)'H';
+    public const byte Lost = (byte)'L';
 
     public static string EncodeDelivery(string peer, string envelopeJson) =>
         "D" + JsonSerializer.Serialize([peer], RedisBackplaneJsonContext.Default.ListString) + "\n" + envelopeJson;
@@ -57,6 +59,23 @@ internal static class NodeChannelMessage
         catch (JsonException)
         {
             return false;
+        }
+    }
+
+    /// <summary>Parses the peers of a lost-sessions message; null when it is malformed. Throws nothing.</summary>
+    public static List<string>? TryParseLost(ReadOnlySpan<byte> payload)
+    {
+        if (payload.Length < 2 || payload[0] != Lost)
+        {
+            return null;
+        }
+        try
+        {
+            return JsonSerializer.Deserialize(payload[1..], RedisBackplaneJsonContext.Default.ListString);
+        }
+        catch (JsonException)
+        {
+            return null;
         }
     }
 

@@ -377,7 +377,19 @@ public sealed class RedisBackplane : IBackplane
         }
     }
 
-    /// <summary>This node's channel, one message at a time in publish order: deliveries and handover requests.</summary>
+    private async Task OnPeersLostAsync(byte[] payload)
+    {
+        if (NodeChannelMessage.TryParseLost(payload) is { Count: > 0 } peers)
+        {
+            await Handler.OnPeersLostAsync([.. peers.Select(p => new PeerId(p))]).ConfigureAwait(false);
+        }
+        else
+        {
+            RedisBackplaneLog.BadMessage(_logger, null, "lost");
+        }
+    }
+
+    /// <summary>This node's channel, one message at a time in publish order: deliveries, handover requests, lost peers.</summary>
     private async Task OnNodeMessageAsync(ChannelMessage message)
     {
         try
@@ -394,6 +406,12 @@ public sealed class RedisBackplane : IBackplane
                     RedisBackplaneLog.BadMessage(_logger, null, "handover");
                 }
 
+                return;
+            }
+
+            if (payload.Length > 0 && payload[0] == NodeChannelMessage.Lost)
+            {
+                await OnPeersLostAsync(payload).ConfigureAwait(false);
                 return;
             }
 

@@ -26,8 +26,10 @@ internal static class RedisLivenessScripts
     /// ARGV node, key prefix, <c>1</c> for a node sweeping its own previous life at start (else <c>0</c>). When the
     /// node's liveness key has expired and it is still registered (or unconditionally for a previous life):
     /// unregisters it and, for every peer whose session it still owns, removes the owner, the peer's memberships and
-    /// its route (if it points at the node). Returns {room, peer, room, peer, ...} of the memberships removed; empty
-    /// when the node is alive or another survivor swept it already.
+    /// its route (if it points at the node), then tells every registered node which peers it lost (<c>L</c> on their
+    /// node channels, see <see cref="NodeChannelMessage"/>: their sessions end calls with those peers, whatever room
+    /// the calls were made in). Returns {room, peer, room, peer, ...} of the memberships removed; empty when the
+    /// node is alive or another survivor swept it already.
     /// </summary>
     public const string SweepDeadNode = """
         if ARGV[3] ~= '1' then
@@ -41,10 +43,12 @@ internal static class RedisLivenessScripts
           redis.call('SREM', KEYS[1], ARGV[1])
         end
         local removed = {}
+        local lost = {}
         for _, peer in ipairs(redis.call('SMEMBERS', KEYS[3])) do
           local owner = ARGV[2] .. 'owner:' .. peer
           if redis.call('HGET', owner, 'node') == ARGV[1] then
             redis.call('DEL', owner)
+            table.insert(lost, peer)
             local rooms = ARGV[2] .. 'peer-rooms:' .. peer
             for _, room in ipairs(redis.call('SMEMBERS', rooms)) do
               if redis.call('HDEL', ARGV[2] .. 'room:' .. room, peer) == 1 then
@@ -60,13 +64,21 @@ internal static class RedisLivenessScripts
           end
         end
         redis.call('DEL', KEYS[3])
+        if #lost > 0 then
+          local message = 'L' .. cjson.encode(lost)
+          for _, node in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+            redis.call('PUBLISH', ARGV[2] .. 'node:' .. node, message)
+          end
+        end
         return removed
         """;
 
     /// <summary>
     /// KEYS[1] the peer's owner hash, KEYS[2] its <c>peer-rooms</c> set; ARGV node, session, peer, key prefix. The
     /// owner did not answer a handover: if session ARGV[2] on node ARGV[1] still owns the peer, removes the owner and
-    /// the peer's memberships. Returns the rooms the peer was removed from (empty when someone else did it first).
+    /// the peer's memberships, and tells every registered node the peer's session is lost (<c>L</c>, as
+    /// <see cref="SweepDeadNode"/>). Returns the rooms the peer was removed from (empty when someone else did it first
+    /// or the peer was in no room).
     /// </summary>
     public const string ForgetPeer = """
         local cur = redis.call('HMGET', KEYS[1], 'node', 'session')
@@ -82,6 +94,10 @@ internal static class RedisLivenessScripts
           end
         end
         redis.call('DEL', KEYS[2])
+        local message = 'L' .. cjson.encode({ARGV[3]})
+        for _, node in ipairs(redis.call('SMEMBERS', ARGV[4] .. 'nodes')) do
+          redis.call('PUBLISH', ARGV[4] .. 'node:' .. node, message)
+        end
         return removed
         """;
 

@@ -101,20 +101,16 @@ internal sealed class RedisNodeLiveness
     /// belong to a previous process with the same <see cref="RedisBackplaneOptions.NodeId"/> (restarted faster than
     /// the TTL, so no survivor swept it). Removes them as a survivor would.
     /// </summary>
-    public async Task SweepPreviousLifeAsync(IDatabase db, IBackplaneHandler handler)
-    {
-        if (await db.SetLengthAsync(_keys.NodePeers(_nodeId)).ConfigureAwait(false) > 0)
-        {
-            await SweepNodeAsync(db, handler, _nodeId, previousLife: true).ConfigureAwait(false);
-        }
-    }
+    public Task SweepPreviousLifeAsync(IDatabase db, IBackplaneHandler handler) =>
+        SweepNodeAsync(db, handler, _nodeId, previousLife: true);
 
+    /// <summary>Runs the sweep script for every other registered node; the script itself skips the live ones.</summary>
     private async Task SweepAsync(IDatabase db, IBackplaneHandler handler)
     {
         foreach (RedisValue node in await db.SetMembersAsync(_keys.Nodes).ConfigureAwait(false))
         {
             string other = node.ToString();
-            if (other != _nodeId && !await db.KeyExistsAsync(_keys.Alive(other)).ConfigureAwait(false))
+            if (other != _nodeId)
             {
                 await SweepNodeAsync(db, handler, other, previousLife: false).ConfigureAwait(false);
             }
