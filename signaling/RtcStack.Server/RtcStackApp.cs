@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Prometheus;
 using RtcStack.Server.Cli;
 using RtcStack.Server.Endpoints;
+using RtcStack.Server.Engine;
 using RtcStack.Server.Hosting;
 using RtcStack.Signaling;
 using RtcStack.Signaling.Backplane;
@@ -79,6 +80,11 @@ public static class RtcStackApp
         }
         // Kestrel:Limits:* from configuration, and a bound on open connections below the open-file limit.
         ConnectionLimits.Add(builder);
+        if (UsesEpollEngine(builder.Configuration))
+        {
+            // /ws sessions on our own epoll threads; every other connection (and every non-IP endpoint) goes to Kestrel.
+            EpollListenerFactory.Add(builder.Services);
+        }
         if (builder.Configuration.GetValue("Server:DirectWebSocket", defaultValue: true))
         {
             // GET /ws handshakes are answered before Kestrel's HTTP/1 pipeline (idle sessions keep no request state);
@@ -94,6 +100,21 @@ public static class RtcStackApp
         WebApplication app = builder.Build();
         MapEndpoints(app, dev);
         return app;
+    }
+
+    /// <summary><c>Server:SignalingEngine</c>: <c>epoll</c> (Linux x86-64 only) or <c>kestrel</c> (the default).</summary>
+    internal static bool UsesEpollEngine(IConfiguration configuration)
+    {
+        string engine = configuration["Server:SignalingEngine"] ?? "kestrel";
+        if (engine.Equals("kestrel", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+        if (!engine.Equals("epoll", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new OptionsValidationException("Server:SignalingEngine", typeof(string), [$"Server:SignalingEngine must be epoll or kestrel, not '{engine}'"]);
+        }
+        return EpollEngine.IsSupported;
     }
 
     /// <summary>The address the server listens on (after it started), e.g. <c>http://127.0.0.1:41234</c>.</summary>

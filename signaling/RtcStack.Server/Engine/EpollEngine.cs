@@ -1,0 +1,144 @@
+using System.Net;
+using Microsoft.AspNetCore.HostFiltering;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+using RtcStack.Signaling;
+using RtcStack.Signaling.Backplane;
+using RtcStack.Signaling.Hub;
+
+namespace RtcStack.Server.Engine;
+
+/// <summary>
+/// The epoll WebSocket engine for <c>/ws</c> (<c>Server:SignalingEngine=epoll</c>, Linux x86-64): <see cref="EpollListener"/>s
+/// accept sockets and hand them here; <see cref="Threads"/> loops (<see cref="EpollLoop"/>) read the handshakes and run
+/// the sessions (<see cref="EpollWebSocket"/>) into <see cref="SignalingHub.HandleAsync"/>. Settings: <c>Server:EpollThreads</c>
+/// (default 1), <c>Server:EpollBatchDelayMicroseconds</c> (default 0) and <c>Server:EpollBatchDelayBelow</c> (default 4 events),
+/// <c>Server:EpollInlineRelay</c> (default true; only effective with the in-memory backplane).
+/// </summary>
+internal sealed partial class EpollEngine : IDisposable
+{
+    private readonly Lock _sync = new();
+    private readonly KestrelServerLimits _limits;
+    private readonly IOptions<SignalingOptions> _options;
+    private EpollLoop[]? _loops;
+    private int _next;
+    private bool _disposed;
+
+    public EpollEngine(SignalingHub hub, IBackplane backplane, IOptions<SignalingOptions> options, IOptions<KestrelServerOptions> kestrel,
+        IServiceProvider services, IConfiguration configuration, ILogger<EpollEngine> logger)
+    {
+        Hub = hub;
+        _options = options;
+        _limits = kestrel.Value.Limits;
+        Logger = logger;
+        IList<string>? hosts = services.GetService<IOptions<HostFilteringOptions>>()?.Value.AllowedHosts;
+        HostFiltering = hosts is { Count: > 0 } && !hosts.Contains("*");
+        Threads = Math.Clamp(configuration.GetValue("Server:EpollThreads", 1), 1, Environment.ProcessorCount * 4);
+        BatchDelayMicroseconds = Math.Clamp(configuration.GetValue("Server:EpollBatchDelayMicroseconds", 0), 0, 100_000);
+        BatchDelayBelow = Math.Max(1, configuration.GetValue("Server:EpollBatchDelayBelow", 4));
+        InlineRelay = backplane.DeliversByReference && configuration.GetValue("Server:EpollInlineRelay", true);
+        MaxMessageBytes = options.Value.MaxFrameBytes;
+        ReceiveHighWater = (2 * (MaxMessageBytes + 1)) + (16 * 1024);
+    }
+
+    /// <summary>True where the engine can run (Linux x86-64).</summary>
+    public static bool IsSupported => EpollNative.IsSupported;
+
+    public SignalingHub Hub { get; }
+
+    public ILogger Logger { get; }
+
+    public bool HostFiltering { get; }
+
+    public IList<string> AllowedOrigins => _options.Value.AllowedOrigins;
+
+    public int Threads { get; }
+
+    public int BatchDelayMicroseconds { get; }
+
+    public int BatchDelayBelow { get; }
+
+    /// <summary>Relay frames are completed on the engine thread (the backplane delivers by reference, so nothing there blocks).</summary>
+    public bool InlineRelay { get; }
+
+    /// <summary>The hub's frame limit; longer messages are kept to this plus one byte and refused by the hub.</summary>
+    public int MaxMessageBytes { get; }
+
+    /// <summary>Unsent bytes past which a send waits for the kernel (the hub's queue fills behind it: slow consumer, 4005).</summary>
+    public int SendHighWater => 256 * 1024;
+
+    /// <summary>Received bytes the hub has not read past which the engine stops reading the socket.</summary>
+    public int ReceiveHighWater { get; }
+
+    public int MaxHeadBytes => _limits.MaxRequestLineSize + _limits.MaxRequestHeadersTotalSize;
+
+    public TimeSpan FirstByteTimeout => _limits.KeepAliveTimeout;
+
+    public TimeSpan HeadTimeout => _limits.RequestHeadersTimeout;
+
+    /// <summary>Sockets the engine holds (handshaking or open), all loops.</summary>
+    public int Count => _loops?.Sum(l => l.Count) ?? 0;
+
+    /// <summary>Hands an accepted socket to a loop (round robin).</summary>
+    public void Adopt(System.Net.Sockets.Socket socket, EpollListener listener)
+    {
+        EpollLoop[] loops = Loops();
+        EpollLoop loop = loops[(int)((uint)Interlocked.Increment(ref _next) % (uint)loops.Length)];
+        loop.Adopt(socket, listener);
+    }
+
+    /// <summary>Runs an upgraded session in the hub, from the thread pool (hello, token checks and the backplane may block).</summary>
+    public void Run(EpollWebSocket socket, IPAddress? remote) =>
+        ThreadPool.UnsafeQueueUserWorkItem(static s => _ = s.Engine.RunAsync(s.Socket, s.Remote), (Engine: this, Socket: socket, Remote: remote), preferLocal: false);
+
+    public void Dispose()
+    {
+        EpollLoop[]? loops;
+        lock (_sync)
+        {
+            _disposed = true;
+            loops = _loops;
+        }
+        foreach (EpollLoop loop in loops ?? [])
+        {
+            loop.Dispose();
+        }
+    }
+
+    private async Task RunAsync(EpollWebSocket socket, IPAddress? remote)
+    {
+        try
+        {
+            await Hub.HandleAsync(socket, remote, CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            socket.Dispose(); // the hub refused it (per-IP limit) or is done with it
+        }
+    }
+
+    private EpollLoop[] Loops()
+    {
+        if (_loops is { } loops)
+        {
+            return loops;
+        }
+        lock (_sync)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_loops is null)
+            {
+                _loops = new EpollLoop[Threads];
+                for (int i = 0; i < Threads; i++)
+                {
+                    _loops[i] = new EpollLoop(this, i);
+                }
+                Started(Logger, Threads, BatchDelayMicroseconds, InlineRelay);
+            }
+            return _loops;
+        }
+    }
+
+    [LoggerMessage(1020, LogLevel.Information, "Signaling engine: epoll, {Threads} thread(s), batch delay {DelayMicroseconds} µs, relay inline {InlineRelay}")]
+    private static partial void Started(ILogger logger, int threads, int delayMicroseconds, bool inlineRelay);
+}

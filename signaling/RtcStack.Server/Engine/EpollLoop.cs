@@ -1,0 +1,293 @@
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace RtcStack.Server.Engine;
+
+/// <summary>
+/// One engine thread: an epoll set (edge-triggered) of accepted sockets, first in their handshake (<see cref="PendingHead"/>),
+/// then as <see cref="EpollWebSocket"/>s. Each batch of events is read and decoded, the hub's relay continuations run
+/// inline, and every socket written to during the batch is flushed with one send() at its end. After a small batch the
+/// thread may pause (<see cref="EpollEngine.BatchDelayMicroseconds"/>) so that the next wake-up serves several messages.
+/// Other threads talk to it through a command queue and an eventfd. Only this thread closes the descriptors it watches.
+/// </summary>
+internal sealed class EpollLoop : IDisposable
+{
+    private const ulong WakeData = ulong.MaxValue;
+    private const int MaxEvents = 256;
+
+    [ThreadStatic]
+    private static EpollLoop? t_current;
+
+    private readonly int _epoll;
+    private readonly int _wake;
+    private readonly Thread _thread;
+    private readonly ConcurrentQueue<(Command Kind, object Target)> _commands = new();
+    private readonly List<EpollWebSocket> _dirty = [];
+    private readonly List<PendingHead> _heads = [];
+    private object?[] _slots = new object?[64];
+    private uint[] _generations = new uint[64];
+    private readonly Stack<int> _free = new();
+    private int _nextSlot;
+    private int _wakePending;
+    private volatile bool _stopping;
+
+    public EpollLoop(EpollEngine engine, int index)
+    {
+        Engine = engine;
+        _epoll = EpollNative.EpollCreate(EpollNative.Cloexec);
+        _wake = EpollNative.EventFd(0, EpollNative.EfdNonBlock | EpollNative.Cloexec);
+        if (_epoll < 0 || _wake < 0)
+        {
+            throw new InvalidOperationException($"epoll_create1/eventfd failed (errno {Marshal.GetLastPInvokeError()})");
+        }
+        var ev = new EpollNative.EpollEvent { Events = EpollNative.EpollIn, Data = WakeData };
+        EpollNative.EpollCtl(_epoll, EpollNative.CtlAdd, _wake, ref ev);
+        _thread = new Thread(Run) { IsBackground = true, Name = "ws-epoll-" + index };
+        _thread.Start();
+    }
+
+    private enum Command
+    {
+        Adopt,
+        Resume,
+        Close,
+    }
+
+    /// <summary>The engine loop running on this thread, if any.</summary>
+    public static EpollLoop? Current => t_current;
+
+    public EpollEngine Engine { get; }
+
+    /// <summary>Sockets (handshaking or open) this loop watches.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>Takes an accepted socket (any thread): its request head is read on this loop.</summary>
+    public void Adopt(Socket socket, EpollListener listener) => Post(Command.Adopt, new PendingHead(socket, listener));
+
+    /// <summary>The hub caught up with a socket whose reading was paused (any thread).</summary>
+    public void Resume(EpollWebSocket socket) => Post(Command.Resume, socket);
+
+    /// <summary>Closes the socket's descriptor on this loop (any thread).</summary>
+    public void Close(EpollWebSocket socket)
+    {
+        if (t_current == this)
+        {
+            socket.CloseSocket();
+            return;
+        }
+        Post(Command.Close, socket);
+    }
+
+    /// <summary>Flushes <paramref name="socket"/> at the end of this loop's batch (this thread only).</summary>
+    public void QueueFlush(EpollWebSocket socket) => _dirty.Add(socket);
+
+    /// <summary>Turns EPOLLOUT on or off for an open socket (any thread).</summary>
+    public void WatchWritable(EpollWebSocket socket, bool on)
+    {
+        var ev = new EpollNative.EpollEvent { Events = Interest(on), Data = DataFor(socket.Slot) };
+        EpollNative.EpollCtl(_epoll, EpollNative.CtlMod, socket.Fd, ref ev);
+    }
+
+    /// <summary>Forgets an open socket (this thread only, before its descriptor is closed).</summary>
+    public void Unregister(EpollWebSocket socket)
+    {
+        var ev = default(EpollNative.EpollEvent);
+        EpollNative.EpollCtl(_epoll, EpollNative.CtlDel, socket.Fd, ref ev);
+        FreeSlot(socket.Slot);
+    }
+
+    /// <summary>Forgets a socket still in its handshake (this thread only), to close it or pass it to Kestrel.</summary>
+    public void Unregister(PendingHead head)
+    {
+        var ev = default(EpollNative.EpollEvent);
+        EpollNative.EpollCtl(_epoll, EpollNative.CtlDel, head.Fd, ref ev);
+        FreeSlot(head.Slot);
+        _heads.Remove(head);
+    }
+
+    /// <summary>The handshake completed: the same slot now holds the WebSocket (this thread only).</summary>
+    public void Upgrade(PendingHead head, EpollWebSocket socket)
+    {
+        _slots[head.Slot] = socket;
+        _heads.Remove(head);
+    }
+
+    public void Dispose()
+    {
+        _stopping = true;
+        Wake();
+        _thread.Join(TimeSpan.FromSeconds(5));
+    }
+
+    private static uint Interest(bool writable) =>
+        EpollNative.EpollIn | EpollNative.EpollRdHup | EpollNative.EpollEt | (writable ? EpollNative.EpollOut : 0);
+
+    private ulong DataFor(int slot) => ((ulong)_generations[slot] << 32) | (uint)slot;
+
+    private void Post(Command kind, object target)
+    {
+        _commands.Enqueue((kind, target));
+        if (t_current != this)
+        {
+            Wake();
+        }
+    }
+
+    private void Wake()
+    {
+        if (Interlocked.Exchange(ref _wakePending, 1) == 0)
+        {
+            EpollNative.Write(_wake, 1UL, sizeof(ulong));
+        }
+    }
+
+    private void Run()
+    {
+        t_current = this;
+        var events = new EpollNative.EpollEvent[MaxEvents];
+        byte[] scratch = GC.AllocateUninitializedArray<byte>(64 * 1024, pinned: true);
+        long nextTimeoutCheck = 0;
+        while (!_stopping)
+        {
+            int timeout = _heads.Count > 0 ? 250 : -1;
+            int n = EpollNative.EpollWait(_epoll, events, MaxEvents, timeout);
+            for (int i = 0; i < n; i++)
+            {
+                Dispatch(events[i], scratch);
+            }
+            RunCommands(scratch);
+            FlushDirty();
+            if (_heads.Count > 0 && Environment.TickCount64 >= nextTimeoutCheck)
+            {
+                nextTimeoutCheck = Environment.TickCount64 + 200;
+                EpollHandshake.ExpireHeads(this, _heads, scratch);
+            }
+            int delay = Engine.BatchDelayMicroseconds;
+            if (delay > 0 && n > 0 && n < Engine.BatchDelayBelow)
+            {
+                EpollNative.USleep((uint)delay);
+            }
+        }
+        ShutDown();
+    }
+
+    private void Dispatch(EpollNative.EpollEvent ev, byte[] scratch)
+    {
+        if (ev.Data == WakeData)
+        {
+            Volatile.Write(ref _wakePending, 0);
+            EpollNative.Read(_wake, out _, sizeof(ulong));
+            return;
+        }
+        int slot = (int)(uint)ev.Data;
+        if (slot >= _nextSlot || _generations[slot] != (uint)(ev.Data >> 32))
+        {
+            return; // closed earlier in this batch
+        }
+        switch (_slots[slot])
+        {
+            case EpollWebSocket socket:
+                if ((ev.Events & EpollNative.EpollOut) != 0)
+                {
+                    socket.OnWritable();
+                }
+                if ((ev.Events & ~EpollNative.EpollOut) != 0)
+                {
+                    socket.OnReadable(scratch);
+                }
+                break;
+            case PendingHead head:
+                EpollHandshake.OnReadable(this, head, (ev.Events & (EpollNative.EpollRdHup | EpollNative.EpollHup | EpollNative.EpollErr)) != 0, scratch);
+                break;
+        }
+    }
+
+    private void RunCommands(byte[] scratch)
+    {
+        while (_commands.TryDequeue(out (Command Kind, object Target) command))
+        {
+            switch (command.Kind)
+            {
+                case Command.Adopt:
+                    Register((PendingHead)command.Target);
+                    break;
+                case Command.Resume:
+                    ((EpollWebSocket)command.Target).OnReadable(scratch);
+                    break;
+                case Command.Close:
+                    ((EpollWebSocket)command.Target).CloseSocket();
+                    break;
+            }
+        }
+    }
+
+    private void Register(PendingHead head)
+    {
+        int slot = _free.Count > 0 ? _free.Pop() : NewSlot();
+        _slots[slot] = head;
+        _generations[slot]++;
+        head.Slot = slot;
+        head.Deadline = Environment.TickCount64 + (long)Engine.FirstByteTimeout.TotalMilliseconds;
+        _heads.Add(head);
+        Count++;
+        var ev = new EpollNative.EpollEvent { Events = Interest(false), Data = DataFor(slot) };
+        if (EpollNative.EpollCtl(_epoll, EpollNative.CtlAdd, head.Fd, ref ev) != 0)
+        {
+            FreeSlot(slot);
+            _heads.Remove(head);
+            head.CloseSocket();
+        }
+    }
+
+    private int NewSlot()
+    {
+        if (_nextSlot == _slots.Length)
+        {
+            Array.Resize(ref _slots, _slots.Length * 2);
+            Array.Resize(ref _generations, _generations.Length * 2);
+        }
+        return _nextSlot++;
+    }
+
+    private void FreeSlot(int slot)
+    {
+        if (_slots[slot] is null)
+        {
+            return;
+        }
+        _slots[slot] = null;
+        _generations[slot]++;
+        _free.Push(slot);
+        Count--;
+    }
+
+    private void FlushDirty()
+    {
+        // A flush never adds to the list (it runs no continuation that sends), but index-based in case it ever does.
+        for (int i = 0; i < _dirty.Count; i++)
+        {
+            _dirty[i].Flush();
+        }
+        _dirty.Clear();
+    }
+
+    private void ShutDown()
+    {
+        for (int slot = 0; slot < _nextSlot; slot++)
+        {
+            switch (_slots[slot])
+            {
+                case EpollWebSocket socket:
+                    socket.Abort();
+                    break;
+                case PendingHead head:
+                    Unregister(head);
+                    head.CloseSocket();
+                    break;
+            }
+        }
+        EpollNative.Close(_epoll);
+        EpollNative.Close(_wake);
+    }
+}
