@@ -36,6 +36,7 @@ internal sealed class StreamConnection : IClientEndpoint
     private Stream? _stream;
     private volatile bool _closed;
     private TcpPeerConnection? _dataPeer;
+    private StreamPollReader? _reader;
 
     internal StreamConnection(Socket socket, CertificateSource? certificates, TurnMessageProcessor processor, ILogger logger)
     {
@@ -80,7 +81,73 @@ internal sealed class StreamConnection : IClientEndpoint
 
     public void Send(ReadOnlySpan<byte> message) => _sender.Send(message);
 
-    internal async Task RunAsync(CancellationToken token)
+    /// <summary>Whether the client lags so far behind that its receive side should stop being read.</summary>
+    internal bool SendBacklogged => _sender.Queued > _queueLimit;
+
+    internal Task RunAsync(CancellationToken token) =>
+        StreamPoller.Shared is { } poller ? RunPolledAsync(poller, token) : RunReadingAsync(token);
+
+    /// <summary>Linux x64: reads on a <see cref="StreamPoller"/> thread (see <see cref="StreamPollReader"/>); this task only waits.</summary>
+    private async Task RunPolledAsync(StreamPoller poller, CancellationToken token)
+    {
+        string reason = "closed by client";
+        bool relaying = false;
+        var reader = new StreamPollReader(this, _socket, poller);
+        try
+        {
+            lock (_lock)
+            {
+                if (_closed)
+                {
+                    return;
+                }
+                _reader = reader;
+            }
+            Stream stream = await OpenAsync(token, reader).ConfigureAwait(false);
+            while (true)
+            {
+                StreamPollOutcome outcome = await reader.FrameAsync().ConfigureAwait(false);
+                if (outcome == StreamPollOutcome.Backpressure)
+                {
+                    await _sender.WhenQueuedAtMostAsync(_queueLimit).ConfigureAwait(false); // it does not read its answers: stop reading
+                    continue;
+                }
+                if (outcome == StreamPollOutcome.DataConnection && _dataPeer is { } peer)
+                {
+                    relaying = true;
+                    await _sender.WhenQueuedAtMostAsync(0).ConfigureAwait(false); // the ConnectionBind answer goes first
+                    await peer.RelayAsync(this, stream, reader.Early).ConfigureAwait(false);
+                    reason = "data connection closed";
+                    break;
+                }
+                reason = reader.Reason;
+                break;
+            }
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException
+            or System.Security.Authentication.AuthenticationException or InvalidOperationException)
+        {
+            reason = ex.GetType().Name;
+        }
+        finally
+        {
+            Close();
+            Closed(relaying, reason);
+        }
+    }
+
+    private void Closed(bool relaying, string reason)
+    {
+        if (_dataPeer is { } peer && !relaying)
+        {
+            peer.Close("client data connection closed before relaying");
+        }
+        _processor.ConnectionClosed(_fiveTuple);
+        TurnLog.ConnectionClosed(_logger, _fiveTuple.Client.ToString(), reason);
+    }
+
+    /// <summary>Elsewhere: reads asynchronously through the socket's stream.</summary>
+    private async Task RunReadingAsync(CancellationToken token)
     {
         string reason = "closed by client";
         bool relaying = false;
@@ -143,23 +210,22 @@ internal sealed class StreamConnection : IClientEndpoint
         {
             Close();
             Release(ref buffer, ref ingress);
-            if (_dataPeer is { } peer && !relaying)
-            {
-                peer.Close("client data connection closed before relaying");
-            }
-            _processor.ConnectionClosed(_fiveTuple);
-            TurnLog.ConnectionClosed(_logger, _fiveTuple.Client.ToString(), reason);
+            Closed(relaying, reason);
         }
     }
 
     /// <summary>The stream to read, after the TLS handshake when this is a TLS listener; the sender starts writing.</summary>
-    private async Task<Stream> OpenAsync(CancellationToken token)
+    private async Task<Stream> OpenAsync(CancellationToken token, StreamPollReader? reader = null)
     {
         Stream stream = new NetworkStream(_socket, ownsSocket: true);
+        if (reader is not null)
+        {
+            _socket.Blocking = false; // the reader's non-blocking reads; the stream's asynchronous writes are unaffected
+        }
         TlsRecordCapture? capture = null;
         if (_certificates is not null)
         {
-            capture = new TlsRecordCapture(stream);
+            capture = new TlsRecordCapture(stream, reader);
             var tls = new SslStream(capture, leaveInnerStreamOpen: false);
             stream = tls;
             lock (_lock)
@@ -187,11 +253,15 @@ internal sealed class StreamConnection : IClientEndpoint
             _stream = stream;
         }
         _sender.Attach(stream as SslStream, capture);
+        if (reader is not null && stream is SslStream secured)
+        {
+            reader.UseTls(secured, capture!);
+        }
         return stream;
     }
 
     /// <summary>Processes the complete frames of one read (the buffer pinned: on Linux the ChannelData are queued by reference and leave in one sendmmsg per relay at the flush).</summary>
-    private unsafe int ProcessRead(byte[] buffer, int filled, IngressState ingress)
+    internal unsafe int ProcessRead(byte[] buffer, int filled, IngressState ingress)
     {
         fixed (byte* pinned = buffer)
         {
@@ -283,6 +353,7 @@ internal sealed class StreamConnection : IClientEndpoint
             _closed = true;
         }
         _sender.Close();
+        _reader?.Detach(); // before the socket closes: its descriptor leaves the poller's epoll first
         lock (_lock)
         {
             if (_stream is not null)

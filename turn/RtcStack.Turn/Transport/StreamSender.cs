@@ -235,6 +235,10 @@ internal sealed class StreamSender : IThreadPoolWorkItem
         {
             return false; // the owner closes the connection
         }
+        finally
+        {
+            _capture.End();
+        }
     }
 
     /// <summary>At attach, encrypts frames queued during the handshake (caller holds the lock); false when TLS failed.</summary>

@@ -1,11 +1,17 @@
+using System.Buffers.Binary;
+
 namespace RtcStack.Turn.Transport;
 
 /// <summary>
-/// The stream under a TLS client's SslStream. Reads, asynchronous writes (handshake, close_notify, the RFC 6062 data
-/// relay) and flushes go to the socket's stream; a synchronous write (only <see cref="StreamSender"/> makes one, under
-/// its lock, after the handshake) is captured into a per-thread buffer instead, so the sender can encrypt a frame on the
-/// calling thread and hand the ciphertext to a non-blocking send (SslStream has no non-blocking write of its own).
-/// Allocation-free once the calling thread's buffer has grown to its largest burst.
+/// The stream under a TLS client's SslStream. Writes: a synchronous write (only <see cref="StreamSender"/> makes one,
+/// under its lock, after the handshake) is captured into a per-thread buffer, so the sender can encrypt a frame on the
+/// calling thread and hand the ciphertext to a non-blocking send (SslStream has no non-blocking write of its own);
+/// asynchronous writes (handshake, close_notify, the RFC 6062 data relay) go to the socket's stream. Reads: with a
+/// <see cref="StreamPollReader"/>, synchronous reads serve the whole records the poller thread fed with <see cref="Feed"/>,
+/// one record per read so the SslStream never holds more than the record it decrypts, and never block: when none is
+/// left they throw <see cref="NoMoreRecords"/> (only after a record that carried no data); asynchronous reads (the
+/// handshake, the data relay) serve what was left unread, then read the socket through the poller. Without a reader
+/// every read goes to the socket's stream. Allocation-free once the calling thread's capture buffer has grown.
 /// </summary>
 internal sealed class TlsRecordCapture : Stream
 {
@@ -13,10 +19,25 @@ internal sealed class TlsRecordCapture : Stream
     private static byte[]? t_buffer;
 
     private readonly Stream _inner;
+    private readonly StreamPollReader? _reader;
     private byte[] _captured = [];
     private int _length;
+    private int _capturingThread;
+    private byte[]? _records;
+    private int _recordsOffset;
+    private int _recordsEnd;
+    private int _recordLeft;
+    private byte[]? _unread;
+    private int _unreadOffset;
 
-    internal TlsRecordCapture(Stream inner) => _inner = inner;
+    internal TlsRecordCapture(Stream inner, StreamPollReader? reader = null)
+    {
+        _inner = inner;
+        _reader = reader;
+    }
+
+    /// <summary>Thrown by a synchronous read when no fed record is left (one instance: it carries nothing and never escapes the poller).</summary>
+    internal static IOException NoMoreRecords { get; } = new("no whole TLS record is buffered");
 
     public override bool CanRead => true;
 
@@ -31,15 +52,58 @@ internal sealed class TlsRecordCapture : Stream
     /// <summary>The ciphertext captured since <see cref="Begin"/>; valid until the next capture on this thread.</summary>
     internal ReadOnlySpan<byte> Captured => _captured.AsSpan(0, _length);
 
+    /// <summary>Whether fed records are left for the SslStream to read.</summary>
+    internal bool HasRecords => _recordsOffset < _recordsEnd;
+
     /// <summary>Starts capturing synchronous writes into this thread's buffer (caller holds the sender's lock).</summary>
     internal void Begin()
     {
         _captured = t_buffer ??= new byte[32 * 1024];
         _length = 0;
+        _capturingThread = Environment.CurrentManagedThreadId;
+    }
+
+    /// <summary>Stops capturing (<see cref="Captured"/> stays valid).</summary>
+    internal void End() => _capturingThread = 0;
+
+    /// <summary>On the poller thread: <paramref name="count"/> bytes of whole records at the start of <paramref name="cipher"/> are to be read.</summary>
+    internal void Feed(byte[] cipher, int count)
+    {
+        _records = cipher;
+        _recordsOffset = 0;
+        _recordsEnd = count;
+        _recordLeft = 0;
+    }
+
+    /// <summary>After the reads of one wake-up: the fed buffer belongs to the poller thread again.</summary>
+    internal void EndFeed()
+    {
+        _records = null;
+        _recordsOffset = _recordsEnd = 0;
+    }
+
+    /// <summary>
+    /// The connection leaves the poller (RFC 6062 data connection): the fed records not read yet, then <paramref name="tail"/>
+    /// (a partial record), are what later asynchronous reads return first.
+    /// </summary>
+    internal void KeepUnread(ReadOnlySpan<byte> tail)
+    {
+        int fed = _recordsEnd - _recordsOffset;
+        byte[] unread = new byte[fed + tail.Length];
+        _records.AsSpan(_recordsOffset, fed).CopyTo(unread);
+        tail.CopyTo(unread.AsSpan(fed));
+        _unread = unread;
+        _unreadOffset = 0;
+        _recordsOffset = _recordsEnd;
     }
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
+        if (_capturingThread != Environment.CurrentManagedThreadId)
+        {
+            // Only a read could write here (renegotiation, post-handshake authentication): not supported, the connection closes.
+            throw new IOException("TLS renegotiation is not supported");
+        }
         if (_length + buffer.Length > _captured.Length)
         {
             byte[] larger = new byte[Math.Max(_captured.Length * 2, _length + buffer.Length)];
@@ -58,15 +122,51 @@ internal sealed class TlsRecordCapture : Stream
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         _inner.WriteAsync(buffer, offset, count, cancellationToken);
 
-    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-        _inner.ReadAsync(buffer, cancellationToken);
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (_unread is { } unread)
+        {
+            int n = Math.Min(buffer.Length, unread.Length - _unreadOffset);
+            unread.AsSpan(_unreadOffset, n).CopyTo(buffer.Span);
+            _unreadOffset += n;
+            if (_unreadOffset == unread.Length)
+            {
+                _unread = null;
+            }
+            return ValueTask.FromResult(n);
+        }
+        return _reader is { } reader ? reader.ReadAsync(buffer, cancellationToken) : _inner.ReadAsync(buffer, cancellationToken);
+    }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        _inner.ReadAsync(buffer, offset, count, cancellationToken);
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, count);
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
-    public override int Read(Span<byte> buffer) => _inner.Read(buffer);
+    public override int Read(Span<byte> buffer)
+    {
+        if (_reader is null)
+        {
+            return _inner.Read(buffer);
+        }
+        if (buffer.IsEmpty)
+        {
+            return 0; // the SslStream's "wait for data" before it reads a frame: the record is there
+        }
+        if (_recordLeft == 0)
+        {
+            if (_recordsEnd - _recordsOffset < 5)
+            {
+                throw NoMoreRecords;
+            }
+            _recordLeft = 5 + BinaryPrimitives.ReadUInt16BigEndian(_records.AsSpan(_recordsOffset + 3));
+        }
+        int n = Math.Min(buffer.Length, _recordLeft);
+        _records.AsSpan(_recordsOffset, n).CopyTo(buffer);
+        _recordsOffset += n;
+        _recordLeft -= n;
+        return n;
+    }
 
     public override void Flush()
     {

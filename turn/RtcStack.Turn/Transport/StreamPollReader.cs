@@ -1,0 +1,521 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Net.Security;
+using System.Net.Sockets;
+
+namespace RtcStack.Turn.Transport;
+
+/// <summary>Why <see cref="StreamPollReader.FrameAsync"/> handed a connection back to its owner.</summary>
+internal enum StreamPollOutcome
+{
+    /// <summary>End of stream, a read or TLS error, unframeable bytes, or the connection was closed.</summary>
+    Closed,
+
+    /// <summary>The client does not read its answers: reading stopped until its send queue drains.</summary>
+    Backpressure,
+
+    /// <summary>A ConnectionBind made this an RFC 6062 data connection: the rest of the stream is raw data.</summary>
+    DataConnection,
+}
+
+/// <summary>
+/// The read side of one TCP or TLS client connection on a <see cref="StreamPoller"/> thread. While framing, the poller
+/// calls <see cref="OnEvent"/> when the socket is readable: a non-blocking read into the thread's buffer (behind this
+/// connection's partial frame, if any), every complete frame processed in place, the partial tail kept in a buffer rented
+/// only for as long as it is partial. TLS: the ciphertext is cut into whole records (5-byte header, RFC 8446 §5.1) and the
+/// SslStream reads them synchronously from <see cref="TlsRecordCapture"/>, which never blocks: a record that carries
+/// no data (KeyUpdate) as the last one ends the read, close_notify ends the connection, a bad record or alert closes it.
+/// Before framing (the TLS handshake) and while relaying RFC 6062 data over TLS, reads are asynchronous: a non-blocking
+/// read, and when it would block a one-shot wait on the same epoll registration, continued on the thread pool.
+/// </summary>
+internal sealed class StreamPollReader
+{
+    private const uint Readable = LinuxNative.EpollIn | LinuxNative.EpollRdHup;
+
+    private readonly StreamConnection _connection;
+    private readonly Socket _socket;
+    private readonly StreamPoller _poller;
+    private readonly Lock _gate = new();
+    private volatile Mode _mode = Mode.Idle;
+    private TaskCompletionSource<StreamPollOutcome>? _episode;
+    private TaskCompletionSource? _waiter;
+    private byte[]? _partial;
+    private int _partialLength;
+    private byte[]? _cipher;
+    private int _cipherLength;
+    private readonly byte[] _head = new byte[5];
+    private int _headLength;
+    private int _headServed;
+    private int _bodyLeft;
+    private bool _handshake = true;
+    private SslStream? _tls;
+    private TlsRecordCapture? _capture;
+
+    internal StreamPollReader(StreamConnection connection, Socket socket, StreamPoller poller)
+    {
+        _connection = connection;
+        _socket = socket;
+        _poller = poller;
+        Fd = (int)socket.SafeHandle.DangerousGetHandle();
+    }
+
+    private enum Mode
+    {
+        Idle,
+        Waiting,
+        Framing,
+        Detached,
+    }
+
+    internal int Fd { get; }
+
+    /// <summary>Where <see cref="StreamPoller"/> keeps this reader (its epoll fd, -1 when not registered).</summary>
+    internal int PollFd { get; set; } = -1;
+
+    internal int PollSlot { get; set; }
+
+    internal ulong PollData { get; set; }
+
+    /// <summary>Why the last episode ended with <see cref="StreamPollOutcome.Closed"/>.</summary>
+    internal string Reason { get; private set; } = "closed by client";
+
+    /// <summary>Plain bytes after the ConnectionBind frame (RFC 6062 §5.4), for the data relay.</summary>
+    internal ReadOnlyMemory<byte> Early { get; private set; }
+
+    /// <summary>Frames TLS records from now on (after the handshake).</summary>
+    internal void UseTls(SslStream tls, TlsRecordCapture capture)
+    {
+        _tls = tls;
+        _capture = capture;
+        _handshake = false;
+    }
+
+    /// <summary>Reads and processes on the poller until the connection closes, lags, or becomes a data connection.</summary>
+    internal Task<StreamPollOutcome> FrameAsync()
+    {
+        lock (_gate)
+        {
+            if (_mode == Mode.Detached)
+            {
+                return Task.FromResult(StreamPollOutcome.Closed);
+            }
+            var episode = new TaskCompletionSource<StreamPollOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _episode = episode;
+            _mode = Mode.Framing;
+            if (!Arm(Readable))
+            {
+                Reason = "epoll refused the socket";
+                _mode = Mode.Idle;
+                _episode = null;
+                return Task.FromResult(StreamPollOutcome.Closed);
+            }
+            return episode.Task;
+        }
+    }
+
+    /// <summary>
+    /// Reads what is there without blocking (the TLS handshake, the RFC 6062 relay over TLS); when nothing is, waits on
+    /// the poller for the socket to become readable. 0: end of stream. A zero-byte read completes when bytes are there.
+    /// </summary>
+    internal async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken token)
+    {
+        while (true)
+        {
+            if (!buffer.IsEmpty)
+            {
+                int n = _handshake ? ReceiveWithinRecord(buffer.Span) : Receive(buffer.Span);
+                if (n >= 0)
+                {
+                    return n;
+                }
+            }
+            else if ((_headLength == 5 && _headServed < 5) || _socket.Available > 0)
+            {
+                return 0;
+            }
+            await WaitReadableAsync(token).ConfigureAwait(false);
+            if (buffer.IsEmpty)
+            {
+                return 0;
+            }
+        }
+    }
+
+    /// <summary>
+    /// During the handshake: never reads past the end of the current TLS record, so that when the handshake completes the
+    /// SslStream holds no record the client sent right after its Finished (the poller reads from there on).
+    /// </summary>
+    private int ReceiveWithinRecord(Span<byte> into)
+    {
+        if (_headLength < 5)
+        {
+            int n = Receive(_head.AsSpan(_headLength));
+            if (n <= 0)
+            {
+                return n == 0 ? 0 : -1;
+            }
+            _headLength += n;
+            if (_headLength < 5)
+            {
+                return -1;
+            }
+            _bodyLeft = BinaryPrimitives.ReadUInt16BigEndian(_head.AsSpan(3));
+            _headServed = 0;
+        }
+        int read;
+        if (_headServed < 5)
+        {
+            read = Math.Min(into.Length, 5 - _headServed);
+            _head.AsSpan(_headServed, read).CopyTo(into);
+            _headServed += read;
+        }
+        else
+        {
+            read = Receive(into[..Math.Min(into.Length, _bodyLeft)]);
+            if (read <= 0)
+            {
+                return read;
+            }
+            _bodyLeft -= read;
+        }
+        if (_headServed == 5 && _bodyLeft == 0)
+        {
+            _headLength = 0; // the record is whole: the next read starts the next one
+        }
+        return read;
+    }
+
+    private async Task WaitReadableAsync(CancellationToken token)
+    {
+        Task wait;
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_mode == Mode.Detached, this);
+            var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiter = waiter;
+            _mode = Mode.Waiting;
+            if (!Arm(Readable | LinuxNative.EpollOneShot))
+            {
+                throw new IOException("epoll refused the socket");
+            }
+            wait = waiter.Task;
+        }
+        await (token.CanBeCanceled ? wait.WaitAsync(token) : wait).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops reading for good (the connection closes, or a plain data connection leaves for the splicer).</summary>
+    internal void Detach()
+    {
+        TaskCompletionSource<StreamPollOutcome>? episode;
+        TaskCompletionSource? waiter;
+        lock (_gate)
+        {
+            if (_mode == Mode.Detached)
+            {
+                return;
+            }
+            _mode = Mode.Detached;
+            _poller.Remove(this);
+            (episode, _episode) = (_episode, null);
+            (waiter, _waiter) = (_waiter, null);
+        }
+        episode?.TrySetResult(StreamPollOutcome.Closed);
+        waiter?.TrySetException(new ObjectDisposedException(nameof(StreamPollReader)));
+    }
+
+    /// <summary>The poller thread failed on this connection: close it.</summary>
+    internal void Fail(string reason)
+    {
+        Reason = reason;
+        _connection.Close();
+    }
+
+    /// <summary>On the poller thread: the socket is readable (or failed).</summary>
+    internal void OnEvent(uint events, StreamPollScratch scratch)
+    {
+        switch (_mode)
+        {
+            case Mode.Framing:
+                if (_capture is null)
+                {
+                    ReadPlain(scratch);
+                }
+                else
+                {
+                    ReadTls(scratch);
+                }
+                break;
+            case Mode.Waiting:
+                TaskCompletionSource? waiter;
+                lock (_gate)
+                {
+                    if (_mode != Mode.Waiting)
+                    {
+                        return;
+                    }
+                    _mode = Mode.Idle;
+                    (waiter, _waiter) = (_waiter, null);
+                }
+                waiter?.TrySetResult();
+                break;
+        }
+    }
+
+    private void ReadPlain(StreamPollScratch scratch)
+    {
+        byte[] buffer = scratch.Read;
+        int filled = TakePartial(buffer);
+        int read = Receive(buffer.AsSpan(filled, StreamPollScratch.ReadSize));
+        if (read <= 0)
+        {
+            KeepPartial(buffer.AsSpan(0, filled));
+            if (read < 0)
+            {
+                return; // would block: a stale readiness report
+            }
+            End(StreamPollOutcome.Closed, "closed by client");
+            return;
+        }
+        filled += read;
+        int consumed = _connection.ProcessRead(buffer, filled, scratch.Ingress);
+        AfterFrames(buffer, consumed, filled);
+    }
+
+    /// <summary>After frames were processed: keep the partial tail, hand over a data connection, stop reading a laggard.</summary>
+    private bool AfterFrames(byte[] buffer, int consumed, int filled)
+    {
+        if (consumed < 0)
+        {
+            End(StreamPollOutcome.Closed, "unframeable data");
+            return false;
+        }
+        if (_connection.IsDataConnection)
+        {
+            Early = buffer.AsSpan(consumed, filled - consumed).ToArray();
+            End(StreamPollOutcome.DataConnection, null);
+            return false;
+        }
+        KeepPartial(buffer.AsSpan(consumed, filled - consumed));
+        if (_connection.SendBacklogged)
+        {
+            End(StreamPollOutcome.Backpressure, null);
+            return false;
+        }
+        return true;
+    }
+
+    private void ReadTls(StreamPollScratch scratch)
+    {
+        byte[] cipher = scratch.Read;
+        int filled = TakeCipher(cipher);
+        int read = Receive(cipher.AsSpan(filled, StreamPollScratch.ReadSize));
+        if (read <= 0)
+        {
+            KeepCipher(cipher.AsSpan(0, filled));
+            if (read == 0)
+            {
+                End(StreamPollOutcome.Closed, "closed by client without close_notify");
+            }
+            return;
+        }
+        filled += read;
+        int records = WholeRecords(cipher.AsSpan(0, filled));
+        if (records < 0)
+        {
+            End(StreamPollOutcome.Closed, "not a TLS record");
+            return;
+        }
+        KeepCipher(cipher.AsSpan(records, filled - records));
+        if (records > 0)
+        {
+            Decrypt(cipher, records, scratch);
+        }
+    }
+
+    /// <summary>Has the SslStream read the whole records fed to the capture and processes the plaintext's frames.</summary>
+    private void Decrypt(byte[] cipher, int records, StreamPollScratch scratch)
+    {
+        TlsRecordCapture capture = _capture!;
+        capture.Feed(cipher, records);
+        byte[] plain = scratch.Plain;
+        int filled = TakePartial(plain);
+        try
+        {
+            while (capture.HasRecords)
+            {
+                int read;
+                try
+                {
+                    read = _tls!.Read(plain, filled, plain.Length - filled);
+                }
+                catch (IOException ex) when (ReferenceEquals(ex, TlsRecordCapture.NoMoreRecords))
+                {
+                    break; // the last record carried no data (KeyUpdate): nothing more to read now
+                }
+                if (read == 0)
+                {
+                    End(StreamPollOutcome.Closed, "close_notify");
+                    return;
+                }
+                filled += read;
+                int consumed = _connection.ProcessRead(plain, filled, scratch.Ingress);
+                if (consumed < 0 || _connection.IsDataConnection)
+                {
+                    capture.KeepUnread(_cipher.AsSpan(0, _cipherLength));
+                    ReleaseCipher();
+                    AfterFrames(plain, consumed, filled);
+                    return;
+                }
+                plain.AsSpan(consumed, filled - consumed).CopyTo(plain);
+                filled -= consumed;
+            }
+        }
+        catch (Exception ex) when (ex is IOException or System.Security.Authentication.AuthenticationException
+            or InvalidOperationException or ObjectDisposedException or NotSupportedException)
+        {
+            End(StreamPollOutcome.Closed, "TLS: " + ex.GetType().Name);
+            return;
+        }
+        finally
+        {
+            capture.EndFeed();
+        }
+        AfterFrames(plain, 0, filled);
+    }
+
+    /// <summary>Bytes of <paramref name="bytes"/> that are whole TLS records, or -1 when a header is not one.</summary>
+    private static int WholeRecords(ReadOnlySpan<byte> bytes)
+    {
+        int offset = 0;
+        while (bytes.Length - offset >= 5)
+        {
+            byte type = bytes[offset];
+            int length = BinaryPrimitives.ReadUInt16BigEndian(bytes[(offset + 3)..]);
+            if (type is < 20 or > 24 || bytes[offset + 1] != 3 || 5 + length > StreamPollScratch.MaxRecord)
+            {
+                return -1;
+            }
+            if (offset + 5 + length > bytes.Length)
+            {
+                break;
+            }
+            offset += 5 + length;
+        }
+        return offset;
+    }
+
+    /// <summary>A non-blocking read: bytes read, 0 at end of stream or on an error (the connection ends), -1 when it would block.</summary>
+    private int Receive(Span<byte> into)
+    {
+        try
+        {
+            int n = _socket.Receive(into, SocketFlags.None, out SocketError error);
+            return error switch
+            {
+                SocketError.Success => n,
+                SocketError.WouldBlock => -1,
+                _ => 0,
+            };
+        }
+        catch (ObjectDisposedException)
+        {
+            return 0;
+        }
+    }
+
+    private void End(StreamPollOutcome outcome, string? reason)
+    {
+        TaskCompletionSource<StreamPollOutcome>? episode;
+        lock (_gate)
+        {
+            if (_mode != Mode.Framing)
+            {
+                return;
+            }
+            if (reason is not null)
+            {
+                Reason = reason;
+            }
+            _mode = Mode.Idle;
+            (episode, _episode) = (_episode, null);
+            if (outcome == StreamPollOutcome.Closed || (outcome == StreamPollOutcome.DataConnection && _capture is null))
+            {
+                _mode = Mode.Detached;
+                _poller.Remove(this);
+            }
+            else
+            {
+                _ = Arm(LinuxNative.EpollOneShot); // not readable until the owner frames again or waits
+            }
+        }
+        if (outcome == StreamPollOutcome.Closed)
+        {
+            ReleasePartial();
+            ReleaseCipher();
+        }
+        episode?.TrySetResult(outcome);
+    }
+
+    /// <summary>Registers or re-arms the socket (caller holds the gate).</summary>
+    private bool Arm(uint events) => PollFd >= 0 ? _poller.Modify(this, events) : _poller.Add(this, events);
+
+    private int TakePartial(byte[] buffer)
+    {
+        int length = _partialLength;
+        if (_partial is { } partial)
+        {
+            partial.AsSpan(0, length).CopyTo(buffer);
+            ReleasePartial();
+        }
+        return length;
+    }
+
+    private void KeepPartial(ReadOnlySpan<byte> tail)
+    {
+        if (!tail.IsEmpty)
+        {
+            _partial = ArrayPool<byte>.Shared.Rent(tail.Length);
+            tail.CopyTo(_partial);
+            _partialLength = tail.Length;
+        }
+    }
+
+    private void ReleasePartial()
+    {
+        if (Interlocked.Exchange(ref _partial, null) is { } partial)
+        {
+            ArrayPool<byte>.Shared.Return(partial);
+        }
+        _partialLength = 0;
+    }
+
+    private int TakeCipher(byte[] buffer)
+    {
+        int length = _cipherLength;
+        if (_cipher is { } cipher)
+        {
+            cipher.AsSpan(0, length).CopyTo(buffer);
+            ReleaseCipher();
+        }
+        return length;
+    }
+
+    private void KeepCipher(ReadOnlySpan<byte> tail)
+    {
+        if (!tail.IsEmpty)
+        {
+            _cipher = ArrayPool<byte>.Shared.Rent(tail.Length);
+            tail.CopyTo(_cipher);
+            _cipherLength = tail.Length;
+        }
+    }
+
+    private void ReleaseCipher()
+    {
+        if (Interlocked.Exchange(ref _cipher, null) is { } cipher)
+        {
+            ArrayPool<byte>.Shared.Return(cipher);
+        }
+        _cipherLength = 0;
+    }
+}

@@ -1,0 +1,181 @@
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using RtcStack.Turn.Diagnostics;
+
+namespace RtcStack.Turn.Transport;
+
+/// <summary>
+/// Reads TCP and TLS client connections on a few threads of our own blocked in epoll_wait (Linux x64), as
+/// <see cref="RelayPoller"/> does for UDP relay sockets: a connection's socket is registered once it is accepted, and
+/// when it is readable the thread reads it non-blocking into the thread's buffer and processes every complete frame on
+/// the spot (<see cref="StreamPollReader"/>), so there is no continuation or thread-pool hop per read and one wake-up
+/// serves every ready connection. Level-triggered: one read per ready socket per wake-up; a socket with more to read
+/// is reported again by the next epoll_wait, after the other ready sockets. Process-wide, like .NET's own socket engine.
+/// </summary>
+internal sealed unsafe class StreamPoller
+{
+    private const int MaxEvents = 64;
+    private const int WaitMs = 1000;
+
+    private static readonly Lazy<StreamPoller?> SharedInstance = new(Create);
+
+    private readonly int[] _epoll;
+    private readonly Lock _lock = new();
+    private readonly Stack<int> _free = new();
+    private StreamPollReader?[] _slots = new StreamPollReader?[64];
+    private uint[] _generations = new uint[64];
+    private int _used;
+    private int _next;
+
+    private StreamPoller(int[] epoll)
+    {
+        _epoll = epoll;
+        for (int i = 0; i < epoll.Length; i++)
+        {
+            new Thread(Run) { IsBackground = true, Name = $"turn-stream-{i}" }.Start(epoll[i]);
+        }
+    }
+
+    /// <summary>The process-wide poller, or null where epoll cannot be used (not Linux x64); the caller reads asynchronously.</summary>
+    internal static StreamPoller? Shared => SharedInstance.Value;
+
+    /// <summary>Set once by the first server to log the rare failures of the poller threads.</summary>
+    internal static ILogger? Logger { get; set; }
+
+    private static StreamPoller? Create()
+    {
+        if (!LinuxNative.IsSupported || Environment.GetEnvironmentVariable("RTCSTACK_TURN_STREAM_POLLER") == "0")
+        {
+            return null;
+        }
+        int count = UdpListener.ThreadCount;
+        int[] epoll = new int[count];
+        for (int i = 0; i < count; i++)
+        {
+            epoll[i] = LinuxNative.EpollCreate(LinuxNative.EpollCloexec);
+            if (epoll[i] < 0)
+            {
+                for (int j = 0; j < i; j++)
+                {
+                    _ = LinuxNative.Close(epoll[j]);
+                }
+                return null;
+            }
+        }
+        return new StreamPoller(epoll);
+    }
+
+    /// <summary>Registers <paramref name="reader"/>'s socket for <paramref name="events"/>; false if the kernel refused it.</summary>
+    internal bool Add(StreamPollReader reader, uint events)
+    {
+        lock (_lock)
+        {
+            int slot;
+            if (_free.Count > 0)
+            {
+                slot = _free.Pop();
+            }
+            else
+            {
+                if (_used == _slots.Length)
+                {
+                    Array.Resize(ref _generations, _used * 2);
+                    var grown = new StreamPollReader?[_used * 2];
+                    Array.Copy(_slots, grown, _used);
+                    Volatile.Write(ref _slots, grown);
+                }
+                slot = _used++;
+            }
+            uint generation = ++_generations[slot];
+            reader.PollSlot = slot;
+            reader.PollData = ((ulong)generation << 32) | (uint)slot;
+            reader.PollFd = _epoll[_next++ % _epoll.Length];
+            Volatile.Write(ref _slots[slot], reader);
+            var ev = new LinuxNative.EpollEvent { Events = events, Data = reader.PollData };
+            if (LinuxNative.EpollCtl(reader.PollFd, LinuxNative.EpollCtlAdd, reader.Fd, &ev) != 0)
+            {
+                Volatile.Write(ref _slots[slot], null);
+                _free.Push(slot);
+                reader.PollFd = -1;
+                return false;
+            }
+            return true;
+        }
+    }
+
+    /// <summary>Changes the events watched for a registered reader; false when it is not registered or the kernel refused.</summary>
+    internal bool Modify(StreamPollReader reader, uint events)
+    {
+        lock (_lock)
+        {
+            if (reader.PollFd < 0)
+            {
+                return false;
+            }
+            var ev = new LinuxNative.EpollEvent { Events = events, Data = reader.PollData };
+            return LinuxNative.EpollCtl(reader.PollFd, LinuxNative.EpollCtlMod, reader.Fd, &ev) == 0;
+        }
+    }
+
+    /// <summary>Stops watching <paramref name="reader"/>'s socket; call before the socket is closed. Idempotent.</summary>
+    internal void Remove(StreamPollReader reader)
+    {
+        lock (_lock)
+        {
+            if (reader.PollFd < 0 || !ReferenceEquals(_slots[reader.PollSlot], reader))
+            {
+                return;
+            }
+            var ev = default(LinuxNative.EpollEvent);
+            _ = LinuxNative.EpollCtl(reader.PollFd, LinuxNative.EpollCtlDel, reader.Fd, &ev);
+            Volatile.Write(ref _slots[reader.PollSlot], null);
+            _free.Push(reader.PollSlot);
+            reader.PollFd = -1;
+        }
+    }
+
+    private void Run(object? state)
+    {
+        int epoll = (int)state!;
+        var scratch = new StreamPollScratch();
+        LinuxNative.EpollEvent* events = stackalloc LinuxNative.EpollEvent[MaxEvents];
+        while (true)
+        {
+            int n = LinuxNative.EpollWait(epoll, events, MaxEvents, WaitMs);
+            if (n < 0)
+            {
+                int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+                if (errno != LinuxNative.EIntr && Logger is { } logger)
+                {
+                    TurnLog.ReceiveLoopFailed(logger, new SocketException(errno), "stream poller");
+                }
+                continue;
+            }
+            StreamPollReader?[] slots = Volatile.Read(ref _slots);
+            for (int i = 0; i < n; i++)
+            {
+                ulong data = events[i].Data;
+                int slot = (int)(uint)data;
+                StreamPollReader? reader = slot < slots.Length ? Volatile.Read(ref slots[slot]) : null;
+                if (reader is null || reader.PollData != data)
+                {
+                    continue;
+                }
+                try
+                {
+                    reader.OnEvent(events[i].Events, scratch);
+                }
+#pragma warning disable CA1031 // one connection must not stop the thread serving the others; it is logged and closed
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    if (Logger is { } logger)
+                    {
+                        TurnLog.ReceiveLoopFailed(logger, ex, "stream poller");
+                    }
+                    reader.Fail("poller error");
+                }
+            }
+        }
+    }
+}
