@@ -26,4 +26,18 @@ public interface IBackplaneHandler
     /// twice has no effect.
     /// </summary>
     ValueTask OnPeersLostAsync(IReadOnlyList<PeerId> peers);
+
+    /// <summary>
+    /// This node reached the shared store again after an outage and its rooms' presence disagreed with what either
+    /// side was told (see <see cref="PresenceRepair"/>); the handler sends the missed presence events. Called once
+    /// per room that needs it, after this node's state was written back.
+    /// </summary>
+    ValueTask OnPresenceRepairedAsync(PresenceRepair repair);
+
+    /// <summary>
+    /// This node was presumed dead while cut off (its peers were reported lost to every other node, which ended their
+    /// calls with them) and has written <paramref name="peers"/>' sessions back: the handler ends those sessions'
+    /// calls with parties on other nodes, as the other side already did.
+    /// </summary>
+    ValueTask OnSessionsRevivedAsync(IReadOnlyList<PeerId> peers);
 }

@@ -170,45 +170,10 @@ internal sealed class SessionLifecycle(SignalingHub hub)
     }
 
     /// <summary>
-    /// The backplane removed memberships of sessions that are gone with their node (or did not answer a handover):
-    /// tell each room, as when a resume window runs out (<c>member-left</c>, reason <c>timeout</c>).
-    /// </summary>
-    public async ValueTask OnMembershipsLostAsync(IReadOnlyList<LostMembership> lost)
-    {
-        foreach (LostMembership membership in lost)
-        {
-            var left = new ServerMessage { Type = MessageTypes.MemberLeft, Room = membership.Room.Value, Peer = membership.Peer.Value, Reason = "timeout" };
-            await hub.Backplane.PublishToRoomAsync(membership.Room, BackplaneEnvelope.Create(left, membership.Peer), CancellationToken.None).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>
-    /// Sessions gone with their node (reported to every node, see <see cref="IBackplaneHandler.OnPeersLostAsync"/>):
-    /// end this node's calls with them and tell each local party what the lost session would have sent had it ended.
-    /// A call is ended by whoever removes it from its session, so a second report changes nothing.
-    /// </summary>
-    public ValueTask OnPeersLostAsync(IReadOnlyList<PeerId> peers)
-    {
-        var lost = peers.Select(p => p.Value).ToHashSet(StringComparer.Ordinal);
-        foreach (Session session in hub.Sessions.Values)
-        {
-            foreach (Call call in session.Calls().Where(c => lost.Contains(c.OtherPeer)))
-            {
-                if (session.RemoveCall(call.Id) is not null)
-                {
-                    PendingInvites.TryRemove(call.Id, out _);
-                    session.Deliver(CallEnded(call, endedByCaller: !call.Outgoing, endedBy: call.OtherPeer));
-                }
-            }
-        }
-        return ValueTask.CompletedTask;
-    }
-
-    /// <summary>
     /// What the other party of <paramref name="call"/> gets when one side's session ends it: <c>hangup</c> for an
     /// accepted call, else <c>cancelled</c> when the caller ended it or <c>declined</c> <c>gone</c> when the callee did.
     /// </summary>
-    private static ServerMessage CallEnded(Call call, bool endedByCaller, string endedBy)
+    internal static ServerMessage CallEnded(Call call, bool endedByCaller, string endedBy)
     {
         string type = call.Accepted ? MessageTypes.Hangup : endedByCaller ? MessageTypes.Cancelled : MessageTypes.Declined;
         return new ServerMessage { Type = type, CallId = call.Id, From = endedBy, Reason = type == MessageTypes.Declined ? "gone" : null };

@@ -50,6 +50,7 @@ public sealed class SignalingHub : IBackplaneHandler, IAsyncDisposable
         _limiter = new ConnectionLimiter(Options.MaxConnectionsPerIp);
         Commands = new CommandDispatcher(this);
         Lifecycle = new SessionLifecycle(this);
+        Recovery = new NodeRecovery(this);
         Sweeper = new Sweeper(this);
     }
 
@@ -64,6 +65,7 @@ public sealed class SignalingHub : IBackplaneHandler, IAsyncDisposable
     internal ResumeTokens ResumeTokens { get; }
     internal CommandDispatcher Commands { get; }
     internal SessionLifecycle Lifecycle { get; }
+    internal NodeRecovery Recovery { get; }
     internal Sweeper Sweeper { get; }
     internal ConcurrentDictionary<string, Session> Sessions { get; } = new(StringComparer.Ordinal);
     internal ConcurrentDictionary<string, SignalingConnection> Connections { get; } = new(StringComparer.Ordinal);
@@ -178,10 +180,16 @@ public sealed class SignalingHub : IBackplaneHandler, IAsyncDisposable
         Lifecycle.OnHandoverRequestedAsync(peer, resumeSessionId);
 
     ValueTask IBackplaneHandler.OnMembershipsLostAsync(IReadOnlyList<LostMembership> lost) =>
-        Lifecycle.OnMembershipsLostAsync(lost);
+        Recovery.OnMembershipsLostAsync(lost);
 
     ValueTask IBackplaneHandler.OnPeersLostAsync(IReadOnlyList<PeerId> peers) =>
-        Lifecycle.OnPeersLostAsync(peers);
+        Recovery.OnPeersLostAsync(peers);
+
+    ValueTask IBackplaneHandler.OnPresenceRepairedAsync(PresenceRepair repair) =>
+        Recovery.OnPresenceRepairedAsync(repair);
+
+    ValueTask IBackplaneHandler.OnSessionsRevivedAsync(IReadOnlyList<PeerId> peers) =>
+        Recovery.OnSessionsRevivedAsync(peers);
 
     /// <summary>Sends an answer (not sequenced, not buffered).</summary>
     internal static void Reply(SignalingConnection connection, ServerMessage message) => connection.TrySend(FrameWriter.Write(message));

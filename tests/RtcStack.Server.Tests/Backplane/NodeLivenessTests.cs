@@ -154,6 +154,57 @@ public sealed class NodeLivenessTests : IAsyncLifetime
         Assert.Equal(["bob"], (await db.SetMembersAsync("t:node-peers:node-x")).Select(v => v.ToString()));
         Assert.Equal(["bob", "carol"], (await s1.GetMembersAsync(new RoomId("r1"), None)).Select(m => m.Peer).Order());
         Assert.Empty(hx.Lost);
+
+        // node-x hears what to tell: carol (on node-s1 now) must learn bob is back, and bob that carol is a member
+        // on another node (node-x had her as its own). bob's calls with other nodes ended there when he was swept:
+        // node-x is told to end them too.
+        await Eventually.TrueAsync(() => !hx.Repairs.IsEmpty && !hx.Revived.IsEmpty, "node-x reports the repair");
+        PresenceRepair repair = Assert.Single(hx.Repairs);
+        Assert.Equal("r1", repair.Room.Value);
+        Assert.Equal(["carol"], repair.Others.Select(m => m.Peer));
+        Assert.Equal(["bob"], repair.Returned.Select(m => m.Peer));
+        Assert.Empty(repair.Departed);
+        Assert.Equal(["carol"], repair.Joined.Select(m => m.Peer));
+        Assert.Equal(["bob"], hx.Revived);
+        Assert.False(await db.KeyExistsAsync("t:swept:node-x"));
+    }
+
+    [Fact]
+    public async Task A_node_cut_off_briefly_repairs_presence_both_ways_when_redis_returns()
+    {
+        await using var proxy = new LoadBalancer(new Uri("tcp://" + _redis.ConnectionString));
+        // A long TTL: the cut is shorter, nobody sweeps node-x; the pub/sub messages of the cut are lost all the same.
+        var (cut, hx) = await StartNodeAsync("node-x", connectionString: "127.0.0.1:" + proxy.WebSocketUri.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), ttl: TimeSpan.FromMinutes(5));
+        var (s1, h1) = await StartNodeAsync("node-s1", ttl: TimeSpan.FromMinutes(5));
+        await OwnAsync(cut, "bob", "r1");
+        await OwnAsync(cut, "erin", "r1");
+        await OwnAsync(s1, "alice", "r1");
+        await OwnAsync(s1, "frank", "r1");
+        // What node-x's members were told when they joined: the members then.
+        Assert.Equal(4, (await cut.GetMembersAsync(new RoomId("r1"), None)).Count);
+
+        proxy.Paused = true;
+        proxy.DropAll();
+        await Eventually.TrueAsync(() => !cut.IsHealthy, "node-x lost Redis");
+        // While cut off: erin leaves and dave joins on node-x, carol joins and frank leaves on node-s1.
+        Assert.True(await cut.RemoveMemberAsync(new RoomId("r1"), new PeerId("erin"), None));
+        await OwnAsync(cut, "dave", "r1");
+        await OwnAsync(s1, "carol", "r1");
+        Assert.True(await s1.RemoveMemberAsync(new RoomId("r1"), new PeerId("frank"), None));
+
+        proxy.Paused = false;
+        await Eventually.TrueAsync(() => cut.IsHealthy && !hx.Repairs.IsEmpty, "node-x is back and reports the repair", TimeSpan.FromSeconds(60));
+        PresenceRepair repair = Assert.Single(hx.Repairs);
+        Assert.Equal(["alice", "carol"], repair.Others.Select(m => m.Peer).Order());
+        Assert.Equal(["dave"], repair.Returned.Select(m => m.Peer));
+        Assert.Equal(["erin"], repair.Departed.Select(p => p.Value));
+        Assert.Equal(["carol"], repair.Joined.Select(m => m.Peer));
+        Assert.Equal(["frank"], repair.Left.Select(p => p.Value));
+        Assert.Empty(repair.Updated);
+        Assert.Equal(["dave"], repair.Newcomers.Select(p => p.Value));
+        Assert.Empty(hx.Revived);
+        Assert.Equal(["alice", "bob", "carol", "dave"], (await s1.GetMembersAsync(new RoomId("r1"), None)).Select(m => m.Peer).Order());
+        Assert.Empty(h1.Repairs);
     }
 
     [Fact]

@@ -71,5 +71,27 @@ internal sealed class RecordingHandler : IBackplaneHandler
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>Presence repairs reported after a Redis outage.</summary>
+    public ConcurrentQueue<PresenceRepair> Repairs { get; } = new();
+
+    public ValueTask OnPresenceRepairedAsync(PresenceRepair repair)
+    {
+        Repairs.Enqueue(repair);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Sessions written back by a node that had been swept as dead.</summary>
+    public ConcurrentQueue<string> Revived { get; } = new();
+
+    public ValueTask OnSessionsRevivedAsync(IReadOnlyList<PeerId> peers)
+    {
+        foreach (PeerId peer in peers)
+        {
+            Revived.Enqueue(peer.Value);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
     public string[] TextsFor(string peer) => [.. Delivered.Where(d => d.Peer == peer).Select(d => d.Envelope.Message.Message ?? "")];
 }

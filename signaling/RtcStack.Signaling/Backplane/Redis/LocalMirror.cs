@@ -116,6 +116,15 @@ internal sealed class LocalMirror
         }
     }
 
+    /// <summary>True when a peer of this node is a member of <paramref name="room"/>.</summary>
+    public bool HasRoom(string room)
+    {
+        lock (_roomsLock)
+        {
+            return _rooms.ContainsKey(room);
+        }
+    }
+
     public RoomMember[] Members(string room)
     {
         lock (_roomsLock)

@@ -19,6 +19,7 @@ public sealed class RedisBackplane : IBackplane
     private readonly ILogger _logger;
     private readonly RedisKeys _keys;
     private readonly LocalMirror _local = new();
+    private readonly RemotePresence _presence;
     private readonly RedisHandoverBroker _handover;
     private readonly RedisResync _resync;
     private readonly RedisNodeLiveness _liveness;
@@ -37,7 +38,8 @@ public sealed class RedisBackplane : IBackplane
         NodeId = options.NodeId ?? "node-" + Guid.NewGuid().ToString("N")[..12];
         _keys = new RedisKeys(options.KeyPrefix);
         _handover = new RedisHandoverBroker(_keys, NodeId, options.HandoverTimeout, _logger);
-        _resync = new RedisResync(_keys, _local, NodeId, options.ReconnectInterval, _logger);
+        _presence = new RemotePresence(_local);
+        _resync = new RedisResync(_keys, _local, _presence, () => Handler, NodeId, options.ReconnectInterval, _logger);
         _liveness = new RedisNodeLiveness(_keys, NodeId, options.NodeLivenessTtl, _logger);
     }
 
@@ -181,6 +183,11 @@ public sealed class RedisBackplane : IBackplane
         }
 
         RoomJoinResult local = _local.Add(room.Value, member, capacity, enforceCapacity: shared is null);
+        if (shared is null && local == RoomJoinResult.Joined)
+        {
+            _presence.JoinedBlind(room.Value, member.Peer);
+        }
+
         return shared ?? local;
     }
 
@@ -195,9 +202,21 @@ public sealed class RedisBackplane : IBackplane
     public async ValueTask<bool> RemoveMemberAsync(RoomId room, PeerId peer, CancellationToken cancellationToken)
     {
         bool local = _local.Remove(room.Value, peer.Value);
-        return await RedisOr(
+        bool? shared = await RedisOr<bool?>(
             async db => (long)await db.ScriptEvaluateAsync(RedisScripts.RemoveMember, [_keys.Room(room.Value), _keys.PeerRooms(peer.Value), _keys.Owner(peer.Value)], [peer.Value, room.Value, NodeId]).ConfigureAwait(false) == 1,
-            () => local).ConfigureAwait(false);
+            () => null).ConfigureAwait(false);
+        if (shared is null && local)
+        {
+            // The other nodes are told when Redis is back (RedisPresenceRepair).
+            _presence.LeftBlind(room.Value, peer.Value);
+        }
+
+        if (!_local.HasRoom(room.Value))
+        {
+            _presence.Forget(room.Value);
+        }
+
+        return shared ?? local;
     }
 
     /// <inheritdoc/>
@@ -205,9 +224,15 @@ public sealed class RedisBackplane : IBackplane
         RedisOr(db => db.HashExistsAsync(_keys.Room(room.Value), peer.Value), () => _local.IsMember(room.Value, peer.Value));
 
     /// <inheritdoc/>
+    /// <remarks>A read from Redis for a room with members here is what this node's members now know of the others.</remarks>
     public ValueTask<IReadOnlyList<RoomMember>> GetMembersAsync(RoomId room, CancellationToken cancellationToken) =>
         RedisOr<IReadOnlyList<RoomMember>>(
-            async db => [.. (await db.HashGetAllAsync(_keys.Room(room.Value)).ConfigureAwait(false)).Select(e => new RoomMember(e.Name.ToString(), e.Value.IsNullOrEmpty ? null : e.Value.ToString()))],
+            async db =>
+            {
+                RoomMember[] members = [.. (await db.HashGetAllAsync(_keys.Room(room.Value)).ConfigureAwait(false)).Select(e => new RoomMember(e.Name.ToString(), e.Value.IsNullOrEmpty ? null : e.Value.ToString()))];
+                _presence.Replace(room.Value, members);
+                return members;
+            },
             () => _local.Members(room.Value));
 
     /// <inheritdoc/>
@@ -421,6 +446,7 @@ public sealed class RedisBackplane : IBackplane
                 return;
             }
 
+            _presence.Observe(envelope.Message);
             foreach (string peer in peers)
             {
                 if (_local.IsLocal(peer) && peer != envelope.ExceptPeer)

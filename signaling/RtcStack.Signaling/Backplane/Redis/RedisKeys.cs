@@ -14,6 +14,8 @@ namespace RtcStack.Signaling.Backplane.Redis;
 /// <item><c>nodes</c> set: the nodes that registered and were not yet swept as dead.</item>
 /// <item><c>alive:{node}</c> string with a TTL (<see cref="RedisBackplaneOptions.NodeLivenessTtl"/>): refreshed by the
 /// node while it runs; when it has expired, a survivor sweeps the node (<see cref="RedisScripts.SweepDeadNode"/>).</item>
+/// <item><c>swept:{node}</c> string, 1 day TTL: left by the sweep of a node presumed dead; a node that comes back reads
+/// and deletes it (its peers' calls were ended on the other nodes, see <see cref="IBackplaneHandler.OnSessionsRevivedAsync"/>).</item>
 /// <item><c>node:{node}</c> channel: deliveries to peers on that node and session handover requests, processed in
 /// order (<see cref="NodeChannelMessage"/>).</item>
 /// <item><c>reply:{node}</c> channel: answers to the handover requests that node sent.</item>
@@ -37,6 +39,9 @@ internal sealed class RedisKeys(string prefix)
     public RedisKey Nodes => prefix + "nodes";
 
     public RedisKey Alive(string node) => prefix + "alive:" + node;
+
+    /// <summary>Tombstone a sweep leaves for a node it presumed dead (read by that node if it comes back).</summary>
+    public RedisKey Swept(string node) => prefix + "swept:" + node;
 
     /// <summary>The key prefix itself (scripts that find keys by name build them from it, see <see cref="RedisScripts"/>).</summary>
     public string Prefix => prefix;

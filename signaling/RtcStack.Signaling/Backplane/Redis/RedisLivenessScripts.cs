@@ -25,7 +25,7 @@ internal static class RedisLivenessScripts
     /// KEYS[1] the <c>nodes</c> set, KEYS[2] the dead node's <c>alive</c> key, KEYS[3] its <c>node-peers</c> set;
     /// ARGV node, key prefix, <c>1</c> for a node sweeping its own previous life at start (else <c>0</c>). When the
     /// node's liveness key has expired and it is still registered (or unconditionally for a previous life):
-    /// unregisters it and, for every peer whose session it still owns, removes the owner, the peer's memberships and
+    /// unregisters it (leaving a <c>swept:</c> tombstone for a node that was only cut off and comes back) and, for every peer whose session it still owns, removes the owner, the peer's memberships and
     /// its route (if it points at the node), then tells every registered node which peers it lost (<c>L</c> on their
     /// node channels, see <see cref="NodeChannelMessage"/>: their sessions end calls with those peers, whatever room
     /// the calls were made in). Returns {room, peer, room, peer, ...} of the memberships removed; empty when the
@@ -39,6 +39,7 @@ internal static class RedisLivenessScripts
           if redis.call('SREM', KEYS[1], ARGV[1]) == 0 then
             return {}
           end
+          redis.call('SET', ARGV[2] .. 'swept:' .. ARGV[1], '1', 'EX', 86400)
         else
           redis.call('SREM', KEYS[1], ARGV[1])
         end
@@ -103,8 +104,9 @@ internal static class RedisLivenessScripts
 
     /// <summary>
     /// KEYS[1] the peer's owner hash, KEYS[2] this node's <c>node-peers</c> set; ARGV node, session, peer. Writes this
-    /// node's session back after Redis came back, unless another node owns the peer now. Returns 1 when this node owns
-    /// the peer afterwards (its memberships may be written back), else 0.
+    /// node's session back after Redis came back, unless another node owns the peer now. Returns 0 when another node
+    /// owns the peer, 1 when this node still owned it, 2 when Redis had no owner (this node was swept as dead, or Redis
+    /// lost its data) and this node owns it again; with 1 or 2 its memberships may be written back.
     /// </summary>
     public const string RestoreOwner = """
         local node = redis.call('HGET', KEYS[1], 'node')
@@ -113,6 +115,9 @@ internal static class RedisLivenessScripts
         end
         redis.call('HSET', KEYS[1], 'node', ARGV[1], 'session', ARGV[2])
         redis.call('SADD', KEYS[2], ARGV[3])
-        return 1
+        if node then
+          return 1
+        end
+        return 2
         """;
 }

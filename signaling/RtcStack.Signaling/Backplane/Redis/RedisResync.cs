@@ -15,17 +15,28 @@ internal sealed class RedisResync
 {
     private readonly RedisKeys _keys;
     private readonly LocalMirror _local;
+    private readonly RemotePresence _presence;
+    private readonly RedisPresenceRepair _repair;
+    private readonly Func<IBackplaneHandler> _handler;
     private readonly string _nodeId;
     private readonly ILogger _logger;
     private readonly ResiliencePipeline _retry;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
     private volatile bool _synced;
+    private bool _presumedDead;
 
-    public RedisResync(RedisKeys keys, LocalMirror local, string nodeId, TimeSpan interval, ILogger logger)
+    // Kept across failed attempts: a retry finds the memberships and owners already written and could not tell.
+    private readonly HashSet<(string Room, string Peer)> _returned = [];
+    private readonly HashSet<string> _revived = new(StringComparer.Ordinal);
+
+    public RedisResync(RedisKeys keys, LocalMirror local, RemotePresence presence, Func<IBackplaneHandler> handler, string nodeId, TimeSpan interval, ILogger logger)
     {
         _keys = keys;
         _local = local;
+        _presence = presence;
+        _repair = new RedisPresenceRepair(keys, local, presence, nodeId, logger);
+        _handler = handler;
         _nodeId = nodeId;
         _logger = logger;
         _retry = new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
@@ -100,6 +111,8 @@ internal sealed class RedisResync
     /// </summary>
     private async Task WriteBackAsync(IDatabase db)
     {
+        // The sweep of a node presumed dead leaves a tombstone: its peers' calls were ended on the other nodes.
+        _presumedDead |= !(await db.StringGetDeleteAsync(_keys.Swept(_nodeId)).ConfigureAwait(false)).IsNull;
         var owners = _local.Owners.ToArray();
         var restores = owners.Select(o => db.ScriptEvaluateAsync(
             RedisLivenessScripts.RestoreOwner,
@@ -109,9 +122,20 @@ internal sealed class RedisResync
         var mine = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < owners.Length; i++)
         {
-            if ((long)restores[i].Result == 1)
+            long restored = (long)restores[i].Result;
+            if (restored == 0)
             {
-                mine.Add(owners[i].Key);
+                // Another node took the peer over meanwhile (or swept it and it resumed elsewhere): this node holds
+                // nothing of it any more, whatever its stale session here still does.
+                _local.Subscriptions.TryRemove(owners[i].Key, out _);
+                _local.Owners.TryRemove(owners[i]);
+                _local.ForgetPeer(owners[i].Key);
+                continue;
+            }
+            mine.Add(owners[i].Key);
+            if (restored == 2)
+            {
+                _revived.Add(owners[i].Key);
             }
         }
 
@@ -120,11 +144,43 @@ internal sealed class RedisResync
         bool Ours(string peer) => mine.Contains(peer) || !_local.Owners.ContainsKey(peer);
         string[] peers = [.. _local.Subscriptions.Keys.Where(Ours)];
         var members = _local.Snapshot().Where(m => Ours(m.Member.Peer)).ToArray();
-        var writes = new List<Task>(peers.Length + (2 * members.Length));
+        var writes = new List<Task>(peers.Length + members.Length);
         writes.AddRange(peers.Select(p => (Task)db.StringSetAsync(_keys.Route(p), _nodeId, when: mine.Contains(p) ? When.Always : When.NotExists)));
-        writes.AddRange(members.Select(m => (Task)db.HashSetAsync(_keys.Room(m.Room), m.Member.Peer, m.Member.MetaJson ?? "")));
         writes.AddRange(members.Select(m => (Task)db.SetAddAsync(_keys.PeerRooms(m.Member.Peer), m.Room)));
-        await Task.WhenAll(writes).ConfigureAwait(false);
+        Task<bool>[] memberships = [.. members.Select(m => db.HashSetAsync(_keys.Room(m.Room), m.Member.Peer, m.Member.MetaJson ?? ""))];
+        await Task.WhenAll([.. writes, .. memberships]).ConfigureAwait(false);
         RedisBackplaneLog.Restored(_logger, peers.Length, members.Length, mine.Count);
+
+        for (int i = 0; i < members.Length; i++)
+        {
+            if (memberships[i].Result)
+            {
+                _returned.Add((members[i].Room, members[i].Member.Peer));
+            }
+        }
+        await RepairAsync(db).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends the presence events both sides missed, then ends revived sessions' calls with other nodes.</summary>
+    private async Task RepairAsync(IDatabase db)
+    {
+        (var joins, var leaves) = _presence.TakeBlind();
+        try
+        {
+            await _repair.RunAsync(db, _handler(), new RepairInput(_returned, joins, leaves)).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            _presence.PutBackBlind(joins, leaves);
+            throw;
+        }
+        PeerId[] revived = _presumedDead ? [.. _revived.Where(_local.Owners.ContainsKey).Select(p => new PeerId(p))] : [];
+        _returned.Clear();
+        _revived.Clear();
+        _presumedDead = false;
+        if (revived.Length > 0)
+        {
+            await _repair.NotifyAsync(h => h.OnSessionsRevivedAsync(revived), _handler()).ConfigureAwait(false);
+        }
     }
 }

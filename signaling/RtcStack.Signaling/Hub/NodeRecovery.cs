@@ -1,0 +1,115 @@
+using RtcStack.Signaling.Backplane;
+using RtcStack.Signaling.Protocol;
+
+namespace RtcStack.Signaling.Hub;
+
+/// <summary>
+/// What this node does when another node's sessions are lost (the node died, or did not answer a handover) and
+/// when this node comes back after being cut off from the backplane: the same presence and call messages as when a
+/// session ends on one node, so every member's view of rooms and calls agrees again.
+/// </summary>
+internal sealed class NodeRecovery(SignalingHub hub)
+{
+    /// <summary>
+    /// The backplane removed memberships of sessions that are gone with their node (or did not answer a handover):
+    /// tell each room, as when a resume window runs out (<c>member-left</c>, reason <c>timeout</c>).
+    /// </summary>
+    public async ValueTask OnMembershipsLostAsync(IReadOnlyList<LostMembership> lost)
+    {
+        foreach (LostMembership membership in lost)
+        {
+            await hub.Backplane.PublishToRoomAsync(membership.Room, BackplaneEnvelope.Create(Left(membership.Room.Value, membership.Peer.Value), membership.Peer), CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Sessions gone with their node (reported to every node, see <see cref="IBackplaneHandler.OnPeersLostAsync"/>):
+    /// end this node's calls with them and tell each local party what the lost session would have sent had it ended.
+    /// A call is ended by whoever removes it from its session, so a second report changes nothing.
+    /// </summary>
+    public ValueTask OnPeersLostAsync(IReadOnlyList<PeerId> peers)
+    {
+        var lost = peers.Select(p => p.Value).ToHashSet(StringComparer.Ordinal);
+        foreach (Session session in hub.Sessions.Values)
+        {
+            EndCalls(session, c => lost.Contains(c.OtherPeer));
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// This node was presumed dead and wrote these sessions back: the other nodes ended their calls with them, so
+    /// they end here too (calls between two sessions of this node carry on; so do invitations still held for an
+    /// offline callee, which no other node knew of).
+    /// </summary>
+    public ValueTask OnSessionsRevivedAsync(IReadOnlyList<PeerId> peers)
+    {
+        foreach (PeerId peer in peers)
+        {
+            if (hub.Sessions.TryGetValue(peer.Value, out Session? session))
+            {
+                EndCalls(session, c => !hub.Sessions.ContainsKey(c.OtherPeer) && (c.Accepted || !c.Outgoing || c.Delivered));
+            }
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// This node is back after a backplane outage: the members on other nodes hear about this node's members that
+    /// came back or left meanwhile, and this node's members hear what changed on the other nodes.
+    /// </summary>
+    public async ValueTask OnPresenceRepairedAsync(PresenceRepair repair)
+    {
+        string room = repair.Room.Value;
+        foreach (RoomMember other in repair.Others)
+        {
+            var to = new PeerId(other.Peer);
+            foreach (RoomMember back in repair.Returned)
+            {
+                await hub.Backplane.PublishToPeerAsync(to, BackplaneEnvelope.Create(Presence(MessageTypes.MemberJoined, room, back)), CancellationToken.None).ConfigureAwait(false);
+            }
+            foreach (PeerId gone in repair.Departed)
+            {
+                await hub.Backplane.PublishToPeerAsync(to, BackplaneEnvelope.Create(Left(room, gone.Value)), CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        var newcomers = repair.Newcomers.Select(p => p.Value).ToHashSet(StringComparer.Ordinal);
+        foreach (Session session in hub.Sessions.Values.Where(s => !s.Ended && s.InRoom(room)))
+        {
+            if (newcomers.Contains(session.Peer.Value))
+            {
+                Deliver(session, repair.Others.Select(m => Presence(MessageTypes.MemberJoined, room, m)));
+                continue;
+            }
+            Deliver(session, repair.Joined.Select(m => Presence(MessageTypes.MemberJoined, room, m)));
+            Deliver(session, repair.Left.Select(p => Left(room, p.Value)));
+            Deliver(session, repair.Updated.Select(m => Presence(MessageTypes.MemberUpdated, room, m)));
+        }
+    }
+
+    private void EndCalls(Session session, Func<Call, bool> which)
+    {
+        foreach (Call call in session.Calls().Where(which))
+        {
+            if (session.RemoveCall(call.Id) is not null)
+            {
+                hub.Lifecycle.PendingInvites.TryRemove(call.Id, out _);
+                session.Deliver(SessionLifecycle.CallEnded(call, endedByCaller: !call.Outgoing, endedBy: call.OtherPeer));
+            }
+        }
+    }
+
+    private static void Deliver(Session session, IEnumerable<ServerMessage> messages)
+    {
+        foreach (ServerMessage message in messages)
+        {
+            session.Deliver(message);
+        }
+    }
+
+    private static ServerMessage Presence(string type, string room, RoomMember member) =>
+        new() { Type = type, Room = room, Peer = member.Peer, Meta = RoomCommands.Meta(member.MetaJson) };
+
+    private static ServerMessage Left(string room, string peer) =>
+        new() { Type = MessageTypes.MemberLeft, Room = room, Peer = peer, Reason = "timeout" };
+}
