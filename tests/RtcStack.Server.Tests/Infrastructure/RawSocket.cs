@@ -94,6 +94,16 @@ internal sealed class RawSocket : IAsyncDisposable
         return (int?)_socket.CloseStatus;
     }
 
+    /// <summary>The client's side of the close handshake (sends close, waits for the server's).</summary>
+    public async Task CloseAsync(WebSocketCloseStatus status)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _socket.CloseAsync(status, null, cts.Token);
+    }
+
+    /// <summary>Drops the connection without a close frame.</summary>
+    public void Abort() => _socket.Abort();
+
     public async ValueTask DisposeAsync()
     {
         _socket.Abort();

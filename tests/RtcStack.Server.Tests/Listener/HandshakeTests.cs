@@ -8,11 +8,14 @@ namespace RtcStack.Server.Tests.Listener;
 /// The <c>/ws</c> handshake answered by the connection listener (before Kestrel's HTTP/1 pipeline), over real
 /// sockets: its answers carry no <c>Server: Kestrel</c> header, the fallback's do.
 /// </summary>
-public sealed class HandshakeTests : IAsyncLifetime
+public class HandshakeTests : IAsyncLifetime
 {
     private TestNode _node = null!;
 
-    public async Task InitializeAsync() => _node = await TestNode.StartAsync();
+    /// <summary>Extra settings for the node (the epoll engine's run of these tests sets the engine).</summary>
+    protected virtual string[] Settings => [];
+
+    public async Task InitializeAsync() => _node = await TestNode.StartAsync(Settings);
 
     public async Task DisposeAsync() => await _node.DisposeAsync();
 

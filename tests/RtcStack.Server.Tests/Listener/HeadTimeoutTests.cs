@@ -7,13 +7,16 @@ using RtcStack.Server.Tests.Infrastructure;
 namespace RtcStack.Server.Tests.Listener;
 
 /// <summary>A <c>/ws</c> head that never completes is answered 408 and closed (Kestrel's RequestHeadersTimeout, shortened here).</summary>
-public sealed class HeadTimeoutTests : IAsyncLifetime
+public class HeadTimeoutTests : IAsyncLifetime
 {
     private WebApplication _app = null!;
 
+    /// <summary>Extra settings for the server (the epoll engine's run of these tests sets the engine).</summary>
+    protected virtual string[] Settings => [];
+
     public async Task InitializeAsync()
     {
-        _app = RtcStackApp.Build(["--urls", "http://127.0.0.1:0", "--Signaling:TokenSecret=" + TestNode.Secret, "--Serilog:MinimumLevel:Default=Warning"]);
+        _app = RtcStackApp.Build(["--urls", "http://127.0.0.1:0", "--Signaling:TokenSecret=" + TestNode.Secret, "--Serilog:MinimumLevel:Default=Warning", .. Settings]);
         _app.Services.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(1);
         await _app.StartAsync();
     }

@@ -96,6 +96,36 @@ internal sealed class RawHttp : IAsyncDisposable
         await SendAsync([.. frame]);
     }
 
+    /// <summary>Reads one unmasked server frame of any kind: its first byte (FIN and opcode) and payload.</summary>
+    public async Task<(byte First, byte[] Payload)> ReadFrameAsync()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            if (_received.Count >= 2)
+            {
+                int length = _received[1] & 0x7F;
+                int header = 2;
+                if (length == 126 && _received.Count >= 4)
+                {
+                    length = (_received[2] << 8) | _received[3];
+                    header = 4;
+                }
+                if ((length < 126 || header == 4) && _received.Count >= header + length)
+                {
+                    byte first = _received[0];
+                    byte[] payload = _received.GetRange(header, length).ToArray();
+                    _received.RemoveRange(0, header + length);
+                    return (first, payload);
+                }
+            }
+            if (!await ReceiveMoreAsync(cts.Token))
+            {
+                throw new IOException("connection closed before a full frame");
+            }
+        }
+    }
+
     /// <summary>Reads one unmasked server text frame and returns its payload.</summary>
     public async Task<string> ReadTextFrameAsync()
     {

@@ -6,11 +6,14 @@ using RtcStack.Signaling.Tokens;
 namespace RtcStack.Server.Tests.Protocol;
 
 /// <summary>Every recoverable error code of docs/protocol.md, each answering its request (<c>re</c>) on an open socket.</summary>
-public sealed class ErrorTests : IAsyncLifetime
+public class ErrorTests : IAsyncLifetime
 {
+    /// <summary>Extra settings for the node(s) (the epoll engine's run of these tests sets the engine).</summary>
+    protected virtual string[] Settings => [];
+
     private TestNode _node = null!;
 
-    public async Task InitializeAsync() => _node = await TestNode.StartAsync("RoomCapacity=2", "MaxRoomsPerSession=2");
+    public async Task InitializeAsync() => _node = await TestNode.StartAsync(["RoomCapacity=2", "MaxRoomsPerSession=2", .. Settings]);
 
     public async Task DisposeAsync() => await _node.DisposeAsync();
 

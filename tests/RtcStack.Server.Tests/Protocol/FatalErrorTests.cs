@@ -10,11 +10,14 @@ using RtcStack.Signaling.Tokens;
 namespace RtcStack.Server.Tests.Protocol;
 
 /// <summary>Fatal errors: the documented error frame, then the documented close code.</summary>
-public sealed class FatalErrorTests : IAsyncLifetime
+public class FatalErrorTests : IAsyncLifetime
 {
+    /// <summary>Extra settings for the node(s) (the epoll engine's run of these tests sets the engine).</summary>
+    protected virtual string[] Settings => [];
+
     private TestNode _node = null!;
 
-    public async Task InitializeAsync() => _node = await TestNode.StartAsync("HelloTimeoutMs=4000");
+    public async Task InitializeAsync() => _node = await TestNode.StartAsync(["HelloTimeoutMs=4000", .. Settings]);
 
     public async Task DisposeAsync() => await _node.DisposeAsync();
 

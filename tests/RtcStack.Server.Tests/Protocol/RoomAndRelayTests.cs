@@ -5,11 +5,14 @@ using RtcStack.Signaling.Protocol;
 namespace RtcStack.Server.Tests.Protocol;
 
 /// <summary>join/joined, member-joined/left/updated, leave, update, offer/answer/candidate/message relay.</summary>
-public sealed class RoomAndRelayTests : IAsyncLifetime
+public class RoomAndRelayTests : IAsyncLifetime
 {
+    /// <summary>Extra settings for the node(s) (the epoll engine's run of these tests sets the engine).</summary>
+    protected virtual string[] Settings => [];
+
     private TestNode _node = null!;
 
-    public async Task InitializeAsync() => _node = await TestNode.StartAsync();
+    public async Task InitializeAsync() => _node = await TestNode.StartAsync(Settings);
 
     public async Task DisposeAsync() => await _node.DisposeAsync();
 

@@ -6,8 +6,11 @@ using RtcStack.Signaling.Protocol;
 namespace RtcStack.Server.Tests.ScaleOut;
 
 /// <summary>Two server nodes sharing rooms through a real redis-server on a free loopback port.</summary>
-public sealed class TwoNodeTests : IAsyncLifetime
+public class TwoNodeTests : IAsyncLifetime
 {
+    /// <summary>Extra settings for the node(s) (the epoll engine's run of these tests sets the engine).</summary>
+    protected virtual string[] Settings => [];
+
     private RedisServerProcess _redis = null!;
     private TestNode _a = null!;
     private TestNode _b = null!;
@@ -158,7 +161,7 @@ public sealed class TwoNodeTests : IAsyncLifetime
         Assert.Equal(ConnectionState.Connected, alice.State);
     }
 
-    private Task<TestNode> StartNodeAsync() => TestNode.StartAsync("Redis=" + _redis.ConnectionString);
+    private Task<TestNode> StartNodeAsync() => TestNode.StartAsync(["Redis=" + _redis.ConnectionString, .. Settings]);
 
     private static string I(int i) => i.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -1,0 +1,9 @@
+using RtcStack.Server.Tests.Protocol;
+
+namespace RtcStack.Server.Tests.Engine;
+
+/// <summary>The tests of <see cref="FatalErrorTests"/> with the epoll WebSocket engine serving <c>/ws</c>.</summary>
+public sealed class EpollFatalErrorTests : FatalErrorTests
+{
+    protected override string[] Settings => [EngineSettings.Epoll];
+}
