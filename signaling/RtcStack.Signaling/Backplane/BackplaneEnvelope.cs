@@ -14,6 +14,13 @@ public sealed class BackplaneEnvelope
     /// <summary>For room broadcasts: the peer that must not receive it (the sender).</summary>
     public string? ExceptPeer { get; set; }
 
+    /// <summary>
+    /// A call handed to the recipient (the caller of an invitation adopted from a dead node, see
+    /// <see cref="IBackplaneHandler.OnInvitationsAdoptedAsync"/>): its session takes the call as its own and
+    /// <see cref="Message"/> is not delivered. Null for ordinary envelopes.
+    /// </summary>
+    public CallState? Call { get; set; }
+
     /// <summary>The message to deliver.</summary>
     public ServerMessage Message { get; set; } = new();
 

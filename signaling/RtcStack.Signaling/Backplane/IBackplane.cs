@@ -70,6 +70,17 @@ public interface IBackplane : IAsyncDisposable
     ValueTask RemoveSessionOwnerAsync(PeerId peer, string sessionId, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Keeps <paramref name="call"/>, an invitation this node holds for an offline callee (<see cref="CallState.PendingInvite"/>),
+    /// where the other nodes find it if this node dies: one survivor then adopts it
+    /// (<see cref="IBackplaneHandler.OnInvitationsAdoptedAsync"/>) and keeps holding it until the ring time ends. Called
+    /// again when the call changes (delivered). A single-process backplane keeps nothing (the default).
+    /// </summary>
+    ValueTask HoldInvitationAsync(CallState call, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    /// <summary>The invitation <paramref name="callId"/> is no longer held here (delivered, answered, ended or handed over).</summary>
+    ValueTask ReleaseInvitationAsync(string callId, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    /// <summary>
     /// Takes <paramref name="peer"/> over from the node in <paramref name="owner"/>: first routes the peer to this
     /// node (as <see cref="SubscribePeerAsync"/>), then asks the owner to give up its session (its socket is closed
     /// with 4006). When <paramref name="resumeSessionId"/> names that session and it can be resumed, the owner

@@ -40,4 +40,12 @@ public interface IBackplaneHandler
     /// calls with parties on other nodes, as the other side already did.
     /// </summary>
     ValueTask OnSessionsRevivedAsync(IReadOnlyList<PeerId> peers);
+
+    /// <summary>
+    /// Invitations another node held for offline callees (<see cref="IBackplane.HoldInvitationAsync"/>) when it died;
+    /// this node holds them now: it delivers each if its callee connects before <see cref="CallState.ExpiresAt"/>,
+    /// hands the call to its caller if the caller connects again, and sends <c>invite-timeout</c> when the ring time
+    /// ends. Each held invitation is adopted by exactly one node.
+    /// </summary>
+    ValueTask OnInvitationsAdoptedAsync(IReadOnlyList<CallState> calls);
 }

@@ -37,8 +37,8 @@ internal sealed class CallCommands(SignalingHub hub)
             ExpiresAt = expiresAt,
         };
         call.PendingInvite = invite;
-        hub.Lifecycle.PendingInvites[call.Id] = (session, call);
-        await hub.Lifecycle.TryDeliverPendingAsync(call.Id, session, call).ConfigureAwait(false);
+        await hub.Invitations.HoldAsync(session, call).ConfigureAwait(false);
+        await hub.Invitations.TryDeliverAsync(call.Id, session, call).ConfigureAwait(false);
         if (!call.Delivered && hub.Webhook.Enabled)
         {
             _ = hub.Webhook.NotifyAsync(call.Id, session.Peer.Value, call.OtherPeer, room, invite.Meta, expiresAt, CancellationToken.None);
@@ -78,7 +78,7 @@ internal sealed class CallCommands(SignalingHub hub)
                     hub.SendError(connection, ErrorCodes.UnknownCall, $"no call {m.CallId} in a state that allows {m.Type}", m.Id);
                     return;
                 }
-                hub.Lifecycle.PendingInvites.TryRemove(call.Id, out _);
+                await hub.Invitations.ReleaseAsync(call.Id).ConfigureAwait(false);
                 break;
         }
         SignalingHub.Ack(connection, m.Id);

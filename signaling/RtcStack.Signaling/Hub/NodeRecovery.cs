@@ -27,14 +27,13 @@ internal sealed class NodeRecovery(SignalingHub hub)
     /// end this node's calls with them and tell each local party what the lost session would have sent had it ended.
     /// A call is ended by whoever removes it from its session, so a second report changes nothing.
     /// </summary>
-    public ValueTask OnPeersLostAsync(IReadOnlyList<PeerId> peers)
+    public async ValueTask OnPeersLostAsync(IReadOnlyList<PeerId> peers)
     {
         var lost = peers.Select(p => p.Value).ToHashSet(StringComparer.Ordinal);
         foreach (Session session in hub.Sessions.Values)
         {
-            EndCalls(session, c => lost.Contains(c.OtherPeer));
+            await EndCallsAsync(session, c => lost.Contains(c.OtherPeer)).ConfigureAwait(false);
         }
-        return ValueTask.CompletedTask;
     }
 
     /// <summary>
@@ -42,16 +41,15 @@ internal sealed class NodeRecovery(SignalingHub hub)
     /// they end here too (calls between two sessions of this node carry on; so do invitations still held for an
     /// offline callee, which no other node knew of).
     /// </summary>
-    public ValueTask OnSessionsRevivedAsync(IReadOnlyList<PeerId> peers)
+    public async ValueTask OnSessionsRevivedAsync(IReadOnlyList<PeerId> peers)
     {
         foreach (PeerId peer in peers)
         {
             if (hub.Sessions.TryGetValue(peer.Value, out Session? session))
             {
-                EndCalls(session, c => !hub.Sessions.ContainsKey(c.OtherPeer) && (c.Accepted || !c.Outgoing || c.Delivered));
+                await EndCallsAsync(session, c => !hub.Sessions.ContainsKey(c.OtherPeer) && (c.Accepted || !c.Outgoing || c.Delivered)).ConfigureAwait(false);
             }
         }
-        return ValueTask.CompletedTask;
     }
 
     /// <summary>
@@ -87,13 +85,13 @@ internal sealed class NodeRecovery(SignalingHub hub)
         }
     }
 
-    private void EndCalls(Session session, Func<Call, bool> which)
+    private async Task EndCallsAsync(Session session, Func<Call, bool> which)
     {
         foreach (Call call in session.Calls().Where(which))
         {
             if (session.RemoveCall(call.Id) is not null)
             {
-                hub.Lifecycle.PendingInvites.TryRemove(call.Id, out _);
+                await hub.Invitations.ReleaseAsync(call.Id).ConfigureAwait(false);
                 session.Deliver(SessionLifecycle.CallEnded(call, endedByCaller: !call.Outgoing, endedBy: call.OtherPeer));
             }
         }

@@ -48,7 +48,7 @@ internal sealed class SessionCommands(SignalingHub hub)
             session.Attach(connection, FrameWriter.Write(Welcome(session, claims, resumed: false, m.Id)), 0, resuming: false);
         }
         Log.SessionStarted(hub.Logger, session.Id, peer.Value, resumed);
-        await hub.Lifecycle.DeliverPendingInvitesAsync(peer).ConfigureAwait(false);
+        await hub.Invitations.DeliverToAsync(peer).ConfigureAwait(false);
     }
 
     /// <summary>Makes <paramref name="session"/> this node's session of its peer, carried by <paramref name="connection"/>.</summary>

@@ -11,9 +11,6 @@ namespace RtcStack.Signaling.Hub;
 /// </summary>
 internal sealed class SessionLifecycle(SignalingHub hub)
 {
-    /// <summary>Outgoing invitations whose callee was offline, by call id.</summary>
-    public ConcurrentDictionary<string, (Session Caller, Call Call)> PendingInvites { get; } = new(StringComparer.Ordinal);
-
     /// <summary>Sessions being taken over from another node, by peer (see <see cref="PendingResume"/>).</summary>
     private readonly ConcurrentDictionary<string, PendingResume> _pendingResumes = new(StringComparer.Ordinal);
 
@@ -80,7 +77,7 @@ internal sealed class SessionLifecycle(SignalingHub hub)
         {
             foreach (Call call in session.Calls().Where(c => c.Outgoing && c.PendingInvite is not null))
             {
-                PendingInvites[call.Id] = (session, call);
+                await hub.Invitations.HoldAsync(session, call).ConfigureAwait(false);
             }
             hub.Sessions[session.Peer.Value] = session;
             foreach (BackplaneEnvelope envelope in pending.Held)
@@ -126,7 +123,7 @@ internal sealed class SessionLifecycle(SignalingHub hub)
         session.DetachAny(hub.Time.GetTimestamp())?.Close(CloseCodes.Replaced);
         foreach (Call call in session.Calls())
         {
-            PendingInvites.TryRemove(call.Id, out _);
+            await hub.Invitations.ReleaseAsync(call.Id).ConfigureAwait(false);
         }
         foreach (RoomMembership room in session.Rooms())
         {
@@ -207,41 +204,13 @@ internal sealed class SessionLifecycle(SignalingHub hub)
         {
             return;
         }
-        PendingInvites.TryRemove(call.Id, out _);
+        await hub.Invitations.ReleaseAsync(call.Id).ConfigureAwait(false);
         if (call.Outgoing && !call.Accepted && !call.Delivered)
         {
             return;
         }
         ServerMessage message = CallEnded(call, endedByCaller: call.Outgoing, endedBy: session.Peer.Value);
         await hub.Backplane.PublishToPeerAsync(new PeerId(call.OtherPeer), BackplaneEnvelope.Create(message), CancellationToken.None).ConfigureAwait(false);
-    }
-
-    /// <summary>A peer connected: deliver invitations that were held for it.</summary>
-    public async Task DeliverPendingInvitesAsync(PeerId peer)
-    {
-        foreach ((string callId, (Session caller, Call call)) in PendingInvites)
-        {
-            if (call.OtherPeer == peer.Value)
-            {
-                await TryDeliverPendingAsync(callId, caller, call).ConfigureAwait(false);
-            }
-        }
-    }
-
-    /// <summary>Publishes a held invitation; once it reaches the callee's node it is no longer pending.</summary>
-    public async Task TryDeliverPendingAsync(string callId, Session caller, Call call)
-    {
-        if (call.PendingInvite is null || caller.Ended || caller.GetCall(callId) is null)
-        {
-            PendingInvites.TryRemove(callId, out _);
-            return;
-        }
-        if (await hub.Backplane.PublishToPeerAsync(new PeerId(call.OtherPeer), BackplaneEnvelope.Create(call.PendingInvite), CancellationToken.None).ConfigureAwait(false))
-        {
-            call.Delivered = true;
-            call.PendingInvite = null;
-            PendingInvites.TryRemove(callId, out _);
-        }
     }
 
     /// <summary>Something the backplane routed to a local peer: apply call-state effects, then deliver with a <c>seq</c>.</summary>
@@ -274,6 +243,11 @@ internal sealed class SessionLifecycle(SignalingHub hub)
 
     private async ValueTask<bool> DeliverAsync(Session session, BackplaneEnvelope envelope)
     {
+        if (envelope.Call is { } handed)
+        {
+            await hub.Invitations.TakeHandedCallAsync(session, handed).ConfigureAwait(false);
+            return true;
+        }
         ServerMessage m = envelope.Message;
         if (m.CallId is not null && !await ApplyCallEffectAsync(session, m).ConfigureAwait(false))
         {
@@ -316,7 +290,7 @@ internal sealed class SessionLifecycle(SignalingHub hub)
             case MessageTypes.Hangup:
             case MessageTypes.InviteTimeout:
                 session.RemoveCall(callId);
-                PendingInvites.TryRemove(callId, out _);
+                await hub.Invitations.ReleaseAsync(callId).ConfigureAwait(false);
                 return true;
             default:
                 return true;

@@ -51,6 +51,7 @@ public sealed class SignalingHub : IBackplaneHandler, IAsyncDisposable
         Commands = new CommandDispatcher(this);
         Lifecycle = new SessionLifecycle(this);
         Recovery = new NodeRecovery(this);
+        Invitations = new HeldInvitations(this);
         Sweeper = new Sweeper(this);
     }
 
@@ -66,6 +67,7 @@ public sealed class SignalingHub : IBackplaneHandler, IAsyncDisposable
     internal CommandDispatcher Commands { get; }
     internal SessionLifecycle Lifecycle { get; }
     internal NodeRecovery Recovery { get; }
+    internal HeldInvitations Invitations { get; }
     internal Sweeper Sweeper { get; }
     internal ConcurrentDictionary<string, Session> Sessions { get; } = new(StringComparer.Ordinal);
     internal ConcurrentDictionary<string, SignalingConnection> Connections { get; } = new(StringComparer.Ordinal);
@@ -190,6 +192,9 @@ public sealed class SignalingHub : IBackplaneHandler, IAsyncDisposable
 
     ValueTask IBackplaneHandler.OnSessionsRevivedAsync(IReadOnlyList<PeerId> peers) =>
         Recovery.OnSessionsRevivedAsync(peers);
+
+    ValueTask IBackplaneHandler.OnInvitationsAdoptedAsync(IReadOnlyList<CallState> calls) =>
+        Invitations.AdoptAsync(calls);
 
     /// <summary>Sends an answer (not sequenced, not buffered).</summary>
     internal static void Reply(SignalingConnection connection, ServerMessage message) => connection.TrySend(FrameWriter.Write(message));

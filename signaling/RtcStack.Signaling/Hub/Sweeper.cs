@@ -78,10 +78,7 @@ internal sealed class Sweeper(SignalingHub hub)
             }
             await RingOutAsync(session, nowMs).ConfigureAwait(false);
         }
-        foreach ((string callId, (Session caller, Call call)) in hub.Lifecycle.PendingInvites)
-        {
-            await hub.Lifecycle.TryDeliverPendingAsync(callId, caller, call).ConfigureAwait(false);
-        }
+        await hub.Invitations.SweepAsync(nowMs).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -110,7 +107,7 @@ internal sealed class Sweeper(SignalingHub hub)
             {
                 continue;
             }
-            hub.Lifecycle.PendingInvites.TryRemove(call.Id, out _);
+            await hub.Invitations.ReleaseAsync(call.Id).ConfigureAwait(false);
             var timeout = new ServerMessage { Type = MessageTypes.InviteTimeout, CallId = call.Id };
             session.Deliver(timeout);
             if (call.Delivered)

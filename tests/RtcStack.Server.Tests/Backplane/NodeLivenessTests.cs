@@ -73,6 +73,35 @@ public sealed class NodeLivenessTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_dead_nodes_held_invitations_are_adopted_by_one_survivor()
+    {
+        var (dead, _) = await StartNodeAsync("node-x");
+        var (s1, h1) = await StartNodeAsync("node-s1");
+        var (s2, h2) = await StartNodeAsync("node-s2");
+        await OwnAsync(dead, "bob");
+        var invite = new Signaling.Protocol.ServerMessage { Type = "invite", CallId = "c1", From = "bob", Room = "r", ExpiresAt = 42 };
+        await dead.HoldInvitationAsync(new CallState { Id = "c1", OtherPeer = "gina", Room = "r", Outgoing = true, ExpiresAt = 42, PendingInvite = invite }, None);
+        await dead.HoldInvitationAsync(new CallState { Id = "c2", OtherPeer = "hank", Room = "r", Outgoing = true, ExpiresAt = 42, PendingInvite = invite }, None);
+        await dead.ReleaseInvitationAsync("c2", None);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString);
+        IDatabase db = redis.GetDatabase();
+        Assert.Equal(["c1"], (await db.HashKeysAsync("t:held:node-x")).Select(v => v.ToString()));
+
+        await KillAsync(dead);
+        await Eventually.TrueAsync(() => h1.Adopted.Count + h2.Adopted.Count >= 1, "a survivor adopted the invitation", TimeSpan.FromSeconds(60));
+        await Eventually.TrueAsync(() => h1.LostPeers.Contains("bob") && h2.LostPeers.Contains("bob"), "both survivors are told bob is lost");
+        CallState adopted = Assert.Single([.. h1.Adopted, .. h2.Adopted]);
+        Assert.Equal(("c1", "gina", 42L, "bob"), (adopted.Id, adopted.OtherPeer, adopted.ExpiresAt, adopted.PendingInvite?.From));
+        string adopter = h1.Adopted.IsEmpty ? "node-s2" : "node-s1";
+        Assert.False(await db.KeyExistsAsync("t:held:node-x"));
+        Assert.Equal(["c1"], (await db.HashKeysAsync("t:held:" + adopter)).Select(v => v.ToString()));
+
+        // The adopter holds it from now on: releasing it there removes it from Redis.
+        await (adopter == "node-s1" ? s1 : s2).ReleaseInvitationAsync("c1", None);
+        Assert.False(await db.KeyExistsAsync("t:held:" + adopter));
+    }
+
+    [Fact]
     public async Task A_handover_to_a_dead_owner_returns_and_forgets_the_peer_once()
     {
         var (dead, _) = await StartNodeAsync("node-x");

@@ -93,5 +93,18 @@ internal sealed class RecordingHandler : IBackplaneHandler
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>Invitations adopted from a dead node.</summary>
+    public ConcurrentQueue<CallState> Adopted { get; } = new();
+
+    public ValueTask OnInvitationsAdoptedAsync(IReadOnlyList<CallState> calls)
+    {
+        foreach (CallState call in calls)
+        {
+            Adopted.Enqueue(call);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
     public string[] TextsFor(string peer) => [.. Delivered.Where(d => d.Peer == peer).Select(d => d.Envelope.Message.Message ?? "")];
 }

@@ -30,6 +30,9 @@ internal sealed class LocalMirror
 
     public bool IsLocal(string peer) => Subscriptions.ContainsKey(peer);
 
+    /// <summary>Invitations this node holds for offline callees: call id → <see cref="CallState"/> JSON.</summary>
+    public ConcurrentDictionary<string, string> Held { get; } = new(StringComparer.Ordinal);
+
     public RoomJoinResult Add(string room, RoomMember member, int capacity, bool enforceCapacity)
     {
         lock (_roomsLock)

@@ -40,7 +40,7 @@ public sealed class RedisBackplane : IBackplane
         _handover = new RedisHandoverBroker(_keys, NodeId, options.HandoverTimeout, _logger);
         _presence = new RemotePresence(_local);
         _resync = new RedisResync(_keys, _local, _presence, () => Handler, NodeId, options.ReconnectInterval, _logger);
-        _liveness = new RedisNodeLiveness(_keys, NodeId, options.NodeLivenessTtl, _logger);
+        _liveness = new RedisNodeLiveness(_keys, _local, NodeId, options.NodeLivenessTtl, _logger);
     }
 
     /// <inheritdoc/>
@@ -272,6 +272,24 @@ public sealed class RedisBackplane : IBackplane
         }
 
         await RedisOr(async db => (long)await db.ScriptEvaluateAsync(RedisScripts.RemoveOwner, [_keys.Owner(peer.Value)], [sessionId, peer.Value, _keys.NodePeersPrefix]).ConfigureAwait(false), () => 0L).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask HoldInvitationAsync(CallState call, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        string json = JsonSerializer.Serialize(call, RedisBackplaneJsonContext.Default.CallState);
+        _local.Held[call.Id] = json;
+        await RedisOr(db => db.HashSetAsync(_keys.Held(NodeId), call.Id, json), () => false).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask ReleaseInvitationAsync(string callId, CancellationToken cancellationToken)
+    {
+        if (_local.Held.TryRemove(callId, out _))
+        {
+            await RedisOr(db => db.HashDeleteAsync(_keys.Held(NodeId), callId), () => false).ConfigureAwait(false);
+        }
     }
 
     /// <inheritdoc/>

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
@@ -13,6 +14,7 @@ namespace RtcStack.Signaling.Backplane.Redis;
 internal sealed class RedisNodeLiveness
 {
     private readonly RedisKeys _keys;
+    private readonly LocalMirror _local;
     private readonly string _nodeId;
     private readonly TimeSpan _ttl;
     private readonly ILogger _logger;
@@ -20,9 +22,10 @@ internal sealed class RedisNodeLiveness
     private bool _registered;
     private Task _loop = Task.CompletedTask;
 
-    public RedisNodeLiveness(RedisKeys keys, string nodeId, TimeSpan ttl, ILogger logger)
+    public RedisNodeLiveness(RedisKeys keys, LocalMirror local, string nodeId, TimeSpan ttl, ILogger logger)
     {
         _keys = keys;
+        _local = local;
         _nodeId = nodeId;
         _ttl = ttl;
         _logger = logger;
@@ -119,36 +122,78 @@ internal sealed class RedisNodeLiveness
 
     private async Task SweepNodeAsync(IDatabase db, IBackplaneHandler handler, string node, bool previousLife)
     {
-        var removed = (RedisResult[])(await db.ScriptEvaluateAsync(
+        var result = (RedisResult[])(await db.ScriptEvaluateAsync(
             RedisLivenessScripts.SweepDeadNode,
             [_keys.Nodes, _keys.Alive(node), _keys.NodePeers(node)],
-            [node, _keys.Prefix, previousLife ? 1 : 0]).ConfigureAwait(false))!;
-        if (removed.Length == 0)
+            [node, _keys.Prefix, previousLife ? 1 : 0, _nodeId]).ConfigureAwait(false))!;
+        if (result.Length < 2)
         {
             return;
         }
+        var removed = (RedisResult[])result[0]!;
+        var held = (RedisResult[])result[1]!;
         var lost = new List<LostMembership>(removed.Length / 2);
         for (int i = 0; i + 1 < removed.Length; i += 2)
         {
             lost.Add(new LostMembership(new RoomId(removed[i].ToString()!), new PeerId(removed[i + 1].ToString()!)));
         }
+        List<CallState> adopted = AdoptHeld(held);
         RedisBackplaneLog.NodeSwept(_logger, node, lost.Count);
         if (previousLife)
         {
-            await handler.OnMembershipsLostAsync(lost).ConfigureAwait(false);
+            await NotifyAsync(handler, lost, adopted).ConfigureAwait(false);
             return;
         }
 
         // Telling the rooms may take a while for a big node; the heartbeat must not wait for it (this node would
         // look dead in turn). The memberships are already gone from Redis, so nobody else reports them.
-        _ = Task.Run(() => NotifyAsync(handler, lost));
+        _ = Task.Run(() => NotifyAsync(handler, lost, adopted));
     }
 
-    private async Task NotifyAsync(IBackplaneHandler handler, List<LostMembership> lost)
+    /// <summary>Parses the invitations the sweep moved to this node and holds them here (written back after an outage).</summary>
+    private List<CallState> AdoptHeld(RedisResult[] held)
+    {
+        var adopted = new List<CallState>(held.Length / 2);
+        for (int i = 0; i + 1 < held.Length; i += 2)
+        {
+            string json = held[i + 1].ToString()!;
+            if (ParseCall(json) is { } call)
+            {
+                _local.Held[call.Id] = json;
+                adopted.Add(call);
+            }
+            else
+            {
+                RedisBackplaneLog.BadMessage(_logger, null, "held");
+            }
+        }
+        return adopted;
+    }
+
+    private static CallState? ParseCall(string json)
     {
         try
         {
-            await handler.OnMembershipsLostAsync(lost).ConfigureAwait(false);
+            return JsonSerializer.Deserialize(json, RedisBackplaneJsonContext.Default.CallState);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private async Task NotifyAsync(IBackplaneHandler handler, List<LostMembership> lost, List<CallState> adopted)
+    {
+        try
+        {
+            if (lost.Count > 0)
+            {
+                await handler.OnMembershipsLostAsync(lost).ConfigureAwait(false);
+            }
+            if (adopted.Count > 0)
+            {
+                await handler.OnInvitationsAdoptedAsync(adopted).ConfigureAwait(false);
+            }
         }
 #pragma warning disable CA1031 // Runs detached: log, never crash the process.
         catch (Exception ex)

@@ -147,6 +147,7 @@ internal sealed class RedisResync
         var writes = new List<Task>(peers.Length + members.Length);
         writes.AddRange(peers.Select(p => (Task)db.StringSetAsync(_keys.Route(p), _nodeId, when: mine.Contains(p) ? When.Always : When.NotExists)));
         writes.AddRange(members.Select(m => (Task)db.SetAddAsync(_keys.PeerRooms(m.Member.Peer), m.Room)));
+        writes.AddRange(_local.Held.ToArray().Select(h => (Task)db.HashSetAsync(_keys.Held(_nodeId), h.Key, h.Value)));
         Task<bool>[] memberships = [.. members.Select(m => db.HashSetAsync(_keys.Room(m.Room), m.Member.Peer, m.Member.MetaJson ?? ""))];
         await Task.WhenAll([.. writes, .. memberships]).ConfigureAwait(false);
         RedisBackplaneLog.Restored(_logger, peers.Length, members.Length, mine.Count);

@@ -31,4 +31,5 @@ internal sealed class RedisHandoverReply
 [JsonSerializable(typeof(BackplaneEnvelope))]
 [JsonSerializable(typeof(RedisHandoverRequest))]
 [JsonSerializable(typeof(RedisHandoverReply))]
+[JsonSerializable(typeof(CallState))]
 internal sealed partial class RedisBackplaneJsonContext : JsonSerializerContext;

@@ -1,0 +1,175 @@
+using System.Collections.Concurrent;
+using RtcStack.Signaling.Backplane;
+using RtcStack.Signaling.Protocol;
+
+namespace RtcStack.Signaling.Hub;
+
+/// <summary>
+/// Invitations this node holds for offline callees, delivered when the callee connects (here, or to any node: they
+/// are retried once a second) before the ring time ends. Two kinds: those of this node's callers (the caller's session
+/// keeps the call and runs its ring timer), and those adopted from a dead node (<see cref="AdoptAsync"/>), whose caller
+/// has no session: this node rings them out itself, or hands the call to the caller when it connects again. Each is
+/// also kept in the backplane (<see cref="IBackplane.HoldInvitationAsync"/>) so it survives this node.
+/// </summary>
+internal sealed class HeldInvitations(SignalingHub hub)
+{
+    private readonly ConcurrentDictionary<string, (Session Caller, Call Call)> _held = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Call> _adopted = new(StringComparer.Ordinal);
+
+    // Adopted calls are delivered, handed to their caller or rung out by one task at a time (sweep or a hello).
+    private readonly SemaphoreSlim _adoptedGate = new(1, 1);
+
+    /// <summary>Holds an invitation of <paramref name="caller"/> (shared first: a delivery that follows releases it).</summary>
+    public async Task HoldAsync(Session caller, Call call)
+    {
+        await hub.Backplane.HoldInvitationAsync(call.ToState(), CancellationToken.None).ConfigureAwait(false);
+        _held[call.Id] = (caller, call);
+    }
+
+    /// <summary>The invitation is no longer held here (delivered, answered, ended, rung out or handed over).</summary>
+    public async Task ReleaseAsync(string callId)
+    {
+        if (_held.TryRemove(callId, out _) | _adopted.TryRemove(callId, out _))
+        {
+            await hub.Backplane.ReleaseInvitationAsync(callId, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A peer connected: deliver what is held for it.</summary>
+    public async Task DeliverToAsync(PeerId peer)
+    {
+        foreach ((string callId, (Session caller, Call call)) in _held)
+        {
+            if (call.OtherPeer == peer.Value)
+            {
+                await TryDeliverAsync(callId, caller, call).ConfigureAwait(false);
+            }
+        }
+        if (_adopted.Values.Any(c => c.OtherPeer == peer.Value || Caller(c) == peer.Value))
+        {
+            await SweepAdoptedAsync(hub.NowMs).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Publishes a held invitation; once it reaches the callee's node it is no longer held.</summary>
+    public async Task TryDeliverAsync(string callId, Session caller, Call call)
+    {
+        if (call.PendingInvite is null || caller.Ended || caller.GetCall(callId) is null)
+        {
+            await ReleaseAsync(callId).ConfigureAwait(false);
+            return;
+        }
+        if (await hub.Backplane.PublishToPeerAsync(new PeerId(call.OtherPeer), BackplaneEnvelope.Create(call.PendingInvite), CancellationToken.None).ConfigureAwait(false))
+        {
+            call.Delivered = true;
+            call.PendingInvite = null;
+            await ReleaseAsync(callId).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Once a second: retries every held invitation and rings out the adopted ones.</summary>
+    public async Task SweepAsync(long nowMs)
+    {
+        foreach ((string callId, (Session caller, Call call)) in _held)
+        {
+            await TryDeliverAsync(callId, caller, call).ConfigureAwait(false);
+        }
+        if (!_adopted.IsEmpty)
+        {
+            await SweepAdoptedAsync(nowMs).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Invitations a dead node held (see <see cref="IBackplaneHandler.OnInvitationsAdoptedAsync"/>).</summary>
+    public async ValueTask AdoptAsync(IReadOnlyList<CallState> calls)
+    {
+        foreach (CallState state in calls)
+        {
+            if (state.PendingInvite?.From is null)
+            {
+                await hub.Backplane.ReleaseInvitationAsync(state.Id, CancellationToken.None).ConfigureAwait(false);
+                continue;
+            }
+            _adopted[state.Id] = Call.FromState(state);
+        }
+        await SweepAdoptedAsync(hub.NowMs).ConfigureAwait(false);
+    }
+
+    private async Task SweepAdoptedAsync(long nowMs)
+    {
+        await _adoptedGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            foreach (Call call in _adopted.Values)
+            {
+                await AdvanceAsync(call, nowMs).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _adoptedGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// One step of an adopted invitation: rung out (<c>invite-timeout</c> to the caller, and to the callee once it was
+    /// delivered), else handed to its caller's new session (which rings it from then on), else delivered.
+    /// </summary>
+    private async Task AdvanceAsync(Call call, long nowMs)
+    {
+        var caller = new PeerId(Caller(call));
+        if (call.ExpiresAt <= nowMs)
+        {
+            if (!_adopted.ContainsKey(call.Id))
+            {
+                return;
+            }
+            await ReleaseAsync(call.Id).ConfigureAwait(false);
+            var timeout = new ServerMessage { Type = MessageTypes.InviteTimeout, CallId = call.Id };
+            await hub.Backplane.PublishToPeerAsync(caller, BackplaneEnvelope.Create(timeout), CancellationToken.None).ConfigureAwait(false);
+            if (call.Delivered)
+            {
+                await hub.Backplane.PublishToPeerAsync(new PeerId(call.OtherPeer), BackplaneEnvelope.Create(timeout), CancellationToken.None).ConfigureAwait(false);
+            }
+            return;
+        }
+        if (await hub.Backplane.GetSessionOwnerAsync(caller, CancellationToken.None).ConfigureAwait(false) is not null)
+        {
+            var handed = BackplaneEnvelope.Create(new ServerMessage { Type = MessageTypes.Invite, CallId = call.Id });
+            handed.Call = call.ToState();
+            if (await hub.Backplane.PublishToPeerAsync(caller, handed, CancellationToken.None).ConfigureAwait(false))
+            {
+                await ReleaseAsync(call.Id).ConfigureAwait(false);
+                return;
+            }
+        }
+        if (!call.Delivered && await hub.Backplane.PublishToPeerAsync(new PeerId(call.OtherPeer), BackplaneEnvelope.Create(call.PendingInvite!), CancellationToken.None).ConfigureAwait(false))
+        {
+            call.Delivered = true;
+            // Recorded delivered, so a node adopting it after this one rings the callee out instead of inviting again.
+            await hub.Backplane.HoldInvitationAsync(call.ToState(), CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The caller of an adopted invitation connected again: its session takes the call as its own outgoing call (and
+    /// holds the invitation if it is still undelivered).
+    /// </summary>
+    public async Task TakeHandedCallAsync(Session session, CallState state)
+    {
+        if (session.GetCall(state.Id) is not null)
+        {
+            return;
+        }
+        var call = Call.FromState(state);
+        session.AddCall(call);
+        if (call.Delivered)
+        {
+            call.PendingInvite = null;
+            return;
+        }
+        await HoldAsync(session, call).ConfigureAwait(false);
+    }
+
+    private static string Caller(Call call) => call.PendingInvite!.From!;
+}
