@@ -120,11 +120,10 @@ internal sealed class HeldInvitations(SignalingHub hub)
         var caller = new PeerId(Caller(call));
         if (call.ExpiresAt <= nowMs)
         {
-            if (!_adopted.ContainsKey(call.Id))
+            if (!await ReleaseAdoptedAsync(call))
             {
                 return;
             }
-            await ReleaseAsync(call.Id).ConfigureAwait(false);
             var timeout = new ServerMessage { Type = MessageTypes.InviteTimeout, CallId = call.Id };
             await hub.Backplane.PublishToPeerAsync(caller, BackplaneEnvelope.Create(timeout), CancellationToken.None).ConfigureAwait(false);
             if (call.Delivered)
@@ -133,15 +132,19 @@ internal sealed class HeldInvitations(SignalingHub hub)
             }
             return;
         }
-        if (await hub.Backplane.GetSessionOwnerAsync(caller, CancellationToken.None).ConfigureAwait(false) is not null)
+        if (await hub.Backplane.GetSessionOwnerAsync(caller, CancellationToken.None).ConfigureAwait(false) is not null
+            && await ReleaseAdoptedAsync(call))
         {
+            // Released first: the caller's session holds the invitation itself from now on (maybe on this node).
             var handed = BackplaneEnvelope.Create(new ServerMessage { Type = MessageTypes.Invite, CallId = call.Id });
             handed.Call = call.ToState();
             if (await hub.Backplane.PublishToPeerAsync(caller, handed, CancellationToken.None).ConfigureAwait(false))
             {
-                await ReleaseAsync(call.Id).ConfigureAwait(false);
                 return;
             }
+            // The caller's session went away again: keep holding it here.
+            _adopted[call.Id] = call;
+            await hub.Backplane.HoldInvitationAsync(call.ToState(), CancellationToken.None).ConfigureAwait(false);
         }
         if (!call.Delivered && await hub.Backplane.PublishToPeerAsync(new PeerId(call.OtherPeer), BackplaneEnvelope.Create(call.PendingInvite!), CancellationToken.None).ConfigureAwait(false))
         {
@@ -149,6 +152,16 @@ internal sealed class HeldInvitations(SignalingHub hub)
             // Recorded delivered, so a node adopting it after this one rings the callee out instead of inviting again.
             await hub.Backplane.HoldInvitationAsync(call.ToState(), CancellationToken.None).ConfigureAwait(false);
         }
+    }
+
+    private async Task<bool> ReleaseAdoptedAsync(Call call)
+    {
+        if (!_adopted.TryRemove(call.Id, out _))
+        {
+            return false;
+        }
+        await hub.Backplane.ReleaseInvitationAsync(call.Id, CancellationToken.None).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>

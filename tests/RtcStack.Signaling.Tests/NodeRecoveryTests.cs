@@ -1,0 +1,144 @@
+using RtcStack.Signaling.Backplane;
+using RtcStack.Signaling.Protocol;
+using RtcStack.Signaling.Tests.Infrastructure;
+
+namespace RtcStack.Signaling.Tests;
+
+/// <summary>
+/// What a hub does with the backplane's reports about other nodes (driven directly, manual clock): lost peers end
+/// calls made in any room, adopted invitations are delivered and rung out once, a repaired room's members get the
+/// presence events they missed. The Redis side of each is covered in RtcStack.Server.Tests (Backplane, ScaleOut).
+/// </summary>
+public sealed class NodeRecoveryTests
+{
+    [Fact]
+    public async Task Lost_peers_end_every_call_with_them_once_whatever_the_room()
+    {
+        await using var h = new HubHarness();
+        await h.StartAsync();
+        TestClient a1 = await h.PeerAsync("a1");
+        TestClient a2 = await h.PeerAsync("a2");
+        TestClient a3 = await h.PeerAsync("a3");
+        TestClient bob = await h.PeerAsync("bob");
+        TestClient carol = await h.PeerAsync("carol");
+        TestClient dave = await h.PeerAsync("dave");
+        // a1 is in an accepted call with bob, carol rings a2, a3 rings dave; nobody shares a room.
+        string accepted = (await a1.RequestAsync(new ClientMessage { Type = "invite", To = "bob", Room = "x" })).CallId!;
+        await bob.ReceiveAsync(m => m.Type == "invite");
+        await bob.RequestAsync(new ClientMessage { Type = "accept", CallId = accepted });
+        await a1.ReceiveAsync(m => m.Type == "accepted");
+        string incoming = (await carol.RequestAsync(new ClientMessage { Type = "invite", To = "a2", Room = "y" })).CallId!;
+        await a2.ReceiveAsync(m => m.Type == "invite");
+        string outgoing = (await a3.RequestAsync(new ClientMessage { Type = "invite", To = "dave", Room = "z" })).CallId!;
+        await dave.ReceiveAsync(m => m.Type == "invite");
+
+        IBackplaneHandler handler = h.Hub;
+        await handler.OnPeersLostAsync([new PeerId("bob"), new PeerId("carol"), new PeerId("dave")]);
+        await handler.OnPeersLostAsync([new PeerId("bob"), new PeerId("carol"), new PeerId("dave")]);
+
+        ServerMessage hangup = await a1.ReceiveAsync(m => m.Type == "hangup");
+        Assert.Equal((accepted, "bob"), (hangup.CallId, hangup.From));
+        ServerMessage cancelled = await a2.ReceiveAsync(m => m.Type == "cancelled");
+        Assert.Equal((incoming, "carol"), (cancelled.CallId, cancelled.From));
+        ServerMessage declined = await a3.ReceiveAsync(m => m.Type == "declined");
+        Assert.Equal((outgoing, "dave", "gone"), (declined.CallId, declined.From, declined.Reason));
+        Assert.True(await a1.NothingAsync(m => m.Type == "hangup", TimeSpan.FromMilliseconds(200)));
+        Assert.True(await a2.NothingAsync(m => m.Type == "cancelled", TimeSpan.FromMilliseconds(100)));
+        Assert.True(await a3.NothingAsync(m => m.Type == "declined", TimeSpan.FromMilliseconds(100)));
+        // a1 is no longer busy.
+        string again = (await carol.RequestAsync(new ClientMessage { Type = "invite", To = "a1", Room = "x" })).CallId!;
+        Assert.Equal(again, (await a1.ReceiveAsync(m => m.Type == "invite")).CallId);
+    }
+
+    [Fact]
+    public async Task An_adopted_invitation_reaches_its_callee_and_rings_out_once_without_its_caller()
+    {
+        await using var h = new HubHarness();
+        await h.StartAsync();
+        long expiresAt = h.Hub.NowMs + 30_000;
+        IBackplaneHandler handler = h.Hub;
+        await handler.OnInvitationsAdoptedAsync([Held("c-1", "bob", "gina", expiresAt)]);
+
+        TestClient gina = await h.PeerAsync("gina");
+        ServerMessage invite = await gina.ReceiveAsync(m => m.Type == "invite");
+        Assert.Equal(("c-1", "bob", expiresAt), (invite.CallId, invite.From, invite.ExpiresAt));
+        await h.Hub.SweepAsync();
+        Assert.True(await gina.NothingAsync(m => m.Type == "invite", TimeSpan.FromMilliseconds(200)));
+
+        h.Time.Advance(TimeSpan.FromSeconds(31));
+        await h.Hub.SweepAsync();
+        await h.Hub.SweepAsync();
+        Assert.Equal("c-1", (await gina.ReceiveAsync(m => m.Type == "invite-timeout")).CallId);
+        Assert.True(await gina.NothingAsync(m => m.Type == "invite-timeout", TimeSpan.FromMilliseconds(200)));
+        // The callee's half is gone with the timeout.
+        Assert.Equal(ErrorCodes.UnknownCall, (await gina.RequestAsync(new ClientMessage { Type = "accept", CallId = "c-1" })).Code);
+    }
+
+    [Fact]
+    public async Task An_adopted_invitation_goes_back_to_its_caller_who_gets_the_answer_and_the_timeout()
+    {
+        await using var h = new HubHarness();
+        await h.StartAsync();
+        TestClient bob = await h.PeerAsync("bob");
+        IBackplaneHandler handler = h.Hub;
+        await handler.OnInvitationsAdoptedAsync([Held("c-2", "bob", "gina", h.Hub.NowMs + 30_000), Held("c-3", "bob", "hank", h.Hub.NowMs + 30_000)]);
+
+        // bob's session owns both calls now: he can cancel one, the other is delivered when gina connects.
+        Assert.Equal("ack", (await bob.RequestAsync(new ClientMessage { Type = "cancel", CallId = "c-3" })).Type);
+        TestClient gina = await h.PeerAsync("gina");
+        Assert.Equal("c-2", (await gina.ReceiveAsync(m => m.Type == "invite")).CallId);
+        await gina.RequestAsync(new ClientMessage { Type = "ringing", CallId = "c-2" });
+        Assert.Equal("c-2", (await bob.ReceiveAsync(m => m.Type == "ringing")).CallId);
+
+        h.Time.Advance(TimeSpan.FromSeconds(31));
+        await h.Hub.SweepAsync();
+        await h.Hub.SweepAsync();
+        Assert.Equal("c-2", (await bob.ReceiveAsync(m => m.Type == "invite-timeout")).CallId);
+        Assert.Equal("c-2", (await gina.ReceiveAsync(m => m.Type == "invite-timeout")).CallId);
+        Assert.True(await bob.NothingAsync(m => m.Type == "invite-timeout", TimeSpan.FromMilliseconds(200)));
+        Assert.True(await gina.NothingAsync(m => m.Type == "invite-timeout", TimeSpan.FromMilliseconds(100)));
+    }
+
+    [Fact]
+    public async Task A_repaired_room_tells_each_member_what_it_missed()
+    {
+        await using var h = new HubHarness();
+        await h.StartAsync();
+        TestClient alice = await h.PeerAsync("alice");
+        TestClient dave = await h.PeerAsync("dave");
+        await h.JoinAsync(alice, "r");
+        await h.JoinAsync(dave, "r");
+        await alice.ReceiveAsync(m => m.Type == "member-joined" && m.Peer == "dave");
+
+        IBackplaneHandler handler = h.Hub;
+        await handler.OnPresenceRepairedAsync(new PresenceRepair(
+            new RoomId("r"),
+            Others: [new RoomMember("carol", """{"n":"c"}"""), new RoomMember("erin", null)],
+            Returned: [new RoomMember("alice", null)],
+            Departed: [],
+            Joined: [new RoomMember("carol", """{"n":"c"}""")],
+            Left: [new PeerId("frank")],
+            Updated: [new RoomMember("erin", null)],
+            Newcomers: [new PeerId("dave")]));
+
+        ServerMessage joined = await alice.ReceiveAsync(m => m.Type == "member-joined");
+        Assert.Equal(("r", "carol", "c"), (joined.Room, joined.Peer, joined.Meta?.GetProperty("n").GetString()));
+        ServerMessage left = await alice.ReceiveAsync(m => m.Type == "member-left");
+        Assert.Equal(("frank", "timeout"), (left.Peer, left.Reason));
+        Assert.Equal("erin", (await alice.ReceiveAsync(m => m.Type == "member-updated")).Peer);
+        // dave joined while cut off: he hears of every member on the other nodes, and nothing else.
+        Assert.Equal("carol", (await dave.ReceiveAsync(m => m.Type == "member-joined")).Peer);
+        Assert.Equal("erin", (await dave.ReceiveAsync(m => m.Type == "member-joined")).Peer);
+        Assert.True(await dave.NothingAsync(m => m.Type is "member-left" or "member-updated", TimeSpan.FromMilliseconds(200)));
+    }
+
+    private static CallState Held(string callId, string caller, string callee, long expiresAt) => new()
+    {
+        Id = callId,
+        OtherPeer = callee,
+        Room = "r",
+        Outgoing = true,
+        ExpiresAt = expiresAt,
+        PendingInvite = new ServerMessage { Type = "invite", CallId = callId, From = caller, Room = "r", ExpiresAt = expiresAt },
+    };
+}
