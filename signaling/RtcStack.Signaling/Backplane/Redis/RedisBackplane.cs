@@ -25,8 +25,7 @@ public sealed class RedisBackplane : IBackplane
     private readonly RedisNodeLiveness _liveness;
     private IBackplaneHandler? _handler;
     private ConnectionMultiplexer? _mux;
-    private readonly SemaphoreSlim _subscribeLock = new(1, 1);
-    private volatile bool _subscribed;
+    private readonly RedisNodeChannel _channel;
 
     /// <summary>Creates the backplane; nothing connects until <see cref="StartAsync"/>.</summary>
     public RedisBackplane(RedisBackplaneOptions options, ILogger<RedisBackplane>? logger = null)
@@ -40,6 +39,7 @@ public sealed class RedisBackplane : IBackplane
         _handover = new RedisHandoverBroker(_keys, NodeId, options.HandoverTimeout, _logger);
         _presence = new RemotePresence(_local);
         _resync = new RedisResync(_keys, _local, _presence, () => Handler, NodeId, options.ReconnectInterval, _logger);
+        _channel = new RedisNodeChannel(_keys, NodeId, _local, _presence, _handover, () => Handler, _logger);
         _liveness = new RedisNodeLiveness(_keys, _local, NodeId, options.NodeLivenessTtl, _logger);
     }
 
@@ -352,7 +352,7 @@ public sealed class RedisBackplane : IBackplane
             await _mux.DisposeAsync().ConfigureAwait(false);
         }
 
-        _subscribeLock.Dispose();
+        _channel.Dispose();
     }
 
     private IBackplaneHandler Handler => _handler ?? throw new InvalidOperationException("The backplane is not started.");
@@ -391,93 +391,5 @@ public sealed class RedisBackplane : IBackplane
         }
     }
 
-    private async Task SubscribeAsync()
-    {
-        // StartAsync and a ConnectionRestored resync can both get here at once; two subscriptions to the node
-        // channel would deliver every envelope twice, so only one caller subscribes.
-        await _subscribeLock.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            if (!_subscribed)
-            {
-                var subscriber = _mux!.GetSubscriber();
-                (await subscriber.SubscribeAsync(_keys.NodeChannel(NodeId)).ConfigureAwait(false)).OnMessage(OnNodeMessageAsync);
-                (await subscriber.SubscribeAsync(_keys.ReplyChannel(NodeId)).ConfigureAwait(false)).OnMessage(m => _handover.OnReply(m.Message));
-                _subscribed = true;
-            }
-
-            // After a Redis restart the client library subscribes again on its own, a little later: until Redis
-            // counts this node on its channels, envelopes published to it would be lost, so the node is not ready.
-            var counts = (RedisResult[])(await Db.ExecuteAsync("PUBSUB", "NUMSUB", _keys.NodeChannelPrefix + NodeId, (string)_keys.ReplyChannel(NodeId)!).ConfigureAwait(false))!;
-            if (counts.Length < 4 || (long)counts[1] < 1 || (long)counts[3] < 1)
-            {
-                throw new TimeoutException("This node's channels are not subscribed yet.");
-            }
-        }
-        finally
-        {
-            _subscribeLock.Release();
-        }
-    }
-
-    private async Task OnPeersLostAsync(byte[] payload)
-    {
-        if (NodeChannelMessage.TryParseLost(payload) is { Count: > 0 } peers)
-        {
-            await Handler.OnPeersLostAsync([.. peers.Select(p => new PeerId(p))]).ConfigureAwait(false);
-        }
-        else
-        {
-            RedisBackplaneLog.BadMessage(_logger, null, "lost");
-        }
-    }
-
-    /// <summary>This node's channel, one message at a time in publish order: deliveries, handover requests, lost peers.</summary>
-    private async Task OnNodeMessageAsync(ChannelMessage message)
-    {
-        try
-        {
-            byte[] payload = (byte[])message.Message!;
-            if (payload.Length > 0 && payload[0] == NodeChannelMessage.Handover)
-            {
-                if (NodeChannelMessage.TryParseHandover(payload) is { } request)
-                {
-                    await _handover.OnRequestAsync(_mux!.GetSubscriber(), Handler, request).ConfigureAwait(false);
-                }
-                else
-                {
-                    RedisBackplaneLog.BadMessage(_logger, null, "handover");
-                }
-
-                return;
-            }
-
-            if (payload.Length > 0 && payload[0] == NodeChannelMessage.Lost)
-            {
-                await OnPeersLostAsync(payload).ConfigureAwait(false);
-                return;
-            }
-
-            if (!NodeChannelMessage.TryParseDelivery(payload, out List<string> peers, out BackplaneEnvelope envelope))
-            {
-                RedisBackplaneLog.BadMessage(_logger, null, "node");
-                return;
-            }
-
-            _presence.Observe(envelope.Message);
-            foreach (string peer in peers)
-            {
-                if (_local.IsLocal(peer) && peer != envelope.ExceptPeer)
-                {
-                    await Handler.OnEnvelopeAsync(new PeerId(peer), envelope).ConfigureAwait(false);
-                }
-            }
-        }
-#pragma warning disable CA1031 // A failing handler must not stop this node's delivery queue.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            RedisBackplaneLog.DeliveryFailed(_logger, ex);
-        }
-    }
+    private Task SubscribeAsync() => _channel.SubscribeAsync(_mux!);
 }

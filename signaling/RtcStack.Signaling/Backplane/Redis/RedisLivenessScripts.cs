@@ -23,14 +23,15 @@ internal static class RedisLivenessScripts
 
     /// <summary>
     /// KEYS[1] the <c>nodes</c> set, KEYS[2] the dead node's <c>alive</c> key, KEYS[3] its <c>node-peers</c> set;
-    /// ARGV node, key prefix, <c>1</c> for a node sweeping its own previous life at start (else <c>0</c>), sweeping node. When the
-    /// node's liveness key has expired and it is still registered (or unconditionally for a previous life):
-    /// unregisters it (leaving a <c>swept:</c> tombstone for a node that was only cut off and comes back) and, for every peer whose session it still owns, removes the owner, the peer's memberships and
-    /// its route (if it points at the node), then tells every registered node which peers it lost (<c>L</c> on their
-    /// node channels, see <see cref="NodeChannelMessage"/>: their sessions end calls with those peers, whatever room
-    /// the calls were made in), and moves the invitations it held for offline callees (<c>held:</c>) to the sweeping
-    /// node ARGV[4]. Returns {{room, peer, room, peer, ...} of the memberships removed, {call id, call JSON, ...} of
-    /// the invitations moved}; empty when the node is alive or another survivor swept it already.
+    /// ARGV node, key prefix, <c>1</c> for a node sweeping its own previous life at start (else <c>0</c>), the sweeping
+    /// node. When the node's liveness key has expired and it is still registered (or unconditionally for a previous
+    /// life): unregisters it (leaving a <c>swept:</c> tombstone for a node that was only cut off and comes back) and,
+    /// for every peer whose session it still owns, removes the owner, the peer's memberships and its route (if it
+    /// points at the node); then tells every registered node which peers it lost (<c>L</c> on their node channels,
+    /// see <see cref="NodeChannelMessage"/>: their sessions end calls with those peers, whatever room the calls were
+    /// made in) and moves the invitations it held for offline callees (<c>held:</c>) to the sweeping node. Returns
+    /// {{room, peer, room, peer, ...} of the memberships removed, {call id, call JSON, ...} of the invitations moved};
+    /// empty when the node is alive or another survivor swept it already.
     /// </summary>
     public const string SweepDeadNode = """
         if ARGV[3] ~= '1' then
