@@ -176,8 +176,9 @@ internal sealed class EpollLoop : IDisposable
     {
         if (ev.Data == WakeData)
         {
-            Volatile.Write(ref _wakePending, 0);
+            // Drain first, then re-arm: a post after the re-arm writes again; one before it is run by RunCommands below.
             EpollNative.Read(_wake, out _, sizeof(ulong));
+            Volatile.Write(ref _wakePending, 0);
             return;
         }
         int slot = (int)(uint)ev.Data;
