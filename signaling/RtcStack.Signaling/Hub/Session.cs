@@ -226,6 +226,15 @@ internal sealed class Session
         }
     }
 
+    /// <summary>The calls that <paramref name="match"/> selects; allocates nothing when the session has no call.</summary>
+    public Call[] CallsWhere(Func<Call, bool> match)
+    {
+        lock (_sync)
+        {
+            return _calls.Count == 0 ? [] : [.. _calls.Values.Where(match)];
+        }
+    }
+
     /// <summary>True between <c>accept</c> and <c>hangup</c>/<c>cancel</c>/leaving the room.</summary>
     public bool IsBusy
     {

@@ -28,9 +28,12 @@ internal static partial class RedisBackplaneLog
     [LoggerMessage(EventId = 2108, Level = LogLevel.Warning, Message = "Node {NodeId} was not registered in Redis (presumed dead while cut off, or Redis lost its data); writing its state back")]
     public static partial void Rejoined(ILogger logger, string nodeId);
 
-    [LoggerMessage(EventId = 2109, Level = LogLevel.Warning, Message = "Node {DeadNode} stopped refreshing its liveness key; removed {Memberships} memberships of its sessions")]
-    public static partial void NodeSwept(ILogger logger, string deadNode, int memberships);
+    [LoggerMessage(EventId = 2109, Level = LogLevel.Warning, Message = "Node {DeadNode} stopped refreshing its liveness key; removed {Memberships} memberships of its sessions, adopted {Invitations} invitations it held")]
+    public static partial void NodeSwept(ILogger logger, string deadNode, int memberships, int invitations);
 
     [LoggerMessage(EventId = 2110, Level = LogLevel.Warning, Message = "Node {OwnerNode} did not hand a session over (answered {Answered}) and its session still owned the peer; removed it from {Rooms} rooms")]
     public static partial void SessionForgotten(ILogger logger, string ownerNode, bool answered, int rooms);
+
+    [LoggerMessage(EventId = 2111, Level = LogLevel.Information, Message = "Back in Redis: repaired presence in {Rooms} rooms ({Returned} memberships written back, {Departed} leaves sent), ended cross-node calls of {Revived} sessions")]
+    public static partial void PresenceRepaired(ILogger logger, int rooms, int returned, int departed, int revived);
 }

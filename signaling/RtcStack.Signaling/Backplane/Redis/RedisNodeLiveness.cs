@@ -138,7 +138,7 @@ internal sealed class RedisNodeLiveness
             lost.Add(new LostMembership(new RoomId(removed[i].ToString()!), new PeerId(removed[i + 1].ToString()!)));
         }
         List<CallState> adopted = AdoptHeld(held);
-        RedisBackplaneLog.NodeSwept(_logger, node, lost.Count);
+        RedisBackplaneLog.NodeSwept(_logger, node, lost.Count, adopted.Count);
         if (previousLife)
         {
             await NotifyAsync(handler, lost, adopted).ConfigureAwait(false);

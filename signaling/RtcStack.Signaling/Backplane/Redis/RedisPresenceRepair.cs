@@ -13,10 +13,11 @@ internal sealed class RedisPresenceRepair(RedisKeys keys, LocalMirror local, Rem
 {
     /// <summary>
     /// Takes this node's own leaves back into Redis, then works out per room what each side missed and hands it to
-    /// <paramref name="handler"/>.
+    /// <paramref name="handler"/>. Returns the number of rooms repaired and of leaves sent.
     /// </summary>
-    public async Task RunAsync(IDatabase db, IBackplaneHandler handler, RepairInput input)
+    public async Task<(int Rooms, int Departed)> RunAsync(IDatabase db, IBackplaneHandler handler, RepairInput input)
     {
+        int repaired = 0;
         var departed = new HashSet<(string Room, string Peer)>();
         await ForgetEndedSessionsAsync(db, departed).ConfigureAwait(false);
         foreach ((string room, string peer) in input.Leaves)
@@ -37,9 +38,11 @@ internal sealed class RedisPresenceRepair(RedisKeys keys, LocalMirror local, Rem
             presence.Replace(room, current);
             if (repair is not null)
             {
+                repaired++;
                 await NotifyAsync(h => h.OnPresenceRepairedAsync(repair), handler).ConfigureAwait(false);
             }
         }
+        return (repaired, departed.Count);
     }
 
     /// <summary>Calls the handler; a failing handler is logged and does not stop the write-back (the node must become ready).</summary>

@@ -166,9 +166,10 @@ internal sealed class RedisResync
     private async Task RepairAsync(IDatabase db)
     {
         (var joins, var leaves) = _presence.TakeBlind();
+        int rooms, departed;
         try
         {
-            await _repair.RunAsync(db, _handler(), new RepairInput(_returned, joins, leaves)).ConfigureAwait(false);
+            (rooms, departed) = await _repair.RunAsync(db, _handler(), new RepairInput(_returned, joins, leaves)).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
@@ -176,6 +177,10 @@ internal sealed class RedisResync
             throw;
         }
         PeerId[] revived = _presumedDead ? [.. _revived.Where(_local.Owners.ContainsKey).Select(p => new PeerId(p))] : [];
+        if (rooms > 0 || revived.Length > 0)
+        {
+            RedisBackplaneLog.PresenceRepaired(_logger, rooms, _returned.Count, departed, revived.Length);
+        }
         _returned.Clear();
         _revived.Clear();
         _presumedDead = false;
