@@ -237,6 +237,38 @@ public sealed class NodeLivenessTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task After_redis_restarts_empty_no_member_is_reported_gone_or_back()
+    {
+        var (x, hx) = await StartNodeAsync("node-x");
+        var (s1, h1) = await StartNodeAsync("node-s1");
+        await OwnAsync(x, "bob", "r1");
+        await OwnAsync(s1, "alice", "r1");
+        // What each node's members were told: both members.
+        Assert.Equal(2, (await x.GetMembersAsync(new RoomId("r1"), None)).Count);
+        Assert.Equal(2, (await s1.GetMembersAsync(new RoomId("r1"), None)).Count);
+
+        await _redis.StopAsync();
+        await Eventually.TrueAsync(() => !x.IsHealthy && !s1.IsHealthy, "both nodes lost Redis");
+        await _redis.StartAsync();
+        await Eventually.TrueAsync(
+            async () => x.IsHealthy && s1.IsHealthy && (await s1.GetMembersAsync(new RoomId("r1"), None)).Count == 2,
+            "both nodes wrote their members back",
+            TimeSpan.FromSeconds(60));
+
+        // Nobody left and nobody was presumed gone: whichever node wrote back first, no presence event is due.
+        Assert.All([.. hx.Repairs, .. h1.Repairs], r =>
+        {
+            Assert.Empty(r.Returned);
+            Assert.Empty(r.Departed);
+            Assert.Empty(r.Left);
+        });
+        Assert.Empty(hx.Revived);
+        Assert.Empty(h1.Revived);
+        Assert.Empty(hx.Lost);
+        Assert.Empty(h1.Lost);
+    }
+
+    [Fact]
     public async Task An_owner_that_no_longer_has_the_session_gets_its_memberships_forgotten()
     {
         // node-y handed bob's session to a node that died before it took ownership: node-y is still the

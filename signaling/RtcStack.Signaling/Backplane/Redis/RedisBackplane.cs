@@ -88,6 +88,7 @@ public sealed class RedisBackplane : IBackplane
         await RedisOr(async db =>
         {
             await _liveness.SweepPreviousLifeAsync(db, handler).ConfigureAwait(false);
+            await _resync.ReadEpochAsync(db).ConfigureAwait(false);
             return true;
         }, () => false).ConfigureAwait(false);
 

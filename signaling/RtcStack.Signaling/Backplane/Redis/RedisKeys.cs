@@ -16,6 +16,8 @@ namespace RtcStack.Signaling.Backplane.Redis;
 /// node while it runs; when it has expired, a survivor sweeps the node (<see cref="RedisScripts.SweepDeadNode"/>).</item>
 /// <item><c>held:{node}</c> hash: call id → <see cref="CallState"/> JSON of the invitations that node holds for offline
 /// callees; the sweep of a dead node moves them to the sweeping node, which holds them until they ring out.</item>
+/// <item><c>epoch</c> string: set once to a random id; a node that finds it missing or changed after an outage knows
+/// Redis lost its data (the other nodes are writing theirs back too, so absent members are not gone).</item>
 /// <item><c>swept:{node}</c> string, 1 day TTL: left by the sweep of a node presumed dead; a node that comes back reads
 /// and deletes it (its peers' calls were ended on the other nodes, see <see cref="IBackplaneHandler.OnSessionsRevivedAsync"/>).</item>
 /// <item><c>node:{node}</c> channel: deliveries to peers on that node and session handover requests, processed in
@@ -44,6 +46,9 @@ internal sealed class RedisKeys(string prefix)
 
     /// <summary>Invitations the node holds for offline callees (call id → <see cref="CallState"/> JSON).</summary>
     public RedisKey Held(string node) => prefix + "held:" + node;
+
+    /// <summary>A random id set once per Redis data set: a node that finds another one knows Redis lost its data.</summary>
+    public RedisKey Epoch => prefix + "epoch";
 
     /// <summary>Tombstone a sweep leaves for a node it presumed dead (read by that node if it comes back).</summary>
     public RedisKey Swept(string node) => prefix + "swept:" + node;

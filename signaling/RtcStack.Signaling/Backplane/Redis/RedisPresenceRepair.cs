@@ -92,7 +92,9 @@ internal sealed class RedisPresenceRepair(RedisKeys keys, LocalMirror local, Rem
     {
         var locals = new HashSet<string>(local.Members(room).Select(m => m.Peer), StringComparer.Ordinal);
         RoomMember[] others = [.. current.Where(m => !locals.Contains(m.Peer))];
-        RoomMember[] returned = [.. current.Where(m => locals.Contains(m.Peer) && input.Returned.Contains((room, m.Peer)))];
+        // The others were told a member left only if they swept this node; else only a join made while cut off is news.
+        RoomMember[] returned = [.. current.Where(m => locals.Contains(m.Peer) && input.Returned.Contains((room, m.Peer))
+            && (input.PresumedDead || input.Joins.Contains((room, m.Peer))))];
         PeerId[] gone = [.. departed.Where(d => d.Room == room).Select(d => new PeerId(d.Peer))];
         PeerId[] newcomers = [.. locals.Where(p => input.Joins.Contains((room, p))).Select(p => new PeerId(p))];
         RoomMember[] joined = [];
@@ -102,7 +104,8 @@ internal sealed class RedisPresenceRepair(RedisKeys keys, LocalMirror local, Rem
         {
             Dictionary<string, string> known = presence.Known(room);
             joined = [.. others.Where(m => !known.ContainsKey(m.Peer))];
-            left = [.. known.Keys.Where(p => !others.Any(m => m.Peer == p)).Select(p => new PeerId(p))];
+            // After Redis lost its data, a member missing now may just not be written back yet: no member-left then.
+            left = input.DataLost ? [] : [.. known.Keys.Where(p => !others.Any(m => m.Peer == p)).Select(p => new PeerId(p))];
             updated = [.. others.Where(m => known.TryGetValue(m.Peer, out string? meta) && !SameMeta(meta, m.MetaJson))];
         }
         bool nothing = returned.Length == 0 && gone.Length == 0 && joined.Length == 0 && left.Length == 0 && updated.Length == 0
@@ -139,7 +142,11 @@ internal sealed class RedisPresenceRepair(RedisKeys keys, LocalMirror local, Rem
 /// <param name="Returned">Memberships the write-back created (Redis no longer had them).</param>
 /// <param name="Joins">Rooms this node's peers joined while Redis was unreachable.</param>
 /// <param name="Leaves">Rooms this node's peers left while Redis was unreachable.</param>
+/// <param name="PresumedDead">The other nodes swept this node (they told the rooms its peers left).</param>
+/// <param name="DataLost">Redis restarted empty: the other nodes are writing their members back too.</param>
 internal sealed record RepairInput(
     HashSet<(string Room, string Peer)> Returned,
     HashSet<(string Room, string Peer)> Joins,
-    HashSet<(string Room, string Peer)> Leaves);
+    HashSet<(string Room, string Peer)> Leaves,
+    bool PresumedDead,
+    bool DataLost);

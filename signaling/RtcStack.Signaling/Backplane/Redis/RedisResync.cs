@@ -25,6 +25,8 @@ internal sealed class RedisResync
     private readonly CancellationTokenSource _stop = new();
     private volatile bool _synced;
     private bool _presumedDead;
+    private bool _dataLost;
+    private string? _epoch;
 
     // Kept across failed attempts: a retry finds the memberships and owners already written and could not tell.
     private readonly HashSet<(string Room, string Peer)> _returned = [];
@@ -109,8 +111,20 @@ internal sealed class RedisResync
     /// owns the peer now (another node may have taken it over, or swept this node as dead, while it was cut off), and
     /// routes and memberships only for the peers it still owns.
     /// </summary>
+    /// <summary>Reads (or sets, on an empty Redis) the data set's epoch; true when it changed since the last read.</summary>
+    public async Task<bool> ReadEpochAsync(IDatabase db)
+    {
+        await db.StringSetAsync(_keys.Epoch, Guid.NewGuid().ToString("N"), when: When.NotExists).ConfigureAwait(false);
+        string? epoch = await db.StringGetAsync(_keys.Epoch).ConfigureAwait(false);
+        bool changed = _epoch is not null && epoch != _epoch;
+        _epoch = epoch;
+        return changed;
+    }
+
     private async Task WriteBackAsync(IDatabase db)
     {
+        // Redis restarted empty: every node writes its members back, so one missing now is not gone.
+        _dataLost |= await ReadEpochAsync(db).ConfigureAwait(false);
         // The sweep of a node presumed dead leaves a tombstone: its peers' calls were ended on the other nodes.
         _presumedDead |= !(await db.StringGetDeleteAsync(_keys.Swept(_nodeId)).ConfigureAwait(false)).IsNull;
         var owners = _local.Owners.ToArray();
@@ -169,7 +183,7 @@ internal sealed class RedisResync
         int rooms, departed;
         try
         {
-            (rooms, departed) = await _repair.RunAsync(db, _handler(), new RepairInput(_returned, joins, leaves)).ConfigureAwait(false);
+            (rooms, departed) = await _repair.RunAsync(db, _handler(), new RepairInput(_returned, joins, leaves, _presumedDead, _dataLost)).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
@@ -184,6 +198,7 @@ internal sealed class RedisResync
         _returned.Clear();
         _revived.Clear();
         _presumedDead = false;
+        _dataLost = false;
         if (revived.Length > 0)
         {
             await _repair.NotifyAsync(h => h.OnSessionsRevivedAsync(revived), _handler()).ConfigureAwait(false);
