@@ -37,8 +37,7 @@ internal sealed class CallCommands(SignalingHub hub)
             ExpiresAt = expiresAt,
         };
         call.PendingInvite = invite;
-        await hub.Invitations.HoldAsync(session, call).ConfigureAwait(false);
-        await hub.Invitations.TryDeliverAsync(call.Id, session, call).ConfigureAwait(false);
+        await hub.Invitations.InviteAsync(session, call).ConfigureAwait(false);
         if (!call.Delivered && hub.Webhook.Enabled)
         {
             _ = hub.Webhook.NotifyAsync(call.Id, session.Peer.Value, call.OtherPeer, room, invite.Meta, expiresAt, CancellationToken.None);

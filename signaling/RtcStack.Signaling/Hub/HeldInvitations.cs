@@ -19,6 +19,21 @@ internal sealed class HeldInvitations(SignalingHub hub)
     // Adopted calls are delivered, handed to their caller or rung out by one task at a time (sweep or a hello).
     private readonly SemaphoreSlim _adoptedGate = new(1, 1);
 
+    /// <summary>
+    /// Sends a new invitation, or holds it when the callee is offline. Nothing else knows the call before it is held,
+    /// so no other delivery can race this one (a callee connecting in between gets it from the next sweep).
+    /// </summary>
+    public async Task InviteAsync(Session caller, Call call)
+    {
+        if (await hub.Backplane.PublishToPeerAsync(new PeerId(call.OtherPeer), BackplaneEnvelope.Create(call.PendingInvite!), CancellationToken.None).ConfigureAwait(false))
+        {
+            call.Delivered = true;
+            call.PendingInvite = null;
+            return;
+        }
+        await HoldAsync(caller, call).ConfigureAwait(false);
+    }
+
     /// <summary>Holds an invitation of <paramref name="caller"/> (shared first: a delivery that follows releases it).</summary>
     public async Task HoldAsync(Session caller, Call call)
     {
