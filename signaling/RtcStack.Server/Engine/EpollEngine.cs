@@ -39,12 +39,15 @@ internal sealed partial class EpollEngine : IDisposable
         InlineRelay = backplane.DeliversByReference && configuration.GetValue("Server:EpollInlineRelay", true);
         MaxMessageBytes = options.Value.MaxFrameBytes;
         ReceiveHighWater = (2 * (MaxMessageBytes + 1)) + (16 * 1024);
+        Metrics = new EpollEngineMetrics(this);
     }
 
     /// <summary>True where the engine can run (Linux x86-64).</summary>
     public static bool IsSupported => EpollNative.IsSupported;
 
     public SignalingHub Hub { get; }
+
+    public EpollEngineMetrics Metrics { get; }
 
     public ILogger Logger { get; }
 
@@ -99,6 +102,7 @@ internal sealed partial class EpollEngine : IDisposable
             _disposed = true;
             loops = _loops;
         }
+        Metrics.Remove();
         foreach (EpollLoop loop in loops ?? [])
         {
             loop.Dispose();

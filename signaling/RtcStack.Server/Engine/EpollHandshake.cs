@@ -106,7 +106,7 @@ internal static class EpollHandshake
         var socket = new EpollWebSocket(loop, head.Socket, head.Slot, subProtocol, head.Listener.Release);
         loop.Upgrade(head, socket);
         loop.Engine.Run(socket, remote);
-        socket.OnReadable(scratch); // frames may have followed the head already (no new edge will say so)
+        socket.OnReadable(scratch, drain: true); // frames may have followed the head already (no new edge will say so)
     }
 
     private static void Refuse(EpollLoop loop, PendingHead head, int status, int consume, byte[] scratch)

@@ -152,6 +152,10 @@ internal sealed class EpollLoop : IDisposable
         {
             int timeout = _heads.Count > 0 ? 250 : -1;
             int n = EpollNative.EpollWait(_epoll, events, MaxEvents, timeout);
+            if (n > 0)
+            {
+                Engine.Metrics.Batch(n);
+            }
             for (int i = 0; i < n; i++)
             {
                 Dispatch(events[i], scratch);
@@ -195,7 +199,7 @@ internal sealed class EpollLoop : IDisposable
                 }
                 if ((ev.Events & ~EpollNative.EpollOut) != 0)
                 {
-                    socket.OnReadable(scratch);
+                    socket.OnReadable(scratch, drain: (ev.Events & (EpollNative.EpollRdHup | EpollNative.EpollHup | EpollNative.EpollErr)) != 0);
                 }
                 break;
             case PendingHead head:
@@ -214,7 +218,7 @@ internal sealed class EpollLoop : IDisposable
                     Register((PendingHead)command.Target);
                     break;
                 case Command.Resume:
-                    ((EpollWebSocket)command.Target).OnReadable(scratch);
+                    ((EpollWebSocket)command.Target).OnReadable(scratch, drain: true);
                     break;
                 case Command.Close:
                     ((EpollWebSocket)command.Target).CloseSocket();

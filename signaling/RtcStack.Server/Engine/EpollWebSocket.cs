@@ -69,8 +69,13 @@ internal sealed class EpollWebSocket : WebSocket, IValueTaskSource<ValueWebSocke
 
     public override string? SubProtocol => _subProtocol;
 
-    /// <summary>Engine thread: reads until the socket would block (or the hub is far behind), then completes a waiting receive.</summary>
-    public void OnReadable(Span<byte> scratch)
+    /// <summary>
+    /// Engine thread: reads until the socket would block (or the hub is far behind), then completes a waiting receive.
+    /// Without <paramref name="drain"/> a read that did not fill the buffer ends it: the socket was empty then, and with
+    /// edge-triggered epoll anything arriving later raises a new event (saves the failing recv() per message). After a
+    /// hang-up event the socket is read to its end, since no further event will come.
+    /// </summary>
+    public void OnReadable(Span<byte> scratch, bool drain)
     {
         bool completeInline = false;
         lock (_sync)
@@ -100,6 +105,10 @@ internal sealed class EpollWebSocket : WebSocket, IValueTaskSource<ValueWebSocke
                     break;
                 }
                 _decoder.Decode(scratch[..(kept + n)]);
+                if (!drain && kept + n < scratch.Length)
+                {
+                    break;
+                }
             }
             if (!_receivePending || !IsReceiveReady())
             {
@@ -296,6 +305,7 @@ internal sealed class EpollWebSocket : WebSocket, IValueTaskSource<ValueWebSocke
             {
                 return;
             }
+            _owner.Engine.Metrics.Sent();
             if (!_out.Flush(Fd))
             {
                 _out.Clear();
@@ -394,6 +404,7 @@ internal sealed class EpollWebSocket : WebSocket, IValueTaskSource<ValueWebSocke
             }
             _receiveBuffer = default;
         }
+        _owner.Engine.Metrics.Received(inline);
         _receive.RunContinuationsAsynchronously = !inline;
         if (error is null)
         {

@@ -166,6 +166,42 @@ public sealed class EpollEngineTests : IAsyncLifetime
         await sender.PingAsync();
     }
 
+    [Fact]
+    public async Task Relay_frames_run_on_the_engine_thread_and_hello_and_join_on_the_thread_pool()
+    {
+        EpollEngine engine = _node.Services.GetRequiredService<EpollEngine>();
+        Assert.True(engine.InlineRelay);
+        var (alice, _) = await _node.ConnectAsync("inline-a");
+        var (bob, bobEvents) = await _node.ConnectAsync("inline-b");
+        await alice.JoinAsync("inline");
+        await bob.JoinAsync("inline");
+        long pooled = engine.Metrics.ReceivesPooled;
+        Assert.True(pooled >= 2, $"the joins went to the pool ({pooled})");
+        for (int i = 0; i < 5; i++)
+        {
+            await alice.SendMessageAsync("inline", Protocol.Json.Parse("\"x\""), to: "inline-b");
+        }
+        await bobEvents.WaitCountAsync(MessageTypes.Message, 5);
+        Assert.True(engine.Metrics.ReceivesInline >= 1, "relay frames completed inline");
+    }
+
+    [Fact]
+    public async Task With_the_Redis_backplane_every_frame_is_handled_on_the_thread_pool()
+    {
+        await using var redis = await RedisServerProcess.StartNewAsync();
+        await using var node = await TestNode.StartAsync(EngineSettings.Epoll, "Redis=" + redis.ConnectionString);
+        EpollEngine engine = node.Services.GetRequiredService<EpollEngine>();
+        Assert.False(engine.InlineRelay);
+        var (alice, _) = await node.ConnectAsync("redis-a");
+        var (bob, bobEvents) = await node.ConnectAsync("redis-b");
+        await alice.JoinAsync("r");
+        await bob.JoinAsync("r");
+        await alice.SendMessageAsync("r", Protocol.Json.Parse("\"over redis\""), to: "redis-b");
+        Assert.Equal("over redis", (await bobEvents.WaitAsync(MessageTypes.Message)).Data!.Value.GetString());
+        Assert.Equal(0, engine.Metrics.ReceivesInline);
+        Assert.True(engine.Metrics.ReceivesPooled >= 3, "joins and the message went to the pool");
+    }
+
     private Task<RawHttp> UpgradedAsync() => UpgradedAsync(_node);
 
     private static async Task<RawHttp> UpgradedAsync(TestNode node)
