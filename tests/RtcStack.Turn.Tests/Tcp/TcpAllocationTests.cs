@@ -7,25 +7,12 @@ namespace RtcStack.Turn.Tests.Tcp;
 /// <summary>RFC 6062 TCP allocations over real sockets on 127.0.0.1: Connect, ConnectionAttempt, ConnectionBind, relay, close, limits.</summary>
 public sealed class TcpAllocationTests
 {
-    private static async Task<TurnServer> StartAsync(Action<TurnOptions>? configure = null)
-    {
-        var options = new TurnOptions
+    private static Task<TurnServer> StartAsync(Action<TurnOptions>? configure = null) =>
+        TcpTestServer.StartAsync(46000, o =>
         {
-            ListeningIps = ["127.0.0.1"],
-            ListeningPort = 0,
-            EnableUdp = false,
-            Realm = TestHarness.Realm,
-            Users = { [TestHarness.User] = TestHarness.Password, ["bob"] = "bob-pw" },
-            AllowedPeerIps = ["127.0.0.1"],
-            MinPort = 46000,
-            MaxPort = 46999,
-            ChallengesPerSecondPerIp = 0,
-        };
-        configure?.Invoke(options);
-        var server = new TurnServer(options);
-        await server.StartAsync();
-        return server;
-    }
+            o.Users["bob"] = "bob-pw";
+            configure?.Invoke(o);
+        });
 
     [Fact]
     public async Task Connect_then_ConnectionBind_relays_both_ways_from_the_relayed_address()

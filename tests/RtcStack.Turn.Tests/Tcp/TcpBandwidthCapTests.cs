@@ -16,20 +16,7 @@ public sealed class TcpBandwidthCapTests
     public async Task Data_connection_is_paced_to_max_bps_and_resumes_as_time_passes()
     {
         var time = new SteppedTime();
-        await using var server = new TurnServer(new TurnOptions
-        {
-            ListeningIps = ["127.0.0.1"],
-            ListeningPort = 0,
-            EnableUdp = false,
-            Realm = TestHarness.Realm,
-            Users = { [TestHarness.User] = TestHarness.Password },
-            AllowedPeerIps = ["127.0.0.1"],
-            MinPort = 48000,
-            MaxPort = 48999,
-            ChallengesPerSecondPerIp = 0,
-            MaxBytesPerSecond = Cap,
-        }, timeProvider: time);
-        await server.StartAsync();
+        await using TurnServer server = await TcpTestServer.StartAsync(48000, o => o.MaxBytesPerSecond = Cap, time);
         await using var peer = new TcpEchoPeer(echo: false);
         await using TcpTurnClient client = await TcpTurnClient.ConnectAsync(server.TcpEndPoints[0]);
         Assert.Equal(0, Answer.ErrorCode(await client.AllocateAsync()));

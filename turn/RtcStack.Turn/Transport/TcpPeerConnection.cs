@@ -9,13 +9,13 @@ namespace RtcStack.Turn.Transport;
 /// (§5.2) or accepted on the relayed address (§5.3). It waits (pending) until a client data connection binds it
 /// with ConnectionBind (§5.4); until then nothing is read from the peer, so its data waits in the kernel's receive
 /// buffer and TCP flow control holds the peer back. Unbound after the bind timeout, it is closed. Bound, it relays
-/// bytes as they are both ways: on Linux x64 with a plain TCP client data connection by splice(2) in the kernel
-/// (<see cref="TcpSplicer"/>), otherwise (TLS, other systems) with one pooled buffer per direction, each read
+/// bytes as they are both ways: on Linux x64 with a plain TCP client data connection on the shared epoll thread of
+/// <see cref="TcpRelayLoop"/>, otherwise (TLS, other systems) with one pooled buffer per direction, each read
 /// awaited until written (backpressure) and, with a bandwidth cap (max-bps), paced per allocation and direction by
-/// <see cref="StreamPacer"/> (splice is not used then: it moves bytes in the kernel, unmetered); an end of stream is passed on as a half close, and any error closes both
-/// connections.
+/// <see cref="StreamPacer"/> (the relay loop is not used then: it does not meter); an end of stream is passed on as
+/// a half close, and any error closes both connections.
 /// </summary>
-internal sealed class TcpPeerConnection
+internal sealed class TcpPeerConnection : ITcpRelayEnds
 {
     /// <summary>Bytes read per direction at a time.</summary>
     internal const int BufferSize = 16 * 1024;
@@ -45,7 +45,9 @@ internal sealed class TcpPeerConnection
 
     internal bool IsBound => Volatile.Read(ref _state) == Bound;
 
-    internal bool IsClosed => Volatile.Read(ref _state) == Closed;
+    public bool IsClosed => Volatile.Read(ref _state) == Closed;
+
+    public void Relayed(int bytes, bool toPeer) => _owner.Relayed(bytes, toPeer);
 
     /// <summary>Closes the connection unless a ConnectionBind claims it within <paramref name="timeout"/>.</summary>
     internal void StartBindTimer(TimeProvider time, TimeSpan timeout)
@@ -83,34 +85,32 @@ internal sealed class TcpPeerConnection
             client.Close();
             return;
         }
-        var peerStream = new NetworkStream(_socket, ownsSocket: false);
+        string reason = "closed";
         try
         {
-            if (clientStream is NetworkStream plain && !_owner.IsPaced && TcpSplicer.Shared is { } splicer)
+            if (clientStream is NetworkStream plain && !_owner.IsPaced && TcpRelayLoop.Shared is { } loop)
             {
                 if (!early.IsEmpty)
                 {
-                    await peerStream.WriteAsync(early).ConfigureAwait(false);
+                    await _socket.SendAsync(early).ConfigureAwait(false); // all of it (blocking socket, async send)
                     _owner.Relayed(early.Length, toPeer: true);
+                    early = ReadOnlyMemory<byte>.Empty;
                 }
-                if (splicer.TryRelay(this, plain.Socket, _socket) is { } spliced)
+                if (loop.TryRelay(this, plain.Socket, _socket) is { } relayed)
                 {
-                    if (await spliced.ConfigureAwait(false) is { } failure)
-                    {
-                        Close(failure);
-                    }
+                    reason = await relayed.ConfigureAwait(false) ?? reason;
                     return;
                 }
-                early = ReadOnlyMemory<byte>.Empty;
             }
-            Task up = PumpAsync(clientStream, peerStream, early, toPeer: true, () => ShutdownPeer());
-            Task down = PumpAsync(peerStream, clientStream, ReadOnlyMemory<byte>.Empty, toPeer: false, () => client.ShutdownSendAsync());
-            await Task.WhenAll(up, down).ConfigureAwait(false);
+            await CopyBothWaysAsync(client, clientStream, early).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            reason = "peer connection failed";
         }
         finally
         {
-            await peerStream.DisposeAsync().ConfigureAwait(false);
-            Close("closed");
+            Close(reason);
         }
     }
 
@@ -125,6 +125,18 @@ internal sealed class TcpPeerConnection
         _socket.Dispose();
         Volatile.Read(ref _client)?.Close();
         _owner.Removed(this, reason);
+    }
+
+    /// <summary>The relay without <see cref="TcpRelayLoop"/>: a pooled buffer and an async read/write loop per direction.</summary>
+    private async Task CopyBothWaysAsync(StreamConnection client, Stream clientStream, ReadOnlyMemory<byte> early)
+    {
+        var peerStream = new NetworkStream(_socket, ownsSocket: false);
+        await using (peerStream.ConfigureAwait(false))
+        {
+            Task up = PumpAsync(clientStream, peerStream, early, toPeer: true, () => ShutdownPeer());
+            Task down = PumpAsync(peerStream, clientStream, ReadOnlyMemory<byte>.Empty, toPeer: false, () => client.ShutdownSendAsync());
+            await Task.WhenAll(up, down).ConfigureAwait(false);
+        }
     }
 
     private async Task PumpAsync(Stream from, Stream to, ReadOnlyMemory<byte> first, bool toPeer, Func<Task> endOfStream)
@@ -149,7 +161,6 @@ internal sealed class TcpPeerConnection
                 await to.WriteAsync(buffer.AsMemory(0, read)).ConfigureAwait(false);
                 _owner.Relayed(read, toPeer);
                 await _owner.PaceAsync(read, toPeer).ConfigureAwait(false); // max-bps: hold the sender back by not reading
-
             }
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or InvalidOperationException or NotSupportedException)

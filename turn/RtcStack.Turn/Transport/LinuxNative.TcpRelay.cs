@@ -2,7 +2,10 @@ using System.Runtime.InteropServices;
 
 namespace RtcStack.Turn.Transport;
 
-/// <summary>The calls of the RFC 6062 splice relay (<see cref="TcpSplicer"/>): pipes, splice(2) and shutdown(2).</summary>
+/// <summary>
+/// The calls of the RFC 6062 relay (<see cref="TcpRelayLoop"/>): recv, send and shutdown(2), and the epoll flags it
+/// and the stream readers use.
+/// </summary>
 internal static unsafe partial class LinuxNative
 {
     internal const uint EpollOut = 0x004;
@@ -10,20 +13,17 @@ internal static unsafe partial class LinuxNative
     internal const uint EpollHup = 0x010;
     internal const uint EpollRdHup = 0x2000;
     internal const uint EpollEt = 0x80000000;
-    internal const int OCloexec = 0x80000;
-    internal const int ONonblock = 0x800;
-    internal const uint SpliceMove = 1;
-    internal const uint SpliceNonblock = 2;
+    internal const int MsgNoSignal = 0x4000;
     internal const int ShutWr = 1;
     internal const int EAgain = 11;
 
-    [LibraryImport("libc", EntryPoint = "pipe2", SetLastError = true)]
+    [LibraryImport("libc", EntryPoint = "recv", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-    internal static partial int Pipe2(int* fds, int flags);
+    internal static partial nint Recv(int fd, byte* buffer, nint length, int flags);
 
-    [LibraryImport("libc", EntryPoint = "splice", SetLastError = true)]
+    [LibraryImport("libc", EntryPoint = "send", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-    internal static partial nint Splice(int fdIn, long* offIn, int fdOut, long* offOut, nuint length, uint flags);
+    internal static partial nint Send(int fd, byte* buffer, nint length, int flags);
 
     [LibraryImport("libc", EntryPoint = "shutdown", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
