@@ -75,6 +75,30 @@ public sealed class NodeRecoveryTests
     }
 
     [Fact]
+    public async Task Accepting_an_adopted_invitation_whose_caller_is_gone_hangs_it_up_once()
+    {
+        await using var h = new HubHarness();
+        await h.StartAsync();
+        IBackplaneHandler handler = h.Hub;
+        await handler.OnInvitationsAdoptedAsync([Held("c-4", "bob", "gina", h.Hub.NowMs + 30_000)]);
+        TestClient gina = await h.PeerAsync("gina");
+        await gina.ReceiveAsync(m => m.Type == "invite");
+
+        Assert.Equal("ack", (await gina.RequestAsync(new ClientMessage { Type = "accept", CallId = "c-4" })).Type);
+        ServerMessage hangup = await gina.ReceiveAsync(m => m.Type == "hangup");
+        Assert.Equal(("c-4", "bob"), (hangup.CallId, hangup.From));
+        // gina is not busy, and the ring time passing tells her nothing more about a call she no longer has.
+        TestClient carol = await h.PeerAsync("carol");
+        string next = (await carol.RequestAsync(new ClientMessage { Type = "invite", To = "gina", Room = "r" })).CallId!;
+        Assert.Equal(next, (await gina.ReceiveAsync(m => m.Type == "invite")).CallId);
+        h.Time.Advance(TimeSpan.FromSeconds(31));
+        await h.Hub.SweepAsync();
+        await h.Hub.SweepAsync();
+        Assert.Equal(next, (await gina.ReceiveAsync(m => m.Type == "invite-timeout")).CallId);
+        Assert.True(await gina.NothingAsync(m => m.Type is "invite-timeout" or "hangup", TimeSpan.FromMilliseconds(300)));
+    }
+
+    [Fact]
     public async Task An_adopted_invitation_goes_back_to_its_caller_who_gets_the_answer_and_the_timeout()
     {
         await using var h = new HubHarness();

@@ -21,6 +21,13 @@ internal sealed class Call(string id, string otherPeer, string room, bool outgoi
     /// <summary>For an outgoing call to an offline peer: the frame to deliver when the callee connects.</summary>
     public Protocol.ServerMessage? PendingInvite { get; set; }
 
+    private int _delivering;
+
+    /// <summary>Claims the right to try delivering <see cref="PendingInvite"/> now; false while another try runs.</summary>
+    public bool TryBeginDelivery() => Interlocked.CompareExchange(ref _delivering, 1, 0) == 0;
+
+    public void EndDelivery() => Volatile.Write(ref _delivering, 0);
+
     public CallState ToState() => new()
     {
         Id = Id,

@@ -25,8 +25,6 @@ internal sealed class CallCommands(SignalingHub hub)
         }
         long expiresAt = hub.NowMs + hub.Options.RingTimeoutMs;
         var call = new Call(IdGenerator.New("c"), m.To!, room, outgoing: true, expiresAt);
-        session.AddCall(call);
-        SignalingHub.Ack(connection, m.Id, a => a.CallId = call.Id);
         var invite = new ServerMessage
         {
             Type = MessageTypes.Invite,
@@ -37,6 +35,10 @@ internal sealed class CallCommands(SignalingHub hub)
             ExpiresAt = expiresAt,
         };
         call.PendingInvite = invite;
+        session.AddCall(call);
+        // Kept in the backplane before the caller hears of it: an acknowledged invitation survives this node.
+        await hub.Invitations.PersistAsync(call).ConfigureAwait(false);
+        SignalingHub.Ack(connection, m.Id, a => a.CallId = call.Id);
         await hub.Invitations.InviteAsync(session, call).ConfigureAwait(false);
         if (!call.Delivered && hub.Webhook.Enabled)
         {
@@ -92,6 +94,13 @@ internal sealed class CallCommands(SignalingHub hub)
             From = session.Peer.Value,
             Reason = toCaller == MessageTypes.Declined ? m.Reason ?? "declined" : null,
         };
-        await hub.Backplane.PublishToPeerAsync(new PeerId(call.OtherPeer), BackplaneEnvelope.Create(message), CancellationToken.None).ConfigureAwait(false);
+        if (!await hub.Backplane.PublishToPeerAsync(new PeerId(call.OtherPeer), BackplaneEnvelope.Create(message), CancellationToken.None).ConfigureAwait(false)
+            && toCaller == MessageTypes.Accepted
+            && session.RemoveCall(call.Id) is not null)
+        {
+            // The caller has no session anywhere (its node died; its invitation is held by a survivor): the call
+            // cannot start, so it ends here (hangup, as when the other party of an accepted call is gone).
+            session.Deliver(SessionLifecycle.CallEnded(call, endedByCaller: true, endedBy: call.OtherPeer));
+        }
     }
 }

@@ -19,19 +19,14 @@ internal sealed class HeldInvitations(SignalingHub hub)
     // Adopted calls are delivered, handed to their caller or rung out by one task at a time (sweep or a hello).
     private readonly SemaphoreSlim _adoptedGate = new(1, 1);
 
-    /// <summary>
-    /// Sends a new invitation, or holds it when the callee is offline. Nothing else knows the call before it is held,
-    /// so no other delivery can race this one (a callee connecting in between gets it from the next sweep).
-    /// </summary>
+    /// <summary>Writes a new invitation to the backplane (before the caller is told its call id).</summary>
+    public ValueTask PersistAsync(Call call) => hub.Backplane.HoldInvitationAsync(call.ToState(), CancellationToken.None);
+
+    /// <summary>Sends a new invitation (persisted already); it stays held here while the callee is offline.</summary>
     public async Task InviteAsync(Session caller, Call call)
     {
-        if (await hub.Backplane.PublishToPeerAsync(new PeerId(call.OtherPeer), BackplaneEnvelope.Create(call.PendingInvite!), CancellationToken.None).ConfigureAwait(false))
-        {
-            call.Delivered = true;
-            call.PendingInvite = null;
-            return;
-        }
-        await HoldAsync(caller, call).ConfigureAwait(false);
+        _held[call.Id] = (caller, call);
+        await TryDeliverAsync(call.Id, caller, call).ConfigureAwait(false);
     }
 
     /// <summary>Holds an invitation of <paramref name="caller"/> (shared first: a delivery that follows releases it).</summary>
@@ -67,18 +62,30 @@ internal sealed class HeldInvitations(SignalingHub hub)
     }
 
     /// <summary>Publishes a held invitation; once it reaches the callee's node it is no longer held.</summary>
+    /// <remarks>The sweep and a callee's hello may both try at once: one delivery at a time per call, so never twice.</remarks>
     public async Task TryDeliverAsync(string callId, Session caller, Call call)
     {
-        if (call.PendingInvite is null || caller.Ended || caller.GetCall(callId) is null)
+        if (!call.TryBeginDelivery())
         {
-            await ReleaseAsync(callId).ConfigureAwait(false);
             return;
         }
-        if (await hub.Backplane.PublishToPeerAsync(new PeerId(call.OtherPeer), BackplaneEnvelope.Create(call.PendingInvite), CancellationToken.None).ConfigureAwait(false))
+        try
         {
-            call.Delivered = true;
-            call.PendingInvite = null;
-            await ReleaseAsync(callId).ConfigureAwait(false);
+            if (call.PendingInvite is null || caller.Ended || caller.GetCall(callId) is null)
+            {
+                await ReleaseAsync(callId).ConfigureAwait(false);
+                return;
+            }
+            if (await hub.Backplane.PublishToPeerAsync(new PeerId(call.OtherPeer), BackplaneEnvelope.Create(call.PendingInvite), CancellationToken.None).ConfigureAwait(false))
+            {
+                call.Delivered = true;
+                call.PendingInvite = null;
+                await ReleaseAsync(callId).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            call.EndDelivery();
         }
     }
 
@@ -127,26 +134,14 @@ internal sealed class HeldInvitations(SignalingHub hub)
     }
 
     /// <summary>
-    /// One step of an adopted invitation: rung out (<c>invite-timeout</c> to the caller, and to the callee once it was
-    /// delivered), else handed to its caller's new session (which rings it from then on), else delivered.
+    /// One step of an adopted invitation: handed to its caller's new session when the caller is back (that session
+    /// rings it from then on), else rung out at the ring time (<c>invite-timeout</c> to the callee if it was
+    /// delivered; the caller has no session to tell), else delivered to the callee.
     /// </summary>
     private async Task AdvanceAsync(Call call, long nowMs)
     {
         var caller = new PeerId(Caller(call));
-        if (call.ExpiresAt <= nowMs)
-        {
-            if (!await ReleaseAdoptedAsync(call))
-            {
-                return;
-            }
-            var timeout = new ServerMessage { Type = MessageTypes.InviteTimeout, CallId = call.Id };
-            await hub.Backplane.PublishToPeerAsync(caller, BackplaneEnvelope.Create(timeout), CancellationToken.None).ConfigureAwait(false);
-            if (call.Delivered)
-            {
-                await hub.Backplane.PublishToPeerAsync(new PeerId(call.OtherPeer), BackplaneEnvelope.Create(timeout), CancellationToken.None).ConfigureAwait(false);
-            }
-            return;
-        }
+        // A caller that is back takes the call even at the ring time: its own ring timer then sends the timeout.
         if (await hub.Backplane.GetSessionOwnerAsync(caller, CancellationToken.None).ConfigureAwait(false) is not null
             && await ReleaseAdoptedAsync(call))
         {
@@ -160,6 +155,15 @@ internal sealed class HeldInvitations(SignalingHub hub)
             // The caller's session went away again: keep holding it here.
             _adopted[call.Id] = call;
             await hub.Backplane.HoldInvitationAsync(call.ToState(), CancellationToken.None).ConfigureAwait(false);
+        }
+        if (call.ExpiresAt <= nowMs)
+        {
+            if (await ReleaseAdoptedAsync(call) && call.Delivered)
+            {
+                var timeout = new ServerMessage { Type = MessageTypes.InviteTimeout, CallId = call.Id };
+                await hub.Backplane.PublishToPeerAsync(new PeerId(call.OtherPeer), BackplaneEnvelope.Create(timeout), CancellationToken.None).ConfigureAwait(false);
+            }
+            return;
         }
         if (!call.Delivered && await hub.Backplane.PublishToPeerAsync(new PeerId(call.OtherPeer), BackplaneEnvelope.Create(call.PendingInvite!), CancellationToken.None).ConfigureAwait(false))
         {

@@ -48,6 +48,7 @@ internal sealed class SessionCommands(SignalingHub hub)
             session.Attach(connection, FrameWriter.Write(Welcome(session, claims, resumed: false, m.Id)), 0, resuming: false);
         }
         Log.SessionStarted(hub.Logger, session.Id, peer.Value, resumed);
+        await hub.Lifecycle.TakeLeftoverCallsAsync(session).ConfigureAwait(false);
         await hub.Invitations.DeliverToAsync(peer).ConfigureAwait(false);
     }
 

@@ -14,6 +14,9 @@ internal sealed class SessionLifecycle(SignalingHub hub)
     /// <summary>Sessions being taken over from another node, by peer (see <see cref="PendingResume"/>).</summary>
     private readonly ConcurrentDictionary<string, PendingResume> _pendingResumes = new(StringComparer.Ordinal);
 
+    /// <summary>Calls handed to a peer (see <see cref="BackplaneEnvelope.Call"/>) while a takeover that failed was held.</summary>
+    private readonly ConcurrentDictionary<string, List<CallState>> _leftoverCalls = new(StringComparer.Ordinal);
+
     /// <summary>
     /// A peer says hello while it may still own a session (here or on another node): returns that session
     /// when it can be resumed from <paramref name="lastSeq"/> with <paramref name="resumeId"/>, else ends it.
@@ -64,7 +67,7 @@ internal sealed class SessionLifecycle(SignalingHub hub)
         }
         finally
         {
-            await AbandonAsync(pending).ConfigureAwait(false);
+            await AbandonAsync(peer, pending).ConfigureAwait(false);
             _pendingResumes.TryRemove(new KeyValuePair<string, PendingResume>(peer.Value, pending));
         }
     }
@@ -93,12 +96,32 @@ internal sealed class SessionLifecycle(SignalingHub hub)
         }
     }
 
-    private static async Task AbandonAsync(PendingResume pending)
+    /// <summary>
+    /// Stops holding for a takeover. When it failed, what was held is dropped (the peer starts a new session), except
+    /// calls handed to the peer: the new session takes them (<see cref="TakeLeftoverCallsAsync"/>).
+    /// </summary>
+    private async Task AbandonAsync(PeerId peer, PendingResume pending)
     {
         await pending.Gate.WaitAsync().ConfigureAwait(false);
         pending.Abandoned = pending.Session is null;
+        if (pending.Abandoned && pending.Held.Any(e => e.Call is not null))
+        {
+            _leftoverCalls[peer.Value] = [.. pending.Held.Where(e => e.Call is not null).Select(e => e.Call!)];
+        }
         pending.Held.Clear();
         pending.Gate.Release();
+    }
+
+    /// <summary>A new session of the peer takes the calls handed to it while its failed takeover was held.</summary>
+    public async Task TakeLeftoverCallsAsync(Session session)
+    {
+        if (!_leftoverCalls.IsEmpty && _leftoverCalls.TryRemove(session.Peer.Value, out List<CallState>? calls))
+        {
+            foreach (CallState call in calls)
+            {
+                await hub.Invitations.TakeHandedCallAsync(session, call).ConfigureAwait(false);
+            }
+        }
     }
 
     /// <summary>Another node takes the peer over: hand the session over (resume) or end it.</summary>
@@ -264,7 +287,7 @@ internal sealed class SessionLifecycle(SignalingHub hub)
         return true;
     }
 
-    /// <summary>Returns false when the message must not be delivered (the callee is busy).</summary>
+    /// <summary>Returns false when the message must not be delivered (the callee is busy, or the call already ended here).</summary>
     private async Task<bool> ApplyCallEffectAsync(Session session, ServerMessage m)
     {
         string callId = m.CallId!;
@@ -289,6 +312,12 @@ internal sealed class SessionLifecycle(SignalingHub hub)
             case MessageTypes.Cancelled:
             case MessageTypes.Hangup:
             case MessageTypes.InviteTimeout:
+                // A call this side no longer has was ended already (by this side, or both ends raced): say it once.
+                // A handed-over session still lists its calls; Deliver then refuses and the envelope is routed on.
+                if (session.GetCall(callId) is null)
+                {
+                    return false;
+                }
                 session.RemoveCall(callId);
                 await hub.Invitations.ReleaseAsync(callId).ConfigureAwait(false);
                 return true;
