@@ -146,16 +146,22 @@ public sealed class TlsPolledReadTests : IAsyncLifetime
             Stream stdin = process.StandardInput.BaseStream;
             Assert.True(await output.WaitForAsync("Verify return code"u8.ToArray(), Patience), "no handshake");
             await RoundTripAsync(stdin, output, 1);
+            int updates = 0;
             foreach (string command in new[] { "K\n", "k\n", "K\n" }) // key update requested, not requested, requested
             {
                 await stdin.WriteAsync(System.Text.Encoding.ASCII.GetBytes(command));
                 await stdin.FlushAsync();
-                await Task.Delay(300); // s_client takes each stdin read as one command or one write
+                updates++;
+                // s_client takes each stdin read as one command or one write: send the next request only once it has
+                // taken this one as a command (it prints KEYUPDATE), so that the two are never read together.
+                Assert.True(await WaitUntilAsync(() =>
+                {
+                    lock (errors)
+                    {
+                        return CountOf(errors.ToString(), "KEYUPDATE") >= updates;
+                    }
+                }), "s_client did not take the key update command");
                 await RoundTripAsync(stdin, output, command[0] == 'K' ? (byte)2 : (byte)3);
-            }
-            lock (errors)
-            {
-                Assert.Contains("KEYUPDATE", errors.ToString(), StringComparison.Ordinal); // s_client took the commands as commands
             }
         }
         finally
@@ -166,6 +172,30 @@ public sealed class TlsPolledReadTests : IAsyncLifetime
             }
             await process.WaitForExitAsync();
         }
+    }
+
+    private static int CountOf(string text, string word)
+    {
+        int count = 0;
+        for (int i = text.IndexOf(word, StringComparison.Ordinal); i >= 0; i = text.IndexOf(word, i + word.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+        return count;
+    }
+
+    private static async Task<bool> WaitUntilAsync(Func<bool> condition)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (clock.Elapsed > Patience)
+            {
+                return false;
+            }
+            await Task.Delay(20);
+        }
+        return true;
     }
 
     private static async Task RoundTripAsync(Stream stdin, OutputCollector output, byte tag)

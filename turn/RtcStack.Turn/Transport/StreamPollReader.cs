@@ -5,19 +5,6 @@ using System.Net.Sockets;
 
 namespace RtcStack.Turn.Transport;
 
-/// <summary>Why <see cref="StreamPollReader.FrameAsync"/> handed a connection back to its owner.</summary>
-internal enum StreamPollOutcome
-{
-    /// <summary>End of stream, a read or TLS error, unframeable bytes, or the connection was closed.</summary>
-    Closed,
-
-    /// <summary>The client does not read its answers: reading stopped until its send queue drains.</summary>
-    Backpressure,
-
-    /// <summary>A ConnectionBind made this an RFC 6062 data connection: the rest of the stream is raw data.</summary>
-    DataConnection,
-}
-
 /// <summary>
 /// The read side of one TCP or TLS client connection on a <see cref="StreamPoller"/> thread. While framing, the poller
 /// calls <see cref="OnEvent"/> when the socket is readable: a non-blocking read into the thread's buffer (behind this
@@ -39,10 +26,8 @@ internal sealed class StreamPollReader
     private volatile Mode _mode = Mode.Idle;
     private TaskCompletionSource<StreamPollOutcome>? _episode;
     private TaskCompletionSource? _waiter;
-    private byte[]? _partial;
-    private int _partialLength;
-    private byte[]? _cipher;
-    private int _cipherLength;
+    private PartialBytes _partial;
+    private PartialBytes _cipher;
     private readonly byte[] _head = new byte[5];
     private int _headLength;
     private int _headServed;
@@ -203,7 +188,10 @@ internal sealed class StreamPollReader
         await (token.CanBeCanceled ? wait.WaitAsync(token) : wait).ConfigureAwait(false);
     }
 
-    /// <summary>Stops reading for good (the connection closes, or a plain data connection leaves for the splicer).</summary>
+    /// <summary>
+    /// Stops reading for good (the connection closes). From another thread the poller thread may still be inside a read of
+    /// this connection, so a partial frame kept at that moment is left to the garbage collector, not returned to the pool.
+    /// </summary>
     internal void Detach()
     {
         TaskCompletionSource<StreamPollOutcome>? episode;
@@ -264,11 +252,11 @@ internal sealed class StreamPollReader
     private void ReadPlain(StreamPollScratch scratch)
     {
         byte[] buffer = scratch.Read;
-        int filled = TakePartial(buffer);
+        int filled = _partial.MoveTo(buffer);
         int read = Receive(buffer.AsSpan(filled, StreamPollScratch.ReadSize));
         if (read <= 0)
         {
-            KeepPartial(buffer.AsSpan(0, filled));
+            _partial.Keep(buffer.AsSpan(0, filled));
             if (read < 0)
             {
                 return; // would block: a stale readiness report
@@ -295,7 +283,7 @@ internal sealed class StreamPollReader
             End(StreamPollOutcome.DataConnection, null);
             return false;
         }
-        KeepPartial(buffer.AsSpan(consumed, filled - consumed));
+        _partial.Keep(buffer.AsSpan(consumed, filled - consumed));
         if (_connection.SendBacklogged)
         {
             End(StreamPollOutcome.Backpressure, null);
@@ -307,11 +295,11 @@ internal sealed class StreamPollReader
     private void ReadTls(StreamPollScratch scratch)
     {
         byte[] cipher = scratch.Read;
-        int filled = TakeCipher(cipher);
+        int filled = _cipher.MoveTo(cipher);
         int read = Receive(cipher.AsSpan(filled, StreamPollScratch.ReadSize));
         if (read <= 0)
         {
-            KeepCipher(cipher.AsSpan(0, filled));
+            _cipher.Keep(cipher.AsSpan(0, filled));
             if (read == 0)
             {
                 End(StreamPollOutcome.Closed, "closed by client without close_notify");
@@ -325,7 +313,7 @@ internal sealed class StreamPollReader
             End(StreamPollOutcome.Closed, "not a TLS record");
             return;
         }
-        KeepCipher(cipher.AsSpan(records, filled - records));
+        _cipher.Keep(cipher.AsSpan(records, filled - records));
         if (records > 0)
         {
             Decrypt(cipher, records, scratch);
@@ -338,7 +326,7 @@ internal sealed class StreamPollReader
         TlsRecordCapture capture = _capture!;
         capture.Feed(cipher, records);
         byte[] plain = scratch.Plain;
-        int filled = TakePartial(plain);
+        int filled = _partial.MoveTo(plain);
         try
         {
             while (capture.HasRecords)
@@ -361,8 +349,8 @@ internal sealed class StreamPollReader
                 int consumed = _connection.ProcessRead(plain, filled, scratch.Ingress);
                 if (consumed < 0 || _connection.IsDataConnection)
                 {
-                    capture.KeepUnread(_cipher.AsSpan(0, _cipherLength));
-                    ReleaseCipher();
+                    capture.KeepUnread(_cipher.Span);
+                    _cipher.Release();
                     AfterFrames(plain, consumed, filled);
                     return;
                 }
@@ -450,72 +438,12 @@ internal sealed class StreamPollReader
         }
         if (outcome == StreamPollOutcome.Closed)
         {
-            ReleasePartial();
-            ReleaseCipher();
+            _partial.Release();
+            _cipher.Release();
         }
         episode?.TrySetResult(outcome);
     }
 
     /// <summary>Registers or re-arms the socket (caller holds the gate).</summary>
     private bool Arm(uint events) => PollFd >= 0 ? _poller.Modify(this, events) : _poller.Add(this, events);
-
-    private int TakePartial(byte[] buffer)
-    {
-        int length = _partialLength;
-        if (_partial is { } partial)
-        {
-            partial.AsSpan(0, length).CopyTo(buffer);
-            ReleasePartial();
-        }
-        return length;
-    }
-
-    private void KeepPartial(ReadOnlySpan<byte> tail)
-    {
-        if (!tail.IsEmpty)
-        {
-            _partial = ArrayPool<byte>.Shared.Rent(tail.Length);
-            tail.CopyTo(_partial);
-            _partialLength = tail.Length;
-        }
-    }
-
-    private void ReleasePartial()
-    {
-        if (Interlocked.Exchange(ref _partial, null) is { } partial)
-        {
-            ArrayPool<byte>.Shared.Return(partial);
-        }
-        _partialLength = 0;
-    }
-
-    private int TakeCipher(byte[] buffer)
-    {
-        int length = _cipherLength;
-        if (_cipher is { } cipher)
-        {
-            cipher.AsSpan(0, length).CopyTo(buffer);
-            ReleaseCipher();
-        }
-        return length;
-    }
-
-    private void KeepCipher(ReadOnlySpan<byte> tail)
-    {
-        if (!tail.IsEmpty)
-        {
-            _cipher = ArrayPool<byte>.Shared.Rent(tail.Length);
-            tail.CopyTo(_cipher);
-            _cipherLength = tail.Length;
-        }
-    }
-
-    private void ReleaseCipher()
-    {
-        if (Interlocked.Exchange(ref _cipher, null) is { } cipher)
-        {
-            ArrayPool<byte>.Shared.Return(cipher);
-        }
-        _cipherLength = 0;
-    }
 }
