@@ -29,6 +29,7 @@ internal sealed class EpollWebSocket : WebSocket, IValueTaskSource<ValueWebSocke
     private ManualResetValueTaskSourceCore<ValueWebSocketReceiveResult> _receive;
     private ManualResetValueTaskSourceCore<bool> _sendWait;
     private Memory<byte> _receiveBuffer;
+    private CancellationTokenRegistration _receiveCancel;
     private bool _receivePending;
     private bool _sendWaiting;
     private WebSocketState _state = WebSocketState.Open;
@@ -157,6 +158,7 @@ internal sealed class EpollWebSocket : WebSocket, IValueTaskSource<ValueWebSocke
 
     public override ValueTask<ValueWebSocketReceiveResult> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         bool resume;
         ValueWebSocketReceiveResult result;
         lock (_sync)
@@ -174,6 +176,11 @@ internal sealed class EpollWebSocket : WebSocket, IValueTaskSource<ValueWebSocke
                 _receivePending = true;
                 _receiveBuffer = buffer;
                 _receive.Reset();
+                if (cancellationToken.CanBeCanceled)
+                {
+                    // As ManagedWebSocket: cancelling a receive aborts the socket (the hub never passes a token).
+                    _receiveCancel = cancellationToken.UnsafeRegister(static s => ((EpollWebSocket)s!).Abort(), this);
+                }
                 return new ValueTask<ValueWebSocketReceiveResult>(this, _receive.Version);
             }
             result = TakeResult(buffer.Span);
@@ -386,6 +393,7 @@ internal sealed class EpollWebSocket : WebSocket, IValueTaskSource<ValueWebSocke
     {
         ValueWebSocketReceiveResult result;
         Exception? error = null;
+        CancellationTokenRegistration cancel;
         lock (_sync)
         {
             if (!_receivePending)
@@ -403,7 +411,10 @@ internal sealed class EpollWebSocket : WebSocket, IValueTaskSource<ValueWebSocke
                 error = ex;
             }
             _receiveBuffer = default;
+            cancel = _receiveCancel;
+            _receiveCancel = default;
         }
+        cancel.Dispose();
         _owner.Engine.Metrics.Received(inline);
         _receive.RunContinuationsAsynchronously = !inline;
         if (error is null)
