@@ -111,7 +111,8 @@ function wireClient(/** @type {RtcStackClient} */ c) {
   c.on('resumed', () => { T.resumed++; toast('Reconnected.', 'ok', 2500); });
   c.on('session-reset', () => { T.resets++; toast('Reconnected with a new session; rejoining the room.', '', 4000); });
   c.on('members', (list) => { for (const m of list) addMember(m); });
-  c.on('member-joined', (m) => { addMember(m); toast(`${nameOf(m.peer)} joined`, 'ok', 2500); });
+  c.on('member-joined', (m) => { addMember(m); toast(`${nameOf(m.peer)} ${m.restored ? 'reconnected' : 'joined'}`, 'ok', 2500); });
+  c.on('peer-replaced', ({ peer }) => { T.replaced[peer] = (T.replaced[peer] || 0) + 1; });
   c.on('member-updated', (m) => { grid.ensure(m.peer, nameOf(m.peer)); grid.setMeta(m.peer, m.meta); });
   c.on('member-left', ({ peer, reason }) => {
     grid.remove(peer);

@@ -38,6 +38,10 @@ export class PeerLink extends Emitter {
     /** @type {Map<string, RTCRtpSender>} */ this.senders = new Map();
     this.prevStats = null;
     this.disconnectTimer = null;
+    /** Set by the client when this link was opened to answer a peer that rebuilt its own (rtcstack.js). */
+    this.answersRebuild = false;
+    /** The sess-id of the remote description (see isOtherConnection); '' until one is set. */
+    this.remoteSessionId = '';
     // Chat: a pre-negotiated ordered, reliable channel with the same id on both sides (no DCEP race).
     this.chat = this.pc.createDataChannel('rtcstack-chat', { negotiated: true, id: 0, ordered: true });
     this.chat.onmessage = (ev) => {
@@ -110,6 +114,7 @@ export class PeerLink extends Emitter {
       if (offerCollision) this.log(`${this.remoteId}: glare, rolling back our offer (polite)`);
       this.isSettingRemoteAnswerPending = msg.type === 'answer';
       await pc.setRemoteDescription({ type: msg.type, sdp: msg.sdp }); // rolls back our offer implicitly on glare
+      this.remoteSessionId = sdpSessionId(msg.sdp);
       this.isSettingRemoteAnswerPending = false;
       if (msg.type === 'offer') {
         await pc.setLocalDescription();
@@ -123,6 +128,15 @@ export class PeerLink extends Emitter {
         if (!this.ignoreOffer) this.log(`${this.remoteId}: addIceCandidate: ${e}`);
       }
     }
+  }
+
+  /**
+   * True when `sdp` (an offer) comes from another RTCPeerConnection than the one this link negotiated with: the
+   * `o=` line's sess-id stays the same for the life of a connection, ICE restarts included (RFC 8829 5.2.1).
+   */
+  isOtherConnection(/** @type {string|undefined} */ sdp) {
+    const id = sdpSessionId(sdp);
+    return !!this.remoteSessionId && !!id && id !== this.remoteSessionId;
   }
 
   /** Sends our camera/microphone (or replaces what we sent) to this member. */
@@ -176,4 +190,10 @@ export class PeerLink extends Emitter {
     try { this.pc.close(); } catch { /* already closed */ }
     this.emit('closed');
   }
+}
+
+/** The sess-id of an SDP's `o=` line (RFC 8866 5.2), or '' when there is none. */
+function sdpSessionId(/** @type {string|undefined} */ sdp) {
+  const m = /^o=\S+ (\d+) /m.exec(sdp || '');
+  return m ? m[1] : '';
 }

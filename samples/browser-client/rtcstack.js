@@ -27,8 +27,9 @@ export function defaultSignalingUrl() {
  * The client. Events:
  * - `state` ('connecting'|'connected'|'reconnecting'|'failed'|'closed'), `error` ({code, message, fatal, text})
  * - `welcome` (server welcome), `resumed`, `session-reset`
- * - `members` (Member[] after a join), `member-joined` / `member-updated` (Member), `member-left` ({peer, reason})
- * - `track` ({peer, track, stream}), `peer-state` ({peer, state})
+ * - `members` (Member[] after a join), `member-joined` (Member and `restored`: true after a presence repair),
+ *   `member-updated` (Member), `member-left` ({peer, reason})
+ * - `track` ({peer, track, stream}), `peer-state` ({peer, state}), `peer-replaced` ({peer}: the link was rebuilt)
  * - `chat` (ChatMessage), `typing` ({peer, name, typing})
  * - `file` (FileTransfer, both directions: listen to its `progress`, `done`, `cancelled`)
  * - `invite` ({callId, from, room, meta, expiresAt}), `ringing` / `accepted` / `declined` / `cancelled` /
@@ -226,6 +227,18 @@ export class RtcStackClient extends Emitter {
     return link;
   }
 
+  /**
+   * Closes the link with `peer` and opens a fresh one. The fresh RTCPeerConnection offers on its own (its chat
+   * channel needs negotiation); an offer handed to it right away is answered instead (perfect negotiation).
+   */
+  replacePeer(/** @type {string} */ peer) {
+    const old = this.peers.get(peer);
+    if (old) { old.close(); this.peers.delete(peer); }
+    const link = this.ensurePeer(peer);
+    this.emit('peer-replaced', { peer });
+    return link;
+  }
+
   onChatMessage(/** @type {string} */ peer, /** @type {any} */ m) {
     const name = (this.members.get(peer)?.meta?.name) || m.name || peer;
     if (m.t === 'chat') this.emit('chat', { id: String(m.id), from: peer, name, text: String(m.text), ts: Number(m.ts) || Date.now(), self: false });
@@ -237,11 +250,16 @@ export class RtcStackClient extends Emitter {
       case 'member-joined': {
         if (m.room !== this.room) return;
         const old = this.peers.get(m.peer);
-        if (old) { old.close(); this.peers.delete(m.peer); } // a new session of the same identity
-        const member = { peer: m.peer, meta: m.meta || {} };
+        const member = { peer: m.peer, meta: m.meta || {}, restored: m.restored === true };
         this.members.set(m.peer, member);
         this.emit('member-joined', member);
-        return; // the newcomer sends the first offer
+        // A real newcomer sends the first offer. A peer we already had a link with (a new session of that
+        // identity) or a link a presence repair says is broken (`restored`, docs/protocol.md) is rebuilt by both
+        // sides at once: a fresh RTCPeerConnection offers, and perfect negotiation settles the glare.
+        // A link already rebuilt for the other side's fresh offer (it heard of the repair first) is kept.
+        if (old?.answersRebuild) old.answersRebuild = false;
+        else if (old || member.restored) this.replacePeer(m.peer);
+        return;
       }
       case 'member-updated':
         if (m.room !== this.room) return;
@@ -250,6 +268,7 @@ export class RtcStackClient extends Emitter {
         return;
       case 'member-left': {
         if (m.room !== this.room) return;
+        if (!this.members.has(m.peer) && !this.peers.has(m.peer)) return; // a peer we never listed (repair)
         this.members.delete(m.peer);
         const link = this.peers.get(m.peer);
         if (link) { link.close(); this.peers.delete(m.peer); }
@@ -259,6 +278,9 @@ export class RtcStackClient extends Emitter {
       case 'offer': case 'answer': case 'candidate':
         if (m.room !== this.room || !this.room) return;
         if (!this.members.has(m.from)) this.members.set(m.from, { peer: m.from, meta: {} });
+        // An offer from another RTCPeerConnection than the one our link talks to: the other side rebuilt its
+        // link (a new session, a presence repair we have not heard of yet); answer it on a fresh link.
+        if (m.type === 'offer' && this.peers.get(m.from)?.isOtherConnection(m.sdp)) this.replacePeer(m.from).answersRebuild = true;
         this.ensurePeer(m.from).handleSignal(m);
         return;
       case 'invite':

@@ -20,6 +20,8 @@ export function createTestHook() {
     members: /** @type {string[]} */ ([]),
     names: /** @type {Record<string, string>} */ ({}),
     peerStates: /** @type {Record<string, string>} */ ({}),
+    /** How many times the link with each member was rebuilt (`peer-replaced`). */
+    replaced: /** @type {Record<string, number>} */ ({}),
     frames: /** @type {Record<string, number>} */ ({}),
     fps: /** @type {Record<string, number>} */ ({}),
     audio: /** @type {Record<string, {energy: number, level: number, packets: number}>} */ ({}),

@@ -29,6 +29,9 @@ public sealed class ServerMessage
     public IReadOnlyList<MemberInfo>? Members { get; set; }
     public JsonElement? Meta { get; set; }
     public string? Reason { get; set; }
+
+    /// <summary><c>member-joined</c> only: <c>true</c> when a presence repair sends it (the link must be rebuilt).</summary>
+    public bool? Restored { get; set; }
     public string? From { get; set; }
     public string? Sdp { get; set; }
     public bool? IceRestart { get; set; }

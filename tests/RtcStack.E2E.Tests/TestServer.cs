@@ -24,6 +24,9 @@ public sealed class TestServer : IAsyncDisposable
 
     public string BaseUrl { get; private set; } = "";
 
+    /// <summary>The in-process server's services (null for a server given by <c>RTCSTACK_E2E_URL</c>).</summary>
+    public IServiceProvider? Services => app?.Services;
+
     public async Task StartAsync()
     {
         var external = Environment.GetEnvironmentVariable("RTCSTACK_E2E_URL");

@@ -138,22 +138,72 @@ public sealed class NodeRecoveryTests
         await handler.OnPresenceRepairedAsync(new PresenceRepair(
             new RoomId("r"),
             Others: [new RoomMember("carol", """{"n":"c"}"""), new RoomMember("erin", null)],
-            Returned: [new RoomMember("alice", null)],
+            Returned: [],
             Departed: [],
             Joined: [new RoomMember("carol", """{"n":"c"}""")],
             Left: [new PeerId("frank")],
             Updated: [new RoomMember("erin", null)],
             Newcomers: [new PeerId("dave")]));
 
+        // alice kept her place: she hears of the member she missed (a link to rebuild), who left and who changed.
         ServerMessage joined = await alice.ReceiveAsync(m => m.Type == "member-joined");
-        Assert.Equal(("r", "carol", "c"), (joined.Room, joined.Peer, joined.Meta?.GetProperty("n").GetString()));
+        Assert.Equal(("r", "carol", "c", true), (joined.Room, joined.Peer, joined.Meta?.GetProperty("n").GetString(), joined.Restored));
         ServerMessage left = await alice.ReceiveAsync(m => m.Type == "member-left");
         Assert.Equal(("frank", "timeout"), (left.Peer, left.Reason));
         Assert.Equal("erin", (await alice.ReceiveAsync(m => m.Type == "member-updated")).Peer);
         // dave joined while cut off: he hears of every member on the other nodes, and nothing else.
-        Assert.Equal("carol", (await dave.ReceiveAsync(m => m.Type == "member-joined")).Peer);
-        Assert.Equal("erin", (await dave.ReceiveAsync(m => m.Type == "member-joined")).Peer);
+        Assert.Equal(("carol", true), ((await dave.ReceiveAsync(m => m.Type == "member-joined")) is var c ? (c.Peer, c.Restored) : default));
+        Assert.Equal(("erin", true), ((await dave.ReceiveAsync(m => m.Type == "member-joined")) is var e ? (e.Peer, e.Restored) : default));
         Assert.True(await dave.NothingAsync(m => m.Type is "member-left" or "member-updated", TimeSpan.FromMilliseconds(200)));
+    }
+
+    [Fact]
+    public async Task A_repair_tells_both_ends_of_every_broken_link_that_it_is_restored()
+    {
+        await using var h = new HubHarness();
+        await h.StartAsync();
+        // carol and erin stand for members on other nodes (the in-memory backplane delivers to them here).
+        TestClient alice = await h.PeerAsync("alice");
+        TestClient bob = await h.PeerAsync("bob");
+        TestClient carol = await h.PeerAsync("carol");
+        TestClient erin = await h.PeerAsync("erin");
+        await h.JoinAsync(alice, "r", """{"n":"a"}""");
+        await h.JoinAsync(bob, "r");
+        await alice.ReceiveAsync(m => m.Type == "member-joined" && m.Peer == "bob");
+
+        IBackplaneHandler handler = h.Hub;
+        // alice was written back (the others saw her leave); bob kept his place but missed carol's join.
+        await handler.OnPresenceRepairedAsync(new PresenceRepair(
+            new RoomId("r"),
+            Others: [new RoomMember("carol", null), new RoomMember("erin", null)],
+            Returned: [new RoomMember("alice", """{"n":"a"}""")],
+            Departed: [],
+            Joined: [new RoomMember("carol", null)],
+            Left: [],
+            Updated: [],
+            Newcomers: []));
+
+        // alice rebuilds her link with every other member; bob only the one with carol.
+        Assert.Equal(["carol", "erin"], await JoinsAsync(alice, 2));
+        Assert.Equal(["carol"], await JoinsAsync(bob, 1));
+        // The other ends: erin hears of alice; carol, whom bob did not know either, of alice and bob.
+        Assert.Equal(["alice"], await JoinsAsync(erin, 1));
+        Assert.Equal(["alice", "bob"], await JoinsAsync(carol, 2));
+        Assert.True(await bob.NothingAsync(m => m.Type == "member-joined", TimeSpan.FromMilliseconds(200)));
+        Assert.True(await erin.NothingAsync(m => m.Type == "member-joined", TimeSpan.FromMilliseconds(100)));
+    }
+
+    /// <summary>The next <paramref name="count"/> <c>member-joined</c> a client gets, each checked to carry <c>restored</c>.</summary>
+    private static async Task<string[]> JoinsAsync(TestClient client, int count)
+    {
+        var peers = new List<string>();
+        for (int i = 0; i < count; i++)
+        {
+            ServerMessage m = await client.ReceiveAsync(x => x.Type == "member-joined");
+            Assert.True(m.Restored, $"member-joined {m.Peer} without restored");
+            peers.Add(m.Peer!);
+        }
+        return [.. peers.Order(StringComparer.Ordinal)];
     }
 
     private static CallState Held(string callId, string caller, string callee, long expiresAt) => new()

@@ -56,32 +56,54 @@ internal sealed class NodeRecovery(SignalingHub hub)
     /// This node is back after a backplane outage: the members on other nodes hear about this node's members that
     /// came back or left meanwhile, and this node's members hear what changed on the other nodes.
     /// </summary>
+    /// <remarks>
+    /// Every link the outage broke gets a <c>member-joined</c> with <c>restored: true</c> on <em>both</em> ends, so
+    /// both clients know to rebuild it (neither is a newcomer that would offer first): a member written back and each
+    /// member on the other nodes; a member that joined while cut off and each of them; a member on another node this
+    /// node's members did not hear of and each of them. This node's members hear theirs before anything is published,
+    /// so their answer to the other side's fresh offer can never reach a link they are about to replace.
+    /// </remarks>
     public async ValueTask OnPresenceRepairedAsync(PresenceRepair repair)
     {
         string room = repair.Room.Value;
+        var returned = repair.Returned.Select(m => m.Peer).ToHashSet(StringComparer.Ordinal);
+        var newcomers = repair.Newcomers.Select(p => p.Value).ToHashSet(StringComparer.Ordinal);
+        var unknown = repair.Joined.Select(m => m.Peer).ToHashSet(StringComparer.Ordinal);
+        // This node's members that kept their place but missed the joins on other nodes: those members get them back.
+        var missed = new List<RoomMember>();
+        foreach (Session session in hub.Sessions.Values.Where(s => !s.Ended && s.InRoom(room)))
+        {
+            string peer = session.Peer.Value;
+            if (newcomers.Contains(peer) || returned.Contains(peer))
+            {
+                // Nobody on the other nodes is linked with it: it rebuilds every link (and hears each meta afresh).
+                Deliver(session, repair.Others.Select(m => Restored(room, m)));
+                if (!newcomers.Contains(peer))
+                {
+                    Deliver(session, repair.Left.Select(p => Left(room, p.Value)));
+                }
+                continue;
+            }
+            Deliver(session, repair.Joined.Select(m => Restored(room, m)));
+            Deliver(session, repair.Left.Select(p => Left(room, p.Value)));
+            Deliver(session, repair.Updated.Select(m => Presence(MessageTypes.MemberUpdated, room, m)));
+            if (unknown.Count > 0)
+            {
+                missed.Add(new RoomMember(peer, session.Rooms().FirstOrDefault(r => r.Room == room)?.MetaJson));
+            }
+        }
         foreach (RoomMember other in repair.Others)
         {
             var to = new PeerId(other.Peer);
-            foreach (RoomMember back in repair.Returned)
+            IEnumerable<RoomMember> back = unknown.Contains(other.Peer) ? repair.Returned.Concat(missed) : repair.Returned;
+            foreach (RoomMember member in back)
             {
-                await hub.Backplane.PublishToPeerAsync(to, BackplaneEnvelope.Create(Presence(MessageTypes.MemberJoined, room, back)), CancellationToken.None).ConfigureAwait(false);
+                await hub.Backplane.PublishToPeerAsync(to, BackplaneEnvelope.Create(Restored(room, member)), CancellationToken.None).ConfigureAwait(false);
             }
             foreach (PeerId gone in repair.Departed)
             {
                 await hub.Backplane.PublishToPeerAsync(to, BackplaneEnvelope.Create(Left(room, gone.Value)), CancellationToken.None).ConfigureAwait(false);
             }
-        }
-        var newcomers = repair.Newcomers.Select(p => p.Value).ToHashSet(StringComparer.Ordinal);
-        foreach (Session session in hub.Sessions.Values.Where(s => !s.Ended && s.InRoom(room)))
-        {
-            if (newcomers.Contains(session.Peer.Value))
-            {
-                Deliver(session, repair.Others.Select(m => Presence(MessageTypes.MemberJoined, room, m)));
-                continue;
-            }
-            Deliver(session, repair.Joined.Select(m => Presence(MessageTypes.MemberJoined, room, m)));
-            Deliver(session, repair.Left.Select(p => Left(room, p.Value)));
-            Deliver(session, repair.Updated.Select(m => Presence(MessageTypes.MemberUpdated, room, m)));
         }
     }
 
@@ -108,6 +130,9 @@ internal sealed class NodeRecovery(SignalingHub hub)
 
     private static ServerMessage Presence(string type, string room, RoomMember member) =>
         new() { Type = type, Room = room, Peer = member.Peer, Meta = RoomCommands.Meta(member.MetaJson) };
+
+    private static ServerMessage Restored(string room, RoomMember member) =>
+        new() { Type = MessageTypes.MemberJoined, Room = room, Peer = member.Peer, Meta = RoomCommands.Meta(member.MetaJson), Restored = true };
 
     private static ServerMessage Left(string room, string peer) =>
         new() { Type = MessageTypes.MemberLeft, Room = room, Peer = peer, Reason = "timeout" };
