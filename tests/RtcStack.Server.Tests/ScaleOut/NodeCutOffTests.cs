@@ -68,6 +68,11 @@ public sealed class NodeCutOffTests : IAsyncLifetime
         await Eventually.TrueAsync(
             () => Joined(bobEvents, "carol") == 1 && Joined(daveEvents, "carol") == 1 && Joined(daveEvents, "alice") == 1,
             "the cut node's members see the members on the survivor");
+        // Both ends of every link the cut broke are told it is restored, so both rebuild it (docs/protocol.md).
+        await Eventually.TrueAsync(
+            () => Restored(bobEvents, "alice") && Restored(bobEvents, "carol") && Restored(daveEvents, "alice") && Restored(daveEvents, "carol")
+                && Restored(aliceEvents, "bob") && Restored(aliceEvents, "dave") && Restored(carolEvents, "bob") && Restored(carolEvents, "dave"),
+            "member-joined restored on both ends");
         // bob's side of the call ends as alice's did (she got hangup from him; he gets hangup from her).
         await Eventually.TrueAsync(() => bobEvents.OfType(MessageTypes.Hangup).Any(m => m.CallId == callId && m.From == "alice"), "bob's call ends too");
 
@@ -75,11 +80,14 @@ public sealed class NodeCutOffTests : IAsyncLifetime
         await dave.SendMessageAsync("r", System.Text.Json.JsonDocument.Parse("\"hi\"").RootElement.Clone(), to: "carol");
         await Eventually.TrueAsync(() => carolEvents.OfType(MessageTypes.Message).Any(m => m.From == "dave"), "carol gets dave's message");
         Assert.Equal(1, Joined(bobEvents, "carol"));
+        Assert.Equal(1, Joined(bobEvents, "alice"));
         Assert.Equal(1, Joined(daveEvents, "alice"));
         Assert.Equal(2, Joined(aliceEvents, "bob"));
         Assert.Single(bobEvents.OfType(MessageTypes.Hangup));
         Assert.DoesNotContain(bobEvents.OfType(MessageTypes.MemberLeft), m => m.Peer == "alice");
     }
+
+    private static bool Restored(EventLog events, string peer) => events.OfType(MessageTypes.MemberJoined).Any(m => m.Peer == peer && m.Restored == true);
 
     private static int Joined(EventLog events, string peer) => events.OfType(MessageTypes.MemberJoined).Count(m => m.Peer == peer);
 }
