@@ -32,29 +32,81 @@ public sealed class PresenceRepairTests(BrowserFixture fx)
     {
         await using var server = new TestServer();
         await server.StartAsync();
+        var (alice, bob, room) = await OpenCallAsync(server);
+        await using AppPage a = alice;
+        await using AppPage b = bob;
+
+        // alice's node was presumed dead and wrote her back: bob (on "another node") had seen her leave.
+        await RepairAsync(server, room, await alice.EvalAsync<string>("JSON.stringify(rtcstackTest.client.meta)"));
+
+        await ExpectRebuiltAsync(alice, bob);
+        Assert.Equal(["bob"], await alice.EvalAsync<string[]>("rtcstackTest.members"));
+    }
+
+    [Fact]
+    public async Task A_fresh_offer_that_overtakes_the_repair_is_answered_on_a_fresh_link_which_the_repair_keeps()
+    {
+        await using var server = new TestServer();
+        await server.StartAsync();
+        var (alice, bob, room) = await OpenCallAsync(server);
+        await using AppPage a = alice;
+        await using AppPage b = bob;
+        // bob hears of the repair 3 s late (another node, a slow Redis subscriber): alice's fresh offer comes first.
+        await bob.EvalAsync("""
+            () => {
+              const c = rtcstackTest.client;
+              const handle = c.onEvent.bind(c);
+              window.lateJoins = 0;
+              c.onEvent = (m) => {
+                if (m.type === 'member-joined' && m.restored) setTimeout(() => { handle(m); window.lateJoins++; }, 3000);
+                else handle(m);
+              };
+            }
+            """);
+        await alice.EvalAsync("() => { window.leftSeen = 0; rtcstackTest.client.signaling.on('message', (m) => { if (m.type === 'member-left') window.leftSeen++; }); }");
+
+        // alice also hears that "ghost", whom she never listed, left: she ignores it.
+        await RepairAsync(server, room, await alice.EvalAsync<string>("JSON.stringify(rtcstackTest.client.meta)"), left: "ghost");
+
+        await bob.WaitAsync("window.lateJoins === 1", "bob to hear of the repair");
+        await ExpectRebuiltAsync(alice, bob);
+        Assert.Equal(1, await alice.EvalAsync<int>("window.leftSeen"));
+        Assert.Equal(["bob"], await alice.EvalAsync<string[]>("rtcstackTest.members"));
+        Assert.Equal(["alice"], await bob.EvalAsync<string[]>("rtcstackTest.members"));
+    }
+
+    private async Task<(AppPage Alice, AppPage Bob, string Room)> OpenCallAsync(TestServer server)
+    {
         Assert.NotNull(server.Services); // RTCSTACK_E2E_URL does not apply: the test drives the hub itself.
         string room = $"repair-{Guid.NewGuid():N}"[..20];
-        await using AppPage alice = await fx.OpenAsync(server, $"name=Alice&room={room}&autojoin=1");
+        AppPage alice = await fx.OpenAsync(server, $"name=Alice&room={room}&autojoin=1");
         await alice.WaitAsync("rtcstackTest.view === 'call'", "Alice in the call view");
-        await using AppPage bob = await fx.OpenAsync(server, $"name=Bob&room={room}&autojoin=1");
+        AppPage bob = await fx.OpenAsync(server, $"name=Bob&room={room}&autojoin=1");
         await alice.WaitAsync("rtcstackTest.frames['bob'] > 0", "video from bob");
         await bob.WaitAsync("rtcstackTest.frames['alice'] > 0", "video from alice");
         await alice.EvalAsync("window.oldLink = rtcstackTest.client.peers.get('bob')");
         await bob.EvalAsync("window.oldLink = rtcstackTest.client.peers.get('alice')");
-        string aliceMeta = await alice.EvalAsync<string>("JSON.stringify(rtcstackTest.client.meta)");
+        return (alice, bob, room);
+    }
 
-        // alice's node was presumed dead and wrote her back: bob (on "another node") had seen her leave.
-        IBackplaneHandler hub = server.Services.GetRequiredService<SignalingHub>();
+    /// <summary>What the Redis backplane hands the hub when alice's node is back after being presumed dead.</summary>
+    private static async Task RepairAsync(TestServer server, string room, string aliceMeta, string? left = null)
+    {
+        IBackplaneHandler hub = server.Services!.GetRequiredService<SignalingHub>();
         await hub.OnPresenceRepairedAsync(new PresenceRepair(
             new RoomId(room),
             Others: [new RoomMember("bob", null)],
             Returned: [new RoomMember("alice", aliceMeta)],
             Departed: [],
             Joined: [],
-            Left: [],
+            Left: left is null ? [] : [new PeerId(left)],
             Updated: [],
             Newcomers: []));
+    }
 
+    /// <summary>Each side replaced its link exactly once, and video and chat flow over the new links.</summary>
+    private static async Task ExpectRebuiltAsync(AppPage alice, AppPage bob)
+    {
         foreach ((AppPage page, string other) in new[] { (alice, "bob"), (bob, "alice") })
         {
             await page.WaitAsync($"rtcstackTest.replaced['{other}'] === 1 && window.oldLink.closed && rtcstackTest.client.peers.get('{other}') !== window.oldLink", $"the link with {other} replaced");
@@ -62,18 +114,15 @@ public sealed class PresenceRepairTests(BrowserFixture fx)
             await page.WaitAsync($"rtcstackTest.client.peers.get('{other}').pc.connectionState === 'connected'", $"the new link with {other} connected");
             await page.WaitAsync("window.newLink.frames > 10", $"video from {other} over the new link");
         }
-
-        // The data channel of the new link carries chat both ways, and each side rebuilt its link exactly once.
         await alice.EvalAsync("rtcstackTest.actions.sendChat('after the repair')");
         await bob.WaitAsync("rtcstackTest.chat.some(m => m.text === 'after the repair')", "chat after the repair");
         await bob.EvalAsync("rtcstackTest.actions.sendChat('back again')");
         await alice.WaitAsync("rtcstackTest.chat.some(m => m.text === 'back again')", "chat back");
-        Assert.Equal(1, await alice.EvalAsync<int>("rtcstackTest.replaced['bob']"));
-        Assert.Equal(1, await bob.EvalAsync<int>("rtcstackTest.replaced['alice']"));
-        Assert.True(await alice.EvalAsync<bool>("window.newLink.link === rtcstackTest.client.peers.get('bob')"), await alice.DescribeAsync());
-        Assert.True(await bob.EvalAsync<bool>("window.newLink.link === rtcstackTest.client.peers.get('alice')"), await bob.DescribeAsync());
-        Assert.Equal(["bob"], await alice.EvalAsync<string[]>("rtcstackTest.members"));
-        Assert.Empty(alice.PageErrors);
-        Assert.Empty(bob.PageErrors);
+        foreach ((AppPage page, string other) in new[] { (alice, "bob"), (bob, "alice") })
+        {
+            Assert.Equal(1, await page.EvalAsync<int>($"rtcstackTest.replaced['{other}']"));
+            Assert.True(await page.EvalAsync<bool>($"window.newLink.link === rtcstackTest.client.peers.get('{other}')"), await page.DescribeAsync());
+            Assert.Empty(page.PageErrors);
+        }
     }
 }
