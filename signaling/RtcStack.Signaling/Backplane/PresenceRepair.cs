@@ -2,7 +2,10 @@ namespace RtcStack.Signaling.Backplane;
 
 /// <summary>
 /// Presence events one room missed while this node was cut off from the shared store (see
-/// <see cref="IBackplaneHandler.OnPresenceRepairedAsync"/>). The handler sends them as ordinary presence events.
+/// <see cref="IBackplaneHandler.OnPresenceRepairedAsync"/>). The handler sends them as ordinary presence events,
+/// except that every <c>member-joined</c> carries <c>restored: true</c> and goes to both ends of the link it is
+/// about (a <paramref name="Returned"/> or <paramref name="Newcomers"/> member and each of <paramref name="Others"/>;
+/// each of this node's other members and each <paramref name="Joined"/> member), so both clients rebuild it.
 /// </summary>
 /// <param name="Room">The room.</param>
 /// <param name="Others">The room's current members on other nodes: each gets <c>member-joined</c> for every
