@@ -81,6 +81,14 @@ public interface IBackplane : IAsyncDisposable
     ValueTask ReleaseInvitationAsync(string callId, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
     /// <summary>
+    /// The callee answered invitation <paramref name="callId"/> (accept, decline, busy) but its caller has no session
+    /// to hear it: whichever node holds the invitation (adopted from a dead node) stops holding it
+    /// (<see cref="IBackplaneHandler.OnHeldInvitationEndedAsync"/>), so it is neither handed back to the caller as
+    /// ringing nor rung out later. A single-process backplane has no other node (the default does nothing).
+    /// </summary>
+    ValueTask EndHeldInvitationAsync(string callId, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    /// <summary>
     /// Takes <paramref name="peer"/> over from the node in <paramref name="owner"/>: first routes the peer to this
     /// node (as <see cref="SubscribePeerAsync"/>), then asks the owner to give up its session (its socket is closed
     /// with 4006). When <paramref name="resumeSessionId"/> names that session and it can be resumed, the owner

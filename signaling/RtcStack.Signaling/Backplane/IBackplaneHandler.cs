@@ -48,4 +48,17 @@ public interface IBackplaneHandler
     /// ends. Each held invitation is adopted by exactly one node.
     /// </summary>
     ValueTask OnInvitationsAdoptedAsync(IReadOnlyList<CallState> calls);
+
+    /// <summary>
+    /// The callee of invitation <paramref name="callId"/>, which this node holds, answered it while its caller had no
+    /// session (see <see cref="IBackplane.EndHeldInvitationAsync"/>): the handler stops holding it.
+    /// </summary>
+    ValueTask OnHeldInvitationEndedAsync(string callId) => ValueTask.CompletedTask;
+
+    /// <summary>
+    /// This node was presumed dead while cut off and a survivor adopted these invitations it held
+    /// (<see cref="OnInvitationsAdoptedAsync"/>): the survivor delivers, hands back or rings them out from now on, so
+    /// this node stops holding its copies (their callers' sessions keep the calls; the survivor hands each back).
+    /// </summary>
+    ValueTask OnHeldInvitationsTakenAsync(IReadOnlyList<string> callIds) => ValueTask.CompletedTask;
 }

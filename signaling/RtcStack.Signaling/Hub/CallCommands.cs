@@ -94,12 +94,17 @@ internal sealed class CallCommands(SignalingHub hub)
             From = session.Peer.Value,
             Reason = toCaller == MessageTypes.Declined ? m.Reason ?? "declined" : null,
         };
-        if (!await hub.Backplane.PublishToPeerAsync(new PeerId(call.OtherPeer), BackplaneEnvelope.Create(message), CancellationToken.None).ConfigureAwait(false)
-            && toCaller == MessageTypes.Accepted
-            && session.RemoveCall(call.Id) is not null)
+        if (await hub.Backplane.PublishToPeerAsync(new PeerId(call.OtherPeer), BackplaneEnvelope.Create(message), CancellationToken.None).ConfigureAwait(false)
+            || toCaller is not (MessageTypes.Accepted or MessageTypes.Declined))
         {
-            // The caller has no session anywhere (its node died; its invitation is held by a survivor): the call
-            // cannot start, so it ends here (hangup, as when the other party of an accepted call is gone).
+            return;
+        }
+        // The caller has no session anywhere (its node died; a survivor holds its invitation): that node stops
+        // holding it, so the caller is not handed an answered call if it comes back within the ring time.
+        await hub.Backplane.EndHeldInvitationAsync(call.Id, CancellationToken.None).ConfigureAwait(false);
+        if (toCaller == MessageTypes.Accepted && session.RemoveCall(call.Id) is not null)
+        {
+            // The call cannot start, so it ends here (hangup, as when the other party of an accepted call is gone).
             session.Deliver(SessionLifecycle.CallEnded(call, endedByCaller: true, endedBy: call.OtherPeer));
         }
     }

@@ -140,22 +140,7 @@ internal sealed class HeldInvitations(SignalingHub hub)
     /// </summary>
     private async Task AdvanceAsync(Call call, long nowMs)
     {
-        var caller = new PeerId(Caller(call));
-        // A caller that is back takes the call even at the ring time: its own ring timer then sends the timeout.
-        if (await hub.Backplane.GetSessionOwnerAsync(caller, CancellationToken.None).ConfigureAwait(false) is not null
-            && await ReleaseAdoptedAsync(call))
-        {
-            // Released first: the caller's session holds the invitation itself from now on (maybe on this node).
-            var handed = BackplaneEnvelope.Create(new ServerMessage { Type = MessageTypes.Invite, CallId = call.Id });
-            handed.Call = call.ToState();
-            if (await hub.Backplane.PublishToPeerAsync(caller, handed, CancellationToken.None).ConfigureAwait(false))
-            {
-                return;
-            }
-            // The caller's session went away again: keep holding it here.
-            _adopted[call.Id] = call;
-            await hub.Backplane.HoldInvitationAsync(call.ToState(), CancellationToken.None).ConfigureAwait(false);
-        }
+        // Past its ring time a call is never handed back: its caller may long have heard it end (a stale copy).
         if (call.ExpiresAt <= nowMs)
         {
             if (await ReleaseAdoptedAsync(call) && call.Delivered)
@@ -165,12 +150,51 @@ internal sealed class HeldInvitations(SignalingHub hub)
             }
             return;
         }
+        var caller = new PeerId(Caller(call));
+        if (await hub.Backplane.GetSessionOwnerAsync(caller, CancellationToken.None).ConfigureAwait(false) is not null
+            && _adopted.TryRemove(call.Id, out _))
+        {
+            var handed = BackplaneEnvelope.Create(new ServerMessage { Type = MessageTypes.Invite, CallId = call.Id });
+            handed.Call = call.ToState();
+            if (await hub.Backplane.PublishToPeerAsync(caller, handed, CancellationToken.None).ConfigureAwait(false))
+            {
+                // Kept in the backplane until the caller's session took it; when that session is on this node and holds
+                // the invitation itself (same call id), its copy stays.
+                if (!_held.ContainsKey(call.Id))
+                {
+                    await hub.Backplane.ReleaseInvitationAsync(call.Id, CancellationToken.None).ConfigureAwait(false);
+                }
+                return;
+            }
+            // The caller's session went away again: keep holding it here.
+            _adopted[call.Id] = call;
+        }
         if (!call.Delivered && await hub.Backplane.PublishToPeerAsync(new PeerId(call.OtherPeer), BackplaneEnvelope.Create(call.PendingInvite!), CancellationToken.None).ConfigureAwait(false))
         {
             call.Delivered = true;
             // Recorded delivered, so a node adopting it after this one rings the callee out instead of inviting again.
             await hub.Backplane.HoldInvitationAsync(call.ToState(), CancellationToken.None).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The callee answered an adopted invitation on another node while its caller had no session.</summary>
+    public async ValueTask EndAdoptedAsync(string callId)
+    {
+        if (_adopted.TryRemove(callId, out _))
+        {
+            await hub.Backplane.ReleaseInvitationAsync(callId, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A survivor adopted these invitations while this node was presumed dead: it no longer holds them.</summary>
+    public ValueTask DropTaken(IReadOnlyList<string> callIds)
+    {
+        foreach (string callId in callIds)
+        {
+            _held.TryRemove(callId, out _);
+            _adopted.TryRemove(callId, out _);
+        }
+        return ValueTask.CompletedTask;
     }
 
     private async Task<bool> ReleaseAdoptedAsync(Call call)
@@ -189,8 +213,20 @@ internal sealed class HeldInvitations(SignalingHub hub)
     /// </summary>
     public async Task TakeHandedCallAsync(Session session, CallState state)
     {
-        if (session.GetCall(state.Id) is not null)
+        if (session.GetCall(state.Id) is { } existing)
         {
+            // The session kept the call (its node was cut off, presumed dead, and a survivor adopted the invitation):
+            // whichever copy reached the callee wins, and the invitation is held here only while neither did.
+            if (state.Delivered && !existing.Delivered)
+            {
+                existing.Delivered = true;
+                existing.PendingInvite = null;
+                await ReleaseAsync(existing.Id).ConfigureAwait(false);
+            }
+            else if (!existing.Delivered && existing.PendingInvite is not null && !_held.ContainsKey(existing.Id))
+            {
+                await HoldAsync(session, existing).ConfigureAwait(false);
+            }
             return;
         }
         var call = Call.FromState(state);

@@ -38,8 +38,9 @@ internal sealed class NodeRecovery(SignalingHub hub)
 
     /// <summary>
     /// This node was presumed dead and wrote these sessions back: the other nodes ended their calls with them, so
-    /// they end here too (calls between two sessions of this node carry on; so do invitations still held for an
-    /// offline callee, which no other node knew of).
+    /// they end here too (calls between two sessions of this node carry on; so do outgoing invitations not yet
+    /// delivered: the survivor that adopted them hands each back to its caller, see
+    /// <see cref="HeldInvitations.TakeHandedCallAsync"/>, and this node stopped holding its own copies).
     /// </summary>
     public async ValueTask OnSessionsRevivedAsync(IReadOnlyList<PeerId> peers)
     {

@@ -268,6 +268,11 @@ internal sealed class SessionLifecycle(SignalingHub hub)
     {
         if (envelope.Call is { } handed)
         {
+            if (session.Ended)
+            {
+                // Ended or handed over: the backplane routes it on (or the sender keeps holding it).
+                return false;
+            }
             await hub.Invitations.TakeHandedCallAsync(session, handed).ConfigureAwait(false);
             return true;
         }
@@ -297,7 +302,11 @@ internal sealed class SessionLifecycle(SignalingHub hub)
                 if (session.IsBusy)
                 {
                     var busy = new ServerMessage { Type = MessageTypes.Declined, CallId = callId, From = session.Peer.Value, Reason = "busy" };
-                    await hub.Backplane.PublishToPeerAsync(new PeerId(m.From!), BackplaneEnvelope.Create(busy), CancellationToken.None).ConfigureAwait(false);
+                    if (!await hub.Backplane.PublishToPeerAsync(new PeerId(m.From!), BackplaneEnvelope.Create(busy), CancellationToken.None).ConfigureAwait(false))
+                    {
+                        // An invitation a survivor holds for a caller without a session: it is answered.
+                        await hub.Backplane.EndHeldInvitationAsync(callId, CancellationToken.None).ConfigureAwait(false);
+                    }
                     return false;
                 }
                 session.AddCall(new Call(callId, m.From!, m.Room!, outgoing: false, m.ExpiresAt ?? 0));

@@ -196,6 +196,12 @@ public sealed class SignalingHub : IBackplaneHandler, IAsyncDisposable
     ValueTask IBackplaneHandler.OnInvitationsAdoptedAsync(IReadOnlyList<CallState> calls) =>
         Invitations.AdoptAsync(calls);
 
+    ValueTask IBackplaneHandler.OnHeldInvitationEndedAsync(string callId) =>
+        Invitations.EndAdoptedAsync(callId);
+
+    ValueTask IBackplaneHandler.OnHeldInvitationsTakenAsync(IReadOnlyList<string> callIds) =>
+        Invitations.DropTaken(callIds);
+
     /// <summary>Sends an answer (not sequenced, not buffered).</summary>
     internal static void Reply(SignalingConnection connection, ServerMessage message) => connection.TrySend(FrameWriter.Write(message));
 

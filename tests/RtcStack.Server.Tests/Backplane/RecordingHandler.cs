@@ -106,5 +106,27 @@ internal sealed class RecordingHandler : IBackplaneHandler
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>Held invitations this node was told were answered (<see cref="IBackplane.EndHeldInvitationAsync"/>).</summary>
+    public ConcurrentQueue<string> Ended { get; } = new();
+
+    public ValueTask OnHeldInvitationEndedAsync(string callId)
+    {
+        Ended.Enqueue(callId);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Held invitations a survivor adopted while this node was presumed dead.</summary>
+    public ConcurrentQueue<string> Taken { get; } = new();
+
+    public ValueTask OnHeldInvitationsTakenAsync(IReadOnlyList<string> callIds)
+    {
+        foreach (string callId in callIds)
+        {
+            Taken.Enqueue(callId);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
     public string[] TextsFor(string peer) => [.. Delivered.Where(d => d.Peer == peer).Select(d => d.Envelope.Message.Message ?? "")];
 }

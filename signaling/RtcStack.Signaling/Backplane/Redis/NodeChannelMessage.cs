@@ -6,7 +6,8 @@ namespace RtcStack.Signaling.Backplane.Redis;
 /// What travels on a node channel, one kind per first byte: <c>D</c> + JSON array of peer ids + <c>\n</c> +
 /// envelope JSON (a delivery; <see cref="RedisScripts.PublishToRoutes"/> builds the same shape in Lua), or
 /// <c>H</c> + <see cref="RedisHandoverRequest"/> JSON, or <c>L</c> + JSON array of peer ids whose sessions were lost
-/// with their node (published by <see cref="RedisLivenessScripts"/>). All share one channel so a handover request is
+/// with their node (published by <see cref="RedisLivenessScripts"/>), or <c>E</c> + the id of a held invitation its callee
+/// answered (<see cref="RedisLivenessScripts.EndHeld"/>). All share one channel so a handover request is
 /// processed after every delivery routed to the node before it.
 /// </summary>
 internal static class NodeChannelMessage
@@ -14,6 +15,7 @@ internal static class NodeChannelMessage
     public const byte Delivery = (byte)'D';
     public const byte Handover = (byte)'H';
     public const byte Lost = (byte)'L';
+    public const byte HeldEnded = (byte)'E';
 
     public static string EncodeDelivery(string peer, string envelopeJson) =>
         "D" + JsonSerializer.Serialize([peer], RedisBackplaneJsonContext.Default.ListString) + "\n" + envelopeJson;

@@ -294,6 +294,10 @@ public sealed class RedisBackplane : IBackplane
     }
 
     /// <inheritdoc/>
+    public async ValueTask EndHeldInvitationAsync(string callId, CancellationToken cancellationToken) =>
+        await RedisOr(db => db.ScriptEvaluateAsync(RedisLivenessScripts.EndHeld, [_keys.Nodes], [callId, _keys.Prefix]), () => RedisResult.Create(0)).ConfigureAwait(false);
+
+    /// <inheritdoc/>
     public async ValueTask<ResumeState?> RequestHandoverAsync(SessionOwner owner, PeerId peer, string? resumeSessionId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(owner);

@@ -25,12 +25,13 @@ internal static class RedisLivenessScripts
     /// KEYS[1] the <c>nodes</c> set, KEYS[2] the dead node's <c>alive</c> key, KEYS[3] its <c>node-peers</c> set;
     /// ARGV node, key prefix, <c>1</c> for a node sweeping its own previous life at start (else <c>0</c>), the sweeping
     /// node. When the node's liveness key has expired and it is still registered (or unconditionally for a previous
-    /// life): unregisters it (leaving a <c>swept:</c> tombstone for a node that was only cut off and comes back) and,
+    /// life): unregisters it (leaving a <c>swept:</c> tombstone for a node that was only cut off and comes back:
+    /// <c>T</c> and the ids of the invitations moved, space-separated) and,
     /// for every peer whose session it still owns, removes the owner, the peer's memberships and its route (if it
     /// points at the node); then tells every registered node which peers it lost (<c>L</c> on their node channels,
     /// see <see cref="NodeChannelMessage"/>: their sessions end calls with those peers, whatever room the calls were
     /// made in) and moves the invitations it held for offline callees (<c>held:</c>) to the sweeping node. Returns
-    /// {{room, peer, room, peer, ...} of the memberships removed, {call id, call JSON, ...} of the invitations moved};
+    /// {room, peer, room, peer, ...} of the memberships removed, {call id, call JSON, ...} of the invitations moved};
     /// empty when the node is alive or another survivor swept it already.
     /// </summary>
     public const string SweepDeadNode = """
@@ -41,7 +42,8 @@ internal static class RedisLivenessScripts
           if redis.call('SREM', KEYS[1], ARGV[1]) == 0 then
             return {}
           end
-          redis.call('SET', ARGV[2] .. 'swept:' .. ARGV[1], '1', 'EX', 86400)
+          local moved = redis.call('HKEYS', ARGV[2] .. 'held:' .. ARGV[1])
+          redis.call('SET', ARGV[2] .. 'swept:' .. ARGV[1], 'T' .. table.concat(moved, ' '), 'EX', 86400)
         else
           redis.call('SREM', KEYS[1], ARGV[1])
         end
@@ -111,6 +113,33 @@ internal static class RedisLivenessScripts
           redis.call('PUBLISH', ARGV[4] .. 'node:' .. node, message)
         end
         return removed
+        """;
+
+    /// <summary>
+    /// KEYS[1] this node's <c>held:</c> hash; ARGV call id, call JSON, ... Replaces the invitations this node holds with
+    /// ARGV in one step (write-back after an outage: a release made while Redis was unreachable leaves no stale field).
+    /// </summary>
+    public const string ReplaceHeld = """
+        redis.call('DEL', KEYS[1])
+        for i = 1, #ARGV, 2 do
+          redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+        end
+        return #ARGV / 2
+        """;
+
+    /// <summary>
+    /// KEYS[1] the <c>nodes</c> set; ARGV call id, key prefix. Finds the registered node whose <c>held:</c> hash holds
+    /// the invitation and tells it the invitation was answered (<c>E</c> + call id on its node channel, see
+    /// <see cref="NodeChannelMessage"/>). Returns 1 when a node holds it, else 0.
+    /// </summary>
+    public const string EndHeld = """
+        for _, node in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+          if redis.call('HEXISTS', ARGV[2] .. 'held:' .. node, ARGV[1]) == 1 then
+            redis.call('PUBLISH', ARGV[2] .. 'node:' .. node, 'E' .. ARGV[1])
+            return 1
+          end
+        end
+        return 0
         """;
 
     /// <summary>

@@ -81,6 +81,12 @@ internal sealed class RedisNodeChannel(
                 return;
             }
 
+            if (payload.Length > 1 && payload[0] == NodeChannelMessage.HeldEnded)
+            {
+                await handler().OnHeldInvitationEndedAsync(System.Text.Encoding.UTF8.GetString(payload, 1, payload.Length - 1)).ConfigureAwait(false);
+                return;
+            }
+
             if (payload.Length > 0 && payload[0] == NodeChannelMessage.Lost)
             {
                 await OnPeersLostAsync(payload).ConfigureAwait(false);

@@ -106,11 +106,6 @@ internal sealed class RedisResync
         }
     }
 
-    /// <summary>
-    /// Writes this node's peers back without taking anything from another node: an owner only where no other node
-    /// owns the peer now (another node may have taken it over, or swept this node as dead, while it was cut off), and
-    /// routes and memberships only for the peers it still owns.
-    /// </summary>
     /// <summary>Reads (or sets, on an empty Redis) the data set's epoch; true when it changed since the last read.</summary>
     public async Task<bool> ReadEpochAsync(IDatabase db)
     {
@@ -121,12 +116,23 @@ internal sealed class RedisResync
         return changed;
     }
 
+    /// <summary>
+    /// Writes this node's peers back without taking anything from another node: an owner only where no other node
+    /// owns the peer now (another node may have taken it over, or swept this node as dead, while it was cut off), and
+    /// routes and memberships only for the peers it still owns.
+    /// </summary>
     private async Task WriteBackAsync(IDatabase db)
     {
         // Redis restarted empty: every node writes its members back, so one missing now is not gone.
         _dataLost |= await ReadEpochAsync(db).ConfigureAwait(false);
-        // The sweep of a node presumed dead leaves a tombstone: its peers' calls were ended on the other nodes.
-        _presumedDead |= !(await db.StringGetDeleteAsync(_keys.Swept(_nodeId)).ConfigureAwait(false)).IsNull;
+        // The sweep of a node presumed dead leaves a tombstone: its peers' calls were ended on the other nodes, and
+        // the survivor that swept it holds the invitations it held then.
+        string? swept = await db.StringGetDeleteAsync(_keys.Swept(_nodeId)).ConfigureAwait(false);
+        if (swept is not null)
+        {
+            _presumedDead = true;
+            await DropTakenAsync(swept).ConfigureAwait(false);
+        }
         var owners = _local.Owners.ToArray();
         var restores = owners.Select(o => db.ScriptEvaluateAsync(
             RedisLivenessScripts.RestoreOwner,
@@ -161,7 +167,8 @@ internal sealed class RedisResync
         var writes = new List<Task>(peers.Length + members.Length);
         writes.AddRange(peers.Select(p => (Task)db.StringSetAsync(_keys.Route(p), _nodeId, when: mine.Contains(p) ? When.Always : When.NotExists)));
         writes.AddRange(members.Select(m => (Task)db.SetAddAsync(_keys.PeerRooms(m.Member.Peer), m.Room)));
-        writes.AddRange(_local.Held.ToArray().Select(h => (Task)db.HashSetAsync(_keys.Held(_nodeId), h.Key, h.Value)));
+        RedisValue[] held = [.. _local.Held.ToArray().SelectMany(h => new RedisValue[] { h.Key, h.Value })];
+        writes.Add(db.ScriptEvaluateAsync(RedisLivenessScripts.ReplaceHeld, [_keys.Held(_nodeId)], held));
         Task<bool>[] memberships = [.. members.Select(m => db.HashSetAsync(_keys.Room(m.Room), m.Member.Peer, m.Member.MetaJson ?? ""))];
         await Task.WhenAll([.. writes, .. memberships]).ConfigureAwait(false);
         RedisBackplaneLog.Restored(_logger, peers.Length, members.Length, mine.Count);
@@ -174,6 +181,24 @@ internal sealed class RedisResync
             }
         }
         await RepairAsync(db).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The tombstone lists the invitations the sweep moved to a survivor (<c>T</c> + ids, space-separated): this
+    /// node drops its copies (before writing its held invitations back), so each is delivered by one node only.
+    /// </summary>
+    private async Task DropTakenAsync(string tombstone)
+    {
+        string[] taken = tombstone.StartsWith('T') ? tombstone[1..].Split(' ', StringSplitOptions.RemoveEmptyEntries) : [];
+        if (taken.Length == 0)
+        {
+            return;
+        }
+        foreach (string callId in taken)
+        {
+            _local.Held.TryRemove(callId, out _);
+        }
+        await _handler().OnHeldInvitationsTakenAsync(taken).ConfigureAwait(false);
     }
 
     /// <summary>Sends the presence events both sides missed, then ends revived sessions' calls with other nodes.</summary>
