@@ -130,6 +130,16 @@ public sealed class ParserTests
     }
 
     [Fact]
+    public void Restored_is_written_only_on_a_repair_member_joined_and_read_back()
+    {
+        string plain = Encoding.UTF8.GetString(FrameWriter.Write(new ServerMessage { Type = "member-joined", Seq = 1, Room = "r", Peer = "bob" }));
+        string repair = Encoding.UTF8.GetString(FrameWriter.Write(new ServerMessage { Type = "member-joined", Seq = 2, Room = "r", Peer = "bob", Restored = true }));
+        Assert.DoesNotContain("restored", plain, StringComparison.Ordinal);
+        Assert.EndsWith(",\"restored\":true}", repair, StringComparison.Ordinal);
+        Assert.True(FrameParser.ParseServer(Encoding.UTF8.GetBytes(repair))?.Restored);
+    }
+
+    [Fact]
     public void Every_fatal_code_has_its_documented_close_code()
     {
         Assert.Equal(4003, ErrorCodes.CloseCodeFor(ErrorCodes.NotAuthenticated));
