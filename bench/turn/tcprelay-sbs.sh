@@ -6,7 +6,8 @@
 # Ports: coturn 34786 relay 51000-51199, rtcstack-turn 34796 relay 51200-51399 (127.0.0.1 only).
 # Env: RTCSTACK_ENV="VAR=value ..." for the rtcstack-turn process; ARGS overrides the uclient row; DLL another build
 # of rtcstack-turn.dll; BEFORE=path/to/rtcstack-turn.dll of an older build (e.g. the commit before, built from
-# `git archive`) adds it to each rep (port 34797, relay 51400-51599); WARMUPS=1 uclient runs before the measured one.
+# `git archive`) adds it to each rep (port 34797, relay 51400-51599; BEFORE_ENV overrides RTCSTACK_ENV for it);
+# WARMUPS=1 uclient runs before the measured one.
 set -u
 here="$(cd "$(dirname "$0")" && pwd)"; root="$(cd "$here/../.." && pwd)"
 REPS="${1:-3}"; ARGS="${ARGS:--T -m 10 -n 300 -l 1000 -z 5}"
@@ -38,7 +39,7 @@ for rep in $(seq 1 "$REPS"); do
     --log-file "$rd/r.log" >/dev/null 2>&1 &
   rpid=$!
   if [ -n "${BEFORE:-}" ]; then
-    env DOTNET_gcServer=0 ${RTCSTACK_ENV:-} dotnet "$BEFORE" --listening-ip 127.0.0.1 --listening-port 34797 \
+    env DOTNET_gcServer=0 ${BEFORE_ENV:-${RTCSTACK_ENV:-}} dotnet "$BEFORE" --listening-ip 127.0.0.1 --listening-port 34797 \
       --realm bench.local --user bench:benchpass --lt-cred-mech --fingerprint --allow-loopback-peers \
       --min-port 51400 --max-port 51599 --no-tls --user-quota 0 --total-quota 0 --challenge-rate 0 --no-stdout-log \
       --log-file "$rd/b.log" >/dev/null 2>&1 &
