@@ -51,7 +51,7 @@ public sealed class TcpRelayLoopTests : IDisposable
     }
 
     [Fact]
-    public void A_peer_that_does_not_read_holds_the_client_back_and_then_gets_every_byte_in_order()
+    public void A_peer_that_does_not_read_holds_the_client_back_and_then_gets_every_byte_and_the_end_in_order()
     {
         if (TcpRelayLoop.Create(startThread: false) is not { } loop)
         {
@@ -74,21 +74,66 @@ public sealed class TcpRelayLoopTests : IDisposable
         Assert.True(ends.ToPeer < written);
         Assert.True(clientRelaySide.Available > 0, "the relay kept reading although the peer does not");
 
-        byte[] received = new byte[payload.Length];
+        client.Shutdown(SocketShutdown.Send); // the end arrives while the relay holds bytes: it must still be passed on
+
+        byte[] received = new byte[written];
         int got = 0;
         var deadline = DateTime.UtcNow + Patience;
-        while (got < payload.Length && DateTime.UtcNow < deadline)
+        while (got < written && DateTime.UtcNow < deadline)
         {
-            written += TrySend(client, payload.AsSpan(written));
             _ = loop.PollOnce(10);
             if (peer.Available > 0)
             {
                 got += peer.Receive(received.AsSpan(got));
             }
         }
-        Assert.Equal(payload.Length, got);
-        Assert.True(payload.AsSpan().SequenceEqual(received));
-        Assert.Equal(payload.Length, ends.ToPeer);
+        Assert.Equal(written, got);
+        Assert.True(payload.AsSpan(0, written).SequenceEqual(received));
+        Assert.Equal(written, ends.ToPeer);
+        PumpUntil(loop, () => peer.Poll(0, SelectMode.SelectRead));
+        Assert.Equal(0, peer.Receive(received)); // the client's FIN, after every byte
+    }
+
+    [Fact]
+    public void An_end_of_stream_that_arrives_while_bytes_are_held_is_passed_on_after_them()
+    {
+        if (TcpRelayLoop.Create(startThread: false) is not { } loop)
+        {
+            return;
+        }
+        (Socket client, Socket peer, Ends ends, _) = Relay(loop);
+        byte[] chunk = new byte[16 * 1024];
+        Random.Shared.NextBytes(chunk);
+        long written = 0;
+        while (ends.ToPeer == written) // the peer does not read: sooner or later the relay holds what it read
+        {
+            Assert.True(written < 64 << 20, "the relay never held bytes");
+            client.Send(chunk);
+            written += chunk.Length;
+            while (loop.PollOnce(50) > 0)
+            {
+            }
+        }
+        client.Send(chunk.AsSpan(0, 1000)); // lands in the relay's socket (it was drained): the end follows at once
+        written += 1000;
+        client.Shutdown(SocketShutdown.Send);
+        while (loop.PollOnce(50) > 0) // the end-of-stream event comes while the relay still holds bytes
+        {
+        }
+
+        long got = 0;
+        byte[] buffer = new byte[64 * 1024];
+        var deadline = DateTime.UtcNow + Patience;
+        int n;
+        do
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the end of stream was not passed on");
+            _ = loop.PollOnce(10);
+            n = peer.Available > 0 || peer.Poll(0, SelectMode.SelectRead) ? peer.Receive(buffer) : -1;
+            got += Math.Max(n, 0);
+        }
+        while (n != 0);
+        Assert.Equal(written, got);
     }
 
     [Fact]

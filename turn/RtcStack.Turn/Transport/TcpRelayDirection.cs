@@ -11,7 +11,7 @@ internal unsafe struct TcpRelayDirection
 {
     private byte[]? _held;
     private int _heldOffset, _heldCount;
-    private bool _eof;
+    private bool _eof, _hungUp;
 
     /// <summary>The end of stream was read and passed on (half close), nothing is held.</summary>
     internal bool Shut { get; private set; }
@@ -26,6 +26,7 @@ internal unsafe struct TcpRelayDirection
     /// </summary>
     internal bool Pump(int source, int destination, byte[] buffer, ITcpRelayEnds owner, bool toPeer, bool sourceHungUp)
     {
+        _hungUp |= sourceHungUp; // remembered: the event may come while bytes are held, and no new edge follows the end
         if (_heldCount > 0 && !Flush(destination, owner, toPeer))
         {
             return false;
@@ -55,7 +56,7 @@ internal unsafe struct TcpRelayDirection
             {
                 return false;
             }
-            if (read < buffer.Length && !sourceHungUp)
+            if (read < buffer.Length && !_hungUp)
             {
                 return true; // drained: more data is a new edge-triggered event
             }
