@@ -55,9 +55,11 @@ internal sealed class HeldInvitations(SignalingHub hub)
                 await TryDeliverAsync(callId, caller, call).ConfigureAwait(false);
             }
         }
-        if (_adopted.Values.Any(c => c.OtherPeer == peer.Value || Caller(c) == peer.Value))
+        Call[] theirs = [.. _adopted.Values.Where(c => c.OtherPeer == peer.Value || Caller(c) == peer.Value)];
+        if (theirs.Length > 0)
         {
-            await SweepAdoptedAsync(hub.NowMs).ConfigureAwait(false);
+            // Only this peer's calls (one Redis round trip each): the sweep advances the others.
+            await AdvanceEachAsync(theirs, hub.NowMs).ConfigureAwait(false);
         }
     }
 
@@ -117,14 +119,20 @@ internal sealed class HeldInvitations(SignalingHub hub)
         await SweepAdoptedAsync(hub.NowMs).ConfigureAwait(false);
     }
 
-    private async Task SweepAdoptedAsync(long nowMs)
+    private Task SweepAdoptedAsync(long nowMs) => AdvanceEachAsync(_adopted.Values, nowMs);
+
+    private async Task AdvanceEachAsync(IEnumerable<Call> calls, long nowMs)
     {
         await _adoptedGate.WaitAsync().ConfigureAwait(false);
         try
         {
-            foreach (Call call in _adopted.Values)
+            foreach (Call call in calls)
             {
-                await AdvanceAsync(call, nowMs).ConfigureAwait(false);
+                // Taken meanwhile (handed back, rung out or answered) by an earlier holder of the gate.
+                if (_adopted.TryGetValue(call.Id, out Call? current) && ReferenceEquals(current, call))
+                {
+                    await AdvanceAsync(call, nowMs).ConfigureAwait(false);
+                }
             }
         }
         finally

@@ -97,8 +97,10 @@ internal sealed class LocalMirror
     }
 
     /// <summary>Forgets <paramref name="peer"/> in every room (it is no longer this node's peer; Redis keeps its memberships).</summary>
-    public void ForgetPeer(string peer)
+    /// <summary>Removes <paramref name="peer"/> from every room; returns the rooms that no peer of this node is in any more.</summary>
+    public List<string> ForgetPeer(string peer)
     {
+        var emptied = new List<string>();
         lock (_roomsLock)
         {
             foreach (var (room, members) in _rooms.ToArray())
@@ -106,9 +108,11 @@ internal sealed class LocalMirror
                 if (members.Remove(peer) && members.Count == 0)
                 {
                     _rooms.Remove(room);
+                    emptied.Add(room);
                 }
             }
         }
+        return emptied;
     }
 
     public bool IsMember(string room, string peer)

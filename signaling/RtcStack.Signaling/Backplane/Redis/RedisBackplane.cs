@@ -166,7 +166,7 @@ public sealed class RedisBackplane : IBackplane
     public async ValueTask UnsubscribePeerAsync(PeerId peer, CancellationToken cancellationToken)
     {
         _local.Subscriptions.TryRemove(peer.Value, out _);
-        _local.ForgetPeer(peer.Value);
+        _presence.Forget(_local.ForgetPeer(peer.Value));
         await RedisOr(async db => (long)await db.ScriptEvaluateAsync(RedisScripts.DeleteIfEquals, [_keys.Route(peer.Value)], [NodeId]).ConfigureAwait(false), () => 0L).ConfigureAwait(false);
     }
 
@@ -230,7 +230,7 @@ public sealed class RedisBackplane : IBackplane
         RedisOr<IReadOnlyList<RoomMember>>(
             async db =>
             {
-                RoomMember[] members = [.. (await db.HashGetAllAsync(_keys.Room(room.Value)).ConfigureAwait(false)).Select(e => new RoomMember(e.Name.ToString(), e.Value.IsNullOrEmpty ? null : e.Value.ToString()))];
+                RoomMember[] members = RemotePresence.FromHash(await db.HashGetAllAsync(_keys.Room(room.Value)).ConfigureAwait(false));
                 _presence.Replace(room.Value, members);
                 return members;
             },

@@ -138,6 +138,11 @@ internal sealed class RedisNodeLiveness
             lost.Add(new LostMembership(new RoomId(removed[i].ToString()!), new PeerId(removed[i + 1].ToString()!)));
         }
         List<CallState> adopted = AdoptHeld(held);
+        if (lost.Count == 0 && adopted.Count == 0 && previousLife)
+        {
+            // A start with no previous life left behind: nothing to report.
+            return;
+        }
         RedisBackplaneLog.NodeSwept(_logger, node, lost.Count, adopted.Count);
         if (previousLife)
         {

@@ -11,38 +11,57 @@ namespace RtcStack.Signaling.Backplane.Redis;
 /// </summary>
 internal sealed class RedisPresenceRepair(RedisKeys keys, LocalMirror local, RemotePresence presence, string nodeId, ILogger logger)
 {
+    // Leaves taken into Redis by an attempt that failed later: a retry no longer finds them there, yet must send them.
+    private readonly HashSet<(string Room, string Peer)> _departed = [];
+
     /// <summary>
-    /// Takes this node's own leaves back into Redis, then works out per room what each side missed and hands it to
-    /// <paramref name="handler"/>. Returns the number of rooms repaired and of leaves sent.
+    /// Takes this node's own leaves back into Redis and reads every room, then works out per room what each side
+    /// missed and only then hands it to <paramref name="handler"/>: a Redis error part-way sends nothing, and the retry
+    /// sends everything once. Returns the number of rooms repaired and of leaves sent.
     /// </summary>
     public async Task<(int Rooms, int Departed)> RunAsync(IDatabase db, IBackplaneHandler handler, RepairInput input)
     {
-        int repaired = 0;
-        var departed = new HashSet<(string Room, string Peer)>();
-        await ForgetEndedSessionsAsync(db, departed).ConfigureAwait(false);
+        await ForgetEndedSessionsAsync(db, _departed).ConfigureAwait(false);
         foreach ((string room, string peer) in input.Leaves)
         {
             // Only while no other node owns the peer now (RemoveMember checks): a swept peer was removed already.
             if ((long)await db.ScriptEvaluateAsync(RedisScripts.RemoveMember, [keys.Room(room), keys.PeerRooms(peer), keys.Owner(peer)], [peer, room, nodeId]).ConfigureAwait(false) == 1)
             {
-                departed.Add((room, peer));
+                _departed.Add((room, peer));
             }
         }
 
         var rooms = new HashSet<string>(local.Snapshot().Select(m => m.Room), StringComparer.Ordinal);
-        rooms.UnionWith(departed.Select(d => d.Room));
+        rooms.UnionWith(_departed.Select(d => d.Room));
+        var reads = new List<(string Room, RoomMember[] Current)>(rooms.Count);
         foreach (string room in rooms)
         {
-            RoomMember[] current = [.. (await db.HashGetAllAsync(keys.Room(room)).ConfigureAwait(false)).Select(e => new RoomMember(e.Name.ToString(), e.Value.IsNullOrEmpty ? null : e.Value.ToString()))];
-            PresenceRepair? repair = Compare(room, current, input, departed);
-            presence.Replace(room, current);
-            if (repair is not null)
+            reads.Add((room, RemotePresence.FromHash(await db.HashGetAllAsync(keys.Room(room)).ConfigureAwait(false))));
+        }
+
+        var repairs = new List<PresenceRepair>();
+        foreach ((string room, RoomMember[] current) in reads)
+        {
+            if (Compare(room, current, input, _departed) is { } repair)
             {
-                repaired++;
-                await NotifyAsync(h => h.OnPresenceRepairedAsync(repair), handler).ConfigureAwait(false);
+                repairs.Add(repair);
+            }
+            if (input.DataLost)
+            {
+                presence.Merge(room, current);
+            }
+            else
+            {
+                presence.Replace(room, current);
             }
         }
-        return (repaired, departed.Count);
+        int departed = _departed.Count;
+        _departed.Clear();
+        foreach (PresenceRepair repair in repairs)
+        {
+            await NotifyAsync(h => h.OnPresenceRepairedAsync(repair), handler).ConfigureAwait(false);
+        }
+        return (repairs.Count, departed);
     }
 
     /// <summary>Calls the handler; a failing handler is logged and does not stop the write-back (the node must become ready).</summary>

@@ -26,6 +26,11 @@ internal sealed class RedisResync
     private volatile bool _synced;
     private bool _presumedDead;
     private bool _dataLost;
+
+    // After Redis lost its data the other nodes write their members back as they reconnect: until this long after,
+    // a repair (the connection's second restore event runs one) still merges what it reads and reports no one as left.
+    private const long DataLossSettleMs = 30_000;
+    private long _dataLostUntil;
     private string? _epoch;
 
     // Kept across failed attempts: a retry finds the memberships and owners already written and could not tell.
@@ -149,7 +154,7 @@ internal sealed class RedisResync
                 // nothing of it any more, whatever its stale session here still does.
                 _local.Subscriptions.TryRemove(owners[i].Key, out _);
                 _local.Owners.TryRemove(owners[i]);
-                _local.ForgetPeer(owners[i].Key);
+                _presence.Forget(_local.ForgetPeer(owners[i].Key));
                 continue;
             }
             mine.Add(owners[i].Key);
@@ -208,7 +213,8 @@ internal sealed class RedisResync
         int rooms, departed;
         try
         {
-            (rooms, departed) = await _repair.RunAsync(db, _handler(), new RepairInput(_returned, joins, leaves, _presumedDead, _dataLost)).ConfigureAwait(false);
+            bool dataLost = _dataLost || Environment.TickCount64 < _dataLostUntil;
+            (rooms, departed) = await _repair.RunAsync(db, _handler(), new RepairInput(_returned, joins, leaves, _presumedDead, dataLost)).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
@@ -223,6 +229,10 @@ internal sealed class RedisResync
         _returned.Clear();
         _revived.Clear();
         _presumedDead = false;
+        if (_dataLost)
+        {
+            _dataLostUntil = Environment.TickCount64 + DataLossSettleMs;
+        }
         _dataLost = false;
         if (revived.Length > 0)
         {

@@ -1,4 +1,5 @@
 using RtcStack.Signaling.Protocol;
+using StackExchange.Redis;
 
 namespace RtcStack.Signaling.Backplane.Redis;
 
@@ -39,22 +40,40 @@ internal sealed class RemotePresence(LocalMirror local)
         }
     }
 
+    /// <summary>A room hash read from Redis (peer → meta JSON, empty for none) as members.</summary>
+    public static RoomMember[] FromHash(HashEntry[] entries) =>
+        [.. entries.Select(e => new RoomMember(e.Name.ToString(), e.Value.IsNullOrEmpty ? null : e.Value.ToString()))];
+
     /// <summary>Members read from Redis (what a join answers with): the room's remote members are these now.</summary>
-    public void Replace(string room, IEnumerable<RoomMember> members)
+    public void Replace(string room, IEnumerable<RoomMember> members) => Store(room, members, merge: false);
+
+    /// <summary>
+    /// Members read from Redis while the other nodes may still be writing theirs back (Redis lost its data): adds and
+    /// updates, removes none (a member missing now may just not be written back yet).
+    /// </summary>
+    public void Merge(string room, IEnumerable<RoomMember> members) => Store(room, members, merge: true);
+
+    private void Store(string room, IEnumerable<RoomMember> members, bool merge)
     {
-        RoomMember[] locals = local.Members(room);
+        var locals = new HashSet<string>(local.Members(room).Select(m => m.Peer), StringComparer.Ordinal);
         lock (_lock)
         {
-            if (locals.Length == 0)
+            if (locals.Count == 0)
             {
                 _known.Remove(room);
                 return;
             }
             Dictionary<string, string> known = KnownLocked(room);
-            known.Clear();
-            foreach (RoomMember member in members.Where(m => !locals.Any(l => l.Peer == m.Peer)))
+            if (!merge)
             {
-                known[member.Peer] = member.MetaJson ?? "";
+                known.Clear();
+            }
+            foreach (RoomMember member in members)
+            {
+                if (!locals.Contains(member.Peer))
+                {
+                    known[member.Peer] = member.MetaJson ?? "";
+                }
             }
         }
     }
@@ -65,6 +84,34 @@ internal sealed class RemotePresence(LocalMirror local)
         lock (_lock)
         {
             _known.Remove(room);
+        }
+    }
+
+    /// <summary>No member of these rooms is on this node any more.</summary>
+    public void Forget(List<string> rooms)
+    {
+        if (rooms.Count == 0)
+        {
+            return;
+        }
+        lock (_lock)
+        {
+            foreach (string room in rooms)
+            {
+                _known.Remove(room);
+            }
+        }
+    }
+
+    /// <summary>The number of rooms whose remote members are kept (tests: rooms left by every local peer are forgotten).</summary>
+    public int RoomCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _known.Count;
+            }
         }
     }
 
