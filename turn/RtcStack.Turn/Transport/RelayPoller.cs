@@ -91,7 +91,7 @@ internal sealed unsafe class RelayPoller : IDisposable
                 slot = _used++;
             }
             uint generation = ++_generations[slot];
-            int epoll = _epoll[_next++ % _epoll.Length];
+            int epoll = _epoll[(int)((uint)_next++ % (uint)_epoll.Length)];
             var ev = new LinuxNative.EpollEvent { Events = LinuxNative.EpollIn, Data = ((ulong)generation << 32) | (uint)slot };
             relay.PollSlot = slot;
             relay.PollGeneration = generation;

@@ -92,7 +92,7 @@ internal sealed class StreamConnection : IClientEndpoint
     {
         string reason = "closed by client";
         bool relaying = false;
-        var reader = new StreamPollReader(this, _socket, poller);
+        var reader = new StreamPollReader(this, _socket, poller, _logger);
         try
         {
             lock (_lock)
@@ -301,7 +301,7 @@ internal sealed class StreamConnection : IClientEndpoint
     private int ProcessFrames(byte[] buffer, int filled, IngressState ingress)
     {
         int offset = 0;
-        while (offset < filled)
+        while (offset < filled && !_closed) // closed from another thread: no frame after the close (it would outlive ConnectionClosed)
         {
             StunFrameKind kind = FrameLength(buffer.AsSpan(offset, filled - offset), out int length);
             if (kind == StunFrameKind.Invalid)

@@ -32,7 +32,6 @@ internal sealed class StreamListener : IAsyncDisposable
         LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
         _certificates = certificates;
         _logger = logger;
-        StreamPoller.Logger ??= logger;
     }
 
     internal IPEndPoint LocalEndPoint { get; }

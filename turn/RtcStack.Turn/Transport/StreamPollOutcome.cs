@@ -3,6 +3,9 @@ namespace RtcStack.Turn.Transport;
 /// <summary>Why <see cref="StreamPollReader.FrameAsync"/> handed a connection back to its owner.</summary>
 internal enum StreamPollOutcome
 {
+    /// <summary>Not ended (the reader's internal state between reads).</summary>
+    None,
+
     /// <summary>End of stream, a read or TLS error, unframeable bytes, or the connection was closed.</summary>
     Closed,
 

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Net.Security;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 
 namespace RtcStack.Turn.Transport;
 
@@ -19,6 +20,9 @@ internal sealed class StreamPollReader
 {
     private const uint Readable = LinuxNative.EpollIn | LinuxNative.EpollRdHup;
 
+    /// <summary>Wake-ups in a row whose whole records carried no data (KeyUpdate, empty records) before the connection closes.</summary>
+    private const int MaxEmptyWakeups = 16;
+
     private readonly StreamConnection _connection;
     private readonly Socket _socket;
     private readonly StreamPoller _poller;
@@ -26,6 +30,9 @@ internal sealed class StreamPollReader
     private volatile Mode _mode = Mode.Idle;
     private TaskCompletionSource<StreamPollOutcome>? _episode;
     private TaskCompletionSource? _waiter;
+    private bool _busy;
+    private StreamPollOutcome _ended;
+    private int _emptyWakeups;
     private PartialBytes _partial;
     private PartialBytes _cipher;
     private readonly byte[] _head = new byte[5];
@@ -36,11 +43,12 @@ internal sealed class StreamPollReader
     private SslStream? _tls;
     private TlsRecordCapture? _capture;
 
-    internal StreamPollReader(StreamConnection connection, Socket socket, StreamPoller poller)
+    internal StreamPollReader(StreamConnection connection, Socket socket, StreamPoller poller, ILogger logger)
     {
         _connection = connection;
         _socket = socket;
         _poller = poller;
+        Logger = logger;
         Fd = (int)socket.SafeHandle.DangerousGetHandle();
     }
 
@@ -53,6 +61,9 @@ internal sealed class StreamPollReader
     }
 
     internal int Fd { get; }
+
+    /// <summary>The connection's server logger (the poller thread logs this connection's failures to it).</summary>
+    internal ILogger Logger { get; }
 
     /// <summary>Where <see cref="StreamPoller"/> keeps this reader (its epoll fd, -1 when not registered).</summary>
     internal int PollFd { get; set; } = -1;
@@ -173,10 +184,10 @@ internal sealed class StreamPollReader
     private async Task WaitReadableAsync(CancellationToken token)
     {
         Task wait;
+        var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_mode == Mode.Detached, this);
-            var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _waiter = waiter;
             _mode = Mode.Waiting;
             if (!Arm(Readable | LinuxNative.EpollOneShot))
@@ -185,17 +196,37 @@ internal sealed class StreamPollReader
             }
             wait = waiter.Task;
         }
-        await (token.CanBeCanceled ? wait.WaitAsync(token) : wait).ConfigureAwait(false);
+        try
+        {
+            await (token.CanBeCanceled ? wait.WaitAsync(token) : wait).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            lock (_gate)
+            {
+                if (ReferenceEquals(_waiter, waiter))
+                {
+                    _waiter = null; // abandoned: nobody would observe it failing at the Detach
+                    if (_mode == Mode.Waiting)
+                    {
+                        _mode = Mode.Idle;
+                    }
+                }
+            }
+            throw;
+        }
     }
 
     /// <summary>
-    /// Stops reading for good (the connection closes). From another thread the poller thread may still be inside a read of
-    /// this connection, so a partial frame kept at that moment is left to the garbage collector, not returned to the pool.
+    /// Stops reading for good (the connection closes). While the poller thread is inside <see cref="OnEvent"/> (processing
+    /// frames: an Allocate may be under way) this only marks the reader: the poller thread ends the episode when it leaves,
+    /// so the owner's close-up (ConnectionClosed) never runs alongside a frame of this connection.
     /// </summary>
     internal void Detach()
     {
-        TaskCompletionSource<StreamPollOutcome>? episode;
+        TaskCompletionSource<StreamPollOutcome>? episode = null;
         TaskCompletionSource? waiter;
+        bool release;
         lock (_gate)
         {
             if (_mode == Mode.Detached)
@@ -204,8 +235,21 @@ internal sealed class StreamPollReader
             }
             _mode = Mode.Detached;
             _poller.Remove(this);
-            (episode, _episode) = (_episode, null);
+            release = !_busy;
+            if (release)
+            {
+                (episode, _episode) = (_episode, null);
+            }
+            else
+            {
+                _ended = StreamPollOutcome.Closed;
+            }
             (waiter, _waiter) = (_waiter, null);
+        }
+        if (release)
+        {
+            _partial.Release(); // the poller thread is not in a read and will not start one: Detached
+            _cipher.Release();
         }
         episode?.TrySetResult(StreamPollOutcome.Closed);
         waiter?.TrySetException(new ObjectDisposedException(nameof(StreamPollReader)));
@@ -221,32 +265,65 @@ internal sealed class StreamPollReader
     /// <summary>On the poller thread: the socket is readable (or failed).</summary>
     internal void OnEvent(uint events, StreamPollScratch scratch)
     {
-        switch (_mode)
+        TaskCompletionSource? waiter = null;
+        lock (_gate)
         {
-            case Mode.Framing:
-                if (_capture is null)
-                {
-                    ReadPlain(scratch);
-                }
-                else
-                {
-                    ReadTls(scratch);
-                }
-                break;
-            case Mode.Waiting:
-                TaskCompletionSource? waiter;
-                lock (_gate)
-                {
-                    if (_mode != Mode.Waiting)
-                    {
-                        return;
-                    }
+            switch (_mode)
+            {
+                case Mode.Framing:
+                    _busy = true;
+                    break;
+                case Mode.Waiting:
                     _mode = Mode.Idle;
                     (waiter, _waiter) = (_waiter, null);
-                }
-                waiter?.TrySetResult();
-                break;
+                    break;
+                default:
+                    return;
+            }
         }
+        if (waiter is not null)
+        {
+            waiter.TrySetResult();
+            return;
+        }
+        try
+        {
+            if (_capture is null)
+            {
+                ReadPlain(scratch);
+            }
+            else
+            {
+                ReadTls(scratch);
+            }
+        }
+        finally
+        {
+            Leave();
+        }
+    }
+
+    /// <summary>The poller thread leaves <see cref="OnEvent"/>: ends the episode if the read ended it or a close came meanwhile.</summary>
+    private void Leave()
+    {
+        TaskCompletionSource<StreamPollOutcome>? episode = null;
+        StreamPollOutcome outcome;
+        lock (_gate)
+        {
+            _busy = false;
+            outcome = _ended;
+            if (outcome != StreamPollOutcome.None)
+            {
+                _ended = StreamPollOutcome.None;
+                (episode, _episode) = (_episode, null);
+            }
+        }
+        if (outcome == StreamPollOutcome.Closed)
+        {
+            _partial.Release();
+            _cipher.Release();
+        }
+        episode?.TrySetResult(outcome);
     }
 
     private void ReadPlain(StreamPollScratch scratch)
@@ -270,26 +347,24 @@ internal sealed class StreamPollReader
     }
 
     /// <summary>After frames were processed: keep the partial tail, hand over a data connection, stop reading a laggard.</summary>
-    private bool AfterFrames(byte[] buffer, int consumed, int filled)
+    private void AfterFrames(byte[] buffer, int consumed, int filled)
     {
         if (consumed < 0)
         {
             End(StreamPollOutcome.Closed, "unframeable data");
-            return false;
+            return;
         }
         if (_connection.IsDataConnection)
         {
             Early = buffer.AsSpan(consumed, filled - consumed).ToArray();
             End(StreamPollOutcome.DataConnection, null);
-            return false;
+            return;
         }
         _partial.Keep(buffer.AsSpan(consumed, filled - consumed));
         if (_connection.SendBacklogged)
         {
             End(StreamPollOutcome.Backpressure, null);
-            return false;
         }
-        return true;
     }
 
     private void ReadTls(StreamPollScratch scratch)
@@ -327,6 +402,7 @@ internal sealed class StreamPollReader
         capture.Feed(cipher, records);
         byte[] plain = scratch.Plain;
         int filled = _partial.MoveTo(plain);
+        bool data = false;
         try
         {
             while (capture.HasRecords)
@@ -336,15 +412,24 @@ internal sealed class StreamPollReader
                 {
                     read = _tls!.Read(plain, filled, plain.Length - filled);
                 }
-                catch (IOException ex) when (ReferenceEquals(ex, TlsRecordCapture.NoMoreRecords))
+                catch (IOException) when (capture.Starved)
                 {
-                    break; // the last record carried no data (KeyUpdate): nothing more to read now
+                    // The last record carried no data (KeyUpdate, an empty record): nothing more to read now. A client
+                    // sending only such records would cost a throw per wake-up: a few in a row are allowed, then it closes.
+                    if (!data && ++_emptyWakeups > MaxEmptyWakeups)
+                    {
+                        End(StreamPollOutcome.Closed, "TLS records without data");
+                        return;
+                    }
+                    break;
                 }
                 if (read == 0)
                 {
                     End(StreamPollOutcome.Closed, "close_notify");
                     return;
                 }
+                data = true;
+                _emptyWakeups = 0;
                 filled += read;
                 int consumed = _connection.ProcessRead(plain, filled, scratch.Ingress);
                 if (consumed < 0 || _connection.IsDataConnection)
@@ -411,9 +496,9 @@ internal sealed class StreamPollReader
         }
     }
 
+    /// <summary>On the poller thread, inside <see cref="OnEvent"/>: the episode ends with <paramref name="outcome"/> when the thread leaves.</summary>
     private void End(StreamPollOutcome outcome, string? reason)
     {
-        TaskCompletionSource<StreamPollOutcome>? episode;
         lock (_gate)
         {
             if (_mode != Mode.Framing)
@@ -425,23 +510,20 @@ internal sealed class StreamPollReader
                 Reason = reason;
             }
             _mode = Mode.Idle;
-            (episode, _episode) = (_episode, null);
+            if (outcome != StreamPollOutcome.Closed && (outcome != StreamPollOutcome.DataConnection || _capture is not null)
+                && !Arm(LinuxNative.EpollOneShot)) // not readable until the owner frames again or waits
+            {
+                // Still level-triggered while nobody reads: the poller thread would spin on it. Close instead.
+                Reason = "epoll refused the socket";
+                outcome = StreamPollOutcome.Closed;
+            }
             if (outcome == StreamPollOutcome.Closed || (outcome == StreamPollOutcome.DataConnection && _capture is null))
             {
                 _mode = Mode.Detached;
                 _poller.Remove(this);
             }
-            else
-            {
-                _ = Arm(LinuxNative.EpollOneShot); // not readable until the owner frames again or waits
-            }
+            _ended = outcome;
         }
-        if (outcome == StreamPollOutcome.Closed)
-        {
-            _partial.Release();
-            _cipher.Release();
-        }
-        episode?.TrySetResult(outcome);
     }
 
     /// <summary>Registers or re-arms the socket (caller holds the gate).</summary>

@@ -25,7 +25,8 @@ internal sealed unsafe class StreamPoller
     private StreamPollReader?[] _slots = new StreamPollReader?[64];
     private uint[] _generations = new uint[64];
     private int _used;
-    private int _next;
+    private uint _next;
+    private ILogger? _logger;
 
     private StreamPoller(int[] epoll)
     {
@@ -38,9 +39,6 @@ internal sealed unsafe class StreamPoller
 
     /// <summary>The process-wide poller, or null where epoll cannot be used (not Linux x64); the caller reads asynchronously.</summary>
     internal static StreamPoller? Shared => SharedInstance.Value;
-
-    /// <summary>Set once by the first server to log the rare failures of the poller threads.</summary>
-    internal static ILogger? Logger { get; set; }
 
     private static StreamPoller? Create()
     {
@@ -89,7 +87,8 @@ internal sealed unsafe class StreamPoller
             uint generation = ++_generations[slot];
             reader.PollSlot = slot;
             reader.PollData = ((ulong)generation << 32) | (uint)slot;
-            reader.PollFd = _epoll[_next++ % _epoll.Length];
+            reader.PollFd = _epoll[_next++ % (uint)_epoll.Length];
+            _logger = reader.Logger; // a live server's, for failures no connection owns
             Volatile.Write(ref _slots[slot], reader);
             var ev = new LinuxNative.EpollEvent { Events = events, Data = reader.PollData };
             if (LinuxNative.EpollCtl(reader.PollFd, LinuxNative.EpollCtlAdd, reader.Fd, &ev) != 0)
@@ -145,7 +144,7 @@ internal sealed unsafe class StreamPoller
             if (n < 0)
             {
                 int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
-                if (errno != LinuxNative.EIntr && Logger is { } logger)
+                if (errno != LinuxNative.EIntr && Volatile.Read(ref _logger) is { } logger)
                 {
                     TurnLog.ReceiveLoopFailed(logger, new SocketException(errno), "stream poller");
                 }
@@ -169,13 +168,25 @@ internal sealed unsafe class StreamPoller
                 catch (Exception ex)
 #pragma warning restore CA1031
                 {
-                    if (Logger is { } logger)
-                    {
-                        TurnLog.ReceiveLoopFailed(logger, ex, "stream poller");
-                    }
-                    reader.Fail("poller error");
+                    Failed(reader, ex);
                 }
             }
+        }
+    }
+
+    /// <summary>A connection failed on the poller thread: logged and closed; nothing thrown here may end the thread (and the process).</summary>
+    private void Failed(StreamPollReader reader, Exception ex)
+    {
+        try
+        {
+            TurnLog.ReceiveLoopFailed(reader.Logger, ex, "stream poller");
+            reader.Fail("poller error");
+        }
+#pragma warning disable CA1031 // a raw thread: an exception escaping it would end the process
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            Remove(reader); // at least stop reporting it (it could be level-triggered readable for ever)
         }
     }
 }

@@ -9,7 +9,7 @@ namespace RtcStack.Turn.Transport;
 /// asynchronous writes (handshake, close_notify, the RFC 6062 data relay) go to the socket's stream. Reads: with a
 /// <see cref="StreamPollReader"/>, synchronous reads serve the whole records the poller thread fed with <see cref="Feed"/>,
 /// one record per read so the SslStream never holds more than the record it decrypts, and never block: when none is
-/// left they throw <see cref="NoMoreRecords"/> (only after a record that carried no data); asynchronous reads (the
+/// left they set <see cref="Starved"/> and throw (only after a record that carried no data; one exception per thread); asynchronous reads (the
 /// handshake, the data relay) serve what was left unread, then read the socket through the poller. Without a reader
 /// every read goes to the socket's stream. Allocation-free once the calling thread's capture buffer has grown.
 /// </summary>
@@ -17,6 +17,9 @@ internal sealed class TlsRecordCapture : Stream
 {
     [ThreadStatic]
     private static byte[]? t_buffer;
+
+    [ThreadStatic]
+    private static IOException? t_noMoreRecords;
 
     private readonly Stream _inner;
     private readonly StreamPollReader? _reader;
@@ -36,8 +39,8 @@ internal sealed class TlsRecordCapture : Stream
         _reader = reader;
     }
 
-    /// <summary>Thrown by a synchronous read when no fed record is left (one instance: it carries nothing and never escapes the poller).</summary>
-    internal static IOException NoMoreRecords { get; } = new("no whole TLS record is buffered");
+    /// <summary>Whether the last synchronous read found no fed record left (and threw); reset by <see cref="Feed"/>.</summary>
+    internal bool Starved { get; private set; }
 
     public override bool CanRead => true;
 
@@ -73,6 +76,7 @@ internal sealed class TlsRecordCapture : Stream
         _recordsOffset = 0;
         _recordsEnd = count;
         _recordLeft = 0;
+        Starved = false;
     }
 
     /// <summary>After the reads of one wake-up: the fed buffer belongs to the poller thread again.</summary>
@@ -157,7 +161,10 @@ internal sealed class TlsRecordCapture : Stream
         {
             if (_recordsEnd - _recordsOffset < 5)
             {
-                throw NoMoreRecords;
+                // SslStream.Read has no "nothing now" result (0 is the end of stream): the poller thread catches this,
+                // a per-thread instance that carries nothing and never escapes it.
+                Starved = true;
+                throw t_noMoreRecords ??= new IOException("no whole TLS record is buffered");
             }
             _recordLeft = 5 + BinaryPrimitives.ReadUInt16BigEndian(_records.AsSpan(_recordsOffset + 3));
         }
