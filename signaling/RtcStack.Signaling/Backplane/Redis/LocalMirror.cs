@@ -96,8 +96,10 @@ internal sealed class LocalMirror
         }
     }
 
-    /// <summary>Forgets <paramref name="peer"/> in every room (it is no longer this node's peer; Redis keeps its memberships).</summary>
-    /// <summary>Removes <paramref name="peer"/> from every room; returns the rooms that no peer of this node is in any more.</summary>
+    /// <summary>
+    /// Forgets <paramref name="peer"/> in every room (it is no longer this node's peer; Redis keeps its memberships);
+    /// returns the rooms that no peer of this node is in any more.
+    /// </summary>
     public List<string> ForgetPeer(string peer)
     {
         var emptied = new List<string>();
