@@ -123,20 +123,32 @@ internal sealed partial class EpollEngine : IDisposable
 
     private EpollLoop[] Loops()
     {
-        if (_loops is { } loops)
+        if (Volatile.Read(ref _loops) is { } loops)
         {
-            return loops;
+            return loops; // published only complete (below); Dispose stops the loops, whose Adopt then closes the socket
         }
         lock (_sync)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (_loops is null)
             {
-                _loops = new EpollLoop[Threads];
-                for (int i = 0; i < Threads; i++)
+                var built = new EpollLoop[Threads];
+                try
                 {
-                    _loops[i] = new EpollLoop(this, i);
+                    for (int i = 0; i < Threads; i++)
+                    {
+                        built[i] = new EpollLoop(this, i);
+                    }
                 }
+                catch
+                {
+                    foreach (EpollLoop? loop in built)
+                    {
+                        loop?.Dispose();
+                    }
+                    throw;
+                }
+                Volatile.Write(ref _loops, built);
                 Started(Logger, Threads, BatchDelayMicroseconds, InlineRelay);
             }
             return _loops;

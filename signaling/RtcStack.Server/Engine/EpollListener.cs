@@ -123,13 +123,21 @@ internal sealed partial class EpollListener : IConnectionListener
                 socket.NoDelay = true;
                 _engine.Adopt(socket, this);
             }
-            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            catch (Exception ex)
             {
+                // Never let one socket end the accept loop (an engine that cannot start its loops, EMFILE, disposal).
+                if (ex is not (SocketException or ObjectDisposedException))
+                {
+                    AdoptFailed(_logger, ex);
+                }
                 socket.Dispose();
                 Release();
             }
         }
     }
+
+    [LoggerMessage(1023, LogLevel.Error, "The signaling engine could not take an accepted socket; it was closed")]
+    private static partial void AdoptFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(1021, LogLevel.Warning, "Accept failed on the signaling engine's listener: {Error}")]
     private static partial void AcceptFailed(ILogger logger, string error);

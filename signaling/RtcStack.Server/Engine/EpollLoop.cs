@@ -11,7 +11,7 @@ namespace RtcStack.Server.Engine;
 /// thread may pause (<see cref="EpollEngine.BatchDelayMicroseconds"/>) so that the next wake-up serves several messages.
 /// Other threads talk to it through a command queue and an eventfd. Only this thread closes the descriptors it watches.
 /// </summary>
-internal sealed class EpollLoop : IDisposable
+internal sealed partial class EpollLoop : IDisposable
 {
     private const ulong WakeData = ulong.MaxValue;
     private const int MaxEvents = 256;
@@ -29,6 +29,7 @@ internal sealed class EpollLoop : IDisposable
     private uint[] _generations = new uint[64];
     private readonly Stack<int> _free = new();
     private int _nextSlot;
+    private readonly Lock _postSync = new();
     private int _wakePending;
     private volatile bool _stopping;
 
@@ -39,7 +40,10 @@ internal sealed class EpollLoop : IDisposable
         _wake = EpollNative.EventFd(0, EpollNative.EfdNonBlock | EpollNative.Cloexec);
         if (_epoll < 0 || _wake < 0)
         {
-            throw new InvalidOperationException($"epoll_create1/eventfd failed (errno {Marshal.GetLastPInvokeError()})");
+            int errno = Marshal.GetLastPInvokeError();
+            CloseIfOpen(_epoll);
+            CloseIfOpen(_wake);
+            throw new InvalidOperationException($"epoll_create1/eventfd failed (errno {errno})");
         }
         var ev = new EpollNative.EpollEvent { Events = EpollNative.EpollIn, Data = WakeData };
         EpollNative.EpollCtl(_epoll, EpollNative.CtlAdd, _wake, ref ev);
@@ -115,9 +119,24 @@ internal sealed class EpollLoop : IDisposable
 
     public void Dispose()
     {
-        _stopping = true;
-        Wake();
+        lock (_postSync)
+        {
+            if (_stopping)
+            {
+                return;
+            }
+            _stopping = true;
+            Wake(); // under the lock: ShutDown closes the eventfd only after taking it
+        }
         _thread.Join(TimeSpan.FromSeconds(5));
+    }
+
+    private static void CloseIfOpen(int fd)
+    {
+        if (fd >= 0)
+        {
+            EpollNative.Close(fd);
+        }
     }
 
     private static uint Interest(bool writable) =>
@@ -125,12 +144,27 @@ internal sealed class EpollLoop : IDisposable
 
     private ulong DataFor(int slot) => ((ulong)_generations[slot] << 32) | (uint)slot;
 
+    /// <summary>
+    /// Queues a command (any thread). Once the loop is stopping it is not queued (the eventfd may be closed, its number
+    /// reused): an adopted socket is closed here; a socket to close or resume was already aborted by <see cref="ShutDown"/>.
+    /// </summary>
     private void Post(Command kind, object target)
     {
-        _commands.Enqueue((kind, target));
-        if (t_current != this)
+        lock (_postSync)
         {
-            Wake();
+            if (!_stopping)
+            {
+                _commands.Enqueue((kind, target));
+                if (t_current != this)
+                {
+                    Wake();
+                }
+                return;
+            }
+        }
+        if (target is PendingHead head)
+        {
+            head.CloseSocket();
         }
     }
 
@@ -150,7 +184,8 @@ internal sealed class EpollLoop : IDisposable
         long nextTimeoutCheck = 0;
         while (!_stopping)
         {
-            int timeout = _heads.Count > 0 ? 250 : -1;
+            // Commands posted by this thread itself (a resume from a flush) run on the next pass without waiting.
+            int timeout = !_commands.IsEmpty ? 0 : _heads.Count > 0 ? 250 : -1;
             int n = EpollNative.EpollWait(_epoll, events, MaxEvents, timeout);
             if (n > 0)
             {
@@ -158,14 +193,21 @@ internal sealed class EpollLoop : IDisposable
             }
             for (int i = 0; i < n; i++)
             {
-                Dispatch(events[i], scratch);
+                Guarded(events[i].Data, events[i], scratch, static (loop, ev, s) => loop.Dispatch(ev, s));
             }
             RunCommands(scratch);
             FlushDirty();
             if (_heads.Count > 0 && Environment.TickCount64 >= nextTimeoutCheck)
             {
                 nextTimeoutCheck = Environment.TickCount64 + 200;
-                EpollHandshake.ExpireHeads(this, _heads, scratch);
+                try
+                {
+                    EpollHandshake.ExpireHeads(this, _heads, scratch);
+                }
+                catch (Exception ex)
+                {
+                    Failed(Engine.Logger, ex);
+                }
             }
             int delay = Engine.BatchDelayMicroseconds;
             if (delay > 0 && n > 0 && n < Engine.BatchDelayBelow)
@@ -212,18 +254,70 @@ internal sealed class EpollLoop : IDisposable
     {
         while (_commands.TryDequeue(out (Command Kind, object Target) command))
         {
-            switch (command.Kind)
+            try
             {
-                case Command.Adopt:
-                    Register((PendingHead)command.Target);
+                switch (command.Kind)
+                {
+                    case Command.Adopt:
+                        Register((PendingHead)command.Target);
+                        break;
+                    case Command.Resume:
+                        ((EpollWebSocket)command.Target).OnReadable(scratch, drain: true);
+                        break;
+                    case Command.Close:
+                        ((EpollWebSocket)command.Target).CloseSocket();
+                        break;
+                }
+            }
+            catch (Exception ex)
+            {
+                Failed(Engine.Logger, ex);
+                Kill(command.Target);
+            }
+        }
+    }
+
+    /// <summary>Runs one event's work; an exception aborts that socket only (it is logged), never the thread.</summary>
+    private void Guarded(ulong data, EpollNative.EpollEvent ev, byte[] scratch, Action<EpollLoop, EpollNative.EpollEvent, byte[]> work)
+    {
+        try
+        {
+            work(this, ev, scratch);
+        }
+        catch (Exception ex)
+        {
+            Failed(Engine.Logger, ex);
+            int slot = (int)(uint)data;
+            if (data != WakeData && slot < _nextSlot && _generations[slot] == (uint)(data >> 32) && _slots[slot] is { } target)
+            {
+                Kill(target);
+            }
+        }
+    }
+
+    /// <summary>After a failure: closes the socket at once (best effort, never throws).</summary>
+    private void Kill(object target)
+    {
+        try
+        {
+            switch (target)
+            {
+                case EpollWebSocket socket:
+                    socket.Abort();
+                    socket.CloseSocket();
                     break;
-                case Command.Resume:
-                    ((EpollWebSocket)command.Target).OnReadable(scratch, drain: true);
-                    break;
-                case Command.Close:
-                    ((EpollWebSocket)command.Target).CloseSocket();
+                case PendingHead head:
+                    if (_slots.AsSpan(0, _nextSlot).Contains(head))
+                    {
+                        Unregister(head);
+                    }
+                    head.CloseSocket();
                     break;
             }
+        }
+        catch (Exception ex)
+        {
+            Failed(Engine.Logger, ex);
         }
     }
 
@@ -272,7 +366,15 @@ internal sealed class EpollLoop : IDisposable
         // A flush never adds to the list (it runs no continuation that sends), but index-based in case it ever does.
         for (int i = 0; i < _dirty.Count; i++)
         {
-            _dirty[i].Flush();
+            try
+            {
+                _dirty[i].Flush();
+            }
+            catch (Exception ex)
+            {
+                Failed(Engine.Logger, ex);
+                Kill(_dirty[i]);
+            }
         }
         _dirty.Clear();
     }
@@ -281,18 +383,26 @@ internal sealed class EpollLoop : IDisposable
     {
         for (int slot = 0; slot < _nextSlot; slot++)
         {
-            switch (_slots[slot])
+            if (_slots[slot] is { } target)
             {
-                case EpollWebSocket socket:
-                    socket.Abort();
-                    break;
-                case PendingHead head:
-                    Unregister(head);
-                    head.CloseSocket();
-                    break;
+                Kill(target);
             }
         }
-        EpollNative.Close(_epoll);
-        EpollNative.Close(_wake);
+        lock (_postSync)
+        {
+            // _stopping is set: nothing is queued any more. Adopted sockets still queued are closed (their gate slots freed).
+            while (_commands.TryDequeue(out (Command Kind, object Target) command))
+            {
+                if (command.Kind != Command.Resume)
+                {
+                    Kill(command.Target);
+                }
+            }
+            EpollNative.Close(_epoll);
+            EpollNative.Close(_wake);
+        }
     }
+
+    [LoggerMessage(1022, LogLevel.Error, "Signaling engine: a socket failed on the engine thread and was closed")]
+    private static partial void Failed(ILogger logger, Exception exception);
 }

@@ -88,9 +88,11 @@ internal sealed class EpollWebSocket : WebSocket, IValueTaskSource<ValueWebSocke
             _readPaused = false;
             while (!_decoder.Finished)
             {
-                if (_in.Buffered > _owner.Engine.ReceiveHighWater)
+                if (_in.Buffered > _owner.Engine.ReceiveHighWater || _out.Pending > _owner.Engine.SendHighWater)
                 {
-                    _readPaused = true; // resumed by the reader (Resume) once it caught up
+                    // Resumed by the reader once it caught up (ReceiveAsync), or by Flush once the peer took our pongs:
+                    // a client that floods pings and never reads cannot grow the out buffer past the high water.
+                    _readPaused = true;
                     break;
                 }
                 int kept = _decoder.TakeLeftover(scratch);
@@ -115,7 +117,7 @@ internal sealed class EpollWebSocket : WebSocket, IValueTaskSource<ValueWebSocke
             {
                 return;
             }
-            completeInline = _in.HasMessage && _owner.Engine.InlineRelay && RelayFrameDetector.IsRelay(_in.FirstOpcode, _in.FirstPayload);
+            completeInline = IsInlineRelay();
         }
         CompletePendingReceive(completeInline);
     }
@@ -160,6 +162,7 @@ internal sealed class EpollWebSocket : WebSocket, IValueTaskSource<ValueWebSocke
     {
         cancellationToken.ThrowIfCancellationRequested();
         bool resume;
+        bool hop = false;
         ValueWebSocketReceiveResult result;
         lock (_sync)
         {
@@ -167,7 +170,10 @@ internal sealed class EpollWebSocket : WebSocket, IValueTaskSource<ValueWebSocke
             {
                 throw new InvalidOperationException("A receive is already pending.");
             }
-            if (!IsReceiveReady())
+            // On the engine thread (the hub's loop continued inline after a relay frame) only a relay may complete here:
+            // anything else (hello, join, close) can block, so it completes on the thread pool.
+            hop = EpollLoop.Current is not null && IsReceiveReady() && !IsInlineRelay();
+            if (!IsReceiveReady() || hop)
             {
                 if (_state is WebSocketState.Aborted or WebSocketState.Closed)
                 {
@@ -180,6 +186,10 @@ internal sealed class EpollWebSocket : WebSocket, IValueTaskSource<ValueWebSocke
                 {
                     // As ManagedWebSocket: cancelling a receive aborts the socket (the hub never passes a token).
                     _receiveCancel = cancellationToken.UnsafeRegister(static s => ((EpollWebSocket)s!).Abort(), this);
+                }
+                if (hop)
+                {
+                    ThreadPool.UnsafeQueueUserWorkItem(static s => s.CompletePendingReceive(inline: false), this, preferLocal: false);
                 }
                 return new ValueTask<ValueWebSocketReceiveResult>(this, _receive.Version);
             }
@@ -297,14 +307,36 @@ internal sealed class EpollWebSocket : WebSocket, IValueTaskSource<ValueWebSocke
             _out.Clear();
         }
         _owner.Unregister(this);
+        Linger();
         _socket.Dispose();
         _onClosed?.Invoke();
+    }
+
+    /// <summary>
+    /// Before the descriptor is closed (engine thread, must not block): FIN first, then the input the kernel holds is
+    /// read away (bounded), since closing with unread input sends a RST that can overtake the close frame.
+    /// </summary>
+    private void Linger()
+    {
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (SocketException)
+        {
+            return;
+        }
+        Span<byte> sink = stackalloc byte[4096];
+        for (int i = 0; i < 64 && EpollNative.Receive(Fd, sink) > 0; i++)
+        {
+        }
     }
 
     /// <summary>Sends the out buffer now (any thread); registers EPOLLOUT when the kernel did not take it all.</summary>
     internal void Flush()
     {
         bool release = false;
+        bool resume = false;
         lock (_sync)
         {
             FlushQueued = false;
@@ -329,15 +361,21 @@ internal sealed class EpollWebSocket : WebSocket, IValueTaskSource<ValueWebSocke
                 _sendWaiting = false;
                 release = true;
             }
+            if (_readPaused && !_decoder.Finished && _out.Pending <= _owner.Engine.SendHighWater / 2 && _in.Buffered <= _owner.Engine.ReceiveHighWater)
+            {
+                _readPaused = false; // paused on the out buffer (a ping flood): the peer took it, read on
+                resume = true;
+            }
         }
         if (release)
         {
             _sendWait.SetResult(true);
         }
+        if (resume)
+        {
+            _owner.Resume(this);
+        }
     }
-
-    /// <summary>Engine thread, after a pause: read what the kernel holds.</summary>
-    internal bool ReadPaused => _readPaused;
 
     /// <summary>
     /// Under the lock: on an engine thread the socket joins that thread's flush list (one send() after the batch);
@@ -367,12 +405,16 @@ internal sealed class EpollWebSocket : WebSocket, IValueTaskSource<ValueWebSocke
         return now;
     }
 
+    /// <summary>Under the lock: the next result is a relay frame that may complete on the engine thread.</summary>
+    private bool IsInlineRelay() =>
+        _state != WebSocketState.Aborted && _in.HasMessage && _owner.Engine.InlineRelay && RelayFrameDetector.IsRelay(_in.FirstOpcode, _in.FirstPayload);
+
     private bool IsReceiveReady() => _in.HasMessage || _closeStatus is not null || _decoder.Finished || _state == WebSocketState.Aborted;
 
     /// <summary>Under the lock, when <see cref="IsReceiveReady"/>: the next result, or throws when the connection failed.</summary>
     private ValueWebSocketReceiveResult TakeResult(Span<byte> destination)
     {
-        if (_in.HasMessage)
+        if (_in.HasMessage && _state != WebSocketState.Aborted) // after Abort nothing buffered is handed out
         {
             bool end = _in.Read(destination, out int count, out int opcode);
             return new ValueWebSocketReceiveResult(count, opcode == WebSocketFrameHeader.Text ? WebSocketMessageType.Text : WebSocketMessageType.Binary, end);

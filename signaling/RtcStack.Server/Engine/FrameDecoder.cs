@@ -111,6 +111,12 @@ internal sealed class FrameDecoder(EpollWebSocket socket, InboundQueue messages)
                 Violation(ProtocolError, messages.InMessage ? "A new message began inside a fragmented one." : "A continuation frame without a message.");
                 return;
             }
+            if ((messages.InMessage ? messages.OpenLength : 0) + header.PayloadLength > messages.MaxMessage)
+            {
+                // Refused before its payload is read: a huge frame or endless continuations are not read on (RFC 6455 7.4.1).
+                Violation(MessageTooBig, "The message is longer than " + messages.MaxMessage + " bytes.");
+                return;
+            }
             if (!messages.InMessage)
             {
                 messages.Begin(header.Opcode);

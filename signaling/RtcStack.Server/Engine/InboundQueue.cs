@@ -30,6 +30,12 @@ internal sealed class InboundQueue(int maxPayload)
 
     public bool InMessage => _openStart >= 0;
 
+    /// <summary>Payload bytes of the open (incomplete) message so far.</summary>
+    public int OpenLength => _openLength;
+
+    /// <summary>The longest message the hub accepts; the decoder fails a longer one (1009) as soon as its length says so.</summary>
+    public int MaxMessage => maxPayload - 1;
+
     /// <summary>The opcode of the first complete message (call only when <see cref="HasMessage"/>).</summary>
     public int FirstOpcode => _buffer![_start];
 

@@ -93,7 +93,7 @@ internal static class WebSocketFrameReader
             ulong big = BinaryPrimitives.ReadUInt64BigEndian(data[2..]);
             if (big > MaxPayload)
             {
-                return FrameReadResult.TooLong;
+                return opcode >= WebSocketFrameHeader.Close ? FrameReadResult.BadControlFrame : FrameReadResult.TooLong;
             }
             length = (long)big;
             at = 10;
