@@ -21,8 +21,14 @@ public sealed class BackplaneEnvelope
     /// </summary>
     public CallState? Call { get; set; }
 
-    /// <summary>The message to deliver.</summary>
-    public ServerMessage Message { get; set; } = new();
+    /// <summary>The message to deliver (an empty one until set: an envelope built with a message allocates no other).</summary>
+    public ServerMessage Message
+    {
+        get => _message ??= new();
+        set => _message = value;
+    }
+
+    private ServerMessage? _message;
 
     public static BackplaneEnvelope Create(ServerMessage message, PeerId? except = null) =>
         new() { Id = Guid.NewGuid().ToString("N"), ExceptPeer = except?.Value, Message = message };

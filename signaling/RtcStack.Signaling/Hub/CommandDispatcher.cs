@@ -38,8 +38,27 @@ internal sealed class CommandDispatcher(SignalingHub hub)
     }
 
     /// <summary>The relay fast path (<see cref="RelayCommands.TryRelayRaw"/>): null when the frame must be parsed and dispatched.</summary>
-    public Task? TryRelayRaw(SignalingConnection connection, ReadOnlySpan<byte> utf8) =>
-        _relay.TryRelayRaw(connection, utf8) is { } relay ? GuardAsync(connection, relay) : null;
+    /// <remarks>A relay that completed synchronously is returned as is (no guard task).</remarks>
+    public Task? TryRelayRaw(SignalingConnection connection, ReadOnlySpan<byte> utf8)
+    {
+        Task? relay;
+        try
+        {
+            relay = _relay.TryRelayRaw(connection, utf8);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            RelayFailed(connection, ex);
+            return Task.CompletedTask;
+        }
+        return relay is null || relay.IsCompletedSuccessfully ? relay : GuardAsync(connection, relay);
+    }
+
+    private void RelayFailed(SignalingConnection connection, Exception ex)
+    {
+        Log.HandlerFailed(hub.Logger, ex, "relay");
+        hub.SendError(connection, ErrorCodes.InternalError, "internal error", null);
+    }
 
     private async Task GuardAsync(SignalingConnection connection, Task relay)
     {
@@ -49,8 +68,7 @@ internal sealed class CommandDispatcher(SignalingHub hub)
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            Log.HandlerFailed(hub.Logger, ex, "relay");
-            hub.SendError(connection, ErrorCodes.InternalError, "internal error", null);
+            RelayFailed(connection, ex);
         }
     }
 

@@ -94,7 +94,11 @@ internal sealed class ConnectionRunner(SignalingHub hub, SignalingConnection con
                     await DrainUntilClosedAsync(cancellationToken).ConfigureAwait(false);
                     return;
                 }
-                await ProcessAsync(buffer.AsMemory(0, length)).ConfigureAwait(false);
+                Task processed = ProcessAsync(buffer.AsMemory(0, length));
+                if (!processed.IsCompletedSuccessfully)
+                {
+                    await processed.ConfigureAwait(false);
+                }
             }
             finally
             {
@@ -129,7 +133,8 @@ internal sealed class ConnectionRunner(SignalingHub hub, SignalingConnection con
         }
     }
 
-    private async Task ProcessAsync(ReadOnlyMemory<byte> frame)
+    /// <summary>Handles one frame; the relay fast path returns its task as is (completed when the backplane delivered synchronously).</summary>
+    private Task ProcessAsync(ReadOnlyMemory<byte> frame)
     {
         if (!_bucket.TryTake())
         {
@@ -139,23 +144,22 @@ internal sealed class ConnectionRunner(SignalingHub hub, SignalingConnection con
             {
                 hub.Metrics.Error(ErrorCodes.RateLimited);
                 connection.Close(CloseCodes.RateLimitAbuse, FrameWriter.Write(FrameWriter.Error(ErrorCodes.RateLimited, "rate limit abused; closing", dropped.RequestId)));
-                return;
+                return Task.CompletedTask;
             }
             hub.SendError(connection, ErrorCodes.RateLimited, "rate limit exceeded; the message was dropped", dropped.RequestId);
-            return;
+            return Task.CompletedTask;
         }
         _droppedInRow = 0;
         if (hub.Commands.TryRelayRaw(connection, frame.Span) is { } relayed)
         {
-            await relayed.ConfigureAwait(false);
-            return;
+            return relayed;
         }
         ParseResult parsed = FrameParser.ParseClient(frame.Span);
         if (!parsed.IsOk)
         {
             hub.SendError(connection, parsed.ErrorCode!, parsed.ErrorMessage!, parsed.RequestId);
-            return;
+            return Task.CompletedTask;
         }
-        await hub.Commands.DispatchAsync(connection, parsed.Message!).ConfigureAwait(false);
+        return hub.Commands.DispatchAsync(connection, parsed.Message!);
     }
 }

@@ -65,25 +65,79 @@ internal sealed class RelayCommands(SignalingHub hub)
         await RouteAsync(connection, session, room, m.To, m.Id, message, withId: true).ConfigureAwait(false);
     }
 
-    private async Task RouteAsync(SignalingConnection connection, Session session, string room, string? target, string? requestId, ServerMessage message, bool withId)
+    /// <summary>
+    /// Publishes and answers the sender. Completes synchronously (no state machine, no task allocated) when the
+    /// backplane does, as the in-memory one does; awaits only what is still pending.
+    /// </summary>
+    private Task RouteAsync(SignalingConnection connection, Session session, string room, string? target, string? requestId, ServerMessage message, bool withId)
     {
         var roomId = new RoomId(room);
         if (target is null)
         {
-            await hub.Backplane.PublishToRoomAsync(roomId, Envelope(message, session.Peer, withId), CancellationToken.None).ConfigureAwait(false);
+            ValueTask published = hub.Backplane.PublishToRoomAsync(roomId, Envelope(message, session.Peer, withId), CancellationToken.None);
+            if (!published.IsCompletedSuccessfully)
+            {
+                return AckWhenPublishedAsync(connection, requestId, published);
+            }
+            published.GetAwaiter().GetResult();
             SignalingHub.Ack(connection, requestId);
-            return;
+            return Task.CompletedTask;
         }
         var to = new PeerId(target);
-        if (to == session.Peer
-            || !await hub.Backplane.IsMemberAsync(roomId, to, CancellationToken.None).ConfigureAwait(false)
-            || !await hub.Backplane.PublishToPeerAsync(to, Envelope(message, null, withId), CancellationToken.None).ConfigureAwait(false))
+        if (to == session.Peer)
         {
-            hub.SendError(connection, ErrorCodes.UnknownTarget, $"{target} is not a member of room {room}", requestId);
-            return;
+            UnknownTarget(connection, room, target, requestId);
+            return Task.CompletedTask;
         }
+        ValueTask<bool> member = hub.Backplane.IsMemberAsync(roomId, to, CancellationToken.None);
+        if (!member.IsCompletedSuccessfully)
+        {
+            return RouteToPeerAsync(connection, room, target, requestId, member, to, Envelope(message, null, withId));
+        }
+        if (!member.Result)
+        {
+            UnknownTarget(connection, room, target, requestId);
+            return Task.CompletedTask;
+        }
+        ValueTask<bool> delivered = hub.Backplane.PublishToPeerAsync(to, Envelope(message, null, withId), CancellationToken.None);
+        if (!delivered.IsCompletedSuccessfully)
+        {
+            return AnswerWhenDeliveredAsync(connection, room, target, requestId, delivered);
+        }
+        Answer(connection, room, target, requestId, delivered.Result);
+        return Task.CompletedTask;
+    }
+
+    private static async Task AckWhenPublishedAsync(SignalingConnection connection, string? requestId, ValueTask published)
+    {
+        await published.ConfigureAwait(false);
         SignalingHub.Ack(connection, requestId);
     }
+
+    private async Task RouteToPeerAsync(SignalingConnection connection, string room, string target, string? requestId, ValueTask<bool> member, PeerId to, BackplaneEnvelope envelope)
+    {
+        bool delivered = await member.ConfigureAwait(false)
+            && await hub.Backplane.PublishToPeerAsync(to, envelope, CancellationToken.None).ConfigureAwait(false);
+        Answer(connection, room, target, requestId, delivered);
+    }
+
+    private async Task AnswerWhenDeliveredAsync(SignalingConnection connection, string room, string target, string? requestId, ValueTask<bool> delivered) =>
+        Answer(connection, room, target, requestId, await delivered.ConfigureAwait(false));
+
+    private void Answer(SignalingConnection connection, string room, string target, string? requestId, bool delivered)
+    {
+        if (delivered)
+        {
+            SignalingHub.Ack(connection, requestId);
+        }
+        else
+        {
+            UnknownTarget(connection, room, target, requestId);
+        }
+    }
+
+    private void UnknownTarget(SignalingConnection connection, string room, string target, string? requestId) =>
+        hub.SendError(connection, ErrorCodes.UnknownTarget, $"{target} is not a member of room {room}", requestId);
 
     private static BackplaneEnvelope Envelope(ServerMessage message, PeerId? except, bool withId) =>
         withId ? BackplaneEnvelope.Create(message, except) : new BackplaneEnvelope { ExceptPeer = except?.Value, Message = message };

@@ -264,8 +264,25 @@ internal sealed class SessionLifecycle(SignalingHub hub)
         return hub.Sessions.TryGetValue(recipient.Value, out Session? session) && await DeliverAsync(session, envelope).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// <see cref="OnEnvelopeAsync"/> without a state machine for what needs no await: a plain message (no call,
+    /// no call id) to a local session while no takeover is in progress. Everything else goes the awaited way.
+    /// </summary>
+    public ValueTask<bool> OnEnvelope(PeerId recipient, BackplaneEnvelope envelope)
+    {
+        if (!_pendingResumes.IsEmpty || envelope.Call is not null || envelope.Message.CallId is not null)
+        {
+            return OnEnvelopeAsync(recipient, envelope);
+        }
+        return new ValueTask<bool>(hub.Sessions.TryGetValue(recipient.Value, out Session? session) && DeliverPlain(session, envelope.Message));
+    }
+
     private async ValueTask<bool> DeliverAsync(Session session, BackplaneEnvelope envelope)
     {
+        if (envelope.Call is null && envelope.Message.CallId is null)
+        {
+            return DeliverPlain(session, envelope.Message);
+        }
         if (envelope.Call is { } handed)
         {
             if (session.Ended)
@@ -281,6 +298,12 @@ internal sealed class SessionLifecycle(SignalingHub hub)
         {
             return true;
         }
+        return DeliverPlain(session, m);
+    }
+
+    /// <summary>Stamps and queues a message whose call effects (if any) were applied; false when the session was handed over.</summary>
+    private bool DeliverPlain(Session session, ServerMessage m)
+    {
         if (!session.Deliver(m))
         {
             return false;

@@ -190,7 +190,7 @@ internal sealed class SignalingConnection
                     Finish();
                     return;
                 }
-                await Socket.SendAsync(frame, WebSocketMessageType.Text, true, CancellationToken.None).ConfigureAwait(false);
+                await Socket.SendAsync(frame.AsMemory(), WebSocketMessageType.Text, true, CancellationToken.None).ConfigureAwait(false);
                 lock (_sync)
                 {
                     _queued = Math.Max(0, _queued - 1); // the final frame is not counted, and a slow consumer's count is moot

@@ -176,7 +176,7 @@ public sealed class SignalingHub : IBackplaneHandler, IAsyncDisposable
     internal Task SweepAsync() => Sweeper.SweepAsync();
 
     ValueTask<bool> IBackplaneHandler.OnEnvelopeAsync(PeerId recipient, BackplaneEnvelope envelope) =>
-        Lifecycle.OnEnvelopeAsync(recipient, envelope);
+        Lifecycle.OnEnvelope(recipient, envelope);
 
     ValueTask<ResumeState?> IBackplaneHandler.OnHandoverRequestedAsync(PeerId peer, string? resumeSessionId) =>
         Lifecycle.OnHandoverRequestedAsync(peer, resumeSessionId);

@@ -1,0 +1,151 @@
+using System.Net;
+using System.Net.WebSockets;
+using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
+using RtcStack.Signaling.Backplane;
+using RtcStack.Signaling.Hub;
+using RtcStack.Signaling.Tests.Infrastructure;
+using RtcStack.Signaling.Tokens;
+using Xunit.Abstractions;
+
+namespace RtcStack.Signaling.Tests;
+
+/// <summary>
+/// The hub's relay path on the in-memory backplane (what <see cref="ConnectionRunner"/> does per client frame):
+/// it completes synchronously, delivers every message in order, and allocates a bounded number of bytes per
+/// message (measured on this thread around many relays; the bound catches a new per-message allocation).
+/// </summary>
+public sealed class RelayAllocationTests(ITestOutputHelper output)
+{
+    /// <summary>
+    /// What a relayed directed message may allocate: the two ids read from the frame, the recipient-independent body,
+    /// the message and its envelope, and the stamped frame (kept in the replay buffer and sent). Measured 2026-11-26: 656 bytes (968 before the envelope stopped allocating a default message).
+    /// </summary>
+    private const long BudgetPerMessage = 720;
+
+    [Fact]
+    public async Task A_directed_relay_completes_synchronously_in_order_within_its_allocation_budget()
+    {
+        await using var rig = await RelayRig.CreateAsync();
+        byte[] frame = """{"type":"message","room":"r","to":"bob","data":{"lt":[1,123456789],"p":"xxxxxxxxxxxxxxxx"}}"""u8.ToArray();
+        for (int i = 0; i < 2_000; i++)
+        {
+            rig.Relay(frame);
+        }
+        const int n = 20_000;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < n; i++)
+        {
+            rig.Relay(frame);
+        }
+        long perMessage = (GC.GetAllocatedBytesForCurrentThread() - before) / n;
+        output.WriteLine($"allocated per relayed message: {perMessage} bytes");
+
+        Assert.Equal(1 + 2_000 + n, rig.BobSink.Sent); // the welcome, then every message
+        string last = Encoding.UTF8.GetString(rig.BobSink.Last.Span);
+        Assert.Equal("""{"type":"message","seq":""" + (2_000 + n) + ""","room":"r","from":"alice","data":{"lt":[1,123456789],"p":"xxxxxxxxxxxxxxxx"}}""", last);
+        Assert.Equal(1, rig.AliceSink.Sent); // alice got her welcome only: no ack (no id), no error
+        Assert.InRange(perMessage, 1, BudgetPerMessage);
+    }
+
+    [Fact]
+    public async Task A_relay_to_a_peer_outside_the_room_is_answered_with_an_error_synchronously()
+    {
+        await using var rig = await RelayRig.CreateAsync();
+        rig.Relay("""{"type":"message","id":"m1","room":"r","to":"carol","data":1}"""u8.ToArray());
+        Assert.Equal(2, rig.AliceSink.Sent);
+        Assert.Contains("\"unknown-target\"", Encoding.UTF8.GetString(rig.AliceSink.Last.Span), StringComparison.Ordinal);
+        Assert.Equal(1, rig.BobSink.Sent);
+    }
+
+    /// <summary>A hub with alice and bob in room r, each attached to a <see cref="SinkWebSocket"/>.</summary>
+    private sealed class RelayRig : IAsyncDisposable
+    {
+        private readonly SignalingHub _hub;
+        private readonly SignalingConnection _alice;
+
+        private RelayRig(SignalingHub hub, SignalingConnection alice, SinkWebSocket aliceSink, SinkWebSocket bobSink)
+        {
+            _hub = hub;
+            _alice = alice;
+            AliceSink = aliceSink;
+            BobSink = bobSink;
+        }
+
+        public SinkWebSocket AliceSink { get; }
+        public SinkWebSocket BobSink { get; }
+
+        public static async Task<RelayRig> CreateAsync()
+        {
+            var options = new SignalingOptions { TokenSecret = HubHarness.Secret, ResumeBufferMessages = 64 };
+            var time = new ManualTimeProvider();
+            var backplane = new InMemoryBackplane("alloc");
+            var tokens = new TokenService(Microsoft.Extensions.Options.Options.Create(options), time);
+            var hub = new SignalingHub(Microsoft.Extensions.Options.Options.Create(options), backplane, tokens, time, NullLoggerFactory.Instance, null);
+            await hub.StartAsync(CancellationToken.None);
+            var aliceSink = new SinkWebSocket();
+            var bobSink = new SinkWebSocket();
+            SignalingConnection alice = await JoinAsync(hub, backplane, "alice", aliceSink);
+            await JoinAsync(hub, backplane, "bob", bobSink);
+            return new RelayRig(hub, alice, aliceSink, bobSink);
+        }
+
+        private static async Task<SignalingConnection> JoinAsync(SignalingHub hub, InMemoryBackplane backplane, string peer, SinkWebSocket sink)
+        {
+            var claims = new PeerClaims(peer, ["*"], Permissions.Publish | Permissions.Subscribe, DateTimeOffset.MaxValue);
+            var session = new Session(new PeerId(peer), "s-" + peer, claims, hub.Options.ResumeBufferMessages);
+            session.SetRoom("r", null);
+            hub.Sessions[peer] = session;
+            await backplane.SubscribePeerAsync(session.Peer, CancellationToken.None);
+            await backplane.AddMemberAsync(new RoomId("r"), new RoomMember(peer, null), 10, CancellationToken.None);
+            var connection = new SignalingConnection("c-" + peer, sink, IPAddress.Loopback, 0, hub.Options.SendQueueMessages) { Session = session };
+            Assert.True(session.Attach(connection, "{\"type\":\"welcome\"}"u8.ToArray(), 0, resuming: false));
+            return connection;
+        }
+
+        public void Relay(byte[] frame)
+        {
+            Task? relayed = _hub.Commands.TryRelayRaw(_alice, frame);
+            Assert.NotNull(relayed);
+            Assert.True(relayed.IsCompletedSuccessfully);
+        }
+
+        public async ValueTask DisposeAsync() => await _hub.DisposeAsync();
+    }
+
+    /// <summary>A socket whose sends complete at once and are counted; receives never complete.</summary>
+    private sealed class SinkWebSocket : WebSocket
+    {
+        public int Sent { get; private set; }
+        public ReadOnlyMemory<byte> Last { get; private set; }
+
+        public override WebSocketCloseStatus? CloseStatus => null;
+        public override string? CloseStatusDescription => null;
+        public override WebSocketState State => WebSocketState.Open;
+        public override string? SubProtocol => null;
+
+        public override ValueTask SendAsync(ReadOnlyMemory<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken)
+        {
+            Sent++;
+            Last = buffer;
+            return ValueTask.CompletedTask;
+        }
+
+        public override Task SendAsync(ArraySegment<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken) =>
+            SendAsync(buffer.AsMemory(), messageType, endOfMessage, cancellationToken).AsTask();
+
+        public override Task<WebSocketReceiveResult> ReceiveAsync(ArraySegment<byte> buffer, CancellationToken cancellationToken) =>
+            new TaskCompletionSource<WebSocketReceiveResult>().Task;
+
+        public override Task CloseAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken) => Task.CompletedTask;
+        public override Task CloseOutputAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public override void Abort()
+        {
+        }
+
+        public override void Dispose()
+        {
+        }
+    }
+}
