@@ -98,6 +98,10 @@ public static class RtcStackApp
             .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {SourceContext} {ConnectionId} {Message:lj} {Properties:j}{NewLine}{Exception}"));
         AddServices(builder.Services, builder.Configuration, dev);
         WebApplication app = builder.Build();
+        if (EpollRequestedButUnsupported(builder.Configuration))
+        {
+            ServerLog.EpollUnsupported(app.Logger);
+        }
         MapEndpoints(app, dev);
         return app;
     }
@@ -116,6 +120,9 @@ public static class RtcStackApp
         }
         return EpollEngine.IsSupported;
     }
+
+    private static bool EpollRequestedButUnsupported(IConfiguration configuration) =>
+        !EpollEngine.IsSupported && string.Equals(configuration["Server:SignalingEngine"], "epoll", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The address the server listens on (after it started), e.g. <c>http://127.0.0.1:41234</c>.</summary>
     public static Uri BaseAddress(WebApplication app)

@@ -31,6 +31,7 @@ internal sealed partial class EpollEngine : IDisposable
         _options = options;
         _limits = kestrel.Value.Limits;
         Logger = logger;
+        AdmissionLogger = services.GetRequiredService<ILogger<SignalingHub>>();
         IList<string>? hosts = services.GetService<IOptions<HostFilteringOptions>>()?.Value.AllowedHosts;
         HostFiltering = hosts is { Count: > 0 } && !hosts.Contains("*");
         Threads = Math.Clamp(configuration.GetValue("Server:EpollThreads", 1), 1, Environment.ProcessorCount * 4);
@@ -50,6 +51,9 @@ internal sealed partial class EpollEngine : IDisposable
     public EpollEngineMetrics Metrics { get; }
 
     public ILogger Logger { get; }
+
+    /// <summary>The category the Kestrel path logs refused origins under (<see cref="SignalingHub"/>), for the same logs.</summary>
+    public ILogger AdmissionLogger { get; }
 
     public bool HostFiltering { get; }
 

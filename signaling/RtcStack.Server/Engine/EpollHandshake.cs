@@ -61,7 +61,7 @@ internal static class EpollHandshake
                 Refuse(loop, head, 426, (int)headLength, scratch);
                 return;
         }
-        if (SignalingAdmission.Refusal(engine.Hub, request.Origin, request.Host, engine.AllowedOrigins, engine.Logger) is int refusal)
+        if (SignalingAdmission.Refusal(engine.Hub, request.Origin, request.Host, engine.AllowedOrigins, engine.AdmissionLogger) is int refusal)
         {
             Refuse(loop, head, refusal, (int)headLength, scratch);
             return;

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using RtcStack.Net;
 using RtcStack.Server.Hosting;
 
 namespace RtcStack.Server.Engine;
@@ -23,6 +24,7 @@ internal sealed partial class EpollListener : IConnectionListener
     private readonly ILogger _logger;
     private readonly Channel<Socket> _handoff = Channel.CreateUnbounded<Socket>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _unbound = new();
+    private readonly AcceptBackoff _backoff = new();
     private readonly Task _acceptLoop;
 
     public EpollListener(Socket listen, EpollEngine engine, ConnectionGate? gate, SocketConnectionContextFactory contexts, ILogger logger)
@@ -110,14 +112,27 @@ internal sealed partial class EpollListener : IConnectionListener
             catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
             {
                 _gate?.Return();
-                if (token.IsCancellationRequested)
+                if (token.IsCancellationRequested || ex is not SocketException error)
                 {
                     return;
                 }
-                AcceptFailed(_logger, ex.Message);
-                await Task.Delay(10, CancellationToken.None).ConfigureAwait(false);
+                // Out of descriptors (EMFILE/ENFILE) or kernel memory: back off (10 ms doubling to 1 s), warn once per 10 s.
+                TimeSpan delay = _backoff.OnFailure(error, out long report);
+                if (report > 0)
+                {
+                    AcceptFailed(_logger, error.Message, report);
+                }
+                try
+                {
+                    await _backoff.WaitAsync(delay, token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
                 continue;
             }
+            _backoff.OnSuccess();
             try
             {
                 socket.NoDelay = true;
@@ -139,6 +154,6 @@ internal sealed partial class EpollListener : IConnectionListener
     [LoggerMessage(1023, LogLevel.Error, "The signaling engine could not take an accepted socket; it was closed")]
     private static partial void AdoptFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(1021, LogLevel.Warning, "Accept failed on the signaling engine's listener: {Error}")]
-    private static partial void AcceptFailed(ILogger logger, string error);
+    [LoggerMessage(1021, LogLevel.Warning, "Accept failed on the signaling engine's listener: {Error} ({Times} time(s) since the last warning)")]
+    private static partial void AcceptFailed(ILogger logger, string error, long times);
 }

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using RtcStack.Server.Hosting;
 
 namespace RtcStack.Server.Engine;
@@ -11,10 +12,10 @@ namespace RtcStack.Server.Engine;
 /// Binds every IP endpoint with an <see cref="EpollListener"/> (the epoll engine serves <c>/ws</c>, Kestrel the rest);
 /// other endpoints (Unix sockets, handles) go to <paramref name="fallback"/>.
 /// </summary>
-internal sealed class EpollListenerFactory(IConnectionListenerFactory fallback, EpollEngine engine, ConnectionGate? gate, ILoggerFactory loggers)
+internal sealed class EpollListenerFactory(IConnectionListenerFactory fallback, EpollEngine engine, ConnectionGate? gate, ILoggerFactory loggers,
+    SocketTransportOptions transport)
     : IConnectionListenerFactory, IConnectionListenerFactorySelector, IDisposable
 {
-    private const int Backlog = 512;
     private readonly SocketConnectionContextFactory _contexts = new(new SocketConnectionFactoryOptions(), loggers.CreateLogger<SocketConnectionContextFactory>());
 
     /// <summary>Puts the engine in front of Kestrel's transport (after <see cref="ConnectionLimits.Add"/>).</summary>
@@ -27,7 +28,8 @@ internal sealed class EpollListenerFactory(IConnectionListenerFactory fallback, 
             ConnectionGate? gate = sp.GetService<ConnectionGate>();
             IConnectionListenerFactory sockets = ActivatorUtilities.CreateInstance<SocketTransportFactory>(sp);
             IConnectionListenerFactory fallback = gate is null ? sockets : new GatedListenerFactory(sockets, gate);
-            return new EpollListenerFactory(fallback, sp.GetRequiredService<EpollEngine>(), gate, sp.GetRequiredService<ILoggerFactory>());
+            SocketTransportOptions transport = sp.GetService<IOptions<SocketTransportOptions>>()?.Value ?? new SocketTransportOptions();
+            return new EpollListenerFactory(fallback, sp.GetRequiredService<EpollEngine>(), gate, sp.GetRequiredService<ILoggerFactory>(), transport);
         });
     }
 
@@ -37,10 +39,10 @@ internal sealed class EpollListenerFactory(IConnectionListenerFactory fallback, 
         {
             return await fallback.BindAsync(endpoint, cancellationToken).ConfigureAwait(false);
         }
-        Socket listen = SocketTransportOptions.CreateDefaultBoundListenSocket(ip);
+        Socket listen = transport.CreateBoundListenSocket(ip); // SocketTransportOptions as Kestrel's transport uses them
         try
         {
-            listen.Listen(Backlog);
+            listen.Listen(transport.Backlog);
         }
         catch
         {

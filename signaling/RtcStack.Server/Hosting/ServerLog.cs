@@ -18,6 +18,9 @@ internal static partial class ServerLog
     [LoggerMessage(1004, LogLevel.Warning, "Token request refused: bad API key from {RemoteAddress}")]
     public static partial void BadApiKey(ILogger logger, string? remoteAddress);
 
+    [LoggerMessage(1024, LogLevel.Warning, "Server:SignalingEngine=epoll needs Linux x86-64; /ws is served by Kestrel on this platform")]
+    public static partial void EpollUnsupported(ILogger logger);
+
     [LoggerMessage(1005, LogLevel.Information, "Token minted for {PeerId} (expires {ExpiresAt})")]
     public static partial void TokenMinted(ILogger logger, string peerId, long expiresAt);
 }
