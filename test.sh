@@ -16,6 +16,7 @@ need=()
 command -v chromium          >/dev/null 2>&1 || need+=(chromium)
 command -v redis-server      >/dev/null 2>&1 || need+=(redis-server)
 command -v turnutils_uclient >/dev/null 2>&1 || need+=(coturn)
+command -v openssl           >/dev/null 2>&1 || need+=(openssl)
 command -v unshare           >/dev/null 2>&1 || need+=(util-linux)
 command -v ip                >/dev/null 2>&1 || need+=(iproute2)
 if [ ${#need[@]} -gt 0 ]; then

@@ -141,6 +141,12 @@ public sealed class TurnOptions
     /// Not configurable by operators; tests shorten it.</summary>
     internal TimeSpan TcpBindTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Whether TCP/TLS clients are read on the stream poller where it exists (tests: false runs the async fallback).</summary>
+    internal bool UseStreamPoller { get; set; } = true;
+
+    /// <summary>Tests: the poller for TCP/TLS clients instead of the process-wide one (a manual one is driven on the test thread).</summary>
+    internal Transport.StreamPoller? StreamPoller { get; set; }
+
     /// <summary>Checks every setting and returns the problems found (empty when the options are usable).</summary>
     public IReadOnlyList<string> Validate() => TurnOptionsValidator.Validate(this);
 }

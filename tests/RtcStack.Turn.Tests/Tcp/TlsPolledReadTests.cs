@@ -12,12 +12,16 @@ namespace RtcStack.Turn.Tests.Tcp;
 /// TLS clients read on the server's own epoll thread (StreamPoller/StreamPollReader): records cut anywhere by TCP, many
 /// frames in one record and one frame over several records, a KeyUpdate from OpenSSL's s_client, close_notify, and
 /// bytes that are not TLS records after the handshake. Real sockets on 127.0.0.1, generous timeouts only.
+/// <see cref="TlsAsyncReadTests"/> runs the same tests on the asynchronous fallback.
 /// </summary>
-public sealed class TlsPolledReadTests : IAsyncLifetime
+public class TlsPolledReadTests : IAsyncLifetime
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
     private string _dir = "";
     private TurnServer _server = null!;
+
+    /// <summary>Whether the server reads its clients on the stream poller (false: the asynchronous fallback).</summary>
+    protected virtual bool UseStreamPoller => true;
 
     public async Task InitializeAsync()
     {
@@ -35,6 +39,7 @@ public sealed class TlsPolledReadTests : IAsyncLifetime
             Realm = TestHarness.Realm,
             Users = { [TestHarness.User] = TestHarness.Password },
             ChallengesPerSecondPerIp = 0,
+            UseStreamPoller = UseStreamPoller,
         });
         await _server.StartAsync();
     }
@@ -77,7 +82,7 @@ public sealed class TlsPolledReadTests : IAsyncLifetime
 
         foreach (byte[] id in expected)
         {
-            byte[] response = await ReadStunAsync(tls);
+            byte[] response = await TcpTurnClient.ReadMessageAsync(tls);
             Assert.Equal(0x0101, (response[0] << 8) | response[1]); // Binding success
             Assert.Equal(id, response[8..20]);
         }
@@ -91,10 +96,10 @@ public sealed class TlsPolledReadTests : IAsyncLifetime
         await using var tls = new SslStream(tcp.GetStream(), false, (_, _, _, _) => true);
         await tls.AuthenticateAsClientAsync("localhost").WaitAsync(Patience);
         await tls.WriteAsync(new TestClient().Build(StunMethod.Binding, sign: false));
-        _ = await ReadStunAsync(tls);
+        _ = await TcpTurnClient.ReadMessageAsync(tls);
 
         await tls.ShutdownAsync();
-        Assert.Equal(0, await ReadToEndAsync(tls));
+        Assert.True(await ClosedAsync(tls), "the connection stayed open");
     }
 
     [Fact]
@@ -106,19 +111,16 @@ public sealed class TlsPolledReadTests : IAsyncLifetime
         await using var tls = new SslStream(raw, true, (_, _, _, _) => true);
         await tls.AuthenticateAsClientAsync("localhost").WaitAsync(Patience);
         await tls.WriteAsync(new TestClient().Build(StunMethod.Binding, sign: false));
-        _ = await ReadStunAsync(tls);
+        _ = await TcpTurnClient.ReadMessageAsync(tls);
 
         await raw.WriteAsync("GET / HTTP/1.1\r\n\r\n"u8.ToArray()); // under the TLS layer
-        Assert.Equal(0, await ReadToEndAsync(tls));
+        Assert.True(await ClosedAsync(tls), "the connection stayed open");
     }
 
     [Fact]
     public async Task KeyUpdate_from_openssl_s_client_keeps_the_connection_answering()
     {
-        if (!File.Exists("/usr/bin/openssl"))
-        {
-            return; // openssl is installed with coturn on CI; nothing to drive the KeyUpdate without it
-        }
+        Assert.True(File.Exists("/usr/bin/openssl"), "openssl is missing (test.sh installs it)");
         int port = _server.TlsEndPoints[0].Port;
         using var process = new Process
         {
@@ -208,35 +210,17 @@ public sealed class TlsPolledReadTests : IAsyncLifetime
             $"no Binding response for request {tag}");
     }
 
-    private static async Task<byte[]> ReadStunAsync(Stream stream)
+    /// <summary>True when the server ends the connection in time (end of stream, a reset, or a TLS alert).</summary>
+    private static async Task<bool> ClosedAsync(Stream stream)
     {
-        using var timeout = new CancellationTokenSource(Patience);
-        byte[] header = new byte[20];
-        await stream.ReadExactlyAsync(header, timeout.Token);
-        byte[] message = new byte[20 + ((header[2] << 8) | header[3])];
-        header.CopyTo(message, 0);
-        await stream.ReadExactlyAsync(message.AsMemory(20), timeout.Token);
-        return message;
-    }
-
-    /// <summary>Reads until the server ends the connection: 0 (end of stream, or a reset reported as an I/O error).</summary>
-    private static async Task<int> ReadToEndAsync(Stream stream)
-    {
-        using var timeout = new CancellationTokenSource(Patience);
-        byte[] buffer = new byte[4096];
         try
         {
-            while (await stream.ReadAsync(buffer, timeout.Token) is int n && n > 0)
-            {
-            }
-        }
-        catch (IOException)
-        {
+            return await TcpTurnClient.EndsAsync(stream);
         }
         catch (AuthenticationException)
         {
+            return true;
         }
-        return 0;
     }
 
     /// <summary>Writes to the socket in 1-7 byte pieces once <see cref="Trickle"/> is set (each its own segment: NoDelay).</summary>

@@ -84,8 +84,12 @@ internal sealed class StreamConnection : IClientEndpoint
     /// <summary>Whether the client lags so far behind that its receive side should stop being read.</summary>
     internal bool SendBacklogged => _sender.Queued > _queueLimit;
 
-    internal Task RunAsync(CancellationToken token) =>
-        StreamPoller.Shared is { } poller ? RunPolledAsync(poller, token) : RunReadingAsync(token);
+    internal Task RunAsync(CancellationToken token)
+    {
+        TurnOptions options = _processor.State.Options;
+        StreamPoller? poller = options.UseStreamPoller ? options.StreamPoller ?? StreamPoller.Shared : null;
+        return poller is not null ? RunPolledAsync(poller, token) : RunReadingAsync(token);
+    }
 
     /// <summary>Linux x64: reads on a <see cref="StreamPoller"/> thread (see <see cref="StreamPollReader"/>); this task only waits.</summary>
     private async Task RunPolledAsync(StreamPoller poller, CancellationToken token)

@@ -28,10 +28,10 @@ internal sealed unsafe class StreamPoller
     private uint _next;
     private ILogger? _logger;
 
-    private StreamPoller(int[] epoll)
+    private StreamPoller(int[] epoll, bool startThreads)
     {
         _epoll = epoll;
-        for (int i = 0; i < epoll.Length; i++)
+        for (int i = 0; startThreads && i < epoll.Length; i++)
         {
             new Thread(Run) { IsBackground = true, Name = $"turn-stream-{i}" }.Start(epoll[i]);
         }
@@ -40,13 +40,18 @@ internal sealed unsafe class StreamPoller
     /// <summary>The process-wide poller, or null where epoll cannot be used (not Linux x64); the caller reads asynchronously.</summary>
     internal static StreamPoller? Shared => SharedInstance.Value;
 
-    private static StreamPoller? Create()
+    /// <summary>Tests: a poller with one epoll instance and no thread, driven with <see cref="PollOnce"/> (null off Linux x64).</summary>
+    internal static StreamPoller? CreateManual() => LinuxNative.IsSupported ? Create(1, startThreads: false) : null;
+
+    private static StreamPoller? Create() =>
+        Environment.GetEnvironmentVariable("RTCSTACK_TURN_STREAM_POLLER") == "0" ? null : Create(UdpListener.ThreadCount, startThreads: true);
+
+    private static StreamPoller? Create(int count, bool startThreads)
     {
-        if (!LinuxNative.IsSupported || Environment.GetEnvironmentVariable("RTCSTACK_TURN_STREAM_POLLER") == "0")
+        if (!LinuxNative.IsSupported)
         {
             return null;
         }
-        int count = UdpListener.ThreadCount;
         int[] epoll = new int[count];
         for (int i = 0; i < count; i++)
         {
@@ -60,7 +65,7 @@ internal sealed unsafe class StreamPoller
                 return null;
             }
         }
-        return new StreamPoller(epoll);
+        return new StreamPoller(epoll, startThreads);
     }
 
     /// <summary>Registers <paramref name="reader"/>'s socket for <paramref name="events"/>; false if the kernel refused it.</summary>
@@ -137,41 +142,50 @@ internal sealed unsafe class StreamPoller
     {
         int epoll = (int)state!;
         var scratch = new StreamPollScratch();
-        LinuxNative.EpollEvent* events = stackalloc LinuxNative.EpollEvent[MaxEvents];
         while (true)
         {
-            int n = LinuxNative.EpollWait(epoll, events, MaxEvents, WaitMs);
-            if (n < 0)
+            _ = Poll(epoll, WaitMs, scratch);
+        }
+    }
+
+    /// <summary>Tests (a <see cref="CreateManual"/> poller): one wait and what it reported handled on the calling thread; the number of events.</summary>
+    internal int PollOnce(int timeoutMs, StreamPollScratch scratch) => Poll(_epoll[0], timeoutMs, scratch);
+
+    private int Poll(int epoll, int timeoutMs, StreamPollScratch scratch)
+    {
+        LinuxNative.EpollEvent* events = stackalloc LinuxNative.EpollEvent[MaxEvents];
+        int n = LinuxNative.EpollWait(epoll, events, MaxEvents, timeoutMs);
+        if (n < 0)
+        {
+            int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+            if (errno != LinuxNative.EIntr && Volatile.Read(ref _logger) is { } logger)
             {
-                int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
-                if (errno != LinuxNative.EIntr && Volatile.Read(ref _logger) is { } logger)
-                {
-                    TurnLog.ReceiveLoopFailed(logger, new SocketException(errno), "stream poller");
-                }
+                TurnLog.ReceiveLoopFailed(logger, new SocketException(errno), "stream poller");
+            }
+            return 0;
+        }
+        StreamPollReader?[] slots = Volatile.Read(ref _slots);
+        for (int i = 0; i < n; i++)
+        {
+            ulong data = events[i].Data;
+            int slot = (int)(uint)data;
+            StreamPollReader? reader = slot < slots.Length ? Volatile.Read(ref slots[slot]) : null;
+            if (reader is null || reader.PollData != data)
+            {
                 continue;
             }
-            StreamPollReader?[] slots = Volatile.Read(ref _slots);
-            for (int i = 0; i < n; i++)
+            try
             {
-                ulong data = events[i].Data;
-                int slot = (int)(uint)data;
-                StreamPollReader? reader = slot < slots.Length ? Volatile.Read(ref slots[slot]) : null;
-                if (reader is null || reader.PollData != data)
-                {
-                    continue;
-                }
-                try
-                {
-                    reader.OnEvent(events[i].Events, scratch);
-                }
+                reader.OnEvent(events[i].Events, scratch);
+            }
 #pragma warning disable CA1031 // one connection must not stop the thread serving the others; it is logged and closed
-                catch (Exception ex)
+            catch (Exception ex)
 #pragma warning restore CA1031
-                {
-                    Failed(reader, ex);
-                }
+            {
+                Failed(reader, ex);
             }
         }
+        return n;
     }
 
     /// <summary>A connection failed on the poller thread: logged and closed; nothing thrown here may end the thread (and the process).</summary>
