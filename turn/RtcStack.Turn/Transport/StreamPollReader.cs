@@ -13,8 +13,9 @@ namespace RtcStack.Turn.Transport;
 /// only for as long as it is partial. TLS: the ciphertext is cut into whole records (5-byte header, RFC 8446 §5.1) and the
 /// SslStream reads them synchronously from <see cref="TlsRecordCapture"/>, which never blocks: a record that carries
 /// no data (KeyUpdate) as the last one ends the read, close_notify ends the connection, a bad record or alert closes it.
-/// Before framing (the TLS handshake) and while relaying RFC 6062 data over TLS, reads are asynchronous: a non-blocking
-/// read, and when it would block a one-shot wait on the same epoll registration, continued on the thread pool.
+/// Before framing (the TLS handshake) reads are asynchronous: a non-blocking read, and when it would block a one-shot
+/// wait on the same epoll registration, continued on the thread pool. An RFC 6062 data connection (TCP or TLS) leaves
+/// the poller: its relay reads through .NET's socket engine (or T2's TcpRelayLoop for plain TCP).
 /// </summary>
 internal sealed class StreamPollReader
 {
@@ -110,7 +111,7 @@ internal sealed class StreamPollReader
     }
 
     /// <summary>
-    /// Reads what is there without blocking (the TLS handshake, the RFC 6062 relay over TLS); when nothing is, waits on
+    /// Reads what is there without blocking (the TLS handshake); when nothing is, waits on
     /// the poller for the socket to become readable. 0: end of stream. A zero-byte read completes when bytes are there.
     /// </summary>
     internal async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken token)
@@ -434,7 +435,10 @@ internal sealed class StreamPollReader
                 int consumed = _connection.ProcessRead(plain, filled, scratch.Ingress);
                 if (consumed < 0 || _connection.IsDataConnection)
                 {
-                    capture.KeepUnread(_cipher.Span);
+                    if (consumed >= 0)
+                    {
+                        capture.KeepUnread(_cipher.Span); // the data relay reads these first, then the socket through .NET
+                    }
                     _cipher.Release();
                     AfterFrames(plain, consumed, filled);
                     return;
@@ -510,14 +514,13 @@ internal sealed class StreamPollReader
                 Reason = reason;
             }
             _mode = Mode.Idle;
-            if (outcome != StreamPollOutcome.Closed && (outcome != StreamPollOutcome.DataConnection || _capture is not null)
-                && !Arm(LinuxNative.EpollOneShot)) // not readable until the owner frames again or waits
+            if (outcome == StreamPollOutcome.Backpressure && !Arm(LinuxNative.EpollOneShot)) // not readable until the owner frames again
             {
                 // Still level-triggered while nobody reads: the poller thread would spin on it. Close instead.
                 Reason = "epoll refused the socket";
                 outcome = StreamPollOutcome.Closed;
             }
-            if (outcome == StreamPollOutcome.Closed || (outcome == StreamPollOutcome.DataConnection && _capture is null))
+            if (outcome is StreamPollOutcome.Closed or StreamPollOutcome.DataConnection)
             {
                 _mode = Mode.Detached;
                 _poller.Remove(this);

@@ -9,9 +9,10 @@ namespace RtcStack.Turn.Transport;
 /// asynchronous writes (handshake, close_notify, the RFC 6062 data relay) go to the socket's stream. Reads: with a
 /// <see cref="StreamPollReader"/>, synchronous reads serve the whole records the poller thread fed with <see cref="Feed"/>,
 /// one record per read so the SslStream never holds more than the record it decrypts, and never block: when none is
-/// left they set <see cref="Starved"/> and throw (only after a record that carried no data; one exception per thread); asynchronous reads (the
-/// handshake, the data relay) serve what was left unread, then read the socket through the poller. Without a reader
-/// every read goes to the socket's stream. Allocation-free once the calling thread's capture buffer has grown.
+/// left they set <see cref="Starved"/> and throw (only after a record that carried no data; one exception per thread);
+/// asynchronous reads (the handshake) read the socket through the poller; once the connection became an RFC 6062 data
+/// connection, they serve what the poller left unread, then read the socket's stream. Without a reader every read goes
+/// to the socket's stream. Allocation-free once the calling thread's capture buffer has grown.
 /// </summary>
 internal sealed class TlsRecordCapture : Stream
 {
@@ -32,6 +33,7 @@ internal sealed class TlsRecordCapture : Stream
     private int _recordLeft;
     private byte[]? _unread;
     private int _unreadOffset;
+    private bool _direct;
 
     internal TlsRecordCapture(Stream inner, StreamPollReader? reader = null)
     {
@@ -96,9 +98,10 @@ internal sealed class TlsRecordCapture : Stream
         byte[] unread = new byte[fed + tail.Length];
         _records.AsSpan(_recordsOffset, fed).CopyTo(unread);
         tail.CopyTo(unread.AsSpan(fed));
-        _unread = unread;
+        _unread = unread.Length > 0 ? unread : null;
         _unreadOffset = 0;
         _recordsOffset = _recordsEnd;
+        _direct = true; // the poller no longer reads this connection: later reads go to the socket's stream
     }
 
     public override void Write(ReadOnlySpan<byte> buffer)
@@ -139,7 +142,7 @@ internal sealed class TlsRecordCapture : Stream
             }
             return ValueTask.FromResult(n);
         }
-        return _reader is { } reader ? reader.ReadAsync(buffer, cancellationToken) : _inner.ReadAsync(buffer, cancellationToken);
+        return _reader is { } reader && !_direct ? reader.ReadAsync(buffer, cancellationToken) : _inner.ReadAsync(buffer, cancellationToken);
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
