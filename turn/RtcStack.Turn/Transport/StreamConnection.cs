@@ -13,9 +13,11 @@ namespace RtcStack.Turn.Transport;
 /// One TCP or TLS client connection: frames STUN and ChannelData messages off the stream (RFC 8656 §12.5,
 /// RFC 8489 §6.2.2), hands each to the processor, and writes responses and relayed data through a
 /// <see cref="StreamSender"/>, which never blocks the caller (a slow client cannot stall the relay threads) and
-/// bounds what is queued. An idle connection holds no buffer: it waits with a zero-byte read and rents its receive
-/// buffer (16 KiB, grown to the largest frame only while one is read) and its <see cref="IngressState"/> only while
-/// bytes arrive. A frame that cannot be delimited closes the connection; closing it deletes its allocation (§3.1).
+/// bounds what is queued. Reads: on Linux x64 on a <see cref="StreamPoller"/> thread (<see cref="StreamPollReader"/>:
+/// per-thread buffers, a partial frame kept only while partial); elsewhere an asynchronous loop where an idle
+/// connection holds no buffer: it waits with a zero-byte read and rents its receive buffer (16 KiB, grown to the
+/// largest frame only while one is read) and its <see cref="IngressState"/> only while bytes arrive. A frame that
+/// cannot be delimited closes the connection; closing it deletes its allocation (§3.1).
 /// </summary>
 internal sealed class StreamConnection : IClientEndpoint
 {
@@ -128,8 +130,7 @@ internal sealed class StreamConnection : IClientEndpoint
                 break;
             }
         }
-        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException
-            or System.Security.Authentication.AuthenticationException or InvalidOperationException)
+        catch (Exception ex) when (EndsConnection(ex))
         {
             reason = ex.GetType().Name;
         }
@@ -139,6 +140,11 @@ internal sealed class StreamConnection : IClientEndpoint
             Closed(relaying, reason);
         }
     }
+
+    /// <summary>What a read, the handshake or the relay throws when the connection ends (or is closed meanwhile).</summary>
+    private static bool EndsConnection(Exception ex) =>
+        ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException
+            or System.Security.Authentication.AuthenticationException or InvalidOperationException;
 
     private void Closed(bool relaying, string reason)
     {
@@ -205,8 +211,7 @@ internal sealed class StreamConnection : IClientEndpoint
                 }
             }
         }
-        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException
-            or System.Security.Authentication.AuthenticationException or InvalidOperationException)
+        catch (Exception ex) when (EndsConnection(ex))
         {
             reason = ex.GetType().Name;
         }

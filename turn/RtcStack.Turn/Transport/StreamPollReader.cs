@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Buffers.Binary;
 using System.Net.Security;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
@@ -17,7 +15,7 @@ namespace RtcStack.Turn.Transport;
 /// wait on the same epoll registration, continued on the thread pool. An RFC 6062 data connection (TCP or TLS) leaves
 /// the poller: its relay reads through .NET's socket engine (or T2's TcpRelayLoop for plain TCP).
 /// </summary>
-internal sealed class StreamPollReader
+internal sealed partial class StreamPollReader
 {
     private const uint Readable = LinuxNative.EpollIn | LinuxNative.EpollRdHup;
 
@@ -74,7 +72,7 @@ internal sealed class StreamPollReader
     internal ulong PollData { get; set; }
 
     /// <summary>Why the last episode ended with <see cref="StreamPollOutcome.Closed"/>.</summary>
-    internal string Reason { get; private set; } = "closed by client";
+    internal string Reason { get; private set; } = "closed by the server";
 
     /// <summary>Plain bytes after the ConnectionBind frame (RFC 6062 §5.4), for the data relay.</summary>
     internal ReadOnlyMemory<byte> Early { get; private set; }
@@ -107,114 +105,6 @@ internal sealed class StreamPollReader
                 return Task.FromResult(StreamPollOutcome.Closed);
             }
             return episode.Task;
-        }
-    }
-
-    /// <summary>
-    /// Reads what is there without blocking (the TLS handshake); when nothing is, waits on
-    /// the poller for the socket to become readable. 0: end of stream. A zero-byte read completes when bytes are there.
-    /// </summary>
-    internal async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken token)
-    {
-        while (true)
-        {
-            if (!buffer.IsEmpty)
-            {
-                int n = _handshake ? ReceiveWithinRecord(buffer.Span) : Receive(buffer.Span);
-                if (n >= 0)
-                {
-                    return n;
-                }
-            }
-            else if ((_headLength == 5 && _headServed < 5) || _socket.Available > 0)
-            {
-                return 0;
-            }
-            await WaitReadableAsync(token).ConfigureAwait(false);
-            if (buffer.IsEmpty)
-            {
-                return 0;
-            }
-        }
-    }
-
-    /// <summary>
-    /// During the handshake: never reads past the end of the current TLS record, so that when the handshake completes the
-    /// SslStream holds no record the client sent right after its Finished (the poller reads from there on).
-    /// </summary>
-    private int ReceiveWithinRecord(Span<byte> into)
-    {
-        if (_headLength < 5)
-        {
-            int n = Receive(_head.AsSpan(_headLength));
-            if (n <= 0)
-            {
-                return n == 0 ? 0 : -1;
-            }
-            _headLength += n;
-            if (_headLength < 5)
-            {
-                return -1;
-            }
-            _bodyLeft = BinaryPrimitives.ReadUInt16BigEndian(_head.AsSpan(3));
-            _headServed = 0;
-        }
-        int read;
-        if (_headServed < 5)
-        {
-            read = Math.Min(into.Length, 5 - _headServed);
-            _head.AsSpan(_headServed, read).CopyTo(into);
-            _headServed += read;
-        }
-        else
-        {
-            read = Receive(into[..Math.Min(into.Length, _bodyLeft)]);
-            if (read <= 0)
-            {
-                return read;
-            }
-            _bodyLeft -= read;
-        }
-        if (_headServed == 5 && _bodyLeft == 0)
-        {
-            _headLength = 0; // the record is whole: the next read starts the next one
-        }
-        return read;
-    }
-
-    private async Task WaitReadableAsync(CancellationToken token)
-    {
-        Task wait;
-        var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_gate)
-        {
-            ObjectDisposedException.ThrowIf(_mode == Mode.Detached, this);
-            _waiter = waiter;
-            _mode = Mode.Waiting;
-            if (!Arm(Readable | LinuxNative.EpollOneShot))
-            {
-                throw new IOException("epoll refused the socket");
-            }
-            wait = waiter.Task;
-        }
-        try
-        {
-            await (token.CanBeCanceled ? wait.WaitAsync(token) : wait).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            lock (_gate)
-            {
-                if (ReferenceEquals(_waiter, waiter))
-                {
-                    _waiter = null; // abandoned: nobody would observe it failing at the Detach
-                    if (_mode == Mode.Waiting)
-                    {
-                        _mode = Mode.Idle;
-                    }
-                }
-            }
-            throw;
         }
     }
 
@@ -366,119 +256,6 @@ internal sealed class StreamPollReader
         {
             End(StreamPollOutcome.Backpressure, null);
         }
-    }
-
-    private void ReadTls(StreamPollScratch scratch)
-    {
-        byte[] cipher = scratch.Read;
-        int filled = _cipher.MoveTo(cipher);
-        int read = Receive(cipher.AsSpan(filled, StreamPollScratch.ReadSize));
-        if (read <= 0)
-        {
-            _cipher.Keep(cipher.AsSpan(0, filled));
-            if (read == 0)
-            {
-                End(StreamPollOutcome.Closed, "closed by client without close_notify");
-            }
-            return;
-        }
-        filled += read;
-        int records = WholeRecords(cipher.AsSpan(0, filled));
-        if (records < 0)
-        {
-            End(StreamPollOutcome.Closed, "not a TLS record");
-            return;
-        }
-        _cipher.Keep(cipher.AsSpan(records, filled - records));
-        if (records > 0)
-        {
-            Decrypt(cipher, records, scratch);
-        }
-    }
-
-    /// <summary>Has the SslStream read the whole records fed to the capture and processes the plaintext's frames.</summary>
-    private void Decrypt(byte[] cipher, int records, StreamPollScratch scratch)
-    {
-        TlsRecordCapture capture = _capture!;
-        capture.Feed(cipher, records);
-        byte[] plain = scratch.Plain;
-        int filled = _partial.MoveTo(plain);
-        bool data = false;
-        try
-        {
-            while (capture.HasRecords)
-            {
-                int read;
-                try
-                {
-                    read = _tls!.Read(plain, filled, plain.Length - filled);
-                }
-                catch (IOException) when (capture.Starved)
-                {
-                    // The last record carried no data (KeyUpdate, an empty record): nothing more to read now. A client
-                    // sending only such records would cost a throw per wake-up: a few in a row are allowed, then it closes.
-                    if (!data && ++_emptyWakeups > MaxEmptyWakeups)
-                    {
-                        End(StreamPollOutcome.Closed, "TLS records without data");
-                        return;
-                    }
-                    break;
-                }
-                if (read == 0)
-                {
-                    End(StreamPollOutcome.Closed, "close_notify");
-                    return;
-                }
-                data = true;
-                _emptyWakeups = 0;
-                filled += read;
-                int consumed = _connection.ProcessRead(plain, filled, scratch.Ingress);
-                if (consumed < 0 || _connection.IsDataConnection)
-                {
-                    if (consumed >= 0)
-                    {
-                        capture.KeepUnread(_cipher.Span); // the data relay reads these first, then the socket through .NET
-                    }
-                    _cipher.Release();
-                    AfterFrames(plain, consumed, filled);
-                    return;
-                }
-                plain.AsSpan(consumed, filled - consumed).CopyTo(plain);
-                filled -= consumed;
-            }
-        }
-        catch (Exception ex) when (ex is IOException or System.Security.Authentication.AuthenticationException
-            or InvalidOperationException or ObjectDisposedException or NotSupportedException)
-        {
-            End(StreamPollOutcome.Closed, "TLS: " + ex.GetType().Name);
-            return;
-        }
-        finally
-        {
-            capture.EndFeed();
-        }
-        AfterFrames(plain, 0, filled);
-    }
-
-    /// <summary>Bytes of <paramref name="bytes"/> that are whole TLS records, or -1 when a header is not one.</summary>
-    private static int WholeRecords(ReadOnlySpan<byte> bytes)
-    {
-        int offset = 0;
-        while (bytes.Length - offset >= 5)
-        {
-            byte type = bytes[offset];
-            int length = BinaryPrimitives.ReadUInt16BigEndian(bytes[(offset + 3)..]);
-            if (type is < 20 or > 24 || bytes[offset + 1] != 3 || 5 + length > StreamPollScratch.MaxRecord)
-            {
-                return -1;
-            }
-            if (offset + 5 + length > bytes.Length)
-            {
-                break;
-            }
-            offset += 5 + length;
-        }
-        return offset;
     }
 
     /// <summary>A non-blocking read: bytes read, 0 at end of stream or on an error (the connection ends), -1 when it would block.</summary>
