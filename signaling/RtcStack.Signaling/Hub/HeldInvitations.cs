@@ -143,15 +143,16 @@ internal sealed class HeldInvitations(SignalingHub hub)
 
     /// <summary>
     /// One step of an adopted invitation: handed to its caller's new session when the caller is back (that session
-    /// rings it from then on), else rung out at the ring time (<c>invite-timeout</c> to the callee if it was
-    /// delivered; the caller has no session to tell), else delivered to the callee.
+    /// rings it from then on), else rung out at the ring time (<c>invite-timeout</c> to the callee, which drops it
+    /// if it never got the invitation; the caller has no session to tell), else delivered to the callee.
     /// </summary>
     private async Task AdvanceAsync(Call call, long nowMs)
     {
         // Past its ring time a call is never handed back: its caller may long have heard it end (a stale copy).
         if (call.ExpiresAt <= nowMs)
         {
-            if (await ReleaseAdoptedAsync(call) && call.Delivered)
+            // Told even when not marked delivered (a delivery may be in flight); a callee without the call drops it.
+            if (await ReleaseAdoptedAsync(call))
             {
                 var timeout = new ServerMessage { Type = MessageTypes.InviteTimeout, CallId = call.Id };
                 await hub.Backplane.PublishToPeerAsync(new PeerId(call.OtherPeer), BackplaneEnvelope.Create(timeout), CancellationToken.None).ConfigureAwait(false);

@@ -110,10 +110,9 @@ internal sealed class Sweeper(SignalingHub hub)
             await hub.Invitations.ReleaseAsync(call.Id).ConfigureAwait(false);
             var timeout = new ServerMessage { Type = MessageTypes.InviteTimeout, CallId = call.Id };
             session.Deliver(timeout);
-            if (call.Delivered)
-            {
-                await hub.Backplane.PublishToPeerAsync(new PeerId(call.OtherPeer), BackplaneEnvelope.Create(timeout), CancellationToken.None).ConfigureAwait(false);
-            }
+            // Told even when the call is not (yet) marked delivered: the invite may be on its way while Delivered is
+            // still being set, and a callee that never got it drops a timeout for a call it does not have.
+            await hub.Backplane.PublishToPeerAsync(new PeerId(call.OtherPeer), BackplaneEnvelope.Create(timeout), CancellationToken.None).ConfigureAwait(false);
         }
     }
 }
