@@ -106,10 +106,10 @@ public static class RtcStackApp
         return app;
     }
 
-    /// <summary><c>Server:SignalingEngine</c>: <c>epoll</c> (Linux x86-64 only) or <c>kestrel</c> (the default).</summary>
+    /// <summary><c>Server:SignalingEngine</c>: <c>epoll</c> (the default; Linux x86-64 only, elsewhere Kestrel) or <c>kestrel</c>.</summary>
     internal static bool UsesEpollEngine(IConfiguration configuration)
     {
-        string engine = configuration["Server:SignalingEngine"] ?? "kestrel";
+        string engine = configuration["Server:SignalingEngine"] ?? "epoll";
         if (engine.Equals("kestrel", StringComparison.OrdinalIgnoreCase))
         {
             return false;

@@ -1,7 +1,13 @@
 namespace RtcStack.Server.Tests.Engine;
 
-/// <summary>The setting that puts a test node's <c>/ws</c> on the epoll engine.</summary>
+/// <summary>
+/// The settings that put a test node's <c>/ws</c> on one engine. <c>epoll</c> is the default; the base classes of the
+/// <c>Epoll*</c> tests (handshake, head timeout, protocol errors, relay, two nodes) set <see cref="Kestrel"/> so that the
+/// Kestrel path stays covered.
+/// </summary>
 internal static class EngineSettings
 {
     public const string Epoll = "--Server:SignalingEngine=epoll";
+
+    public const string Kestrel = "--Server:SignalingEngine=kestrel";
 }

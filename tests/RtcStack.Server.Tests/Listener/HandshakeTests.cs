@@ -13,7 +13,7 @@ public class HandshakeTests : IAsyncLifetime
     private TestNode _node = null!;
 
     /// <summary>Extra settings for the node (the epoll engine's run of these tests sets the engine).</summary>
-    protected virtual string[] Settings => [];
+    protected virtual string[] Settings => [Engine.EngineSettings.Kestrel];
 
     public async Task InitializeAsync() => _node = await TestNode.StartAsync(Settings);
 

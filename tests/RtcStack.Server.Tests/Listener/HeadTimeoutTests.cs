@@ -12,7 +12,7 @@ public class HeadTimeoutTests : IAsyncLifetime
     private WebApplication _app = null!;
 
     /// <summary>Extra settings for the server (the epoll engine's run of these tests sets the engine).</summary>
-    protected virtual string[] Settings => [];
+    protected virtual string[] Settings => [Engine.EngineSettings.Kestrel];
 
     public async Task InitializeAsync()
     {

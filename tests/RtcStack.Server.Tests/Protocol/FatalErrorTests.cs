@@ -13,7 +13,7 @@ namespace RtcStack.Server.Tests.Protocol;
 public class FatalErrorTests : IAsyncLifetime
 {
     /// <summary>Extra settings for the node(s) (the epoll engine's run of these tests sets the engine).</summary>
-    protected virtual string[] Settings => [];
+    protected virtual string[] Settings => [Engine.EngineSettings.Kestrel];
 
     private TestNode _node = null!;
 

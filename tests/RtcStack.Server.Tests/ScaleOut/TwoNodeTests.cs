@@ -9,7 +9,7 @@ namespace RtcStack.Server.Tests.ScaleOut;
 public class TwoNodeTests : IAsyncLifetime
 {
     /// <summary>Extra settings for the node(s) (the epoll engine's run of these tests sets the engine).</summary>
-    protected virtual string[] Settings => [];
+    protected virtual string[] Settings => [Engine.EngineSettings.Kestrel];
 
     private RedisServerProcess _redis = null!;
     private TestNode _a = null!;
