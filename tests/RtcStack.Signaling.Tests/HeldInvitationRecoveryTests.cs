@@ -10,18 +10,15 @@ namespace RtcStack.Signaling.Tests;
 /// longer held; a node presumed dead stops holding the invitations a survivor adopted, and takes each back from the
 /// survivor with whatever the survivor did with it.
 /// </summary>
-public sealed class HeldInvitationRecoveryTests
+public sealed class HeldInvitationRecoveryTests : BackplaneReportTests
 {
     [Fact]
     public async Task An_adopted_invitation_past_its_ring_time_is_not_handed_to_its_caller()
     {
-        await using var h = new HubHarness();
-        await h.StartAsync();
-        TestClient bob = await h.PeerAsync("bob");
-        IBackplaneHandler handler = h.Hub;
+        TestClient bob = await H.PeerAsync("bob");
         // A stale copy: the ring time is over (bob may have heard the call end long ago).
-        await handler.OnInvitationsAdoptedAsync([Held("c-1", "bob", "gina", h.Hub.NowMs - 1)]);
-        await h.Hub.SweepAsync();
+        await Handler.OnInvitationsAdoptedAsync([Held("c-1", "bob", "gina", H.Hub.NowMs - 1)]);
+        await H.Hub.SweepAsync();
 
         Assert.Equal(ErrorCodes.UnknownCall, (await bob.RequestAsync(new ClientMessage { Type = "cancel", CallId = "c-1" })).Code);
         Assert.True(await bob.NothingAsync(m => m.CallId == "c-1", TimeSpan.FromMilliseconds(200)));
@@ -30,49 +27,43 @@ public sealed class HeldInvitationRecoveryTests
     [Fact]
     public async Task An_adopted_invitation_answered_on_another_node_is_not_handed_to_its_caller()
     {
-        await using var h = new HubHarness();
-        await h.StartAsync();
-        IBackplaneHandler handler = h.Hub;
-        await handler.OnInvitationsAdoptedAsync([Held("c-2", "bob", "gina", h.Hub.NowMs + 30_000)]);
+        await Handler.OnInvitationsAdoptedAsync([Held("c-2", "bob", "gina", H.Hub.NowMs + 30_000)]);
         // gina (on another node) declined while bob had no session: that node tells this one.
-        await handler.OnHeldInvitationEndedAsync("c-2");
+        await Handler.OnHeldInvitationEndedAsync("c-2");
 
-        TestClient bob = await h.PeerAsync("bob");
-        await h.Hub.SweepAsync();
+        TestClient bob = await H.PeerAsync("bob");
+        await H.Hub.SweepAsync();
         Assert.Equal(ErrorCodes.UnknownCall, (await bob.RequestAsync(new ClientMessage { Type = "cancel", CallId = "c-2" })).Code);
-        TestClient gina = await h.PeerAsync("gina");
+        TestClient gina = await H.PeerAsync("gina");
         Assert.True(await gina.NothingAsync(m => m.CallId == "c-2", TimeSpan.FromMilliseconds(200)));
-        h.Time.Advance(TimeSpan.FromSeconds(31));
-        await h.Hub.SweepAsync();
+        H.Time.Advance(TimeSpan.FromSeconds(31));
+        await H.Hub.SweepAsync();
         Assert.True(await bob.NothingAsync(m => m.CallId == "c-2", TimeSpan.FromMilliseconds(200)));
     }
 
     [Fact]
     public async Task Invitations_a_survivor_adopted_are_not_delivered_again_and_come_back_with_what_the_survivor_did()
     {
-        await using var h = new HubHarness();
-        await h.StartAsync();
-        TestClient bob = await h.PeerAsync("bob");
+        TestClient bob = await H.PeerAsync("bob");
         string delivered = (await bob.RequestAsync(new ClientMessage { Type = "invite", To = "gina", Room = "r" })).CallId!;
         string pending = (await bob.RequestAsync(new ClientMessage { Type = "invite", To = "hank", Room = "r" })).CallId!;
-        IBackplaneHandler handler = h.Hub;
         // This node was presumed dead: a survivor adopted both and delivered the first to gina meanwhile.
-        await handler.OnHeldInvitationsTakenAsync([delivered, pending]);
+        await Handler.OnHeldInvitationsTakenAsync([delivered, pending]);
 
-        TestClient gina = await h.PeerAsync("gina");
-        await h.Hub.SweepAsync();
+        TestClient gina = await H.PeerAsync("gina");
+        await H.Hub.SweepAsync();
         Assert.True(await gina.NothingAsync(m => m.Type == "invite", TimeSpan.FromMilliseconds(200)));
 
         // The survivor hands both back to bob's session (which kept the calls).
-        CallState first = Held(delivered, "bob", "gina", h.Hub.NowMs + 30_000);
+        CallState first = Held(delivered, "bob", "gina", H.Hub.NowMs + 30_000);
         first.Delivered = true;
-        Assert.True(await handler.OnEnvelopeAsync(new PeerId("bob"), Handed(first)));
-        Assert.True(await handler.OnEnvelopeAsync(new PeerId("bob"), Handed(Held(pending, "bob", "hank", h.Hub.NowMs + 30_000))));
+        Assert.True(await Handler.OnEnvelopeAsync(new PeerId("bob"), Handed(first)));
+        Assert.True(await Handler.OnEnvelopeAsync(new PeerId("bob"), Handed(Held(pending, "bob", "hank", H.Hub.NowMs + 30_000))));
 
         // The undelivered one is held here again and reaches hank; the delivered one is not sent to gina again.
-        TestClient hank = await h.PeerAsync("hank");
+        TestClient hank = await H.PeerAsync("hank");
         Assert.Equal(pending, (await hank.ReceiveAsync(m => m.Type == "invite")).CallId);
-        await h.Hub.SweepAsync();
+        await H.Hub.SweepAsync();
         Assert.True(await gina.NothingAsync(m => m.Type == "invite", TimeSpan.FromMilliseconds(200)));
         Assert.True(await hank.NothingAsync(m => m.Type == "invite", TimeSpan.FromMilliseconds(100)));
         // bob's session still owns both: cancelling the delivered one tells gina (it was delivered).
@@ -85,14 +76,4 @@ public sealed class HeldInvitationRecoveryTests
         envelope.Call = call;
         return envelope;
     }
-
-    private static CallState Held(string callId, string caller, string callee, long expiresAt) => new()
-    {
-        Id = callId,
-        OtherPeer = callee,
-        Room = "r",
-        Outgoing = true,
-        ExpiresAt = expiresAt,
-        PendingInvite = new ServerMessage { Type = "invite", CallId = callId, From = caller, Room = "r", ExpiresAt = expiresAt },
-    };
 }

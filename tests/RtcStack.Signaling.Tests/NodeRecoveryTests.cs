@@ -9,19 +9,17 @@ namespace RtcStack.Signaling.Tests;
 /// calls made in any room, adopted invitations are delivered and rung out once, a repaired room's members get the
 /// presence events they missed. The Redis side of each is covered in RtcStack.Server.Tests (Backplane, ScaleOut).
 /// </summary>
-public sealed class NodeRecoveryTests
+public sealed class NodeRecoveryTests : BackplaneReportTests
 {
     [Fact]
     public async Task Lost_peers_end_every_call_with_them_once_whatever_the_room()
     {
-        await using var h = new HubHarness();
-        await h.StartAsync();
-        TestClient a1 = await h.PeerAsync("a1");
-        TestClient a2 = await h.PeerAsync("a2");
-        TestClient a3 = await h.PeerAsync("a3");
-        TestClient bob = await h.PeerAsync("bob");
-        TestClient carol = await h.PeerAsync("carol");
-        TestClient dave = await h.PeerAsync("dave");
+        TestClient a1 = await H.PeerAsync("a1");
+        TestClient a2 = await H.PeerAsync("a2");
+        TestClient a3 = await H.PeerAsync("a3");
+        TestClient bob = await H.PeerAsync("bob");
+        TestClient carol = await H.PeerAsync("carol");
+        TestClient dave = await H.PeerAsync("dave");
         // a1 is in an accepted call with bob, carol rings a2, a3 rings dave; nobody shares a room.
         string accepted = (await a1.RequestAsync(new ClientMessage { Type = "invite", To = "bob", Room = "x" })).CallId!;
         await bob.ReceiveAsync(m => m.Type == "invite");
@@ -32,9 +30,8 @@ public sealed class NodeRecoveryTests
         string outgoing = (await a3.RequestAsync(new ClientMessage { Type = "invite", To = "dave", Room = "z" })).CallId!;
         await dave.ReceiveAsync(m => m.Type == "invite");
 
-        IBackplaneHandler handler = h.Hub;
-        await handler.OnPeersLostAsync([new PeerId("bob"), new PeerId("carol"), new PeerId("dave")]);
-        await handler.OnPeersLostAsync([new PeerId("bob"), new PeerId("carol"), new PeerId("dave")]);
+        await Handler.OnPeersLostAsync([new PeerId("bob"), new PeerId("carol"), new PeerId("dave")]);
+        await Handler.OnPeersLostAsync([new PeerId("bob"), new PeerId("carol"), new PeerId("dave")]);
 
         ServerMessage hangup = await a1.ReceiveAsync(m => m.Type == "hangup");
         Assert.Equal((accepted, "bob"), (hangup.CallId, hangup.From));
@@ -53,21 +50,18 @@ public sealed class NodeRecoveryTests
     [Fact]
     public async Task An_adopted_invitation_reaches_its_callee_and_rings_out_once_without_its_caller()
     {
-        await using var h = new HubHarness();
-        await h.StartAsync();
-        long expiresAt = h.Hub.NowMs + 30_000;
-        IBackplaneHandler handler = h.Hub;
-        await handler.OnInvitationsAdoptedAsync([Held("c-1", "bob", "gina", expiresAt)]);
+        long expiresAt = H.Hub.NowMs + 30_000;
+        await Handler.OnInvitationsAdoptedAsync([Held("c-1", "bob", "gina", expiresAt)]);
 
-        TestClient gina = await h.PeerAsync("gina");
+        TestClient gina = await H.PeerAsync("gina");
         ServerMessage invite = await gina.ReceiveAsync(m => m.Type == "invite");
         Assert.Equal(("c-1", "bob", expiresAt), (invite.CallId, invite.From, invite.ExpiresAt));
-        await h.Hub.SweepAsync();
+        await H.Hub.SweepAsync();
         Assert.True(await gina.NothingAsync(m => m.Type == "invite", TimeSpan.FromMilliseconds(200)));
 
-        h.Time.Advance(TimeSpan.FromSeconds(31));
-        await h.Hub.SweepAsync();
-        await h.Hub.SweepAsync();
+        H.Time.Advance(TimeSpan.FromSeconds(31));
+        await H.Hub.SweepAsync();
+        await H.Hub.SweepAsync();
         Assert.Equal("c-1", (await gina.ReceiveAsync(m => m.Type == "invite-timeout")).CallId);
         Assert.True(await gina.NothingAsync(m => m.Type == "invite-timeout", TimeSpan.FromMilliseconds(200)));
         // The callee's half is gone with the timeout.
@@ -77,23 +71,20 @@ public sealed class NodeRecoveryTests
     [Fact]
     public async Task Accepting_an_adopted_invitation_whose_caller_is_gone_hangs_it_up_once()
     {
-        await using var h = new HubHarness();
-        await h.StartAsync();
-        IBackplaneHandler handler = h.Hub;
-        await handler.OnInvitationsAdoptedAsync([Held("c-4", "bob", "gina", h.Hub.NowMs + 30_000)]);
-        TestClient gina = await h.PeerAsync("gina");
+        await Handler.OnInvitationsAdoptedAsync([Held("c-4", "bob", "gina", H.Hub.NowMs + 30_000)]);
+        TestClient gina = await H.PeerAsync("gina");
         await gina.ReceiveAsync(m => m.Type == "invite");
 
         Assert.Equal("ack", (await gina.RequestAsync(new ClientMessage { Type = "accept", CallId = "c-4" })).Type);
         ServerMessage hangup = await gina.ReceiveAsync(m => m.Type == "hangup");
         Assert.Equal(("c-4", "bob"), (hangup.CallId, hangup.From));
         // gina is not busy, and the ring time passing tells her nothing more about a call she no longer has.
-        TestClient carol = await h.PeerAsync("carol");
+        TestClient carol = await H.PeerAsync("carol");
         string next = (await carol.RequestAsync(new ClientMessage { Type = "invite", To = "gina", Room = "r" })).CallId!;
         Assert.Equal(next, (await gina.ReceiveAsync(m => m.Type == "invite")).CallId);
-        h.Time.Advance(TimeSpan.FromSeconds(31));
-        await h.Hub.SweepAsync();
-        await h.Hub.SweepAsync();
+        H.Time.Advance(TimeSpan.FromSeconds(31));
+        await H.Hub.SweepAsync();
+        await H.Hub.SweepAsync();
         Assert.Equal(next, (await gina.ReceiveAsync(m => m.Type == "invite-timeout")).CallId);
         Assert.True(await gina.NothingAsync(m => m.Type is "invite-timeout" or "hangup", TimeSpan.FromMilliseconds(300)));
     }
@@ -101,22 +92,19 @@ public sealed class NodeRecoveryTests
     [Fact]
     public async Task An_adopted_invitation_goes_back_to_its_caller_who_gets_the_answer_and_the_timeout()
     {
-        await using var h = new HubHarness();
-        await h.StartAsync();
-        TestClient bob = await h.PeerAsync("bob");
-        IBackplaneHandler handler = h.Hub;
-        await handler.OnInvitationsAdoptedAsync([Held("c-2", "bob", "gina", h.Hub.NowMs + 30_000), Held("c-3", "bob", "hank", h.Hub.NowMs + 30_000)]);
+        TestClient bob = await H.PeerAsync("bob");
+        await Handler.OnInvitationsAdoptedAsync([Held("c-2", "bob", "gina", H.Hub.NowMs + 30_000), Held("c-3", "bob", "hank", H.Hub.NowMs + 30_000)]);
 
         // bob's session owns both calls now: he can cancel one, the other is delivered when gina connects.
         Assert.Equal("ack", (await bob.RequestAsync(new ClientMessage { Type = "cancel", CallId = "c-3" })).Type);
-        TestClient gina = await h.PeerAsync("gina");
+        TestClient gina = await H.PeerAsync("gina");
         Assert.Equal("c-2", (await gina.ReceiveAsync(m => m.Type == "invite")).CallId);
         await gina.RequestAsync(new ClientMessage { Type = "ringing", CallId = "c-2" });
         Assert.Equal("c-2", (await bob.ReceiveAsync(m => m.Type == "ringing")).CallId);
 
-        h.Time.Advance(TimeSpan.FromSeconds(31));
-        await h.Hub.SweepAsync();
-        await h.Hub.SweepAsync();
+        H.Time.Advance(TimeSpan.FromSeconds(31));
+        await H.Hub.SweepAsync();
+        await H.Hub.SweepAsync();
         Assert.Equal("c-2", (await bob.ReceiveAsync(m => m.Type == "invite-timeout")).CallId);
         Assert.Equal("c-2", (await gina.ReceiveAsync(m => m.Type == "invite-timeout")).CallId);
         Assert.True(await bob.NothingAsync(m => m.Type == "invite-timeout", TimeSpan.FromMilliseconds(200)));
@@ -126,16 +114,13 @@ public sealed class NodeRecoveryTests
     [Fact]
     public async Task A_repaired_room_tells_each_member_what_it_missed()
     {
-        await using var h = new HubHarness();
-        await h.StartAsync();
-        TestClient alice = await h.PeerAsync("alice");
-        TestClient dave = await h.PeerAsync("dave");
-        await h.JoinAsync(alice, "r");
-        await h.JoinAsync(dave, "r");
+        TestClient alice = await H.PeerAsync("alice");
+        TestClient dave = await H.PeerAsync("dave");
+        await H.JoinAsync(alice, "r");
+        await H.JoinAsync(dave, "r");
         await alice.ReceiveAsync(m => m.Type == "member-joined" && m.Peer == "dave");
 
-        IBackplaneHandler handler = h.Hub;
-        await handler.OnPresenceRepairedAsync(new PresenceRepair(
+        await Handler.OnPresenceRepairedAsync(new PresenceRepair(
             new RoomId("r"),
             Others: [new RoomMember("carol", """{"n":"c"}"""), new RoomMember("erin", null)],
             Returned: [],
@@ -167,20 +152,17 @@ public sealed class NodeRecoveryTests
     [Fact]
     public async Task A_repair_tells_both_ends_of_every_broken_link_that_it_is_restored()
     {
-        await using var h = new HubHarness();
-        await h.StartAsync();
         // carol and erin stand for members on other nodes (the in-memory backplane delivers to them here).
-        TestClient alice = await h.PeerAsync("alice");
-        TestClient bob = await h.PeerAsync("bob");
-        TestClient carol = await h.PeerAsync("carol");
-        TestClient erin = await h.PeerAsync("erin");
-        await h.JoinAsync(alice, "r", """{"n":"a"}""");
-        await h.JoinAsync(bob, "r");
+        TestClient alice = await H.PeerAsync("alice");
+        TestClient bob = await H.PeerAsync("bob");
+        TestClient carol = await H.PeerAsync("carol");
+        TestClient erin = await H.PeerAsync("erin");
+        await H.JoinAsync(alice, "r", """{"n":"a"}""");
+        await H.JoinAsync(bob, "r");
         await alice.ReceiveAsync(m => m.Type == "member-joined" && m.Peer == "bob");
 
-        IBackplaneHandler handler = h.Hub;
         // alice was written back (the others saw her leave); bob kept his place but missed carol's join.
-        await handler.OnPresenceRepairedAsync(new PresenceRepair(
+        await Handler.OnPresenceRepairedAsync(new PresenceRepair(
             new RoomId("r"),
             Others: [new RoomMember("carol", null), new RoomMember("erin", null)],
             Returned: [new RoomMember("alice", """{"n":"a"}""")],
@@ -219,14 +201,4 @@ public sealed class NodeRecoveryTests
         }
         return [.. peers.Order(StringComparer.Ordinal)];
     }
-
-    private static CallState Held(string callId, string caller, string callee, long expiresAt) => new()
-    {
-        Id = callId,
-        OtherPeer = callee,
-        Room = "r",
-        Outgoing = true,
-        ExpiresAt = expiresAt,
-        PendingInvite = new ServerMessage { Type = "invite", CallId = callId, From = caller, Room = "r", ExpiresAt = expiresAt },
-    };
 }
