@@ -1,4 +1,3 @@
-using System.Globalization;
 using RtcStack.Server.Tests.Infrastructure;
 using RtcStack.Signaling;
 using RtcStack.Signaling.Backplane;
@@ -13,33 +12,17 @@ namespace RtcStack.Server.Tests.Backplane;
 /// leaves exactly the node's current invitations (a release made while cut off leaves no stale field); a node swept
 /// while cut off drops the copies the survivor adopted; an answered invitation reaches the node that holds it.
 /// </summary>
-public sealed class HeldInvitationBackplaneTests : IAsyncLifetime
+public sealed class HeldInvitationBackplaneTests : RedisNodeTests
 {
-    private static readonly CancellationToken None = CancellationToken.None;
-    private RedisServerProcess _redis = null!;
-    private readonly List<RedisBackplane> _nodes = [];
-
-    public async Task InitializeAsync() => _redis = await RedisServerProcess.StartNewAsync();
-
-    public async Task DisposeAsync()
-    {
-        foreach (RedisBackplane node in _nodes)
-        {
-            await node.DisposeAsync();
-        }
-
-        await _redis.DisposeAsync();
-    }
-
     [Fact]
     public async Task The_write_back_after_an_outage_leaves_only_the_invitations_still_held()
     {
-        await using var proxy = new LoadBalancer(new Uri("tcp://" + _redis.ConnectionString));
+        await using var proxy = new LoadBalancer(new Uri("tcp://" + Redis.ConnectionString));
         // No other node: nobody sweeps this one, however long it is cut off.
-        var (node, _) = await StartNodeAsync("node-x", Via(proxy));
+        var (node, _) = await StartNodeAsync("node-x", connectionString: Via(proxy));
         await node.HoldInvitationAsync(Call("c1", "gina"), None);
         await node.HoldInvitationAsync(Call("c2", "hank"), None);
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(Redis.ConnectionString);
         IDatabase db = redis.GetDatabase();
         Assert.Equal(["c1", "c2"], await HeldAsync(db, "node-x"));
 
@@ -57,11 +40,11 @@ public sealed class HeldInvitationBackplaneTests : IAsyncLifetime
     [Fact]
     public async Task A_node_swept_while_cut_off_drops_the_invitations_the_survivor_adopted_and_keeps_its_newer_ones()
     {
-        await using var proxy = new LoadBalancer(new Uri("tcp://" + _redis.ConnectionString));
-        var (cut, hx) = await StartNodeAsync("node-x", Via(proxy));
+        await using var proxy = new LoadBalancer(new Uri("tcp://" + Redis.ConnectionString));
+        var (cut, hx) = await StartNodeAsync("node-x", connectionString: Via(proxy));
         var (_, h1) = await StartNodeAsync("node-s1");
         await cut.HoldInvitationAsync(Call("c1", "gina"), None);
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(Redis.ConnectionString);
         IDatabase db = redis.GetDatabase();
         await Eventually.TrueAsync(async () => await db.SetContainsAsync("t:nodes", "node-x"), "the node registered");
 
@@ -99,8 +82,6 @@ public sealed class HeldInvitationBackplaneTests : IAsyncLifetime
     private static async Task<string[]> HeldAsync(IDatabase db, string node) =>
         [.. (await db.HashKeysAsync("t:held:" + node)).Select(v => v.ToString()).Order(StringComparer.Ordinal)];
 
-    private static string Via(LoadBalancer proxy) => "127.0.0.1:" + proxy.WebSocketUri.Port.ToString(CultureInfo.InvariantCulture);
-
     private static CallState Call(string id, string callee) => new()
     {
         Id = id,
@@ -110,21 +91,4 @@ public sealed class HeldInvitationBackplaneTests : IAsyncLifetime
         ExpiresAt = 42,
         PendingInvite = new ServerMessage { Type = "invite", CallId = id, From = "bob", Room = "r", ExpiresAt = 42 },
     };
-
-    private async Task<(RedisBackplane Node, RecordingHandler Handler)> StartNodeAsync(string nodeId, string? connectionString = null)
-    {
-        var handler = new RecordingHandler();
-        var node = new RedisBackplane(new RedisBackplaneOptions
-        {
-            ConnectionString = connectionString ?? _redis.ConnectionString,
-            NodeId = nodeId,
-            KeyPrefix = "t:",
-            ReconnectInterval = TimeSpan.FromMilliseconds(200),
-            NodeLivenessTtl = TimeSpan.FromSeconds(5),
-        });
-        _nodes.Add(node);
-        await node.StartAsync(handler, None);
-        await Eventually.TrueAsync(() => node.IsHealthy, nodeId + " connected and subscribed");
-        return (node, handler);
-    }
 }

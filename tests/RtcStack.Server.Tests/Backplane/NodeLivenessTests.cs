@@ -12,25 +12,8 @@ namespace RtcStack.Server.Tests.Backplane;
 /// at once and forgets the peer. A node is "killed" by disposing its backplane, which stops its heartbeat and
 /// closes its Redis connection without touching any key, as a crash would.
 /// </summary>
-public sealed class NodeLivenessTests : IAsyncLifetime
+public sealed class NodeLivenessTests : RedisNodeTests
 {
-    private static readonly CancellationToken None = CancellationToken.None;
-    private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(5);
-    private RedisServerProcess _redis = null!;
-    private readonly List<RedisBackplane> _nodes = [];
-
-    public async Task InitializeAsync() => _redis = await RedisServerProcess.StartNewAsync();
-
-    public async Task DisposeAsync()
-    {
-        foreach (RedisBackplane node in _nodes)
-        {
-            await node.DisposeAsync();
-        }
-
-        await _redis.DisposeAsync();
-    }
-
     [Fact]
     public async Task A_dead_nodes_memberships_are_removed_and_reported_once_across_survivors()
     {
@@ -45,7 +28,7 @@ public sealed class NodeLivenessTests : IAsyncLifetime
         // A peer handed over from the dead node to a survivor before it died stays.
         await OwnAsync(dead, "dave", "r1");
         await OwnAsync(s2, "dave");
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(Redis.ConnectionString);
         IDatabase db = redis.GetDatabase();
         await Eventually.TrueAsync(async () => await db.SetContainsAsync("t:nodes", "node-x"), "the node registered");
 
@@ -83,7 +66,7 @@ public sealed class NodeLivenessTests : IAsyncLifetime
         await dead.HoldInvitationAsync(new CallState { Id = "c1", OtherPeer = "gina", Room = "r", Outgoing = true, ExpiresAt = 42, PendingInvite = invite }, None);
         await dead.HoldInvitationAsync(new CallState { Id = "c2", OtherPeer = "hank", Room = "r", Outgoing = true, ExpiresAt = 42, PendingInvite = invite }, None);
         await dead.ReleaseInvitationAsync("c2", None);
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(Redis.ConnectionString);
         IDatabase db = redis.GetDatabase();
         Assert.Equal(["c1"], (await db.HashKeysAsync("t:held:node-x")).Select(v => v.ToString()));
 
@@ -154,12 +137,12 @@ public sealed class NodeLivenessTests : IAsyncLifetime
     [Fact]
     public async Task A_node_cut_off_past_the_ttl_is_swept_then_writes_back_only_the_peers_still_its_own()
     {
-        await using var proxy = new LoadBalancer(new Uri("tcp://" + _redis.ConnectionString));
-        var (cut, hx) = await StartNodeAsync("node-x", connectionString: "127.0.0.1:" + proxy.WebSocketUri.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await using var proxy = new LoadBalancer(new Uri("tcp://" + Redis.ConnectionString));
+        var (cut, hx) = await StartNodeAsync("node-x", connectionString: Via(proxy));
         var (s1, h1) = await StartNodeAsync("node-s1");
         await OwnAsync(cut, "bob", "r1");
         await OwnAsync(cut, "carol", "r1");
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(Redis.ConnectionString);
         IDatabase db = redis.GetDatabase();
         await Eventually.TrueAsync(async () => await db.SetContainsAsync("t:nodes", "node-x"), "the node registered");
 
@@ -201,9 +184,9 @@ public sealed class NodeLivenessTests : IAsyncLifetime
     [Fact]
     public async Task A_node_cut_off_briefly_repairs_presence_both_ways_when_redis_returns()
     {
-        await using var proxy = new LoadBalancer(new Uri("tcp://" + _redis.ConnectionString));
+        await using var proxy = new LoadBalancer(new Uri("tcp://" + Redis.ConnectionString));
         // A long TTL: the cut is shorter, nobody sweeps node-x; the pub/sub messages of the cut are lost all the same.
-        var (cut, hx) = await StartNodeAsync("node-x", connectionString: "127.0.0.1:" + proxy.WebSocketUri.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), ttl: TimeSpan.FromMinutes(5));
+        var (cut, hx) = await StartNodeAsync("node-x", connectionString: Via(proxy), ttl: TimeSpan.FromMinutes(5));
         var (s1, h1) = await StartNodeAsync("node-s1", ttl: TimeSpan.FromMinutes(5));
         await OwnAsync(cut, "bob", "r1");
         await OwnAsync(cut, "erin", "r1");
@@ -247,9 +230,9 @@ public sealed class NodeLivenessTests : IAsyncLifetime
         Assert.Equal(2, (await x.GetMembersAsync(new RoomId("r1"), None)).Count);
         Assert.Equal(2, (await s1.GetMembersAsync(new RoomId("r1"), None)).Count);
 
-        await _redis.StopAsync();
+        await Redis.StopAsync();
         await Eventually.TrueAsync(() => !x.IsHealthy && !s1.IsHealthy, "both nodes lost Redis");
-        await _redis.StartAsync();
+        await Redis.StartAsync();
         await Eventually.TrueAsync(
             async () => x.IsHealthy && s1.IsHealthy && (await s1.GetMembersAsync(new RoomId("r1"), None)).Count == 2,
             "both nodes wrote their members back",
@@ -313,30 +296,6 @@ public sealed class NodeLivenessTests : IAsyncLifetime
         Assert.False(await old.RemoveMemberAsync(new RoomId("r1"), new PeerId("bob"), None));
         Assert.True(await current.IsMemberAsync(new RoomId("r1"), new PeerId("bob"), None));
         Assert.True(await current.RemoveMemberAsync(new RoomId("r1"), new PeerId("bob"), None));
-    }
-
-    private async Task KillAsync(RedisBackplane node)
-    {
-        _nodes.Remove(node);
-        await node.DisposeAsync();
-    }
-
-    private async Task<(RedisBackplane Node, RecordingHandler Handler)> StartNodeAsync(string nodeId, TimeSpan? handoverTimeout = null, string? connectionString = null, TimeSpan? ttl = null)
-    {
-        var handler = new RecordingHandler();
-        var node = new RedisBackplane(new RedisBackplaneOptions
-        {
-            ConnectionString = connectionString ?? _redis.ConnectionString,
-            NodeId = nodeId,
-            KeyPrefix = "t:",
-            ReconnectInterval = TimeSpan.FromMilliseconds(200),
-            NodeLivenessTtl = ttl ?? Ttl,
-            HandoverTimeout = handoverTimeout ?? TimeSpan.FromSeconds(5),
-        });
-        _nodes.Add(node);
-        await node.StartAsync(handler, None);
-        await Eventually.TrueAsync(() => node.IsHealthy, nodeId + " connected and subscribed");
-        return (node, handler);
     }
 
     /// <summary>What a hub does for a session on <paramref name="node"/>: route, owner, then the rooms.</summary>

@@ -10,48 +10,26 @@ namespace RtcStack.Server.Tests.ScaleOut;
 /// gives the call back to its caller if the caller comes back, and the ring time ends with <c>invite-timeout</c>
 /// once to each party.
 /// </summary>
-public sealed class HeldInvitationNodeDeathTests : IAsyncLifetime
+// The ring time: long enough for the node to be swept (5-7 s) and the callees to connect well before the invitations ring out.
+public sealed class HeldInvitationNodeDeathTests() : DoomedNodeTests("RingTimeoutMs=30000")
 {
-    private const string LivenessTtl = "RedisBackplane:NodeLivenessTtl=00:00:05";
-
-    // Long enough for the node to be swept (5-7 s) and the callees to connect well before the invitations ring out.
-    private const string RingTime = "RingTimeoutMs=30000";
-    private RedisServerProcess _redis = null!;
-    private TestNode _survivor = null!;
-    private ServerProcess _doomed = null!;
-
-    public async Task InitializeAsync()
-    {
-        _redis = await RedisServerProcess.StartNewAsync();
-        _survivor = await TestNode.StartAsync("Redis=" + _redis.ConnectionString, LivenessTtl, RingTime);
-        _doomed = await ServerProcess.StartAsync("Redis=" + _redis.ConnectionString, LivenessTtl, RingTime);
-        await Eventually.TrueAsync(async () => await _survivor.GetStatusAsync("/readyz") == 200, "the survivor is ready");
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _survivor.DisposeAsync();
-        await _doomed.DisposeAsync();
-        await _redis.DisposeAsync();
-    }
-
     [Fact]
     public async Task Invitations_a_dead_node_held_reach_callees_that_connect_in_time_and_ring_out_once()
     {
-        await using var balancer = new LoadBalancer(_doomed.BaseAddress);
+        await using var balancer = new LoadBalancer(Doomed.BaseAddress);
         // bob comes back after the node dies (a new session on the survivor); carol does not.
-        var (bob, bobEvents) = await _survivor.ConnectViaAsync(balancer, "bob");
-        var (carol, _) = await _survivor.ConnectViaAsync(balancer, "carol", o => o.AutoReconnect = false);
+        var (bob, bobEvents) = await Survivor.ConnectViaAsync(balancer, "bob");
+        var (carol, _) = await Survivor.ConnectViaAsync(balancer, "carol", o => o.AutoReconnect = false);
         string bobCall = await bob.InviteAsync("gina", "r");
         string carolCall = await carol.InviteAsync("hank", "r");
 
-        balancer.Target = _survivor.BaseAddress;
-        await _doomed.KillAsync();
+        balancer.Target = Survivor.BaseAddress;
+        await Doomed.KillAsync();
         await Eventually.TrueAsync(() => bobEvents.Welcomes.Length == 2 && bob.State == ConnectionState.Connected, "bob is connected again", TimeSpan.FromSeconds(60));
 
         // The callees connect to the survivor after the node died: each gets the invitation that was held for it.
-        var (_, ginaEvents) = await _survivor.ConnectAsync("gina");
-        var (_, hankEvents) = await _survivor.ConnectAsync("hank");
+        var (_, ginaEvents) = await Survivor.ConnectAsync("gina");
+        var (_, hankEvents) = await Survivor.ConnectAsync("hank");
         ServerMessage ginaInvite = await ginaEvents.WaitAsync(MessageTypes.Invite, m => m.CallId == bobCall, TimeSpan.FromSeconds(60));
         Assert.Equal(("bob", "r"), (ginaInvite.From, ginaInvite.Room));
         ServerMessage hankInvite = await hankEvents.WaitAsync(MessageTypes.Invite, m => m.CallId == carolCall, TimeSpan.FromSeconds(60));

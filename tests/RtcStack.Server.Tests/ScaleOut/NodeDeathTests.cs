@@ -12,40 +12,19 @@ namespace RtcStack.Server.Tests.ScaleOut;
 /// the survivor are told its peers left, its Redis state goes away, and its clients that come back with a resume
 /// token get a new session on the survivor instead of hanging.
 /// </summary>
-public sealed class NodeDeathTests : IAsyncLifetime
+// A ring time far above the sweep delay: calls still ringing when the node dies end by the sweep, not by timeout.
+public sealed class NodeDeathTests() : DoomedNodeTests("RingTimeoutMs=300000")
 {
-    private const string LivenessTtl = "RedisBackplane:NodeLivenessTtl=00:00:05";
-    private const string RingTime = "RingTimeoutMs=300000";
-    private RedisServerProcess _redis = null!;
-    private TestNode _survivor = null!;
-    private ServerProcess _doomed = null!;
-
-    public async Task InitializeAsync()
-    {
-        _redis = await RedisServerProcess.StartNewAsync();
-        // A ring time far above the sweep delay: calls still ringing when the node dies end by the sweep, not by timeout.
-        _survivor = await TestNode.StartAsync("Redis=" + _redis.ConnectionString, LivenessTtl, RingTime);
-        _doomed = await ServerProcess.StartAsync("Redis=" + _redis.ConnectionString, LivenessTtl, RingTime);
-        await Eventually.TrueAsync(async () => await _survivor.GetStatusAsync("/readyz") == 200, "the survivor is ready");
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _survivor.DisposeAsync();
-        await _doomed.DisposeAsync();
-        await _redis.DisposeAsync();
-    }
-
     [Fact]
     public async Task A_killed_nodes_peers_leave_their_rooms_end_their_calls_and_a_resume_there_starts_a_new_session()
     {
-        await using var balancer = new LoadBalancer(_doomed.BaseAddress);
-        var (alice, aliceEvents) = await _survivor.ConnectAsync("alice");
+        await using var balancer = new LoadBalancer(Doomed.BaseAddress);
+        var (alice, aliceEvents) = await Survivor.ConnectAsync("alice");
         await alice.JoinAsync("r");
-        var (bob, bobEvents) = await _survivor.ConnectViaAsync(balancer, "bob");
+        var (bob, bobEvents) = await Survivor.ConnectViaAsync(balancer, "bob");
         await bob.JoinAsync("r");
         // carol does not come back: only the liveness sweep can remove her.
-        var (carol, carolEvents) = await _survivor.ConnectViaAsync(balancer, "carol", o => o.AutoReconnect = false);
+        var (carol, carolEvents) = await Survivor.ConnectViaAsync(balancer, "carol", o => o.AutoReconnect = false);
         await carol.JoinAsync("r");
         await Eventually.TrueAsync(() => aliceEvents.OfType(MessageTypes.MemberJoined).Length == 2, "alice sees bob and carol join");
         // alice is in a call with bob when his node dies.
@@ -54,17 +33,17 @@ public sealed class NodeDeathTests : IAsyncLifetime
         await bob.AcceptAsync(callId);
         await Eventually.TrueAsync(() => aliceEvents.OfType(MessageTypes.Accepted).Any(m => m.CallId == callId), "alice sees the call accepted");
         // dave and frank (on the survivor) share no room with carol: dave is in a call with her, she rings frank.
-        var (dave, daveEvents) = await _survivor.ConnectAsync("dave");
+        var (dave, daveEvents) = await Survivor.ConnectAsync("dave");
         string daveCall = await dave.InviteAsync("carol", "elsewhere");
         await Eventually.TrueAsync(() => carolEvents.OfType(MessageTypes.Invite).Any(m => m.CallId == daveCall), "carol is invited by dave");
         await carol.AcceptAsync(daveCall);
         await Eventually.TrueAsync(() => daveEvents.OfType(MessageTypes.Accepted).Any(m => m.CallId == daveCall), "dave sees his call accepted");
-        var (_, frankEvents) = await _survivor.ConnectAsync("frank");
+        var (_, frankEvents) = await Survivor.ConnectAsync("frank");
         string frankCall = await carol.InviteAsync("frank", "other");
         await Eventually.TrueAsync(() => frankEvents.OfType(MessageTypes.Invite).Any(m => m.CallId == frankCall), "frank is rung by carol");
 
-        balancer.Target = _survivor.BaseAddress;
-        await _doomed.KillAsync();
+        balancer.Target = Survivor.BaseAddress;
+        await Doomed.KillAsync();
 
         await Eventually.TrueAsync(
             () => LeftPeers(aliceEvents).Contains("bob") && LeftPeers(aliceEvents).Contains("carol"),
@@ -85,7 +64,7 @@ public sealed class NodeDeathTests : IAsyncLifetime
         await Eventually.TrueAsync(() => aliceEvents.OfType(MessageTypes.MemberJoined).Count(m => m.Peer == "bob") == 2, "alice sees bob join again");
         await bob.SendMessageAsync("r", System.Text.Json.JsonDocument.Parse("\"back\"").RootElement.Clone(), to: "alice");
         await Eventually.TrueAsync(() => aliceEvents.OfType(MessageTypes.Message).Any(m => m.From == "bob"), "alice gets bob's message");
-        var backplane = _survivor.Services.GetRequiredService<IBackplane>();
+        var backplane = Survivor.Services.GetRequiredService<IBackplane>();
         Assert.Equal(["alice", "bob"], (await backplane.GetMembersAsync(new RoomId("r"), CancellationToken.None)).Select(m => m.Peer).Order());
         string again = await bob.InviteAsync("alice", "r");
         await Eventually.TrueAsync(() => aliceEvents.OfType(MessageTypes.Invite).Any(m => m.CallId == again), "alice can be called again (not busy)");
