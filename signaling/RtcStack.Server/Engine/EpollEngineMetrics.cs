@@ -13,6 +13,13 @@ internal sealed class EpollEngineMetrics
 {
     private static readonly Meter s_meter = new("RtcStack.Server");
     private static readonly ConcurrentDictionary<EpollEngineMetrics, EpollEngine> s_live = new();
+    // Process totals for the counters (an engine disposed in a test must not make a counter go backwards);
+    // the per-instance values are for the tests and the gauge.
+    private static long s_wakeups;
+    private static long s_events;
+    private static long s_sends;
+    private static long s_inline;
+    private static long s_pooled;
     private long _wakeups;
     private long _events;
     private long _sends;
@@ -21,11 +28,11 @@ internal sealed class EpollEngineMetrics
 
     static EpollEngineMetrics()
     {
-        s_meter.CreateObservableCounter("signaling.engine.wakeups", () => s_live.Keys.Sum(m => m.Wakeups), description: "Times an epoll engine thread woke up with events.");
-        s_meter.CreateObservableCounter("signaling.engine.events", () => s_live.Keys.Sum(m => m.Events), description: "Socket events the epoll engine handled.");
-        s_meter.CreateObservableCounter("signaling.engine.sends", () => s_live.Keys.Sum(m => m.Sends), description: "Out-buffer flushes of the epoll engine (one send() each, more when the kernel takes only part).");
-        s_meter.CreateObservableCounter("signaling.engine.receives_inline", () => s_live.Keys.Sum(m => m.ReceivesInline), description: "Hub receives completed on an engine thread (relay frames).");
-        s_meter.CreateObservableCounter("signaling.engine.receives_pooled", () => s_live.Keys.Sum(m => m.ReceivesPooled), description: "Hub receives completed on the thread pool.");
+        s_meter.CreateObservableCounter("signaling.engine.wakeups", () => Interlocked.Read(ref s_wakeups), description: "Times an epoll engine thread woke up with events.");
+        s_meter.CreateObservableCounter("signaling.engine.events", () => Interlocked.Read(ref s_events), description: "Socket events the epoll engine handled.");
+        s_meter.CreateObservableCounter("signaling.engine.sends", () => Interlocked.Read(ref s_sends), description: "Out-buffer flushes of the epoll engine (one send() each, more when the kernel takes only part).");
+        s_meter.CreateObservableCounter("signaling.engine.receives_inline", () => Interlocked.Read(ref s_inline), description: "Hub receives completed on an engine thread (relay frames).");
+        s_meter.CreateObservableCounter("signaling.engine.receives_pooled", () => Interlocked.Read(ref s_pooled), description: "Hub receives completed on the thread pool.");
         s_meter.CreateObservableGauge("signaling.engine.sockets", () => s_live.Values.Sum(e => (long)e.Count), description: "Sockets the epoll engine holds (handshaking or open).");
     }
 
@@ -45,11 +52,21 @@ internal sealed class EpollEngineMetrics
     {
         Interlocked.Increment(ref _wakeups);
         Interlocked.Add(ref _events, events);
+        Interlocked.Increment(ref s_wakeups);
+        Interlocked.Add(ref s_events, events);
     }
 
-    public void Sent() => Interlocked.Increment(ref _sends);
+    public void Sent()
+    {
+        Interlocked.Increment(ref _sends);
+        Interlocked.Increment(ref s_sends);
+    }
 
-    public void Received(bool inline) => Interlocked.Increment(ref inline ? ref _inline : ref _pooled);
+    public void Received(bool inline)
+    {
+        Interlocked.Increment(ref inline ? ref _inline : ref _pooled);
+        Interlocked.Increment(ref inline ? ref s_inline : ref s_pooled);
+    }
 
     public void Remove() => s_live.TryRemove(this, out _);
 }

@@ -8,8 +8,6 @@ internal static class WebSocketFrameWriter
     /// <summary>The longest header a server frame has.</summary>
     public const int MaxHeaderLength = 10;
 
-    public static int HeaderLength(int payloadLength) => payloadLength < 126 ? 2 : payloadLength <= ushort.MaxValue ? 4 : 10;
-
     public static int WriteHeader(Span<byte> destination, int opcode, bool fin, int payloadLength)
     {
         destination[0] = (byte)((fin ? 0x80 : 0) | opcode);
