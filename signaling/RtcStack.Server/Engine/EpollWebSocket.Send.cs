@@ -1,0 +1,229 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using System.Net.WebSockets;
+using System.Text;
+using System.Threading.Tasks.Sources;
+
+namespace RtcStack.Server.Engine;
+
+/// <summary>The send side and the close of an <see cref="EpollWebSocket"/>: frames into the out buffer, flushes, close handshake.</summary>
+internal sealed partial class EpollWebSocket
+{
+    /// <summary>Engine thread: the kernel has room again.</summary>
+    public void OnWritable() => Flush();
+
+    /// <summary>Appends a control frame the engine answers by itself (pong, close); called under the lock by the decoder.</summary>
+    internal void AppendControl(int opcode, ReadOnlySpan<byte> payload)
+    {
+        if (_state is WebSocketState.CloseSent or WebSocketState.Closed or WebSocketState.Aborted)
+        {
+            return;
+        }
+        Span<byte> frame = _out.GetSpan(2 + payload.Length);
+        int n = WebSocketFrameWriter.WriteHeader(frame, opcode, fin: true, payload.Length);
+        payload.CopyTo(frame[n..]);
+        _out.Advance(n + payload.Length);
+        QueueFlush();
+    }
+
+    public override ValueTask SendAsync(ReadOnlyMemory<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken)
+    {
+        bool wait;
+        bool flushNow;
+        lock (_sync)
+        {
+            if (_state is not (WebSocketState.Open or WebSocketState.CloseReceived) || messageType == WebSocketMessageType.Close)
+            {
+                throw new WebSocketException(WebSocketError.InvalidState, "The WebSocket cannot send in state " + _state + ".");
+            }
+            int opcode = _sendInMessage ? WebSocketFrameHeader.Continuation
+                : messageType == WebSocketMessageType.Text ? WebSocketFrameHeader.Text : WebSocketFrameHeader.Binary;
+            _sendInMessage = !endOfMessage;
+            Span<byte> frame = _out.GetSpan(WebSocketFrameWriter.MaxHeaderLength + buffer.Length);
+            int n = WebSocketFrameWriter.WriteHeader(frame, opcode, endOfMessage, buffer.Length);
+            buffer.Span.CopyTo(frame[n..]);
+            _out.Advance(n + buffer.Length);
+            wait = _out.Pending > _owner.Engine.SendHighWater && !_fdClosed;
+            if (wait)
+            {
+                _sendWaiting = true;
+                _sendWait.Reset();
+            }
+            QueueFlush();
+            flushNow = TakeFlushNow();
+        }
+        if (flushNow)
+        {
+            Flush();
+        }
+        return wait ? new ValueTask(this, _sendWait.Version) : ValueTask.CompletedTask;
+    }
+
+    public override Task SendAsync(ArraySegment<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken) =>
+        SendAsync(buffer.AsMemory(), messageType, endOfMessage, cancellationToken).AsTask();
+
+    public override Task CloseOutputAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken)
+    {
+        bool flushNow;
+        lock (_sync)
+        {
+            if (_state is not (WebSocketState.Open or WebSocketState.CloseReceived))
+            {
+                return Task.CompletedTask;
+            }
+            int length = 2 + (statusDescription is null ? 0 : Encoding.UTF8.GetByteCount(statusDescription));
+            Span<byte> payload = stackalloc byte[Math.Min(length, 125)];
+            BinaryPrimitives.WriteUInt16BigEndian(payload, (ushort)closeStatus);
+            if (statusDescription is not null)
+            {
+                Encoding.UTF8.TryGetBytes(statusDescription.AsSpan(0, Math.Min(statusDescription.Length, 40)), payload[2..], out int written);
+                payload = payload[..(2 + written)];
+            }
+            WebSocketState before = _state;
+            AppendControl(WebSocketFrameHeader.Close, payload);
+            _state = before == WebSocketState.CloseReceived ? WebSocketState.Closed : WebSocketState.CloseSent;
+            flushNow = TakeFlushNow();
+        }
+        if (flushNow)
+        {
+            Flush();
+        }
+        return Task.CompletedTask;
+    }
+
+    public override async Task CloseAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken)
+    {
+        await CloseOutputAsync(closeStatus, statusDescription, cancellationToken).ConfigureAwait(false);
+        while (_state == WebSocketState.CloseSent)
+        {
+            ValueWebSocketReceiveResult r = await ReceiveAsync(Memory<byte>.Empty, cancellationToken).ConfigureAwait(false);
+            if (r.MessageType != WebSocketMessageType.Close)
+            {
+                await ReceiveAsync(new byte[r.Count == 0 ? 4096 : r.Count], cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    public override void Abort() => Shut(aborted: true);
+
+    public override void Dispose() => Shut(aborted: false);
+
+    /// <summary>Engine thread (the only thread that closes descriptors): unregisters and closes the socket.</summary>
+    internal void CloseSocket()
+    {
+        lock (_sync)
+        {
+            if (_fdClosed)
+            {
+                return;
+            }
+            _out.Flush(Fd); // best effort: the close frame usually
+            _fdClosed = true;
+            _out.Clear();
+        }
+        _owner.Unregister(this);
+        Linger();
+        _socket.Dispose();
+        _onClosed?.Invoke();
+    }
+
+    /// <summary>
+    /// Before the descriptor is closed (engine thread, must not block): FIN first, then the input the kernel holds is
+    /// read away (bounded), since closing with unread input sends a RST that can overtake the close frame.
+    /// </summary>
+    private void Linger()
+    {
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (SocketException)
+        {
+            return;
+        }
+        Span<byte> sink = stackalloc byte[4096];
+        for (int i = 0; i < 64 && EpollNative.Receive(Fd, sink) > 0; i++)
+        {
+        }
+    }
+
+    /// <summary>Sends the out buffer now (any thread); registers EPOLLOUT when the kernel did not take it all.</summary>
+    internal void Flush()
+    {
+        bool release = false;
+        bool resume = false;
+        lock (_sync)
+        {
+            FlushQueued = false;
+            if (_fdClosed)
+            {
+                return;
+            }
+            _owner.Engine.Metrics.Sent();
+            if (!_out.Flush(Fd))
+            {
+                _out.Clear();
+                _decoder.Fail(null);
+            }
+            bool full = _out.Pending > 0;
+            if (full != _wantWrite)
+            {
+                _wantWrite = full;
+                _owner.WatchWritable(this, full);
+            }
+            if (_sendWaiting && (_out.Pending <= _owner.Engine.SendHighWater / 2 || _decoder.Finished))
+            {
+                _sendWaiting = false;
+                release = true;
+            }
+            if (_readPaused && !_decoder.Finished && _out.Pending <= _owner.Engine.SendHighWater / 2 && _in.Buffered <= _owner.Engine.ReceiveHighWater)
+            {
+                _readPaused = false; // paused on the out buffer (a ping flood): the peer took it, read on
+                resume = true;
+            }
+        }
+        if (release)
+        {
+            _sendWait.SetResult(true);
+        }
+        if (resume)
+        {
+            _owner.Resume(this);
+        }
+    }
+
+    /// <summary>
+    /// Under the lock: on an engine thread the socket joins that thread's flush list (one send() after the batch);
+    /// on any other thread the caller flushes right after it released the lock (<see cref="TakeFlushNow"/>).
+    /// </summary>
+    private void QueueFlush()
+    {
+        if (FlushQueued)
+        {
+            return;
+        }
+        FlushQueued = true;
+        if (EpollLoop.Current is { } loop)
+        {
+            loop.QueueFlush(this);
+        }
+        else
+        {
+            _flushNow = true;
+        }
+    }
+
+    private bool TakeFlushNow()
+    {
+        bool now = _flushNow;
+        _flushNow = false;
+        return now;
+    }
+
+    void IValueTaskSource.GetResult(short token) => _sendWait.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _sendWait.GetStatus(token);
+
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _sendWait.OnCompleted(continuation, state, token, flags);
+}
