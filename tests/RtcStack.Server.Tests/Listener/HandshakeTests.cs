@@ -17,7 +17,11 @@ public class HandshakeTests : IAsyncLifetime
 
     public async Task InitializeAsync() => _node = await TestNode.StartAsync(Settings);
 
-    public async Task DisposeAsync() => await _node.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        Engine.EngineSettings.AssertServed(_node.Services, Settings);
+        await _node.DisposeAsync();
+    }
 
     [Theory]
     [InlineData("/ws")]

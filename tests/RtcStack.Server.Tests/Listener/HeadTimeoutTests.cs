@@ -21,7 +21,11 @@ public class HeadTimeoutTests : IAsyncLifetime
         await _app.StartAsync();
     }
 
-    public async Task DisposeAsync() => await _app.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        Engine.EngineSettings.AssertServed(_app.Services, Settings);
+        await _app.DisposeAsync();
+    }
 
     [Fact]
     public async Task A_slow_head_gets_408_and_the_connection_is_closed()

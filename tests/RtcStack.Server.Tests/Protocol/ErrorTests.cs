@@ -15,7 +15,11 @@ public class ErrorTests : IAsyncLifetime
 
     public async Task InitializeAsync() => _node = await TestNode.StartAsync(["RoomCapacity=2", "MaxRoomsPerSession=2", .. Settings]);
 
-    public async Task DisposeAsync() => await _node.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        Engine.EngineSettings.AssertServed(_node.Services, Settings);
+        await _node.DisposeAsync();
+    }
 
     [Theory]
     [InlineData("""{"type":"join","id":"r1","room":""}""")]

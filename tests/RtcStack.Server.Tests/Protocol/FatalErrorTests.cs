@@ -19,7 +19,11 @@ public class FatalErrorTests : IAsyncLifetime
 
     public async Task InitializeAsync() => _node = await TestNode.StartAsync(["HelloTimeoutMs=4000", .. Settings]);
 
-    public async Task DisposeAsync() => await _node.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        Engine.EngineSettings.AssertServed(_node.Services, Settings);
+        await _node.DisposeAsync();
+    }
 
     [Fact]
     public async Task A_request_before_hello_is_not_authenticated_4003()

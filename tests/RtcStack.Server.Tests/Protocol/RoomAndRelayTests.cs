@@ -14,7 +14,11 @@ public class RoomAndRelayTests : IAsyncLifetime
 
     public async Task InitializeAsync() => _node = await TestNode.StartAsync(Settings);
 
-    public async Task DisposeAsync() => await _node.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        Engine.EngineSettings.AssertServed(_node.Services, Settings);
+        await _node.DisposeAsync();
+    }
 
     [Fact]
     public async Task Join_lists_present_members_and_tells_them_with_member_joined()
