@@ -14,47 +14,13 @@ namespace RtcStack.Turn.Tests.Tcp;
 /// bytes that are not TLS records after the handshake. Real sockets on 127.0.0.1, generous timeouts only.
 /// <see cref="TlsAsyncReadTests"/> runs the same tests on the asynchronous fallback.
 /// </summary>
-public class TlsPolledReadTests : IAsyncLifetime
+public class TlsPolledReadTests : TlsServerTests
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
-    private string _dir = "";
-    private TurnServer _server = null!;
-
-    /// <summary>Whether the server reads its clients on the stream poller (false: the asynchronous fallback).</summary>
-    protected virtual bool UseStreamPoller => true;
-
-    public async Task InitializeAsync()
-    {
-        _dir = Directory.CreateTempSubdirectory("rtcstack-turn-tlspoll").FullName;
-        CoturnClientFixture.WriteSelfSignedCertificate(_dir);
-        _server = new TurnServer(new TurnOptions
-        {
-            ListeningIps = ["127.0.0.1"],
-            ListeningPort = 0,
-            TlsListeningPort = 0,
-            EnableUdp = false,
-            EnableTcp = false,
-            CertificateFile = Path.Combine(_dir, "cert.pem"),
-            PrivateKeyFile = Path.Combine(_dir, "key.pem"),
-            Realm = TestHarness.Realm,
-            Users = { [TestHarness.User] = TestHarness.Password },
-            ChallengesPerSecondPerIp = 0,
-            UseStreamPoller = UseStreamPoller,
-        });
-        await _server.StartAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
-    }
-
     [Fact]
     public async Task Records_cut_anywhere_and_frames_across_records_are_all_answered_in_order()
     {
         using var tcp = new TcpClient { NoDelay = true };
-        await tcp.ConnectAsync(_server.TlsEndPoints[0]);
+        await tcp.ConnectAsync(Server.TlsEndPoints[0]);
         var trickle = new TrickleStream(tcp.GetStream());
         await using var tls = new SslStream(trickle, false, (_, _, _, _) => true);
         await tls.AuthenticateAsClientAsync("localhost").WaitAsync(Patience);
@@ -92,7 +58,7 @@ public class TlsPolledReadTests : IAsyncLifetime
     public async Task Close_notify_from_the_client_closes_the_connection()
     {
         using var tcp = new TcpClient { NoDelay = true };
-        await tcp.ConnectAsync(_server.TlsEndPoints[0]);
+        await tcp.ConnectAsync(Server.TlsEndPoints[0]);
         await using var tls = new SslStream(tcp.GetStream(), false, (_, _, _, _) => true);
         await tls.AuthenticateAsClientAsync("localhost").WaitAsync(Patience);
         await tls.WriteAsync(new TestClient().Build(StunMethod.Binding, sign: false));
@@ -106,7 +72,7 @@ public class TlsPolledReadTests : IAsyncLifetime
     public async Task Bytes_that_are_not_tls_records_after_the_handshake_close_the_connection()
     {
         using var tcp = new TcpClient { NoDelay = true };
-        await tcp.ConnectAsync(_server.TlsEndPoints[0]);
+        await tcp.ConnectAsync(Server.TlsEndPoints[0]);
         NetworkStream raw = tcp.GetStream();
         await using var tls = new SslStream(raw, true, (_, _, _, _) => true);
         await tls.AuthenticateAsClientAsync("localhost").WaitAsync(Patience);
@@ -121,7 +87,7 @@ public class TlsPolledReadTests : IAsyncLifetime
     public async Task KeyUpdate_from_openssl_s_client_keeps_the_connection_answering()
     {
         Assert.True(File.Exists("/usr/bin/openssl"), "openssl is missing (test.sh installs it)");
-        int port = _server.TlsEndPoints[0].Port;
+        int port = Server.TlsEndPoints[0].Port;
         using var process = new Process
         {
             StartInfo = new ProcessStartInfo("/usr/bin/openssl", $"s_client -connect 127.0.0.1:{port} -tls1_3 -servername localhost")

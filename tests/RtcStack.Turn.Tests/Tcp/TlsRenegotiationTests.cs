@@ -11,48 +11,14 @@ namespace RtcStack.Turn.Tests.Tcp;
 /// and one that sends an alert record in the clear after the handshake. Each is disconnected, and the thread that read
 /// it goes on serving another client. <see cref="TlsRenegotiationAsyncTests"/> runs them on the asynchronous fallback.
 /// </summary>
-public class TlsRenegotiationTests : IAsyncLifetime
+public class TlsRenegotiationTests : TlsServerTests
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
-    private string _dir = "";
-    private TurnServer _server = null!;
-
-    /// <summary>Whether the server reads its clients on the stream poller (false: the asynchronous fallback).</summary>
-    protected virtual bool UseStreamPoller => true;
-
-    public async Task InitializeAsync()
-    {
-        _dir = Directory.CreateTempSubdirectory("rtcstack-turn-reneg").FullName;
-        CoturnClientFixture.WriteSelfSignedCertificate(_dir);
-        _server = new TurnServer(new TurnOptions
-        {
-            ListeningIps = ["127.0.0.1"],
-            ListeningPort = 0,
-            TlsListeningPort = 0,
-            EnableUdp = false,
-            EnableTcp = false,
-            CertificateFile = Path.Combine(_dir, "cert.pem"),
-            PrivateKeyFile = Path.Combine(_dir, "key.pem"),
-            Realm = TestHarness.Realm,
-            Users = { [TestHarness.User] = TestHarness.Password },
-            ChallengesPerSecondPerIp = 0,
-            UseStreamPoller = UseStreamPoller,
-        });
-        await _server.StartAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
-    }
-
     [Fact]
     public async Task A_tls12_client_asking_for_renegotiation_is_disconnected_and_others_are_still_served()
     {
         Assert.True(File.Exists("/usr/bin/openssl"), "openssl is missing (test.sh installs it)");
         await using SslStream other = await ConnectAsync();
-        int port = _server.TlsEndPoints[0].Port;
+        int port = Server.TlsEndPoints[0].Port;
         using var process = new Process
         {
             StartInfo = new ProcessStartInfo("/usr/bin/openssl", $"s_client -connect 127.0.0.1:{port} -tls1_2 -servername localhost")
@@ -101,7 +67,7 @@ public class TlsRenegotiationTests : IAsyncLifetime
     {
         await using SslStream other = await ConnectAsync();
         using var tcp = new TcpClient { NoDelay = true };
-        await tcp.ConnectAsync(_server.TlsEndPoints[0]);
+        await tcp.ConnectAsync(Server.TlsEndPoints[0]);
         NetworkStream raw = tcp.GetStream();
         await using var tls = new SslStream(raw, true, (_, _, _, _) => true);
         await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
@@ -119,7 +85,7 @@ public class TlsRenegotiationTests : IAsyncLifetime
     private async Task<SslStream> ConnectAsync()
     {
         var tcp = new TcpClient { NoDelay = true };
-        await tcp.ConnectAsync(_server.TlsEndPoints[0]);
+        await tcp.ConnectAsync(Server.TlsEndPoints[0]);
         var tls = new SslStream(tcp.GetStream(), false, (_, _, _, _) => true);
         await tls.AuthenticateAsClientAsync("localhost").WaitAsync(Patience);
         return tls;
