@@ -62,6 +62,25 @@ internal static unsafe partial class LinuxNative
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     internal static partial int EpollCreate(int flags);
 
+    /// <summary><paramref name="count"/> close-on-exec epoll instances, or null (none left open) if one fails.</summary>
+    internal static int[]? CreateEpolls(int count)
+    {
+        int[] epoll = new int[count];
+        for (int i = 0; i < count; i++)
+        {
+            epoll[i] = EpollCreate(EpollCloexec);
+            if (epoll[i] < 0)
+            {
+                for (int j = 0; j < i; j++)
+                {
+                    _ = Close(epoll[j]);
+                }
+                return null;
+            }
+        }
+        return epoll;
+    }
+
     [LibraryImport("libc", EntryPoint = "epoll_ctl", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     internal static partial int EpollCtl(int epfd, int op, int fd, EpollEvent* ev);

@@ -49,20 +49,7 @@ internal sealed unsafe class RelayPoller : IDisposable
             return null;
         }
         int count = UdpListener.ThreadCount;
-        int[] epoll = new int[count];
-        for (int i = 0; i < count; i++)
-        {
-            epoll[i] = LinuxNative.EpollCreate(LinuxNative.EpollCloexec);
-            if (epoll[i] < 0)
-            {
-                for (int j = 0; j < i; j++)
-                {
-                    _ = LinuxNative.Close(epoll[j]);
-                }
-                return null;
-            }
-        }
-        return new RelayPoller(epoll, logger);
+        return LinuxNative.CreateEpolls(count) is { } epoll ? new RelayPoller(epoll, logger) : null;
     }
 
     /// <summary>Starts watching <paramref name="relay"/>'s socket; false if the kernel refused it.</summary>

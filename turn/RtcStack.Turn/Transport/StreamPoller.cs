@@ -52,20 +52,7 @@ internal sealed unsafe class StreamPoller
         {
             return null;
         }
-        int[] epoll = new int[count];
-        for (int i = 0; i < count; i++)
-        {
-            epoll[i] = LinuxNative.EpollCreate(LinuxNative.EpollCloexec);
-            if (epoll[i] < 0)
-            {
-                for (int j = 0; j < i; j++)
-                {
-                    _ = LinuxNative.Close(epoll[j]);
-                }
-                return null;
-            }
-        }
-        return new StreamPoller(epoll, startThreads);
+        return LinuxNative.CreateEpolls(count) is { } epoll ? new StreamPoller(epoll, startThreads) : null;
     }
 
     /// <summary>Registers <paramref name="reader"/>'s socket for <paramref name="events"/>; false if the kernel refused it.</summary>
