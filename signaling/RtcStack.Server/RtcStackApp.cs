@@ -80,16 +80,20 @@ public static class RtcStackApp
         }
         // Kestrel:Limits:* from configuration, and a bound on open connections below the open-file limit.
         ConnectionLimits.Add(builder);
-        if (UsesEpollEngine(builder.Configuration))
+        bool epoll = UsesEpollEngine(builder.Configuration);
+        if (epoll)
         {
             // /ws sessions on our own epoll threads; every other connection (and every non-IP endpoint) goes to Kestrel.
             EpollListenerFactory.Add(builder.Services);
         }
-        if (builder.Configuration.GetValue("Server:DirectWebSocket", defaultValue: true))
+        bool direct = builder.Configuration.GetValue("Server:DirectWebSocket", defaultValue: true);
+        if (direct || epoll)
         {
             // GET /ws handshakes are answered before Kestrel's HTTP/1 pipeline (idle sessions keep no request state);
-            // everything else passes through to it. Endpoint defaults run outside TLS: over https, /ws uses the endpoint.
-            builder.WebHost.ConfigureKestrel(o => o.ConfigureEndpointDefaults(SignalingListener.Attach));
+            // everything else passes through to it. TLS endpoints are recorded and left to Kestrel: over https, /ws
+            // uses the endpoint, and a plain-text handshake on them is never upgraded.
+            builder.Services.AddSingleton<TlsEndpoints>();
+            builder.WebHost.ConfigureKestrel(o => o.ConfigureEndpointDefaults(listen => SignalingListener.Attach(listen, direct)));
         }
         builder.Services.AddSerilog((services, logger) => logger
             .ReadFrom.Configuration(builder.Configuration)

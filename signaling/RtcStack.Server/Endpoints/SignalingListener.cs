@@ -20,8 +20,8 @@ namespace RtcStack.Server.Endpoints;
 /// Http1Connection, its pipes and header collections, the upgrade stream) alive. Same checks and answers as
 /// the <c>/ws</c> endpoint (origin 403, 503 while stopping, subprotocol <c>rtcstack.v1</c>), plus 426 for a
 /// version other than 13, 400 for a bad key, 431 for an oversized head and 408 for a head that does not
-/// complete in time. Every other connection (another path, a malformed head, TLS bytes, HTTP/2) is handed to
-/// Kestrel untouched: the bytes are only peeked at, never consumed.
+/// complete in time. Every other connection (another path, a malformed head, HTTP/2) is handed to Kestrel
+/// untouched: the bytes are only peeked at, never consumed. TLS endpoints have no listener (see <see cref="Attach"/>).
 /// </summary>
 internal sealed class SignalingListener
 {
@@ -48,9 +48,22 @@ internal sealed class SignalingListener
         _hostFiltering = hosts is { Count: > 0 } && !hosts.Contains("*");
     }
 
-    /// <summary>Adds the listener to every endpoint Kestrel binds (call from <c>ConfigureEndpointDefaults</c>).</summary>
-    public static void Attach(ListenOptions listen) =>
-        listen.Use(next => new SignalingListener(next, listen.ApplicationServices).OnConnectionAsync);
+    /// <summary>
+    /// Adds the listener to every endpoint Kestrel binds (call from <c>ConfigureEndpointDefaults</c>, which runs before
+    /// <c>UseHttps</c>, so the listener sits outside TLS). A TLS endpoint gets no listener (its connections go straight
+    /// to Kestrel's TLS middleware, which closes plain-text bytes) and is recorded in <see cref="TlsEndpoints"/> for the
+    /// epoll engine. <paramref name="direct"/> false (<c>Server:DirectWebSocket=false</c>) only records TLS endpoints.
+    /// </summary>
+    public static void Attach(ListenOptions listen, bool direct) =>
+        listen.Use(next =>
+        {
+            if (TlsEndpoints.IsTls(listen))
+            {
+                listen.ApplicationServices.GetService<TlsEndpoints>()?.Add(listen.EndPoint);
+                return next;
+            }
+            return direct ? new SignalingListener(next, listen.ApplicationServices).OnConnectionAsync : next;
+        });
 
     public async Task OnConnectionAsync(ConnectionContext connection)
     {

@@ -8,7 +8,8 @@ namespace RtcStack.Server.Engine;
 /// <summary>
 /// The opening handshake on the engine thread (RFC 6455 section 4.2): the head is peeked at (MSG_PEEK) until it is
 /// decided, so a connection that is not a <c>GET /ws</c> upgrade (another path, TLS bytes, a malformed head) goes to
-/// Kestrel with every byte still in the socket. A valid upgrade is consumed and answered 101 (or 400, 403, 426, 431,
+/// Kestrel with every byte still in the socket. On a TLS endpoint (<see cref="EpollListener.Tls"/>) every connection
+/// goes to Kestrel: a plain-text <c>GET /ws</c> there is never upgraded. A valid upgrade is consumed and answered 101 (or 400, 403, 426, 431,
 /// 503 as the Kestrel-side listener answers), then the socket becomes an <see cref="EpollWebSocket"/> and the hub runs it.
 /// A head that does not start within Kestrel's keep-alive timeout is closed; one that does not complete within
 /// <c>RequestHeadersTimeout</c> gets 408.
@@ -27,6 +28,11 @@ internal static class EpollHandshake
         if (n <= 0)
         {
             Drop(loop, head); // closed (or failed) before a byte: nothing to answer
+            return;
+        }
+        if (head.Listener.Tls)
+        {
+            HandOff(loop, head); // TLS endpoint: Kestrel's TLS middleware closes any bytes that are not a TLS handshake
             return;
         }
         if (!head.Started)
@@ -48,8 +54,7 @@ internal static class EpollHandshake
             case WebSocketHeadStatus.Incomplete when !hangup:
                 return;
             case WebSocketHeadStatus.Incomplete or WebSocketHeadStatus.NotSignaling:
-                loop.Unregister(head);
-                head.Listener.HandOff(head.Socket);
+                HandOff(loop, head);
                 return;
             case WebSocketHeadStatus.TooLarge:
                 Refuse(loop, head, 431, n, scratch);
@@ -129,6 +134,12 @@ internal static class EpollHandshake
             }
             length -= n;
         }
+    }
+
+    private static void HandOff(EpollLoop loop, PendingHead head)
+    {
+        loop.Unregister(head);
+        head.Listener.HandOff(head.Socket);
     }
 
     private static void Drop(EpollLoop loop, PendingHead head)

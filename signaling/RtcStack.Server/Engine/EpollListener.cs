@@ -40,6 +40,9 @@ internal sealed partial class EpollListener : IConnectionListener
 
     public EndPoint EndPoint { get; }
 
+    /// <summary>A TLS endpoint: the engine hands every connection to Kestrel (no plain-text handshake here).</summary>
+    public bool Tls { get; init; }
+
     /// <summary>A connection that is not a <c>/ws</c> upgrade goes to Kestrel (any thread).</summary>
     public void HandOff(Socket socket)
     {

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using RtcStack.Server.Endpoints;
 using RtcStack.Server.Hosting;
 
 namespace RtcStack.Server.Engine;
@@ -13,7 +14,7 @@ namespace RtcStack.Server.Engine;
 /// other endpoints (Unix sockets, handles) go to <paramref name="fallback"/>.
 /// </summary>
 internal sealed class EpollListenerFactory(IConnectionListenerFactory fallback, EpollEngine engine, ConnectionGate? gate, ILoggerFactory loggers,
-    SocketTransportOptions transport)
+    SocketTransportOptions transport, TlsEndpoints? tlsEndpoints)
     : IConnectionListenerFactory, IConnectionListenerFactorySelector, IDisposable
 {
     private readonly SocketConnectionContextFactory _contexts = new(new SocketConnectionFactoryOptions(), loggers.CreateLogger<SocketConnectionContextFactory>());
@@ -29,7 +30,8 @@ internal sealed class EpollListenerFactory(IConnectionListenerFactory fallback, 
             IConnectionListenerFactory sockets = ActivatorUtilities.CreateInstance<SocketTransportFactory>(sp);
             IConnectionListenerFactory fallback = gate is null ? sockets : new GatedListenerFactory(sockets, gate);
             SocketTransportOptions transport = sp.GetService<IOptions<SocketTransportOptions>>()?.Value ?? new SocketTransportOptions();
-            return new EpollListenerFactory(fallback, sp.GetRequiredService<EpollEngine>(), gate, sp.GetRequiredService<ILoggerFactory>(), transport);
+            return new EpollListenerFactory(fallback, sp.GetRequiredService<EpollEngine>(), gate, sp.GetRequiredService<ILoggerFactory>(), transport,
+                sp.GetService<TlsEndpoints>());
         });
     }
 
@@ -49,7 +51,8 @@ internal sealed class EpollListenerFactory(IConnectionListenerFactory fallback, 
             listen.Dispose();
             throw;
         }
-        return new EpollListener(listen, engine, gate, _contexts, loggers.CreateLogger<EpollListener>());
+        bool tls = tlsEndpoints?.Contains(endpoint) == true; // a TLS endpoint's connections all go to Kestrel
+        return new EpollListener(listen, engine, gate, _contexts, loggers.CreateLogger<EpollListener>()) { Tls = tls };
     }
 
     public bool CanBind(EndPoint endpoint) =>

@@ -144,7 +144,8 @@ public sealed class EpollEngineTests : IAsyncLifetime
         await using var node = await TestNode.StartAsync(EngineSettings.Epoll, "SendQueueMessages=8", "MessagesPerSecond=100000", "Burst=100000", "ResumeWindowMs=1000");
         var (sender, senderEvents) = await node.ConnectAsync("sender");
         await sender.JoinAsync("slow");
-        await using var reader = await UpgradedAsync(node);
+        // A small receive buffer (not the kernel default) keeps the volume needed to fill the path small.
+        await using var reader = await UpgradedAsync(node, receiveBufferSize: 4096);
         await reader.SendAsync(EngineFrames.Text($$"""{"type":"hello","v":1,"token":"{{node.Mint("reader")}}"}"""));
         await reader.SendAsync(EngineFrames.Text("""{"type":"join","id":"j","room":"slow"}"""));
         await Eventually.TrueAsync(() => senderEvents.OfType(MessageTypes.MemberJoined).Length > 0, "the reader joined");
@@ -204,9 +205,9 @@ public sealed class EpollEngineTests : IAsyncLifetime
 
     private Task<RawHttp> UpgradedAsync() => UpgradedAsync(_node);
 
-    private static async Task<RawHttp> UpgradedAsync(TestNode node)
+    private static async Task<RawHttp> UpgradedAsync(TestNode node, int? receiveBufferSize = null)
     {
-        var raw = await RawHttp.ConnectAsync(node.BaseAddress);
+        var raw = await RawHttp.ConnectAsync(node.BaseAddress, receiveBufferSize);
         await raw.SendAsync(RawHttp.Upgrade());
         Assert.StartsWith("HTTP/1.1 101 ", await raw.ReadResponseAsync(), StringComparison.Ordinal);
         return raw;

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 using RtcStack.Signaling.Protocol;
@@ -8,12 +9,14 @@ namespace RtcStack.Server.Tests.Infrastructure;
 internal sealed class RawSocket : IAsyncDisposable
 {
     private readonly ClientWebSocket _socket = new();
+    private SocketsHttpHandler? _handler;
 
     public WebSocketCloseStatus? CloseStatus => _socket.CloseStatus;
 
     public WebSocketState State => _socket.State;
 
-    public static async Task<RawSocket> ConnectAsync(Uri uri, string? origin = null)
+    /// <summary>Connects; <paramref name="receiveBufferSize"/> sets SO_RCVBUF before the TCP connect (a small window).</summary>
+    public static async Task<RawSocket> ConnectAsync(Uri uri, string? origin = null, int? receiveBufferSize = null)
     {
         var raw = new RawSocket();
         raw._socket.Options.KeepAliveInterval = Timeout.InfiniteTimeSpan;
@@ -23,7 +26,30 @@ internal sealed class RawSocket : IAsyncDisposable
         }
 
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await raw._socket.ConnectAsync(uri, cts.Token);
+        if (receiveBufferSize is not int size)
+        {
+            await raw._socket.ConnectAsync(uri, cts.Token);
+            return raw;
+        }
+        var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (context, token) =>
+            {
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, ReceiveBufferSize = size };
+                try
+                {
+                    await socket.ConnectAsync(context.DnsEndPoint, token);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        };
+        raw._handler = handler; // kept until the socket is disposed
+        await raw._socket.ConnectAsync(uri, new HttpMessageInvoker(handler, disposeHandler: false), cts.Token);
         return raw;
     }
 
@@ -108,6 +134,7 @@ internal sealed class RawSocket : IAsyncDisposable
     {
         _socket.Abort();
         _socket.Dispose();
+        _handler?.Dispose();
         await Task.CompletedTask;
     }
 }

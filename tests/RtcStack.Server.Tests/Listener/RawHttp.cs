@@ -10,9 +10,14 @@ internal sealed class RawHttp : IAsyncDisposable
     private readonly Socket _socket = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
     private readonly List<byte> _received = [];
 
-    public static async Task<RawHttp> ConnectAsync(Uri baseAddress)
+    /// <summary>Connects; <paramref name="receiveBufferSize"/> sets SO_RCVBUF before the connect (so the window stays small).</summary>
+    public static async Task<RawHttp> ConnectAsync(Uri baseAddress, int? receiveBufferSize = null)
     {
         var raw = new RawHttp();
+        if (receiveBufferSize is int size)
+        {
+            raw._socket.ReceiveBufferSize = size;
+        }
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await raw._socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, baseAddress.Port), cts.Token);
         return raw;

@@ -91,12 +91,13 @@ public sealed class LimitTests
         await using var node = await TestNode.StartAsync("SendQueueMessages=8", "MessagesPerSecond=100000", "Burst=100000", "ResumeWindowMs=1000");
         var (sender, senderEvents) = await node.ConnectAsync("sender");
         await sender.JoinAsync("slow");
-        await using var reader = await RawSocket.ConnectAsync(node.WebSocketUri);
+        // A small receive buffer (not the kernel default) keeps the volume needed to fill the path small.
+        await using var reader = await RawSocket.ConnectAsync(node.WebSocketUri, receiveBufferSize: 4096);
         Assert.Equal(MessageTypes.Welcome, (await reader.HelloAsync(node.Mint("reader")))!.Type);
         await reader.SendTextAsync("""{"type":"join","id":"j","room":"slow"}""");
         Assert.Equal(MessageTypes.Joined, (await reader.ReceiveTypeAsync(MessageTypes.Joined))!.Type);
 
-        // The reader stops reading; ~60 KB messages fill the kernel buffers, then the bounded send queue.
+        // The reader stops reading; ~60 KB messages fill the kernel buffers (the reader's is small), then the bounded send queue.
         var payload = Json.Parse("\"" + new string('x', 60 * 1024) + "\"");
         // Once dropped, the reader's session waits out its (short) resume window, then the room is told.
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);

@@ -24,6 +24,8 @@ public class TwoNodeTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        Engine.EngineSettings.AssertServed(_a.Services, Settings);
+        Engine.EngineSettings.AssertServed(_b.Services, Settings);
         await _a.DisposeAsync();
         await _b.DisposeAsync();
         await _redis.DisposeAsync();
