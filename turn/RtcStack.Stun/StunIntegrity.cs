@@ -10,12 +10,9 @@ internal static class StunIntegrity
 {
     private const int StackCopyLimit = 1536;
 
-    // The last key's HMAC per thread and algorithm, reused: a one-shot HMAC sets up a new OpenSSL 3 MAC context
-    // per call, about 2.5x the cost of resetting a kept one (a TURN allocation computes four with the same key).
-    [ThreadStatic] private static byte[]? t_sha1Key;
-    [ThreadStatic] private static IncrementalHash? t_sha1;
-    [ThreadStatic] private static byte[]? t_sha256Key;
-    [ThreadStatic] private static IncrementalHash? t_sha256;
+    // A few keyed HMACs per thread and algorithm, bounded (see HmacKeyCache).
+    [ThreadStatic] private static HmacKeyCache? t_sha1;
+    [ThreadStatic] private static HmacKeyCache? t_sha256;
 
     /// <summary>
     /// Computes the HMAC of message[..attributeOffset] with the header length set as if the message
@@ -45,32 +42,14 @@ internal static class StunIntegrity
     {
         int adjusted = prefix.Length - StunConstants.HeaderLength + StunConstants.AttributeHeaderLength + ((valueLength + 3) & ~3);
         BinaryPrimitives.WriteUInt16BigEndian(prefix[2..], (ushort)adjusted);
-        if (sha256)
-        {
-            Hmac(ref t_sha256Key, ref t_sha256, HashAlgorithmName.SHA256, key, prefix, destination);
-        }
-        else
-        {
-            Hmac(ref t_sha1Key, ref t_sha1, HashAlgorithmName.SHA1, key, prefix, destination);
-        }
+        HmacKeyCache cache = sha256
+            ? t_sha256 ??= new HmacKeyCache(HashAlgorithmName.SHA256)
+            : t_sha1 ??= new HmacKeyCache(HashAlgorithmName.SHA1);
+        cache.Compute(key, prefix, destination);
     }
 
-    private static void Hmac(ref byte[]? cachedKey, ref IncrementalHash? hmac, HashAlgorithmName algorithm,
-        ReadOnlySpan<byte> key, ReadOnlySpan<byte> data, Span<byte> destination)
-    {
-        if (hmac is null || !key.SequenceEqual(cachedKey))
-        {
-            hmac?.Dispose();
-            hmac = null;
-            cachedKey = key.ToArray();
-            hmac = IncrementalHash.CreateHMAC(algorithm, cachedKey);
-        }
-        hmac.AppendData(data);
-        if (!hmac.TryGetHashAndReset(destination, out _))
-        {
-            throw new ArgumentException("Destination is too short for the HMAC.", nameof(destination));
-        }
-    }
+    /// <summary>The calling thread's key cache for one algorithm (tests check its bound).</summary>
+    internal static HmacKeyCache? CurrentThreadCache(bool sha256) => sha256 ? t_sha256 : t_sha1;
 
     /// <summary>CRC-32 of <paramref name="prefix"/> XOR 0x5354554E (RFC 8489 §14.7).</summary>
     public static uint ComputeFingerprint(ReadOnlySpan<byte> prefix) => Crc32.HashToUInt32(prefix) ^ StunConstants.FingerprintXor;
