@@ -54,7 +54,7 @@ if (host.PidFile is not null)
 
 try
 {
-    WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+    WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(HostSettings.WebHostOptions());
     builder.Host.UseSerilog();
     builder.Services.AddSingleton(parsed.Options);
     builder.Services.AddSingleton(sp => new TurnServer(parsed.Options, sp.GetRequiredService<ILoggerFactory>(), TimeProvider.System, null));
