@@ -13,7 +13,8 @@ namespace RtcStack.Turn.Transport;
 /// Consecutive datagrams for the same destination and of the same size (the last may be shorter) go out as one
 /// UDP GSO message (UDP_SEGMENT, Linux 4.18+): the kernel builds and routes one buffer for the run and cuts it into
 /// the original datagrams, instead of running the whole IP output path once per datagram. Where the kernel refuses
-/// a GSO message, its datagrams are sent one by one.
+/// a GSO message, its datagrams are sent one by one (<see cref="SendBatchGso"/>). Frames for stream clients are
+/// coalesced per client (<see cref="SendBatchStream"/>).
 /// </summary>
 internal sealed unsafe class SendBatch : IDisposable
 {
@@ -29,11 +30,9 @@ internal sealed unsafe class SendBatch : IDisposable
     private int _runBytes;
     private bool _runClosed;
     private bool _disposed;
-    private byte[]? _streamBuffer;
     private byte[]? _copies;
     private int _copiesLength;
-    private IClientSink? _streamClient;
-    private int _streamLength;
+    private readonly SendBatchStream _stream = new();
 
     /// <summary>Bytes coalesced for one stream client before a write.</summary>
     internal const int StreamBufferSize = 32 * 1024;
@@ -49,41 +48,11 @@ internal sealed unsafe class SendBatch : IDisposable
 
     private const int MaxRunBytes = 60 * 1024;
 
-    /// <summary>CMSG_SPACE(sizeof(ushort)) on x86-64: 16-byte cmsghdr + data padded to 8.</summary>
-    private const int ControlSize = 24;
-
-    private const int SolUdp = 17, UdpSegment = 103;
-    private const int EIo = 5, ENoProtoOpt = 92, EOpNotSupp = 95;
-
-    private static volatile bool s_gsoDisabled = !KernelHasUdpGso();
-
     /// <summary>Set to false to send every datagram as its own message (tests; also set when the kernel lacks UDP GSO).</summary>
     internal static bool GsoEnabled
     {
-        get => !s_gsoDisabled;
-        set => s_gsoDisabled = !value;
-    }
-
-    /// <summary>
-    /// Linux 4.18+ answers getsockopt(UDP_SEGMENT). An older kernel would ignore the control message and send a run
-    /// as one large datagram, so GSO is used only where the option exists.
-    /// </summary>
-    private static bool KernelHasUdpGso()
-    {
-        if (!LinuxNative.IsSupported)
-        {
-            return false;
-        }
-        try
-        {
-            using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-            Span<byte> value = stackalloc byte[sizeof(int)];
-            return probe.GetRawSocketOption(SolUdp, UdpSegment, value) == sizeof(int);
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
+        get => SendBatchGso.Enabled;
+        set => SendBatchGso.Enabled = value;
     }
 
     /// <summary>Messages queued and not yet sent (a GSO run counts once).</summary>
@@ -96,14 +65,11 @@ internal sealed unsafe class SendBatch : IDisposable
         _headers = (LinuxNative.MMsgHdr*)NativeMemory.AllocZeroed((nuint)capacity, (nuint)sizeof(LinuxNative.MMsgHdr));
         _iov = (LinuxNative.IoVec*)NativeMemory.AllocZeroed((nuint)capacity, (nuint)sizeof(LinuxNative.IoVec));
         _names = (byte*)NativeMemory.AllocZeroed((nuint)capacity, DatagramBatch.NameSize);
-        _control = (byte*)NativeMemory.AllocZeroed((nuint)capacity, ControlSize);
+        _control = (byte*)NativeMemory.AllocZeroed((nuint)capacity, SendBatchGso.ControlSize);
         for (int i = 0; i < capacity; i++)
         {
             _headers[i].Header.Name = _names + (i * DatagramBatch.NameSize);
-            var cmsg = (long*)(_control + (i * ControlSize));
-            cmsg[0] = 16 + sizeof(ushort); // cmsg_len = CMSG_LEN(2)
-            ((int*)cmsg)[2] = SolUdp;
-            ((int*)cmsg)[3] = UdpSegment;
+            SendBatchGso.InitControl(_control + (i * SendBatchGso.ControlSize));
         }
     }
 
@@ -152,7 +118,7 @@ internal sealed unsafe class SendBatch : IDisposable
     private bool Joins(int length, ReadOnlySpan<byte> name)
     {
         ref LinuxNative.MMsgHdr run = ref _headers[_messages - 1];
-        return !s_gsoDisabled && !_runClosed && length > 0 && length <= _segmentSize && _segmentSize <= MaxSegmentSize
+        return SendBatchGso.Enabled && !_runClosed && length > 0 && length <= _segmentSize && _segmentSize <= MaxSegmentSize
             && run.Header.IovLength < MaxSegments && _runBytes + length <= MaxRunBytes
             && run.Header.NameLength == name.Length && name.SequenceEqual(new ReadOnlySpan<byte>(run.Header.Name, name.Length));
     }
@@ -189,38 +155,14 @@ internal sealed unsafe class SendBatch : IDisposable
     internal void AddStream(IClientSink client, ReadOnlySpan<byte> frame)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        _streamBuffer ??= new byte[StreamBufferSize];
-        if (_streamLength > 0 && (!ReferenceEquals(client, _streamClient) || _streamLength + frame.Length > _streamBuffer.Length))
-        {
-            FlushStream();
-        }
-        if (frame.Length > _streamBuffer.Length)
-        {
-            client.Send(frame);
-            return;
-        }
-        _streamClient = client;
-        frame.CopyTo(_streamBuffer.AsSpan(_streamLength));
-        _streamLength += frame.Length;
+        _stream.Add(client, frame);
     }
 
     /// <summary>Sends everything queued (datagrams and stream bytes); a datagram the kernel refuses is dropped (UDP may drop). Never throws.</summary>
     internal void Flush()
     {
-        FlushStream();
+        _stream.Flush();
         FlushDatagrams();
-    }
-
-    private void FlushStream()
-    {
-        IClientSink? client = _streamClient;
-        int length = _streamLength;
-        _streamClient = null;
-        _streamLength = 0;
-        if (client is not null && length > 0)
-        {
-            client.Send(_streamBuffer.AsSpan(0, length));
-        }
     }
 
     private void FlushDatagrams()
@@ -248,40 +190,7 @@ internal sealed unsafe class SendBatch : IDisposable
         }
         try
         {
-            int fd = (int)handle.DangerousGetHandle();
-            for (int m = 0; m < messages; m++)
-            {
-                ref LinuxNative.MsgHdr header = ref _headers[m].Header;
-                bool gso = header.IovLength > 1;
-                header.Control = gso ? _control + (m * ControlSize) : null;
-                header.ControlLength = gso ? ControlSize : 0;
-                if (gso)
-                {
-                    *(ushort*)(_control + (m * ControlSize) + 16) = (ushort)header.Iov[0].Length;
-                }
-            }
-            int sent = 0;
-            while (sent < messages)
-            {
-                int n = LinuxNative.SendMmsg(fd, _headers + sent, (uint)(messages - sent), 0);
-                if (n > 0)
-                {
-                    sent += n;
-                    continue;
-                }
-                // The first unsent message failed. UDP may drop one datagram, but a refused GSO run (path MTU below the
-                // segment size, IPsec, a kernel without UDP GSO) is sent again datagram by datagram.
-                int errno = Marshal.GetLastPInvokeError();
-                if (_headers[sent].Header.IovLength > 1)
-                {
-                    if (errno is EIo or ENoProtoOpt or EOpNotSupp)
-                    {
-                        s_gsoDisabled = true;
-                    }
-                    SendEach(fd, ref _headers[sent].Header);
-                }
-                sent++;
-            }
+            SendBatchGso.Send((int)handle.DangerousGetHandle(), _headers, messages, _control);
         }
         finally
         {
@@ -289,21 +198,6 @@ internal sealed unsafe class SendBatch : IDisposable
             {
                 handle.DangerousRelease();
             }
-        }
-    }
-
-    /// <summary>Sends the datagrams of one refused GSO run one by one, to the same destination.</summary>
-    private static void SendEach(int fd, ref LinuxNative.MsgHdr run)
-    {
-        int count = (int)run.IovLength;
-        var single = default(LinuxNative.MMsgHdr);
-        single.Header.Name = run.Name;
-        single.Header.NameLength = run.NameLength;
-        single.Header.IovLength = 1;
-        for (int i = 0; i < count; i++)
-        {
-            single.Header.Iov = run.Iov + i;
-            _ = LinuxNative.SendMmsg(fd, &single, 1, 0);
         }
     }
 
@@ -317,7 +211,7 @@ internal sealed unsafe class SendBatch : IDisposable
         _count = 0;
         _messages = 0;
         _socket = null;
-        _streamClient = null;
+        _stream.Clear();
         NativeMemory.Free(_control);
         NativeMemory.Free(_headers);
         NativeMemory.Free(_iov);
