@@ -126,26 +126,16 @@ public sealed class FuzzTests
     public async Task Plausible_but_hostile_DATA_FORWARD_TSN_and_RE_CONFIG_never_throw()
     {
         await using var net = new SimulatedNetwork(28);
-        uint tagOfB = 0, tsnBase = 0;
-        net.Filter = (toB, p) =>
-        {
-            if (toB && TryFindDataTsn(p, out uint tsn))
-            {
-                tagOfB = BinaryPrimitives.ReadUInt32BigEndian(p.AsSpan(4));
-                tsnBase = tsn;
-            }
-
-            return false;
-        };
+        DataTsnWatch watch = DataTsnWatch.On(net);
         DataChannel channel = net.A.CreateDataChannel("x");
         Assert.True(net.Connect());
-        Assert.True(net.RunUntil(() => tagOfB != 0, TimeSpan.FromSeconds(5)));
+        Assert.True(net.RunUntil(() => watch.TagOfB != 0, TimeSpan.FromSeconds(5)));
         var random = new Random(29);
         byte[] buffer = new byte[1200];
         uint[] ppids = [50, 51, 53, 56, 57, 0, 52, 54];
         for (int i = 0; i < 30_000; i++)
         {
-            var writer = new SctpPacketWriter(buffer, 5000, 5000, tagOfB);
+            var writer = new SctpPacketWriter(buffer, 5000, 5000, watch.TagOfB);
             for (int c = random.Next(1, 5); c > 0; c--)
             {
                 switch (random.Next(6))
@@ -153,7 +143,7 @@ public sealed class FuzzTests
                     case 0:
                     {
                         Span<byte> v = writer.AddChunk(SctpChunkType.ForwardTsn, 0, 8);
-                        ForwardTsnChunk.WriteHeader(v, tsnBase + (uint)random.Next(-20, 300));
+                        ForwardTsnChunk.WriteHeader(v, watch.Tsn + (uint)random.Next(-20, 300));
                         ForwardTsnChunk.WriteStream(v, 0, (ushort)random.Next(4), (ushort)random.Next(8));
                         break;
                     }
@@ -162,7 +152,7 @@ public sealed class FuzzTests
                     {
                         ushort[] streams = [(ushort)random.Next(4)];
                         Span<byte> v = writer.AddChunk(SctpChunkType.ReConfig, 0, ReConfigParameter.OutgoingRequestSize(1));
-                        ReConfigParameter.WriteOutgoingRequest(v, (uint)random.Next(-3, 3) + tsnBase, 0, tsnBase + (uint)random.Next(300), streams);
+                        ReConfigParameter.WriteOutgoingRequest(v, (uint)random.Next(-3, 3) + watch.Tsn, 0, watch.Tsn + (uint)random.Next(300), streams);
                         if (random.Next(2) == 0)
                         {
                             BinaryPrimitives.WriteUInt16BigEndian(v, (ushort)random.Next(12, 20));
@@ -183,7 +173,7 @@ public sealed class FuzzTests
                             payload[0] = (byte)random.Next(2, 4); // DCEP ACK / OPEN look-alikes
                         }
 
-                        DataChunk.Write(v, tsnBase + (uint)random.Next(-10, 400), (ushort)random.Next(4), (ushort)random.Next(10), ppids[random.Next(ppids.Length)], payload);
+                        DataChunk.Write(v, watch.Tsn + (uint)random.Next(-10, 400), (ushort)random.Next(4), (ushort)random.Next(10), ppids[random.Next(ppids.Length)], payload);
                         break;
                     }
                 }
@@ -193,7 +183,7 @@ public sealed class FuzzTests
             net.RunUntil(() => true, TimeSpan.Zero);
             if (i % 1000 == 999)
             {
-                tsnBase += 300;
+                watch.Tsn += 300;
             }
         }
 
@@ -300,34 +290,23 @@ public sealed class FuzzTests
     public async Task Bad_packets_are_dropped_and_counted_without_changing_state()
     {
         await using var net = new SimulatedNetwork(24);
-        uint tagOfB = 0;
-        uint lastTsn = 0;
-        net.Filter = (toB, p) =>
-        {
-            if (toB && TryFindDataTsn(p, out uint tsn))
-            {
-                tagOfB = BinaryPrimitives.ReadUInt32BigEndian(p.AsSpan(4));
-                lastTsn = tsn;
-            }
-
-            return false;
-        };
+        DataTsnWatch watch = DataTsnWatch.On(net);
         DataChannel channel = net.A.CreateDataChannel("x");
         Assert.True(net.Connect());
-        Assert.True(net.RunUntil(() => channel.State == DataChannelState.Open && tagOfB != 0, TimeSpan.FromSeconds(5)));
+        Assert.True(net.RunUntil(() => channel.State == DataChannelState.Open && watch.TagOfB != 0, TimeSpan.FromSeconds(5)));
         SctpStatistics before = net.B.Statistics;
 
         net.B.HandlePacket(new byte[] { 1, 2, 3 });
-        byte[] good = PacketCodecTests.Build((ref SctpPacketWriter w) => w.AddChunk(SctpChunkType.CookieAck, 0, 0), tagOfB);
+        byte[] good = PacketCodecTests.Build((ref SctpPacketWriter w) => w.AddChunk(SctpChunkType.CookieAck, 0, 0), watch.TagOfB);
         byte[] badCrc = (byte[])good.Clone();
         badCrc[8] ^= 0xFF;
         net.B.HandlePacket(badCrc);
-        net.B.HandlePacket(PacketCodecTests.Build((ref SctpPacketWriter w) => w.AddChunk(SctpChunkType.CookieAck, 0, 0), tagOfB + 1));
+        net.B.HandlePacket(PacketCodecTests.Build((ref SctpPacketWriter w) => w.AddChunk(SctpChunkType.CookieAck, 0, 0), watch.TagOfB + 1));
         byte[] farAhead = PacketCodecTests.Build(
-            (ref SctpPacketWriter w) => DataChunk.Write(w.AddChunk(SctpChunkType.Data, 3, DataChunk.HeaderLength + 1), lastTsn + 1_000_000, 0, 0, 53, [1]),
-            tagOfB);
+            (ref SctpPacketWriter w) => DataChunk.Write(w.AddChunk(SctpChunkType.Data, 3, DataChunk.HeaderLength + 1), watch.Tsn + 1_000_000, 0, 0, 53, [1]),
+            watch.TagOfB);
         net.B.HandlePacket(farAhead);
-        byte[] noUserData = PacketCodecTests.Build((ref SctpPacketWriter w) => w.AddChunk(SctpChunkType.Data, 3, DataChunk.HeaderLength), tagOfB);
+        byte[] noUserData = PacketCodecTests.Build((ref SctpPacketWriter w) => w.AddChunk(SctpChunkType.Data, 3, DataChunk.HeaderLength), watch.TagOfB);
         net.B.HandlePacket(noUserData);
 
         SctpStatistics after = net.B.Statistics;
@@ -349,53 +328,23 @@ public sealed class FuzzTests
     public async Task A_peer_ignoring_the_receive_window_cannot_grow_our_buffers()
     {
         await using var net = new SimulatedNetwork(35, o => o.ReceiveWindow = o.MaxReceiveMessageSize = 64 * 1024);
-        uint tagOfB = 0, tsn = 0;
-        net.Filter = (toB, p) =>
-        {
-            if (toB && TryFindDataTsn(p, out uint t))
-            {
-                tagOfB = BinaryPrimitives.ReadUInt32BigEndian(p.AsSpan(4));
-                tsn = t;
-            }
-
-            return false;
-        };
+        DataTsnWatch watch = DataTsnWatch.On(net);
         DataChannel channel = net.A.CreateDataChannel("x");
         Assert.True(net.Connect());
-        Assert.True(net.RunUntil(() => tagOfB != 0, TimeSpan.FromSeconds(5)));
+        Assert.True(net.RunUntil(() => watch.TagOfB != 0, TimeSpan.FromSeconds(5)));
         byte[] payload = new byte[1000];
         for (int i = 1; i <= 1000; i++)
         {
             // One endless in-order message: a beginning fragment, then middles, never an end.
             byte flags = i == 1 ? DataChunk.FlagBeginning : (byte)0;
             net.B.HandlePacket(PacketCodecTests.Build(
-                (ref SctpPacketWriter w) => DataChunk.Write(w.AddChunk(SctpChunkType.Data, flags, DataChunk.HeaderLength + payload.Length), tsn + (uint)i, 0, 5, 53, payload),
-                tagOfB));
+                (ref SctpPacketWriter w) => DataChunk.Write(w.AddChunk(SctpChunkType.Data, flags, DataChunk.HeaderLength + payload.Length), watch.Tsn + (uint)i, 0, 5, 53, payload),
+                watch.TagOfB));
         }
 
         SctpStatistics stats = net.B.Statistics;
         Assert.True(stats.ReceiveBufferDrops > 800, $"drops {stats.ReceiveBufferDrops}");
         Assert.Equal(0, stats.InternalErrors);
-    }
-
-    private static bool TryFindDataTsn(byte[] packet, out uint tsn)
-    {
-        tsn = 0;
-        if (SctpPacketReader.TryRead(packet, out SctpPacketReader reader) != SctpReadResult.Ok)
-        {
-            return false;
-        }
-
-        foreach (SctpChunk chunk in reader)
-        {
-            if (chunk.Type == SctpChunkType.Data && DataChunk.TryRead(chunk.Flags, chunk.Value, out DataChunk d) == SctpReadResult.Ok)
-            {
-                tsn = d.Tsn;
-                return true;
-            }
-        }
-
-        return false;
     }
 
     private static byte[] Mutate(byte[] original, Random random)

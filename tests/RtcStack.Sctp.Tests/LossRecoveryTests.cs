@@ -45,18 +45,7 @@ public sealed class LossRecoveryTests(ITestOutputHelper output)
         // after FORWARD-TSN its cumulative TSN moves past them, and they must stay for reassembly.
         await using var net = new SimulatedNetwork(21);
         var reliableGot = new List<int>();
-        net.B.OnDataChannel += c => c.OnMessage += (ch, m) =>
-        {
-            if (ch.Label == "reliable")
-            {
-                reliableGot.Add(m.Data.Length);
-            }
-        };
-        DataChannel lossy = net.A.CreateDataChannel("lossy", new DataChannelOptions { Ordered = false, MaxRetransmits = 0 });
-        DataChannel reliable = net.A.CreateDataChannel("reliable");
-        Assert.True(net.Connect());
-        Assert.True(net.RunUntil(() => lossy.State == DataChannelState.Open && reliable.State == DataChannelState.Open, TimeSpan.FromSeconds(30)));
-        net.RunUntil(() => false, TimeSpan.FromSeconds(2)); // DCEP ACKs: unordered sending allowed
+        (DataChannel lossy, DataChannel reliable) = OpenLossyAndReliable(net, reliableGot);
 
         var dropped = new HashSet<uint>();
         net.Filter = (toB, p) => toB && DataChunks(p).Any(d =>
@@ -82,18 +71,7 @@ public sealed class LossRecoveryTests(ITestOutputHelper output)
         // the rest, which can never complete and must not hold receive window for good.
         await using var net = new SimulatedNetwork(23);
         var reliableGot = new List<int>();
-        net.B.OnDataChannel += c => c.OnMessage += (ch, m) =>
-        {
-            if (ch.Label == "reliable")
-            {
-                reliableGot.Add(m.Data.Length);
-            }
-        };
-        DataChannel lossy = net.A.CreateDataChannel("lossy", new DataChannelOptions { Ordered = false, MaxRetransmits = 0 });
-        DataChannel reliable = net.A.CreateDataChannel("reliable");
-        Assert.True(net.Connect());
-        Assert.True(net.RunUntil(() => lossy.State == DataChannelState.Open && reliable.State == DataChannelState.Open, TimeSpan.FromSeconds(30)));
-        net.RunUntil(() => false, TimeSpan.FromSeconds(2));
+        (DataChannel lossy, DataChannel reliable) = OpenLossyAndReliable(net, reliableGot);
 
         var dropped = new HashSet<uint>();
         net.Filter = (toB, p) => toB && DataChunks(p).Any(d => (d.Flags & 0x06) == 0x06 && dropped.Add(d.Tsn)); // unordered first fragments, once
@@ -155,6 +133,27 @@ public sealed class LossRecoveryTests(ITestOutputHelper output)
         }
 
         return chunks;
+    }
+
+    /// <summary>
+    /// Opens an unordered maxRetransmits:0 "lossy" channel and a "reliable" one from A, lets the DCEP ACKs arrive (so
+    /// unordered sending is allowed) and records the length of each message B gets on "reliable".
+    /// </summary>
+    private static (DataChannel Lossy, DataChannel Reliable) OpenLossyAndReliable(SimulatedNetwork net, List<int> reliableGot)
+    {
+        net.B.OnDataChannel += c => c.OnMessage += (ch, m) =>
+        {
+            if (ch.Label == "reliable")
+            {
+                reliableGot.Add(m.Data.Length);
+            }
+        };
+        DataChannel lossy = net.A.CreateDataChannel("lossy", new DataChannelOptions { Ordered = false, MaxRetransmits = 0 });
+        DataChannel reliable = net.A.CreateDataChannel("reliable");
+        Assert.True(net.Connect());
+        Assert.True(net.RunUntil(() => lossy.State == DataChannelState.Open && reliable.State == DataChannelState.Open, TimeSpan.FromSeconds(30)));
+        net.RunUntil(() => false, TimeSpan.FromSeconds(2)); // DCEP ACKs: unordered sending allowed
+        return (lossy, reliable);
     }
 
     private static DataChannel OpenEcho(BottleneckNetwork net, List<DataChannelMessage> received)
