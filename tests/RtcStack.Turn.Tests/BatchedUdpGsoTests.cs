@@ -11,18 +11,9 @@ namespace RtcStack.Turn.Tests;
 /// </summary>
 public sealed class BatchedUdpGsoTests : IDisposable
 {
-    private readonly Socket _first = Bound();
-    private readonly Socket _second = Bound();
-    private readonly Socket _sender = Bound();
-
-    private static Socket Bound()
-    {
-        var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        s.ReceiveTimeout = 10_000;
-        s.ReceiveBufferSize = 1024 * 1024;
-        return s;
-    }
+    private readonly Socket _first = LoopbackUdp.Bound(1024 * 1024);
+    private readonly Socket _second = LoopbackUdp.Bound(1024 * 1024);
+    private readonly Socket _sender = LoopbackUdp.Bound(1024 * 1024);
 
     public void Dispose()
     {

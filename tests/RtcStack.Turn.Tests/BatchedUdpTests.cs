@@ -8,17 +8,9 @@ namespace RtcStack.Turn.Tests;
 /// <summary>The recvmmsg/sendmmsg batches of the Linux x64 UDP datapath, on real loopback sockets.</summary>
 public sealed class BatchedUdpTests : IDisposable
 {
-    private readonly Socket _receiver = Bound();
-    private readonly Socket _a = Bound();
-    private readonly Socket _b = Bound();
-
-    private static Socket Bound()
-    {
-        var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        s.ReceiveTimeout = 10_000;
-        return s;
-    }
+    private readonly Socket _receiver = LoopbackUdp.Bound();
+    private readonly Socket _a = LoopbackUdp.Bound();
+    private readonly Socket _b = LoopbackUdp.Bound();
 
     private static int Port(Socket s) => ((IPEndPoint)s.LocalEndPoint!).Port;
 
@@ -96,7 +88,7 @@ public sealed class BatchedUdpTests : IDisposable
         }
         byte[] payload = GC.AllocateArray<byte>(8, pinned: true);
         using var batch = new SendBatch(8);
-        var doomed = Bound();
+        var doomed = LoopbackUdp.Bound();
         batch.Add(doomed, payload, _receiver.LocalEndPoint!.Serialize());
         doomed.Dispose();
         batch.Flush(); // must not throw
