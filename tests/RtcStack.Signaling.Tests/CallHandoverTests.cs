@@ -17,15 +17,9 @@ public sealed class CallHandoverTests
     [Fact]
     public async Task A_ring_timeout_racing_a_handover_reaches_the_callee_once()
     {
-        var bus = new InMemoryBackplane("node-a");
-        await using var nodeA = new HubHarness(backplane: bus);
-        await using var nodeB = new HubHarness(backplane: bus.CreateNode("node-b"));
-        await nodeA.StartAsync();
-        await nodeB.StartAsync();
-        TestClient alice = await nodeA.PeerAsync("alice");
-        TestClient bob = await nodeB.PeerAsync("bob");
-        await nodeA.JoinAsync(alice, "r");
-        await nodeB.JoinAsync(bob, "r");
+        await using TwoNodeHarness nodes = await TwoNodeHarness.StartAsync();
+        (HubHarness nodeA, HubHarness nodeB) = (nodes.NodeA, nodes.NodeB);
+        (TestClient alice, TestClient bob) = await nodes.AliceOnAAndBobOnBInRoomAsync();
         string call = (await alice.RequestAsync(new ClientMessage { Type = "invite", To = "bob", Room = "r" })).CallId!;
         Assert.Equal(call, (await bob.ReceiveAsync(m => m.Type == "invite")).CallId);
 

@@ -66,10 +66,7 @@ public sealed class RelayConcurrencyTests
     {
         await using var h = new HubHarness();
         await h.StartAsync();
-        TestClient alice = await h.PeerAsync("alice");
-        TestClient bob = await h.PeerAsync("bob");
-        await h.JoinAsync(alice, "r");
-        await h.JoinAsync(bob, "r");
+        (TestClient alice, TestClient bob) = await h.AliceAndBobInRoomAsync();
 
         await alice.SendRawAsync("""{"type":"message","id":"q1","room":"r","to":"bob","data":1,"data":2}""");
         Assert.Equal("ack", (await alice.ReceiveAsync(m => m.Re == "q1")).Type); // duplicate field: the parser path relays it

@@ -16,10 +16,7 @@ public sealed class ResumeTests
     {
         await using var h = new HubHarness();
         await h.StartAsync();
-        TestClient alice = await h.PeerAsync("alice");
-        TestClient bob = await h.PeerAsync("bob");
-        await h.JoinAsync(alice, "r");
-        await h.JoinAsync(bob, "r");
+        (TestClient alice, TestClient bob) = await h.AliceAndBobInRoomAsync();
         await bob.RequestAsync(Msg("alice", 0));
         ServerMessage first = await alice.ReceiveAsync(m => m.Type == "message");
         long seen = first.Seq!.Value;
@@ -60,10 +57,7 @@ public sealed class ResumeTests
     {
         await using var h = new HubHarness(o => o.ResumeBufferMessages = 3);
         await h.StartAsync();
-        TestClient alice = await h.PeerAsync("alice");
-        TestClient bob = await h.PeerAsync("bob");
-        await h.JoinAsync(alice, "r");
-        await h.JoinAsync(bob, "r");
+        (TestClient alice, TestClient bob) = await h.AliceAndBobInRoomAsync();
         string resumeToken = alice.Welcome!.ResumeToken!;
         long seen = alice.LastSeq;
         alice.Socket.Abort();
@@ -87,10 +81,7 @@ public sealed class ResumeTests
     {
         await using var h = new HubHarness();
         await h.StartAsync();
-        TestClient alice = await h.PeerAsync("alice");
-        TestClient bob = await h.PeerAsync("bob");
-        await h.JoinAsync(alice, "r");
-        await h.JoinAsync(bob, "r");
+        (TestClient alice, TestClient bob) = await h.AliceAndBobInRoomAsync();
         alice.Socket.Abort();
         await h.WaitDetachedAsync("alice");
         h.Time.Advance(TimeSpan.FromMilliseconds(h.Options.ResumeWindowMs - 1000));
@@ -119,15 +110,9 @@ public sealed class ResumeTests
     [Fact]
     public async Task A_session_resumes_on_another_node_sharing_the_backplane()
     {
-        var bus = new InMemoryBackplane("node-a");
-        await using var nodeA = new HubHarness(backplane: bus);
-        await using var nodeB = new HubHarness(backplane: bus.CreateNode("node-b"));
-        await nodeA.StartAsync();
-        await nodeB.StartAsync();
-        TestClient alice = await nodeA.PeerAsync("alice");
-        TestClient bob = await nodeB.PeerAsync("bob");
-        await nodeA.JoinAsync(alice, "r");
-        await nodeB.JoinAsync(bob, "r");
+        await using TwoNodeHarness nodes = await TwoNodeHarness.StartAsync();
+        (HubHarness nodeA, HubHarness nodeB) = (nodes.NodeA, nodes.NodeB);
+        (TestClient alice, TestClient bob) = await nodes.AliceOnAAndBobOnBInRoomAsync();
         Assert.Equal("bob", (await alice.ReceiveAsync(m => m.Type == "member-joined")).Peer);
         await bob.RequestAsync(Msg("alice", 1));
         Assert.Equal(1, (await alice.ReceiveAsync(m => m.Type == "message")).Data!.Value.GetInt32());
@@ -151,10 +136,7 @@ public sealed class ResumeTests
     {
         await using var h = new HubHarness(o => o.ResumeBufferMessages = 4);
         await h.StartAsync();
-        TestClient alice = await h.PeerAsync("alice");
-        TestClient bob = await h.PeerAsync("bob");
-        await h.JoinAsync(alice, "r");
-        await h.JoinAsync(bob, "r");
+        (TestClient alice, TestClient bob) = await h.AliceAndBobInRoomAsync();
         for (int i = 1; i <= 3; i++)
         {
             await bob.RequestAsync(Msg("alice", i));

@@ -141,10 +141,7 @@ public sealed class RoomAndRelayTests
     {
         await using var h = new HubHarness();
         await h.StartAsync();
-        TestClient alice = await h.PeerAsync("alice");
-        TestClient bob = await h.PeerAsync("bob");
-        await h.JoinAsync(alice, "r");
-        await h.JoinAsync(bob, "r");
+        (TestClient alice, TestClient bob) = await h.AliceAndBobInRoomAsync();
         Assert.Equal("pong", (await bob.RequestAsync(new ClientMessage { Type = "ping" })).Type);
         await bob.SendAsync(new ClientMessage { Type = "bye" });
         Assert.Equal(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, await bob.WaitClosedAsync());

@@ -87,6 +87,16 @@ internal sealed class HubHarness : IAsyncDisposable
         Assert.Equal("joined", joined.Type);
     }
 
+    /// <summary>Peers alice and bob (hello done), then both joined to <paramref name="room"/>, alice first.</summary>
+    public async Task<(TestClient Alice, TestClient Bob)> AliceAndBobInRoomAsync(string room = "r")
+    {
+        TestClient alice = await PeerAsync("alice");
+        TestClient bob = await PeerAsync("bob");
+        await JoinAsync(alice, room);
+        await JoinAsync(bob, room);
+        return (alice, bob);
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (TestClient c in _clients)
