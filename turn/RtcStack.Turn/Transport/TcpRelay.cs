@@ -70,7 +70,11 @@ internal sealed class TcpRelay : IAsyncDisposable
         }
     }
 
-    /// <summary>Connects from the relayed address to a reserved peer; null on failure or timeout (447).</summary>
+    /// <summary>
+    /// Connects from the relayed address to a reserved peer; null on failure or timeout (447). On Linux x64 the
+    /// handshake is awaited on <see cref="TcpRelayLoop"/>'s epoll (the socket never joins .NET's socket engine),
+    /// elsewhere with <see cref="Socket.ConnectAsync(EndPoint, CancellationToken)"/>.
+    /// </summary>
     internal async Task<TcpPeerConnection?> ConnectAsync(TransportAddress peer)
     {
         TurnState state = _state!;
@@ -78,11 +82,19 @@ internal sealed class TcpRelay : IAsyncDisposable
         string? failure = null;
         try
         {
-            socket = new Socket(LocalAddress.SocketAddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            BindToRelayedAddress(socket);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
             timeout.CancelAfter(state.Options.TcpConnectTimeout);
-            await socket.ConnectAsync(peer.ToEndPoint(), timeout.Token).ConfigureAwait(false);
+            if (TcpRelayLoop.Shared is { } loop)
+            {
+                socket = await ConnectOnLoopAsync(loop, peer, timeout.Token).ConfigureAwait(false);
+                failure = socket is null ? (_stop.IsCancellationRequested ? "closed" : timeout.IsCancellationRequested ? "timeout" : "failed") : null;
+            }
+            else
+            {
+                socket = new Socket(LocalAddress.SocketAddressFamily, SocketType.Stream, ProtocolType.Tcp);
+                BindToRelayedAddress(socket);
+                await socket.ConnectAsync(peer.ToEndPoint(), timeout.Token).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException)
         {
@@ -104,6 +116,21 @@ internal sealed class TcpRelay : IAsyncDisposable
         Refused(failure ?? "closed");
         TurnLog.TcpConnectionRefused(state.Logger, peer, LocalAddress, failure ?? "allocation closed");
         return null;
+    }
+
+    /// <summary>The connected socket, or null when the handshake failed or <paramref name="token"/> aborted it.</summary>
+    private async Task<Socket?> ConnectOnLoopAsync(TcpRelayLoop loop, TransportAddress peer, CancellationToken token)
+    {
+        if (loop.TryConnect(LocalAddress, peer) is not { } connect)
+        {
+            return null;
+        }
+        int fd;
+        using (token.Register(static c => ((TcpRelayConnect)c!).Abort(), connect))
+        {
+            fd = await connect.Result.ConfigureAwait(false);
+        }
+        return fd < 0 ? null : new Socket(new SafeSocketHandle(fd, ownsHandle: true));
     }
 
     internal void Relayed(int bytes, bool toPeer) => _state!.Metrics.TcpRelayed(bytes, toPeer);

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using RtcStack.Stun;
 
 namespace RtcStack.Turn.Transport;
 
@@ -16,19 +17,23 @@ namespace RtcStack.Turn.Transport;
 /// reader holds the writer back through TCP flow control. An end of stream is passed on as a half close once
 /// nothing is held; an error on either side ends both. The sockets' handles are referenced while relayed, so a
 /// concurrent Dispose (allocation deleted) shuts them down and waits for this thread to let go: a descriptor number
-/// is never reused under it.
+/// is never reused under it. The same epoll also awaits the handshakes of outgoing Connects
+/// (<see cref="TryConnect"/>), so no relayed socket ever joins .NET's socket engine, whose edge-triggered registration
+/// would wake its thread for every message as well.
 /// </summary>
 internal sealed unsafe class TcpRelayLoop : IDisposable
 {
     internal const int ChunkBytes = 64 * 1024;
     private const int MaxEvents = 64;
     private const ulong PeerSide = 1u << 31; // in epoll data: the event is for the peer socket
+    private const ulong ConnectTag = 1u << 30; // in epoll data: the event ends an outgoing connect (id in the high half)
 
     private static readonly Lazy<TcpRelayLoop?> SharedInstance = new(() => Create(startThread: true));
 
     private readonly int _epoll;
     private readonly Lock _lock = new();
     private readonly Stack<int> _free = new();
+    private readonly Dictionary<uint, TcpRelayConnect> _connects = [];
     private readonly byte[] _buffer = GC.AllocateUninitializedArray<byte>(ChunkBytes, pinned: true);
     private Pair?[] _slots = new Pair?[64];
     private int _used;
@@ -117,6 +122,33 @@ internal sealed unsafe class TcpRelayLoop : IDisposable
     }
 
     /// <summary>
+    /// Starts an outgoing RFC 6062 Connect from <paramref name="local"/> (the relayed address) to
+    /// <paramref name="remote"/> whose end this loop awaits (see <see cref="TcpRelayConnect"/>); null when no socket
+    /// could be made.
+    /// </summary>
+    internal TcpRelayConnect? TryConnect(in TransportAddress local, in TransportAddress remote)
+    {
+        TcpRelayConnect? connect = TcpRelayConnect.Start(local, remote, out bool inProgress);
+        if (connect is null || !inProgress)
+        {
+            return connect;
+        }
+        lock (_lock)
+        {
+            uint id = ++_generation;
+            _connects[id] = connect;
+            var ev = new LinuxNative.EpollEvent { Events = LinuxNative.EpollOut | LinuxNative.EpollEt, Data = ((ulong)id << 32) | ConnectTag };
+            if (LinuxNative.EpollCtl(_epoll, LinuxNative.EpollCtlAdd, connect.Fd, &ev) != 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                _connects.Remove(id);
+                connect.Fail(errno);
+            }
+        }
+        return connect;
+    }
+
+    /// <summary>
     /// Waits up to <paramref name="timeoutMs"/> (-1: no limit) for ready sockets and relays what they have; the
     /// number of events handled. Only one thread may call it: the loop's own, or a test's when not started.
     /// </summary>
@@ -127,6 +159,11 @@ internal sealed unsafe class TcpRelayLoop : IDisposable
         for (int i = 0; i < n; i++)
         {
             ulong data = events[i].Data;
+            if ((data & ConnectTag) != 0)
+            {
+                ConnectEnded((uint)(data >> 32), events[i].Events);
+                continue;
+            }
             Pair? pair;
             lock (_lock)
             {
@@ -155,6 +192,21 @@ internal sealed unsafe class TcpRelayLoop : IDisposable
         {
             _ = PollOnce(-1); // closing a pair shuts its sockets down, which wakes this wait
         }
+    }
+
+    private void ConnectEnded(uint id, uint events)
+    {
+        TcpRelayConnect? connect;
+        lock (_lock)
+        {
+            if (!_connects.Remove(id, out connect))
+            {
+                return;
+            }
+            var ev = default(LinuxNative.EpollEvent);
+            _ = LinuxNative.EpollCtl(_epoll, LinuxNative.EpollCtlDel, connect.Fd, &ev);
+        }
+        connect.Completed(events);
     }
 
     /// <summary>Frees the slot (caller holds the lock).</summary>
