@@ -19,6 +19,12 @@ internal sealed class DtlsPeerSupport(DtlsCertificate certificate, Func<byte[], 
 
     public DtlsOptions Options => options;
 
+    /// <summary>Give up the handshake after this long (<see cref="DtlsOptions.HandshakeTimeout"/>).</summary>
+    public int HandshakeTimeoutMillis => (int)options.HandshakeTimeout.TotalMilliseconds;
+
+    /// <summary>First retransmission of a flight (<see cref="DtlsOptions.InitialRetransmitTimeout"/>).</summary>
+    public int HandshakeResendTimeMillis => (int)options.InitialRetransmitTimeout.TotalMilliseconds;
+
     public DtlsSrtpProfile Profile { get; set; }
 
     public SrtpKeyingMaterial? Keys { get; private set; }
@@ -28,6 +34,15 @@ internal sealed class DtlsPeerSupport(DtlsCertificate certificate, Func<byte[], 
     public short? AlertRaised { get; set; }
 
     public short? AlertReceived { get; set; }
+
+    /// <summary>DTLS 1.2 only (WebRTC, RFC 8827).</summary>
+    public static ProtocolVersion[] SupportedVersions() => ProtocolVersion.DTLSv12.Only();
+
+    /// <summary>Keeps the first alert we raised (the reason a handshake failed).</summary>
+    public void OnAlertRaised(short alertDescription) => AlertRaised ??= alertDescription;
+
+    /// <summary>Keeps the first alert the peer sent.</summary>
+    public void OnAlertReceived(short alertDescription) => AlertReceived ??= alertDescription;
 
     public int[] OfferedProfiles() => [.. options.SrtpProfiles.Select(p => (int)p)];
 

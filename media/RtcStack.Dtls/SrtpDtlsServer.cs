@@ -17,11 +17,11 @@ internal sealed class SrtpDtlsServer(DtlsPeerSupport support, BcTlsCrypto crypto
 
     public override bool RequiresExtendedMasterSecret() => true;
 
-    public override int GetHandshakeTimeoutMillis() => (int)support.Options.HandshakeTimeout.TotalMilliseconds;
+    public override int GetHandshakeTimeoutMillis() => support.HandshakeTimeoutMillis;
 
-    public override int GetHandshakeResendTimeMillis() => (int)support.Options.InitialRetransmitTimeout.TotalMilliseconds;
+    public override int GetHandshakeResendTimeMillis() => support.HandshakeResendTimeMillis;
 
-    protected override ProtocolVersion[] GetSupportedVersions() => ProtocolVersion.DTLSv12.Only();
+    protected override ProtocolVersion[] GetSupportedVersions() => DtlsPeerSupport.SupportedVersions();
 
     protected override int[] GetSupportedCipherSuites() => DtlsPeerSupport.CipherSuites;
 
@@ -58,8 +58,7 @@ internal sealed class SrtpDtlsServer(DtlsPeerSupport support, BcTlsCrypto crypto
     }
 
     public override void NotifyAlertRaised(short alertLevel, short alertDescription, string message, Exception cause) =>
-        support.AlertRaised ??= alertDescription;
+        support.OnAlertRaised(alertDescription);
 
-    public override void NotifyAlertReceived(short alertLevel, short alertDescription) =>
-        support.AlertReceived ??= alertDescription;
+    public override void NotifyAlertReceived(short alertLevel, short alertDescription) => support.OnAlertReceived(alertDescription);
 }
