@@ -52,6 +52,7 @@ public sealed class StreamPollAllocationTests : IAsyncLifetime
             await _server.DisposeAsync();
             Directory.Delete(_dir, recursive: true);
         }
+        _scratch.Dispose();
     }
 
     [Theory]
@@ -103,6 +104,79 @@ public sealed class StreamPollAllocationTests : IAsyncLifetime
             Assert.Equal(payload, received[..size]);
             Assert.Equal(0, best);
         }
+    }
+
+    /// <summary>
+    /// The other direction: a peer's datagram received by the client connection's poller thread from the allocation's relay
+    /// socket (registered on the same epoll), framed in place, encrypted for a TLS client and written, allocates nothing.
+    /// </summary>
+    [Theory]
+    [InlineData(false, 100)]
+    [InlineData(false, 1200)]
+    [InlineData(true, 100)]
+    [InlineData(true, 1200)]
+    public async Task Relaying_a_peer_datagram_to_the_client_on_the_poller_allocates_nothing(bool tls, int size)
+    {
+        if (_poller is null || _server is null)
+        {
+            return;
+        }
+        StreamTurnClient client;
+        using (var pump = new CancellationTokenSource())
+        {
+            Task pumping = Task.Factory.StartNew(() => Pump(pump.Token), TaskCreationOptions.LongRunning);
+            try
+            {
+                client = await StreamTurnClient.ConnectAsync(tls ? _server.TlsEndPoints[0] : _server.TcpEndPoints[0], tls);
+                await client.AllocateAndBindAsync((IPEndPoint)_peer.LocalEndPoint!).WaitAsync(Patience);
+            }
+            finally
+            {
+                await pump.CancelAsync();
+                await pumping;
+            }
+        }
+        await using (client)
+        {
+            IPEndPoint relay = _server.State!.Allocations.All.Single().Relay!.LocalAddress.ToEndPoint();
+            byte[] payload = new byte[size];
+            Random.Shared.NextBytes(payload);
+            for (int i = 0; i < 100; i++) // warm up
+            {
+                _ = await AnswerOneAsync(client, payload, relay);
+            }
+            long best = long.MaxValue;
+            for (int round = 0; round < 3; round++)
+            {
+                long allocated = 0;
+                for (int i = 0; i < 100; i++)
+                {
+                    allocated += await AnswerOneAsync(client, payload, relay);
+                }
+                best = Math.Min(best, allocated);
+            }
+            Assert.Equal(0, best);
+        }
+    }
+
+    /// <summary>The peer sends one datagram to the relay; polls until it is served; the client must read it. Bytes allocated by the polls.</summary>
+    private async Task<long> AnswerOneAsync(StreamTurnClient client, byte[] payload, IPEndPoint relay)
+    {
+        _ = _peer.SendTo(payload, relay);
+        long allocated = 0;
+        var deadline = DateTime.UtcNow + Patience;
+        int events = 0;
+        while (events == 0)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            events = _poller!.PollOnce(50, _scratch);
+            allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.True(DateTime.UtcNow < deadline, "the datagram did not reach the relay");
+        }
+        (bool channelData, byte[] bytes) = await client.ReadFrameAsync();
+        Assert.True(channelData);
+        Assert.Equal(payload, bytes);
+        return allocated;
     }
 
     private void Pump(CancellationToken token)

@@ -59,6 +59,9 @@ internal sealed class StreamConnection : IClientEndpoint
 
     public IClientSink Persist() => this;
 
+    /// <summary>The reader on a <see cref="StreamPoller"/> thread (Linux x64), or null while the connection is read asynchronously.</summary>
+    internal StreamPollReader? PollReader => _reader;
+
     /// <summary>Whether a ConnectionBind made this a client data connection (RFC 6062 §5.4).</summary>
     internal bool IsDataConnection => _dataPeer is not null;
 

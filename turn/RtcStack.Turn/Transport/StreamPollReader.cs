@@ -61,6 +61,9 @@ internal sealed partial class StreamPollReader
 
     internal int Fd { get; }
 
+    /// <summary>The poller that reads this connection.</summary>
+    internal StreamPoller Poller => _poller;
+
     /// <summary>The connection's server logger (the poller thread logs this connection's failures to it).</summary>
     internal ILogger Logger { get; }
 

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using RtcStack.Stun;
 
 namespace RtcStack.Turn.Transport;
@@ -8,7 +10,7 @@ namespace RtcStack.Turn.Transport;
 /// keeps only the new partial tail, so an idle connection holds no buffer. Pinned, because ChannelData for UDP peers are
 /// queued by reference in <see cref="Ingress"/>'s send batch until it is flushed at the end of the read.
 /// </summary>
-internal sealed class StreamPollScratch
+internal sealed class StreamPollScratch : IDisposable
 {
     /// <summary>Bytes read from a socket at most per wake-up.</summary>
     internal const int ReadSize = 64 * 1024;
@@ -27,4 +29,32 @@ internal sealed class StreamPollScratch
 
     /// <summary>The thread's own scratch for processing frames (responses, Send indications, the peer send batch).</summary>
     internal IngressState Ingress { get; } = IngressPool.Rent();
+
+    private DatagramBatch? _relay;
+    private SendBatch? _relaySends;
+    private SocketAddress? _from4;
+    private SocketAddress? _from6;
+
+    /// <summary>Where the thread receives from the relay sockets it serves (<see cref="StreamPoller.AddRelay"/>); made on first use.</summary>
+    internal DatagramBatch Relay => _relay ??= new DatagramBatch(RelayBatchSize, UdpRelay.Headroom + UdpRelay.MaxPayload + UdpRelay.Tailroom, UdpRelay.Headroom, UdpRelay.MaxPayload);
+
+    /// <summary>What those relays send to their clients, flushed per drained batch.</summary>
+    internal SendBatch RelaySends => _relaySends ??= new SendBatch(RelayBatchSize);
+
+    /// <summary>Datagrams per recvmmsg on a relay socket, as on <see cref="RelayPoller"/>'s threads.</summary>
+    private const int RelayBatchSize = 32;
+
+    /// <summary>The thread's reused peer address for <paramref name="family"/>.</summary>
+    internal SocketAddress From(AddressFamily family) => family == AddressFamily.InterNetworkV6
+        ? _from6 ??= SocketAddressReader.Create(AddressFamily.InterNetworkV6)
+        : _from4 ??= SocketAddressReader.Create(AddressFamily.InterNetwork);
+
+    /// <summary>Frees the relay batches' native memory (a poller thread that ends).</summary>
+    public void Dispose()
+    {
+        _relay?.Dispose();
+        _relaySends?.Dispose();
+        _relay = null;
+        _relaySends = null;
+    }
 }

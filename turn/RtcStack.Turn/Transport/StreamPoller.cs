@@ -22,11 +22,13 @@ internal sealed unsafe class StreamPoller
     private readonly int[] _epoll;
     private readonly Lock _lock = new();
     private readonly Stack<int> _free = new();
+    private readonly StreamRelaySlots _relays = new();
     private StreamPollReader?[] _slots = new StreamPollReader?[64];
     private uint[] _generations = new uint[64];
     private int _used;
     private uint _next;
     private ILogger? _logger;
+    private volatile bool _stopping;
 
     private StreamPoller(int[] epoll, bool startThreads)
     {
@@ -42,6 +44,12 @@ internal sealed unsafe class StreamPoller
 
     /// <summary>Tests: a poller with one epoll instance and no thread, driven with <see cref="PollOnce"/> (null off Linux x64).</summary>
     internal static StreamPoller? CreateManual() => LinuxNative.IsSupported ? Create(1, startThreads: false) : null;
+
+    /// <summary>Tests: a poller with <paramref name="threads"/> threads of its own, until <see cref="Stop"/> (null off Linux x64).</summary>
+    internal static StreamPoller? CreateThreaded(int threads) => LinuxNative.IsSupported ? Create(threads, startThreads: true) : null;
+
+    /// <summary>Tests: ends the threads of a <see cref="CreateThreaded"/> poller (each closes its epoll instance within a second).</summary>
+    internal void Stop() => _stopping = true;
 
     private static StreamPoller? Create() =>
         Environment.GetEnvironmentVariable("RTCSTACK_TURN_STREAM_POLLER") == "0" ? null : Create(UdpListener.ThreadCount, startThreads: true);
@@ -125,14 +133,51 @@ internal sealed unsafe class StreamPoller
         }
     }
 
+    /// <summary>
+    /// Serves <paramref name="relay"/>'s socket on the epoll instance <paramref name="epollFd"/> of one of this poller's
+    /// threads (the one reading the allocation's client connection); false if the kernel refused it.
+    /// </summary>
+    internal bool AddRelay(UdpRelay relay, int epollFd)
+    {
+        lock (_lock)
+        {
+            ulong data = _relays.Add(relay);
+            relay.PollFd = epollFd;
+            var ev = new LinuxNative.EpollEvent { Events = LinuxNative.EpollIn, Data = data };
+            if (LinuxNative.EpollCtl(epollFd, LinuxNative.EpollCtlAdd, (int)relay.Socket.SafeHandle.DangerousGetHandle(), &ev) != 0)
+            {
+                _ = _relays.Remove(relay);
+                relay.PollFd = -1;
+                return false;
+            }
+            return true;
+        }
+    }
+
+    /// <summary>Stops serving <paramref name="relay"/>'s socket; call before it is closed. Idempotent.</summary>
+    internal void RemoveRelay(UdpRelay relay)
+    {
+        lock (_lock)
+        {
+            if (relay.PollFd < 0 || !_relays.Remove(relay))
+            {
+                return;
+            }
+            var ev = default(LinuxNative.EpollEvent);
+            _ = LinuxNative.EpollCtl(relay.PollFd, LinuxNative.EpollCtlDel, (int)relay.Socket.SafeHandle.DangerousGetHandle(), &ev);
+            relay.PollFd = -1;
+        }
+    }
+
     private void Run(object? state)
     {
         int epoll = (int)state!;
-        var scratch = new StreamPollScratch();
-        while (true)
+        using var scratch = new StreamPollScratch();
+        while (!_stopping)
         {
             _ = Poll(epoll, WaitMs, scratch);
         }
+        _ = LinuxNative.Close(epoll);
     }
 
     /// <summary>Tests (a <see cref="CreateManual"/> poller): one wait and what it reported handled on the calling thread; the number of events.</summary>
@@ -155,6 +200,11 @@ internal sealed unsafe class StreamPoller
         for (int i = 0; i < n; i++)
         {
             ulong data = events[i].Data;
+            if (((uint)data & StreamRelaySlots.Tag) != 0)
+            {
+                OnRelay(data, events[i].Events, scratch);
+                continue;
+            }
             int slot = (int)(uint)data;
             StreamPollReader? reader = slot < slots.Length ? Volatile.Read(ref slots[slot]) : null;
             if (reader is null || reader.PollData != data)
@@ -173,6 +223,32 @@ internal sealed unsafe class StreamPoller
             }
         }
         return n;
+    }
+
+    /// <summary>A relay socket served by this thread is readable (or has an ICMP error queued): as <see cref="RelayPoller"/> does.</summary>
+    private void OnRelay(ulong data, uint events, StreamPollScratch scratch)
+    {
+        if (_relays.Find(data) is not { } relay)
+        {
+            return;
+        }
+        try
+        {
+            if ((events & LinuxNative.EpollErr) != 0 && relay.Icmp is { } icmp)
+            {
+                icmp.Drain(relay.Socket); // RFC 8656 §11.5, opt-in (TurnOptions.ReportIcmp)
+            }
+            relay.Drain(scratch.Relay, scratch.RelaySends, scratch.From(relay.Socket.AddressFamily));
+        }
+#pragma warning disable CA1031 // one bad datagram or relay must not stop the thread serving the others; it is logged
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            if (Volatile.Read(ref _logger) is { } logger)
+            {
+                TurnLog.ReceiveLoopFailed(logger, ex, relay.LocalAddress.ToString());
+            }
+        }
     }
 
     /// <summary>A connection failed on the poller thread: logged and closed; nothing thrown here may end the thread (and the process).</summary>

@@ -31,6 +31,7 @@ internal sealed class UdpRelay : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private Task _loop = Task.CompletedTask;
     private RelayPoller? _poller;
+    private StreamPoller? _streamPoller;
     private Allocation? _allocation;
     private PeerDataRelay? _relay;
 
@@ -64,6 +65,12 @@ internal sealed class UdpRelay : IAsyncDisposable
     internal void Start(Allocation allocation, PeerDataRelay relay, ILogger logger, RelayPoller? poller)
     {
         Attach(allocation, relay);
+        if (poller is not null && ServeOnClientThread && allocation.Client is StreamConnection { PollReader: { PollFd: >= 0 } reader }
+            && reader.Poller.AddRelay(this, reader.PollFd))
+        {
+            _streamPoller = reader.Poller; // the client connection's poller thread relays the peers' answers too
+            return;
+        }
         if (poller is not null && poller.Add(this))
         {
             _poller = poller;
@@ -71,6 +78,13 @@ internal sealed class UdpRelay : IAsyncDisposable
         }
         _loop = Task.Run(() => ReceiveLoopAsync(allocation, relay, logger));
     }
+
+    /// <summary>
+    /// Whether the relay socket of a TCP/TLS client's allocation is served by the <see cref="StreamPoller"/> thread that reads the
+    /// client connection (default) rather than by <see cref="RelayPoller"/>; <c>RTCSTACK_TURN_STREAM_RELAYS=0</c> turns it off
+    /// (to measure one against the other).
+    /// </summary>
+    internal static bool ServeOnClientThread { get; set; } = Environment.GetEnvironmentVariable("RTCSTACK_TURN_STREAM_RELAYS") != "0";
 
     /// <summary>Where <see cref="Drain"/> delivers datagrams (set by <see cref="Start"/>; tests call it alone).</summary>
     internal void Attach(Allocation allocation, PeerDataRelay relay)
@@ -235,6 +249,7 @@ internal sealed class UdpRelay : IAsyncDisposable
         }
         await _stop.CancelAsync().ConfigureAwait(false);
         _poller?.Remove(this);
+        _streamPoller?.RemoveRelay(this);
         _socket.Dispose();
         try
         {
