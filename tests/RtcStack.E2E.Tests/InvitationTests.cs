@@ -24,14 +24,30 @@ public sealed class InvitationTests(BrowserFixture fx)
         await caller.Page.ClickAsync("#call-btn");
     }
 
+    /// <summary>Two pages online, the caller has called the callee and the callee rings; on failure both pages are closed.</summary>
+    private async Task<(AppPage Caller, AppPage Callee, string CalleeId)> RingingAsync()
+    {
+        var (caller, callee, calleeId) = await OpenTwoAsync();
+        try
+        {
+            await CallAsync(caller, calleeId);
+            await callee.WaitAsync("rtcstackTest.callState === 'ringing-in'", "the callee to ring");
+            return (caller, callee, calleeId);
+        }
+        catch
+        {
+            await caller.DisposeAsync();
+            await callee.DisposeAsync();
+            throw;
+        }
+    }
+
     [Fact]
     public async Task Ring_then_accept_connects_the_call()
     {
-        var (caller, callee, calleeId) = await OpenTwoAsync();
+        var (caller, callee, calleeId) = await RingingAsync();
         await using var a = caller;
         await using var b = callee;
-        await CallAsync(a, calleeId);
-        await b.WaitAsync("rtcstackTest.callState === 'ringing-in'", "the callee to ring");
         await a.WaitAsync("rtcstackTest.callState === 'ringing-out'", "the caller to hear ringing");
         await b.ScreenshotAsync("invitation-incoming");
         await b.Page.ClickAsync("#ring-accept");
@@ -47,11 +63,9 @@ public sealed class InvitationTests(BrowserFixture fx)
     [Fact]
     public async Task Ring_then_decline_tells_the_caller()
     {
-        var (caller, callee, calleeId) = await OpenTwoAsync();
+        var (caller, callee, _) = await RingingAsync();
         await using var a = caller;
         await using var b = callee;
-        await CallAsync(a, calleeId);
-        await b.WaitAsync("rtcstackTest.callState === 'ringing-in'", "the callee to ring");
         await b.Page.ClickAsync("#ring-decline");
         await a.WaitAsync("rtcstackTest.callLog.includes('declined') && rtcstackTest.callState === 'idle'", "the caller to see the decline");
         Assert.Equal("lobby", await a.EvalAsync<string>("rtcstackTest.view"));
@@ -60,11 +74,9 @@ public sealed class InvitationTests(BrowserFixture fx)
     [Fact]
     public async Task Ring_then_cancel_shows_a_missed_call()
     {
-        var (caller, callee, calleeId) = await OpenTwoAsync();
+        var (caller, callee, _) = await RingingAsync();
         await using var a = caller;
         await using var b = callee;
-        await CallAsync(a, calleeId);
-        await b.WaitAsync("rtcstackTest.callState === 'ringing-in'", "the callee to ring");
         await a.WaitAsync("rtcstackTest.callState === 'ringing-out'", "the caller to hear ringing");
         await a.Page.ClickAsync("#ring-decline");
         await b.WaitAsync("rtcstackTest.callLog.includes('missed') && rtcstackTest.callState === 'idle'", "the callee to see a missed call");
