@@ -15,14 +15,22 @@ public sealed class HmacKeyCacheTests
     public void A_flood_of_distinct_keys_allocates_nothing_and_stays_at_the_bound()
     {
         byte[] message = BuildRequest();
-        byte[] keys = new byte[(FloodKeys + 1) * 16];
+        byte[] keys = new byte[((3 * FloodKeys) + 1) * 16];
         RandomNumberGenerator.Fill(keys);
         Assert.False(VerifyAll(message, keys.AsSpan(0, 16), 1)); // warm up JIT and the per-thread caches
         Assert.True(Sign(message, keys.AsSpan(0, 16)));
         Assert.True(Sign(message, keys.AsSpan(0, 16)));
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        bool anyVerified = VerifyAll(message, keys.AsSpan(16), FloodKeys);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // The least of 3 rounds of distinct keys: a late tier-1 JIT promotion may allocate once (a loaded CI machine),
+        // while an allocation per key shows in every round.
+        long allocated = long.MaxValue;
+        bool anyVerified = false;
+        for (int round = 0; round < 3; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            anyVerified |= VerifyAll(message, keys.AsSpan(16 + (round * FloodKeys * 16)), FloodKeys);
+            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+
         Assert.False(anyVerified);
         Assert.Equal(0, allocated);
         Assert.InRange(StunIntegrity.CurrentThreadCache(sha256: false)!.Count, 1, HmacKeyCache.Capacity);
