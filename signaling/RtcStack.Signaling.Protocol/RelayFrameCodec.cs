@@ -195,7 +195,7 @@ public static class RelayFrameCodec
     }
 
     /// <summary><see cref="FieldOf(ref Utf8JsonReader)"/> for a name without escapes: one length switch, one comparison.</summary>
-    private static int FieldOf(ReadOnlySpan<byte> name) => name.Length switch
+    internal static int FieldOf(ReadOnlySpan<byte> name) => name.Length switch
     {
         1 => name[0] == (byte)'v' ? -1 : 0,
         2 => name.SequenceEqual("id"u8) ? HasId : name.SequenceEqual("to"u8) ? HasTo : 0,
@@ -218,7 +218,7 @@ public static class RelayFrameCodec
         : reader.ValueTextEquals("answer"u8) ? MessageTypes.Answer
         : null;
 
-    private static string? RelayType(ReadOnlySpan<byte> value) =>
+    internal static string? RelayType(ReadOnlySpan<byte> value) =>
         value.SequenceEqual("message"u8) ? MessageTypes.Message
         : value.SequenceEqual("candidate"u8) ? MessageTypes.Candidate
         : value.SequenceEqual("offer"u8) ? MessageTypes.Offer
@@ -232,26 +232,40 @@ public static class RelayFrameCodec
     public static byte[] WriteBody(ReadOnlySpan<byte> utf8, in RelayFrame frame, string from)
     {
         ArgumentNullException.ThrowIfNull(from);
-        int length = "\"room\":\"\",\"from\":\"\"}".Length + frame.Room.Length + from.Length
-            + Optional("sdp", frame.Sdp.Length) + Optional("candidate", frame.Candidate.Length) + Optional("data", frame.Data.Length)
-            + (frame.IceRestart is bool restart ? ",\"iceRestart\":".Length + (restart ? 4 : 5) : 0);
-        byte[] body = new byte[length];
+        byte[] body = new byte["\"room\":\"".Length + frame.Room.Length + TailLength(from, frame.Sdp, frame.IceRestart, frame.Candidate, frame.Data)];
         var w = new SpanWriter(body);
         w.Ascii("\"room\":\"");
         w.Ascii(frame.Room);
-        w.Ascii("\",\"from\":\"");
-        w.Ascii(from);
-        w.Ascii("\"");
-        w.Raw(",\"sdp\":", utf8, frame.Sdp);
-        if (frame.IceRestart is bool ice)
-        {
-            w.Ascii(ice ? ",\"iceRestart\":true" : ",\"iceRestart\":false");
-        }
-        w.Raw(",\"candidate\":", utf8, frame.Candidate);
-        w.Raw(",\"data\":", utf8, frame.Data);
-        w.Ascii("}");
+        w.Tail(utf8, from, frame.Sdp, frame.IceRestart, frame.Candidate, frame.Data);
         return body;
     }
+
+    /// <summary>
+    /// One recipient's whole frame from a scanned client frame in one allocation: what <see cref="Stamp(string, long, ReadOnlySpan{byte})"/>
+    /// of <see cref="WriteBody"/> gives for the same frame. <paramref name="from"/> must be a valid peer id.
+    /// </summary>
+    public static byte[] Stamp(long seq, ReadOnlySpan<byte> utf8, in RelayFrameScan scan, string from)
+    {
+        ArgumentNullException.ThrowIfNull(from);
+        Span<byte> digits = stackalloc byte[20];
+        Utf8Formatter.TryFormat(seq, digits, out int n);
+        byte[] frame = new byte["{\"type\":\"\",\"seq\":,\"room\":\"".Length + scan.Type.Length + n + scan.Room.Length
+            + TailLength(from, scan.Sdp, scan.IceRestart, scan.Candidate, scan.Data)];
+        var w = new SpanWriter(frame);
+        w.Ascii("{\"type\":\"");
+        w.Ascii(scan.Type);
+        w.Ascii("\",\"seq\":");
+        w.Bytes(digits[..n]);
+        w.Ascii(",\"room\":\"");
+        w.Bytes(utf8.Slice(scan.Room.Start, scan.Room.Length));
+        w.Tail(utf8, from, scan.Sdp, scan.IceRestart, scan.Candidate, scan.Data);
+        return frame;
+    }
+
+    /// <summary>Bytes of what <see cref="SpanWriter.Tail"/> writes.</summary>
+    private static int TailLength(string from, (int, int Length) sdp, bool? iceRestart, (int, int Length) candidate, (int, int Length) data) =>
+        "\",\"from\":\"\"}".Length + from.Length + Optional("sdp", sdp.Length) + Optional("candidate", candidate.Length) + Optional("data", data.Length)
+        + (iceRestart is bool restart ? ",\"iceRestart\":".Length + (restart ? 4 : 5) : 0);
 
     /// <summary>One recipient's frame: <c>{"type":…,"seq":N,</c> followed by <paramref name="body"/> from <see cref="WriteBody"/>.</summary>
     public static byte[] Stamp(string type, long seq, ReadOnlySpan<byte> body)
@@ -283,6 +297,22 @@ public static class RelayFrameCodec
         {
             bytes.CopyTo(_target[_at..]);
             _at += bytes.Length;
+        }
+
+        /// <summary>Everything after the room name: <c>","from":…[,"sdp":…][,"iceRestart":…][,"candidate":…][,"data":…]}</c>.</summary>
+        public void Tail(scoped ReadOnlySpan<byte> utf8, string from, (int, int) sdp, bool? iceRestart, (int, int) candidate, (int, int) data)
+        {
+            Ascii("\",\"from\":\"");
+            Ascii(from);
+            Ascii("\"");
+            Raw(",\"sdp\":", utf8, sdp);
+            if (iceRestart is bool ice)
+            {
+                Ascii(ice ? ",\"iceRestart\":true" : ",\"iceRestart\":false");
+            }
+            Raw(",\"candidate\":", utf8, candidate);
+            Raw(",\"data\":", utf8, data);
+            Ascii("}");
         }
 
         public void Raw(string prefix, scoped ReadOnlySpan<byte> source, (int Start, int Length) range)

@@ -84,6 +84,16 @@ public sealed class InMemoryBackplane : IBackplane
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>
+    /// True when <paramref name="peer"/> is a member of <paramref name="room"/> and subscribed on this node with
+    /// <paramref name="handler"/>: <see cref="PublishToPeerAsync"/> would hand the envelope to that handler, so a
+    /// caller may deliver to its own session directly (the hub's allocation-free relay). No strings are made.
+    /// </summary>
+    internal bool IsLocalMember(ReadOnlySpan<char> room, ReadOnlySpan<char> peer, IBackplaneHandler handler) =>
+        ReferenceEquals(_handler, handler)
+        && _state.SubscriptionsBySpan.TryGetValue(peer, out InMemoryBackplane? node) && ReferenceEquals(node, this)
+        && _state.IsMember(room, peer);
+
     public ValueTask<RoomJoinResult> AddMemberAsync(RoomId room, RoomMember member, int capacity, CancellationToken cancellationToken) =>
         ValueTask.FromResult(_state.Add(room.Value, member, capacity));
 

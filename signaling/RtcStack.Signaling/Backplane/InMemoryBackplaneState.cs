@@ -10,6 +10,10 @@ internal sealed class InMemoryBackplaneState
 
     public ConcurrentDictionary<string, InMemoryBackplane> Nodes { get; } = new(StringComparer.Ordinal);
     public ConcurrentDictionary<string, InMemoryBackplane> Subscriptions { get; } = new(StringComparer.Ordinal);
+
+    /// <summary><see cref="Subscriptions"/> looked up by a span (no string).</summary>
+    public ConcurrentDictionary<string, InMemoryBackplane>.AlternateLookup<ReadOnlySpan<char>> SubscriptionsBySpan =>
+        Subscriptions.GetAlternateLookup<ReadOnlySpan<char>>();
     public ConcurrentDictionary<string, SessionOwner> Owners { get; } = new(StringComparer.Ordinal);
 
     public RoomJoinResult Add(string room, RoomMember member, int capacity)
@@ -73,6 +77,16 @@ internal sealed class InMemoryBackplaneState
         lock (_roomsLock)
         {
             return _rooms.TryGetValue(room, out Dictionary<string, RoomMember>? members) && members.ContainsKey(peer);
+        }
+    }
+
+    /// <summary><see cref="IsMember(string, string)"/> without strings.</summary>
+    public bool IsMember(ReadOnlySpan<char> room, ReadOnlySpan<char> peer)
+    {
+        lock (_roomsLock)
+        {
+            return _rooms.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(room, out Dictionary<string, RoomMember>? members)
+                && members.GetAlternateLookup<ReadOnlySpan<char>>().ContainsKey(peer);
         }
     }
 

@@ -20,11 +20,30 @@ internal sealed class RelayCommands(SignalingHub hub)
     /// </summary>
     public Task? TryRelayRaw(SignalingConnection connection, ReadOnlySpan<byte> utf8)
     {
-        if (connection.Session is not { } session
-            || !hub.Backplane.DeliversByReference
-            || RelayFrameCodec.TryRead(utf8, out RelayFrame frame) != RelayReadResult.Ok
-            || (frame.Type != MessageTypes.Message && (session.Claims.Permissions & (Permissions.Publish | Permissions.Subscribe)) == 0)
-            || !session.InRoom(frame.Room))
+        if (connection.Session is not { } session || !hub.Backplane.DeliversByReference)
+        {
+            return null;
+        }
+        RelayFrame frame;
+        if (RelayFrameScanner.TryScan(utf8, out RelayFrameScan scan) == RelayReadResult.Ok)
+        {
+            if (!MayRelay(session, scan.Type))
+            {
+                return null;
+            }
+            Span<char> room = stackalloc char[SignalingProtocol.MaxRoomLength];
+            room = room[..Ascii(utf8.Slice(scan.Room.Start, scan.Room.Length), room)];
+            if (!session.InRoom(room))
+            {
+                return null;
+            }
+            if (scan.To.Length != 0 && TryRelayLocal(connection, session, utf8, scan, room))
+            {
+                return Task.CompletedTask;
+            }
+            frame = scan.ToFrame(utf8);
+        }
+        else if (RelayFrameCodec.TryRead(utf8, out frame) != RelayReadResult.Ok || !MayRelay(session, frame.Type) || !session.InRoom(frame.Room))
         {
             return null;
         }
@@ -37,6 +56,41 @@ internal sealed class RelayCommands(SignalingHub hub)
         };
         // A backplane that delivers by reference never reads the envelope id (it is for deduplication across nodes).
         return RouteAsync(connection, session, frame.Room, frame.To, frame.Id, message, withId: false);
+    }
+
+    /// <summary>
+    /// A directed relay to a member whose session is on this node of the in-memory backplane: delivered with no
+    /// envelope, message or string (only the stamped frame is allocated). False (nothing done) otherwise.
+    /// </summary>
+    private bool TryRelayLocal(SignalingConnection connection, Session session, ReadOnlySpan<byte> utf8, in RelayFrameScan scan, ReadOnlySpan<char> room)
+    {
+        Span<char> to = stackalloc char[SignalingProtocol.MaxPeerIdLength];
+        to = to[..Ascii(utf8.Slice(scan.To.Start, scan.To.Length), to)];
+        if (hub.Backplane is not InMemoryBackplane memory
+            || to.SequenceEqual(session.Peer.Value)
+            || !memory.IsLocalMember(room, to, hub)
+            || !hub.Lifecycle.TryDeliverRelay(to, utf8, scan, session.Peer.Value))
+        {
+            return false;
+        }
+        if (scan.HasId)
+        {
+            SignalingHub.Ack(connection, System.Text.Encoding.ASCII.GetString(utf8.Slice(scan.Id.Start, scan.Id.Length)));
+        }
+        return true;
+    }
+
+    private static bool MayRelay(Session session, string type) =>
+        type == MessageTypes.Message || (session.Claims.Permissions & (Permissions.Publish | Permissions.Subscribe)) != 0;
+
+    /// <summary>Widens validated ASCII (a room or peer id) into <paramref name="chars"/>; returns the count.</summary>
+    private static int Ascii(ReadOnlySpan<byte> ascii, Span<char> chars)
+    {
+        for (int i = 0; i < ascii.Length; i++)
+        {
+            chars[i] = (char)ascii[i];
+        }
+        return ascii.Length;
     }
 
     public async Task RelayAsync(SignalingConnection connection, Session session, ClientMessage m)

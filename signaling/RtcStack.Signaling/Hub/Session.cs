@@ -75,6 +75,23 @@ internal sealed class Session
         }
     }
 
+    /// <summary><see cref="Deliver"/> of a scanned relay frame: stamps the client's bytes straight into the one frame it allocates.</summary>
+    public bool DeliverRelay(ReadOnlySpan<byte> utf8, in RelayFrameScan scan, string from)
+    {
+        lock (_sync)
+        {
+            if (_handedOver)
+            {
+                return false;
+            }
+            long seq = ++_lastSeq;
+            byte[] frame = RelayFrameCodec.Stamp(seq, utf8, scan, from);
+            _buffer.Add(seq, frame);
+            _connection?.TrySend(frame);
+            return true;
+        }
+    }
+
     /// <summary>The client processed every frame up to <paramref name="lastSeq"/> (sent in <c>ping</c>): free them.</summary>
     public void Acknowledge(long lastSeq)
     {
@@ -149,6 +166,15 @@ internal sealed class Session
         lock (_sync)
         {
             return _rooms.ContainsKey(room);
+        }
+    }
+
+    /// <summary><see cref="InRoom(string)"/> without a string.</summary>
+    public bool InRoom(ReadOnlySpan<char> room)
+    {
+        lock (_sync)
+        {
+            return _rooms.GetAlternateLookup<ReadOnlySpan<char>>().ContainsKey(room);
         }
     }
 

@@ -277,6 +277,24 @@ internal sealed class SessionLifecycle(SignalingHub hub)
         return new ValueTask<bool>(hub.Sessions.TryGetValue(recipient.Value, out Session? session) && DeliverPlain(session, envelope.Message));
     }
 
+    /// <summary>
+    /// The allocation-free relay (<see cref="RelayCommands.TryRelayRaw"/>): delivers a scanned relay frame to the local
+    /// session of <paramref name="recipient"/> as <see cref="OnEnvelope"/> would deliver its envelope. False (nothing
+    /// done) when there is no such session, it was handed over, or a takeover is in progress: the caller then routes
+    /// the usual way.
+    /// </summary>
+    public bool TryDeliverRelay(ReadOnlySpan<char> recipient, ReadOnlySpan<byte> utf8, in RelayFrameScan scan, string from)
+    {
+        if (!_pendingResumes.IsEmpty
+            || !hub.Sessions.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(recipient, out Session? session)
+            || !session.DeliverRelay(utf8, scan, from))
+        {
+            return false;
+        }
+        hub.Metrics.Relayed();
+        return true;
+    }
+
     private async ValueTask<bool> DeliverAsync(Session session, BackplaneEnvelope envelope)
     {
         if (envelope.Call is null && envelope.Message.CallId is null)
