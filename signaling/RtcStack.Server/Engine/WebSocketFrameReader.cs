@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.Intrinsics;
 
 namespace RtcStack.Server.Engine;
 
@@ -120,6 +121,16 @@ internal static class WebSocketFrameReader
         int shift = (int)(offset & 3) * 8;
         uint rotated = shift == 0 ? maskKey : (maskKey >> shift) | (maskKey << (32 - shift));
         int i = 0;
+        if (Vector128.IsHardwareAccelerated && source.Length >= Vector128<byte>.Count)
+        {
+            // 16 bytes at a time: a multiple of 4, so the mask stays in phase.
+            Vector128<byte> mask = Vector128.Create(rotated).AsByte();
+            int vectors = source.Length & ~(Vector128<byte>.Count - 1);
+            for (; i < vectors; i += Vector128<byte>.Count)
+            {
+                (Vector128.Create(source.Slice(i, Vector128<byte>.Count)) ^ mask).CopyTo(destination.Slice(i, Vector128<byte>.Count));
+            }
+        }
         int words = source.Length & ~3;
         for (; i < words; i += 4)
         {

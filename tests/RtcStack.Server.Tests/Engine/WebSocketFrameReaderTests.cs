@@ -50,6 +50,17 @@ public sealed class WebSocketFrameReaderTests
     public void Reading_never_throws(byte[] bytes) => WebSocketFrameReader.TryRead(bytes ?? [], out _);
 
     [Property]
+    public Property Unmasking_equals_the_rfc_definition(byte[] data, uint mask, byte offset)
+    {
+        data ??= [];
+        byte[] actual = new byte[data.Length];
+        WebSocketFrameReader.Unmask(data, actual, mask, offset);
+        // RFC 6455 5.3: octet i of the payload is XORed with octet i mod 4 of the key (little-endian in maskKey).
+        byte[] expected = [.. data.Select((b, i) => (byte)(b ^ (byte)(mask >> (int)((i + offset) % 4 * 8))))];
+        return actual.SequenceEqual(expected).ToProperty();
+    }
+
+    [Property]
     public Property Unmasking_in_pieces_equals_unmasking_at_once(byte[] data, uint mask, PositiveInt cut)
     {
         data ??= [];
