@@ -25,6 +25,8 @@ internal sealed class TcpPeerConnection : ITcpRelayEnds
     private readonly Socket _socket;
     private readonly TcpRelay _owner;
     private int _state;
+    private int _onLoop; // 1 while TcpRelayLoop holds both sockets' handles
+    private int _disposed;
     private ITimer? _bindTimer;
     private StreamConnection? _client;
 
@@ -96,11 +98,13 @@ internal sealed class TcpPeerConnection : ITcpRelayEnds
                     _owner.Relayed(early.Length, toPeer: true);
                     early = ReadOnlyMemory<byte>.Empty;
                 }
+                Volatile.Write(ref _onLoop, 1);
                 if (loop.TryRelay(this, plain.Socket, _socket) is { } relayed)
                 {
-                    reason = await relayed.ConfigureAwait(false) ?? reason;
+                    reason = await relayed.ConfigureAwait(false) ?? reason; // the loop has let go of both sockets
                     return;
                 }
+                Volatile.Write(ref _onLoop, 0);
             }
             await CopyBothWaysAsync(client, clientStream, early).ConfigureAwait(false);
         }
@@ -110,11 +114,17 @@ internal sealed class TcpPeerConnection : ITcpRelayEnds
         }
         finally
         {
+            Volatile.Write(ref _onLoop, 0);
             Close(reason);
+            DisposeSockets();
         }
     }
 
-    /// <summary>Closes the peer connection and, when bound, the client data connection; idempotent.</summary>
+    /// <summary>
+    /// Closes the peer connection and, when bound, the client data connection; idempotent. While the relay loop
+    /// holds the sockets they are only shut down here (disposing them would spin until the loop lets go of their
+    /// handles); the loop then ends the pair and <see cref="RelayAsync"/> disposes them.
+    /// </summary>
     internal void Close(string reason)
     {
         if (Interlocked.Exchange(ref _state, Closed) == Closed)
@@ -122,9 +132,31 @@ internal sealed class TcpPeerConnection : ITcpRelayEnds
             return;
         }
         _bindTimer?.Dispose();
-        _socket.Dispose();
-        Volatile.Read(ref _client)?.Close();
+        if (Volatile.Read(ref _onLoop) == 1)
+        {
+            try
+            {
+                _socket.Shutdown(SocketShutdown.Both); // an event for the loop, which sees the pair closed
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                // disposed meanwhile: the loop let go already
+            }
+        }
+        else
+        {
+            DisposeSockets();
+        }
         _owner.Removed(this, reason);
+    }
+
+    private void DisposeSockets()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _socket.Dispose();
+            Volatile.Read(ref _client)?.Close();
+        }
     }
 
     /// <summary>The relay without <see cref="TcpRelayLoop"/>: a pooled buffer and an async read/write loop per direction.</summary>
