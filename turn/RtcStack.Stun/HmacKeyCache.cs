@@ -9,11 +9,14 @@ namespace RtcStack.Stun;
 /// </summary>
 /// <remarks>
 /// Memory is fixed: at most <see cref="Capacity"/> keyed HMACs, and key bytes live in buffers allocated once.
-/// A key seen for the first time is answered with a one-shot HMAC (no managed allocation) and only remembered
-/// as the candidate; it gets a kept HMAC (the one allocation) when it is used again while still the candidate,
-/// replacing the least recently used one. So a flood of distinct keys (one per username, password or realm)
-/// allocates nothing and never evicts the keys in use. Keys longer than <see cref="MaxKeyLength"/> (the
-/// SHA-1/SHA-256 block size) are never kept.
+/// Only the signing path (<c>keep</c> true: the server signs a response after the request's integrity was verified,
+/// a client signs with its own credentials) changes the set: a key signed with for the first time is answered with a
+/// one-shot HMAC (no managed allocation) and only remembered as the candidate; it gets a kept HMAC (the one
+/// allocation) when it signs again while still the candidate, replacing the least recently used one. Verification
+/// (<c>keep</c> false) only looks keys up: an unauthenticated sender repeating a username with a bad
+/// MESSAGE-INTEGRITY never promotes or evicts anything. So a flood of distinct keys (one per username, password or
+/// realm) allocates nothing and never evicts the keys in use. Keys longer than <see cref="MaxKeyLength"/> (the
+/// SHA-1/SHA-256 block size) are never kept; evicted key bytes are zeroed.
 /// </remarks>
 internal sealed class HmacKeyCache
 {
@@ -49,18 +52,36 @@ internal sealed class HmacKeyCache
         }
     }
 
-    /// <summary>Writes HMAC(key, data) to <paramref name="destination"/> (at least the hash size).</summary>
-    public void Compute(ReadOnlySpan<byte> key, ReadOnlySpan<byte> data, Span<byte> destination)
+    /// <summary>Whether a kept HMAC exists for <paramref name="key"/> (tests).</summary>
+    internal bool Contains(ReadOnlySpan<byte> key) => IndexOf(key) >= 0;
+
+    /// <summary>
+    /// Writes HMAC(key, data) to <paramref name="destination"/> (at least the hash size). <paramref name="keep"/> true
+    /// (signing) may keep the key (see the remarks); false (verifying an unauthenticated message) only looks it up.
+    /// </summary>
+    public void Compute(ReadOnlySpan<byte> key, ReadOnlySpan<byte> data, Span<byte> destination, bool keep)
     {
-        IncrementalHash? mac = Find(key);
-        if (mac is null && key.Length <= MaxKeyLength && _candidateLength == key.Length && key.SequenceEqual(_candidate.AsSpan(0, key.Length)))
+        int index = IndexOf(key);
+        IncrementalHash? mac = index >= 0 ? _macs[index] : null;
+        if (keep)
         {
-            mac = Promote(key);
+            if (mac is not null)
+            {
+                _lastUse[index] = ++_clock;
+            }
+            else if (key.Length <= MaxKeyLength && _candidateLength == key.Length && key.SequenceEqual(_candidate.AsSpan(0, key.Length)))
+            {
+                mac = Promote(key);
+            }
+            else
+            {
+                CryptographicOperations.ZeroMemory(_candidate);
+                _candidateLength = key.TryCopyTo(_candidate) ? key.Length : -1;
+            }
         }
 
         if (mac is null)
         {
-            _candidateLength = key.TryCopyTo(_candidate) ? key.Length : -1;
             OneShot(key, data, destination);
             return;
         }
@@ -72,18 +93,17 @@ internal sealed class HmacKeyCache
         }
     }
 
-    private IncrementalHash? Find(ReadOnlySpan<byte> key)
+    private int IndexOf(ReadOnlySpan<byte> key)
     {
         for (int i = 0; i < Capacity; i++)
         {
-            if (_macs[i] is { } mac && _keyLengths[i] == key.Length && key.SequenceEqual(_keys.AsSpan(i * MaxKeyLength, key.Length)))
+            if (_macs[i] is not null && _keyLengths[i] == key.Length && key.SequenceEqual(_keys.AsSpan(i * MaxKeyLength, key.Length)))
             {
-                _lastUse[i] = ++_clock;
-                return mac;
+                return i;
             }
         }
 
-        return null;
+        return -1;
     }
 
     private IncrementalHash Promote(ReadOnlySpan<byte> key)
@@ -97,13 +117,18 @@ internal sealed class HmacKeyCache
             }
         }
 
-        _macs[victim]?.Dispose();
+        // The slot is empty before anything can throw: never a disposed HMAC under a new key.
+        IncrementalHash? evicted = _macs[victim];
+        _macs[victim] = null;
+        evicted?.Dispose();
         Span<byte> slot = _keys.AsSpan(victim * MaxKeyLength, MaxKeyLength);
+        CryptographicOperations.ZeroMemory(slot);
+        _candidateLength = -1;
+        CryptographicOperations.ZeroMemory(_candidate);
         key.CopyTo(slot);
+        var mac = IncrementalHash.CreateHMAC(_algorithm, slot[..key.Length]);
         _keyLengths[victim] = key.Length;
         _lastUse[victim] = ++_clock;
-        _candidateLength = -1;
-        var mac = IncrementalHash.CreateHMAC(_algorithm, slot[..key.Length]);
         _macs[victim] = mac;
         return mac;
     }

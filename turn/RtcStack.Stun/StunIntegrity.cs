@@ -18,6 +18,7 @@ internal static class StunIntegrity
     /// Computes the HMAC of message[..attributeOffset] with the header length set as if the message
     /// ended after an attribute of <paramref name="valueLength"/> bytes at that offset (RFC 8489 §14.5).
     /// The message is copied (to the stack when small, to a pooled array otherwise) to patch the length.
+    /// Used to verify a received message: the key is only looked up in the key cache, never kept from here.
     /// </summary>
     public static void ComputeHmac(ReadOnlySpan<byte> message, int attributeOffset, int valueLength, ReadOnlySpan<byte> key, bool sha256, Span<byte> destination)
     {
@@ -27,7 +28,7 @@ internal static class StunIntegrity
             : (rented = ArrayPool<byte>.Shared.Rent(attributeOffset));
         copy = copy[..attributeOffset];
         message[..attributeOffset].CopyTo(copy);
-        ComputeHmacInPlace(copy, valueLength, key, sha256, destination);
+        ComputeHmacInPlace(copy, valueLength, key, sha256, destination, keep: false);
         if (rented is not null)
         {
             ArrayPool<byte>.Shared.Return(rented);
@@ -36,16 +37,17 @@ internal static class StunIntegrity
 
     /// <summary>
     /// Like <see cref="ComputeHmac"/>, but patches the length field of <paramref name="prefix"/>
-    /// (the whole message up to the integrity attribute) in place; used by the writer.
+    /// (the whole message up to the integrity attribute) in place; used by the writer (<paramref name="keep"/> true:
+    /// a key signed with repeatedly gets a kept HMAC, see <see cref="HmacKeyCache"/>).
     /// </summary>
-    public static void ComputeHmacInPlace(Span<byte> prefix, int valueLength, ReadOnlySpan<byte> key, bool sha256, Span<byte> destination)
+    public static void ComputeHmacInPlace(Span<byte> prefix, int valueLength, ReadOnlySpan<byte> key, bool sha256, Span<byte> destination, bool keep)
     {
         int adjusted = prefix.Length - StunConstants.HeaderLength + StunConstants.AttributeHeaderLength + ((valueLength + 3) & ~3);
         BinaryPrimitives.WriteUInt16BigEndian(prefix[2..], (ushort)adjusted);
         HmacKeyCache cache = sha256
             ? t_sha256 ??= new HmacKeyCache(HashAlgorithmName.SHA256)
             : t_sha1 ??= new HmacKeyCache(HashAlgorithmName.SHA1);
-        cache.Compute(key, prefix, destination);
+        cache.Compute(key, prefix, destination, keep);
     }
 
     /// <summary>The calling thread's key cache for one algorithm (tests check its bound).</summary>

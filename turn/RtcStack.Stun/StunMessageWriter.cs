@@ -147,7 +147,7 @@ public ref struct StunMessageWriter
 
         int attribute = _position;
         Span<byte> hmac = stackalloc byte[StunConstants.MessageIntegritySha256Length];
-        StunIntegrity.ComputeHmacInPlace(_buffer[..attribute], valueLength, key, sha256, hmac);
+        StunIntegrity.ComputeHmacInPlace(_buffer[..attribute], valueLength, key, sha256, hmac, keep: true); // signing may keep the key
         Span<byte> value = Reserve(type, valueLength);
         hmac[..valueLength].CopyTo(value);
     }
