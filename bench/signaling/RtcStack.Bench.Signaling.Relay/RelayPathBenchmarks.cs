@@ -13,8 +13,8 @@ namespace RtcStack.Bench.Signaling.Relay;
 
 /// <summary>
 /// The hub's managed relay path on the in-memory backplane, without sockets: what the receive loop does with one
-/// client frame (<c>CommandDispatcher.TryRelayRaw</c>: read, check membership, envelope, route, stamp, replay
-/// buffer, send queue into a socket whose sends complete at once), and the frame reader alone for comparison.
+/// client frame (<c>CommandDispatcher.TryRelayRaw</c>: scan, check membership, stamp, replay buffer, send queue into
+/// a socket whose sends complete at once), and the frame readers alone for comparison.
 /// The frame is the load tool's (<c>rtcstack-signaling-load --pairs</c>): a directed <c>message</c>, no id.
 /// </summary>
 [MemoryDiagnoser]
@@ -59,7 +59,11 @@ public class RelayPathBenchmarks
     [Benchmark(Baseline = true)]
     public Task? RelayDirected() => _hub.Commands.TryRelayRaw(_sender, _frame);
 
-    /// <summary>The relay frame reader alone (UTF-8 check and one <c>Utf8JsonReader</c> pass).</summary>
+    /// <summary>The hand-written relay frame scanner alone (UTF-8 check and one pass; what the relay uses first).</summary>
+    [Benchmark]
+    public RelayReadResult ScanFrame() => RelayFrameScanner.TryScan(_frame, out _);
+
+    /// <summary>The relay frame reader alone (UTF-8 check and one <c>Utf8JsonReader</c> pass; the scanner's fallback).</summary>
     [Benchmark]
     public RelayReadResult ReadFrame() => RelayFrameCodec.TryRead(_frame, out _);
 

@@ -6,14 +6,20 @@ namespace RtcStack.Signaling.Backplane;
 internal sealed class InMemoryBackplaneState
 {
     private readonly Dictionary<string, Dictionary<string, RoomMember>> _rooms = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Dictionary<string, RoomMember>>.AlternateLookup<ReadOnlySpan<char>> _roomsBySpan;
     private readonly Lock _roomsLock = new();
 
     public ConcurrentDictionary<string, InMemoryBackplane> Nodes { get; } = new(StringComparer.Ordinal);
     public ConcurrentDictionary<string, InMemoryBackplane> Subscriptions { get; } = new(StringComparer.Ordinal);
 
     /// <summary><see cref="Subscriptions"/> looked up by a span (no string).</summary>
-    public ConcurrentDictionary<string, InMemoryBackplane>.AlternateLookup<ReadOnlySpan<char>> SubscriptionsBySpan =>
-        Subscriptions.GetAlternateLookup<ReadOnlySpan<char>>();
+    public ConcurrentDictionary<string, InMemoryBackplane>.AlternateLookup<ReadOnlySpan<char>> SubscriptionsBySpan { get; }
+
+    public InMemoryBackplaneState()
+    {
+        SubscriptionsBySpan = Subscriptions.GetAlternateLookup<ReadOnlySpan<char>>();
+        _roomsBySpan = _rooms.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
     public ConcurrentDictionary<string, SessionOwner> Owners { get; } = new(StringComparer.Ordinal);
 
     public RoomJoinResult Add(string room, RoomMember member, int capacity)
@@ -85,7 +91,7 @@ internal sealed class InMemoryBackplaneState
     {
         lock (_roomsLock)
         {
-            return _rooms.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(room, out Dictionary<string, RoomMember>? members)
+            return _roomsBySpan.TryGetValue(room, out Dictionary<string, RoomMember>? members)
                 && members.GetAlternateLookup<ReadOnlySpan<char>>().ContainsKey(peer);
         }
     }

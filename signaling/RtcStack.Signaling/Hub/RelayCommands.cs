@@ -86,11 +86,8 @@ internal sealed class RelayCommands(SignalingHub hub)
     /// <summary>Widens validated ASCII (a room or peer id) into <paramref name="chars"/>; returns the count.</summary>
     private static int Ascii(ReadOnlySpan<byte> ascii, Span<char> chars)
     {
-        for (int i = 0; i < ascii.Length; i++)
-        {
-            chars[i] = (char)ascii[i];
-        }
-        return ascii.Length;
+        System.Text.Ascii.ToUtf16(ascii, chars, out int written);
+        return written;
     }
 
     public async Task RelayAsync(SignalingConnection connection, Session session, ClientMessage m)
