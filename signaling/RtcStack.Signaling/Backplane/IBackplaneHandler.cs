@@ -42,6 +42,14 @@ public interface IBackplaneHandler
     ValueTask OnSessionsRevivedAsync(IReadOnlyList<PeerId> peers);
 
     /// <summary>
+    /// This node reached the shared store again after an outage and found these peers owned by another node (they
+    /// resumed or started a new session there meanwhile): the handler drops its leftover sessions of them at once,
+    /// without telling their rooms (<c>member-left</c> would be wrong: the peer is alive elsewhere); their calls with
+    /// this node's other sessions end. Only a leftover whose session id matches is dropped.
+    /// </summary>
+    ValueTask OnSessionsTakenOverAsync(IReadOnlyList<LeftoverSession> leftovers) => ValueTask.CompletedTask;
+
+    /// <summary>
     /// Invitations another node held for offline callees (<see cref="IBackplane.HoldInvitationAsync"/>) when it died;
     /// this node holds them now: it delivers each if its callee connects before <see cref="CallState.ExpiresAt"/>,
     /// hands the call to its caller if the caller connects again, and sends <c>invite-timeout</c> when the ring time

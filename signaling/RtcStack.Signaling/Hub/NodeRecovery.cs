@@ -1,4 +1,5 @@
 using RtcStack.Signaling.Backplane;
+using RtcStack.Signaling.Diagnostics;
 using RtcStack.Signaling.Protocol;
 
 namespace RtcStack.Signaling.Hub;
@@ -10,6 +11,9 @@ namespace RtcStack.Signaling.Hub;
 /// </summary>
 internal sealed class NodeRecovery(SignalingHub hub)
 {
+    /// <summary>Lost-peer notices applied lately (for sessions still being handed over to this node).</summary>
+    public RecentLosses Losses { get; } = new(hub.Time);
+
     /// <summary>
     /// The backplane removed memberships of sessions that are gone with their node (or did not answer a handover):
     /// tell each room, as when a resume window runs out (<c>member-left</c>, reason <c>timeout</c>).
@@ -30,10 +34,27 @@ internal sealed class NodeRecovery(SignalingHub hub)
     public async ValueTask OnPeersLostAsync(IReadOnlyList<PeerId> peers)
     {
         var lost = peers.Select(p => p.Value).ToHashSet(StringComparer.Ordinal);
+        Losses.Record(lost); // first: a session installed after this loop gets it from ApplyLossesSinceAsync
         foreach (Session session in hub.Sessions.Values)
         {
             await EndCallsAsync(session, c => lost.Contains(c.OtherPeer)).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// A session handed over from another node was just installed: end its handed-over calls (<paramref name="callIds"/>,
+    /// not calls delivered to it since) with the peers reported lost after <paramref name="mark"/>, which the loop in
+    /// <see cref="OnPeersLostAsync"/> may have run before the session was installed. Ending a call twice has no effect.
+    /// </summary>
+    public async Task ApplyLossesSinceAsync(Session session, long mark, IEnumerable<string> callIds)
+    {
+        HashSet<string> lost = Losses.Since(mark);
+        if (lost.Count == 0)
+        {
+            return;
+        }
+        var handed = callIds.ToHashSet(StringComparer.Ordinal);
+        await EndCallsAsync(session, c => handed.Contains(c.Id) && lost.Contains(c.OtherPeer)).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -50,6 +71,43 @@ internal sealed class NodeRecovery(SignalingHub hub)
             {
                 await EndCallsAsync(session, c => !hub.Sessions.ContainsKey(c.OtherPeer) && (c.Accepted || !c.Outgoing || c.Delivered)).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>
+    /// This node is back after an outage and these peers are owned by another node now (they resumed there): drop the
+    /// leftover sessions at once, as a handover would (no <c>member-left</c>: the peer is alive elsewhere, and its
+    /// memberships belong to its new session). Its calls with this node's other sessions end for them (<c>hangup</c>,
+    /// <c>cancelled</c>, <c>declined</c> <c>gone</c>); parties on other nodes were told when the peer was lost.
+    /// </summary>
+    public async ValueTask OnSessionsTakenOverAsync(IReadOnlyList<LeftoverSession> leftovers)
+    {
+        foreach (LeftoverSession leftover in leftovers)
+        {
+            if (!hub.Sessions.TryGetValue(leftover.Peer.Value, out Session? session) || session.Id != leftover.SessionId
+                || !hub.Sessions.TryRemove(new KeyValuePair<string, Session>(leftover.Peer.Value, session)))
+            {
+                continue;
+            }
+            session.Ended = true;
+            session.DetachAny(hub.Time.GetTimestamp())?.Close(CloseCodes.Replaced);
+            foreach (Call call in session.Calls())
+            {
+                if (session.RemoveCall(call.Id) is null)
+                {
+                    continue;
+                }
+                await hub.Invitations.ReleaseAsync(call.Id).ConfigureAwait(false);
+                if (hub.Sessions.TryGetValue(call.OtherPeer, out Session? partner))
+                {
+                    await EndCallsAsync(partner, c => c.Id == call.Id).ConfigureAwait(false);
+                }
+            }
+            foreach (RoomMembership room in session.Rooms())
+            {
+                hub.TrackRoomLeft(room.Room);
+            }
+            Log.SessionEnded(hub.Logger, session.Id, leftover.Peer.Value, "taken over by another node");
         }
     }
 

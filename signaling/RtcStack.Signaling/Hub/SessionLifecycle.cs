@@ -41,6 +41,7 @@ internal sealed class SessionLifecycle(SignalingHub hub)
         // Envelopes the backplane routes here while the owner hands over are held, then delivered after its frames.
         var pending = new PendingResume();
         _pendingResumes[peer.Value] = pending;
+        long lossMark = hub.Recovery.Losses.Mark(); // lost-peer notices applied from here on miss the session (RecentLosses)
         try
         {
             ResumeState? state = await hub.Backplane.RequestHandoverAsync(owner, peer, resumeId, CancellationToken.None).ConfigureAwait(false);
@@ -63,6 +64,7 @@ internal sealed class SessionLifecycle(SignalingHub hub)
                 return null;
             }
             await InstallAsync(pending, session).ConfigureAwait(false);
+            await hub.Recovery.ApplyLossesSinceAsync(session, lossMark, state.Calls.Select(c => c.Id)).ConfigureAwait(false);
             return session;
         }
         finally

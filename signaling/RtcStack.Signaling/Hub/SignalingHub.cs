@@ -193,6 +193,9 @@ public sealed class SignalingHub : IBackplaneHandler, IAsyncDisposable
     ValueTask IBackplaneHandler.OnSessionsRevivedAsync(IReadOnlyList<PeerId> peers) =>
         Recovery.OnSessionsRevivedAsync(peers);
 
+    ValueTask IBackplaneHandler.OnSessionsTakenOverAsync(IReadOnlyList<LeftoverSession> leftovers) =>
+        Recovery.OnSessionsTakenOverAsync(leftovers);
+
     ValueTask IBackplaneHandler.OnInvitationsAdoptedAsync(IReadOnlyList<CallState> calls) =>
         Invitations.AdoptAsync(calls);
 

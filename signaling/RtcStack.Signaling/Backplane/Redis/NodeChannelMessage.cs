@@ -5,8 +5,8 @@ namespace RtcStack.Signaling.Backplane.Redis;
 /// <summary>
 /// What travels on a node channel, one kind per first byte: <c>D</c> + JSON array of peer ids + <c>\n</c> +
 /// envelope JSON (a delivery; <see cref="RedisScripts.PublishToRoutes"/> builds the same shape in Lua), or
-/// <c>H</c> + <see cref="RedisHandoverRequest"/> JSON, or <c>L</c> + JSON array of peer ids whose sessions were lost
-/// with their node (published by <see cref="RedisLivenessScripts"/>), or <c>E</c> + the id of a held invitation its callee
+/// <c>H</c> + <see cref="RedisHandoverRequest"/> JSON, or <c>L</c> + a <c>lost</c> stream entry id + <c>\n</c> + JSON array of peer ids whose sessions
+/// were lost with their node (published by <see cref="RedisLivenessScripts"/>), or <c>E</c> + the id of a held invitation its callee
 /// answered (<see cref="RedisLivenessScripts.EndHeld"/>). All share one channel so a handover request is
 /// processed after every delivery routed to the node before it.
 /// </summary>
@@ -64,22 +64,42 @@ internal static class NodeChannelMessage
         }
     }
 
-    /// <summary>Parses the peers of a lost-sessions message; null when it is malformed. Throws nothing.</summary>
-    public static List<string>? TryParseLost(ReadOnlySpan<byte> payload)
+    /// <summary>
+    /// Parses a lost-sessions message, <c>L</c> + the <c>lost</c> stream entry id + <c>\n</c> + JSON array of peers
+    /// (or <c>L</c> + the array, with no id); null when it is malformed. Throws nothing.
+    /// </summary>
+    public static List<string>? TryParseLost(ReadOnlySpan<byte> payload, out string? entryId)
     {
+        entryId = null;
         if (payload.Length < 2 || payload[0] != Lost)
         {
             return null;
         }
+        ReadOnlySpan<byte> rest = payload[1..];
+        int newline = rest.IndexOf((byte)'\n');
+        if (newline >= 0)
+        {
+            entryId = System.Text.Encoding.ASCII.GetString(rest[..newline]);
+            rest = rest[(newline + 1)..];
+        }
+        return TryParsePeers(rest);
+    }
+
+    /// <summary>Parses a JSON array of peer ids; null when it is malformed. Throws nothing.</summary>
+    public static List<string>? TryParsePeers(ReadOnlySpan<byte> json)
+    {
         try
         {
-            return JsonSerializer.Deserialize(payload[1..], RedisBackplaneJsonContext.Default.ListString);
+            return JsonSerializer.Deserialize(json, RedisBackplaneJsonContext.Default.ListString);
         }
         catch (JsonException)
         {
             return null;
         }
     }
+
+    /// <inheritdoc cref="TryParsePeers(ReadOnlySpan{byte})"/>
+    public static List<string>? TryParsePeers(string json) => TryParsePeers(System.Text.Encoding.UTF8.GetBytes(json));
 
     /// <summary>Parses a handover request; null when it is malformed.</summary>
     public static RedisHandoverRequest? TryParseHandover(ReadOnlySpan<byte> payload)

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
@@ -11,9 +10,11 @@ namespace RtcStack.Signaling.Backplane.Redis;
 /// arrive in publish order). Peers on this node are delivered to directly. While Redis is unreachable,
 /// <see cref="IsHealthy"/> is false and every operation falls back to <see cref="LocalMirror"/>, so local
 /// rooms keep working; when Redis returns, this node writes its peers back (with a Polly retry) and is
-/// healthy again. Key layout: <see cref="RedisKeys"/>.
+/// healthy again. Key layout: <see cref="RedisKeys"/>. Split by concern: this file (lifecycle, publishing, the
+/// Redis-or-local fallback), <c>RedisBackplane.Rooms.cs</c> (peer subscriptions and room membership) and
+/// <c>RedisBackplane.Sessions.cs</c> (session owners, held invitations, handover).
 /// </summary>
-public sealed class RedisBackplane : IBackplane
+public sealed partial class RedisBackplane : IBackplane
 {
     private readonly RedisBackplaneOptions _options;
     private readonly ILogger _logger;
@@ -38,9 +39,10 @@ public sealed class RedisBackplane : IBackplane
         _keys = new RedisKeys(options.KeyPrefix);
         _handover = new RedisHandoverBroker(_keys, NodeId, options.HandoverTimeout, _logger);
         _presence = new RemotePresence(_local);
-        _resync = new RedisResync(_keys, _local, _presence, () => Handler, NodeId, options.ReconnectInterval, _logger);
-        _channel = new RedisNodeChannel(_keys, NodeId, _local, _presence, _handover, () => Handler, _logger);
-        _liveness = new RedisNodeLiveness(_keys, _local, NodeId, options.NodeLivenessTtl, _logger);
+        var lost = new RedisLostPeers(_keys, NodeId, _logger);
+        _resync = new RedisResync(_keys, _local, _presence, lost, () => Handler, NodeId, options.ReconnectInterval, _logger);
+        _channel = new RedisNodeChannel(_keys, NodeId, _local, _presence, _handover, lost, () => Handler, _logger);
+        _liveness = new RedisNodeLiveness(_keys, _local, lost, NodeId, options.NodeLivenessTtl, _logger);
     }
 
     /// <inheritdoc/>
@@ -152,197 +154,6 @@ public sealed class RedisBackplane : IBackplane
             {
                 await Handler.OnEnvelopeAsync(new PeerId(member), envelope).ConfigureAwait(false);
             }
-        }
-    }
-
-    /// <inheritdoc/>
-    public async ValueTask SubscribePeerAsync(PeerId peer, CancellationToken cancellationToken)
-    {
-        _local.Subscriptions.TryAdd(peer.Value, LocalMirror.Direct);
-        await RedisOr(db => db.StringSetAsync(_keys.Route(peer.Value), NodeId), () => false).ConfigureAwait(false);
-    }
-
-    /// <inheritdoc/>
-    public async ValueTask UnsubscribePeerAsync(PeerId peer, CancellationToken cancellationToken)
-    {
-        _local.Subscriptions.TryRemove(peer.Value, out _);
-        _presence.Forget(_local.ForgetPeer(peer.Value));
-        await RedisOr(async db => (long)await db.ScriptEvaluateAsync(RedisScripts.DeleteIfEquals, [_keys.Route(peer.Value)], [NodeId]).ConfigureAwait(false), () => 0L).ConfigureAwait(false);
-    }
-
-    /// <inheritdoc/>
-    public async ValueTask<RoomJoinResult> AddMemberAsync(RoomId room, RoomMember member, int capacity, CancellationToken cancellationToken)
-    {
-        RoomJoinResult? shared = await RedisOr<RoomJoinResult?>(async db =>
-        {
-            long result = (long)await db.ScriptEvaluateAsync(RedisScripts.AddMember, [_keys.Room(room.Value), _keys.PeerRooms(member.Peer)], [member.Peer, member.MetaJson ?? "", capacity, room.Value]).ConfigureAwait(false);
-            return result switch { 0 => RoomJoinResult.Joined, 1 => RoomJoinResult.AlreadyMember, _ => RoomJoinResult.Full };
-        }, () => null).ConfigureAwait(false);
-        if (shared == RoomJoinResult.Full)
-        {
-            return RoomJoinResult.Full;
-        }
-
-        RoomJoinResult local = _local.Add(room.Value, member, capacity, enforceCapacity: shared is null);
-        if (shared is null && local == RoomJoinResult.Joined)
-        {
-            _presence.JoinedBlind(room.Value, member.Peer);
-        }
-
-        return shared ?? local;
-    }
-
-    /// <inheritdoc/>
-    public async ValueTask<bool> UpdateMemberAsync(RoomId room, RoomMember member, CancellationToken cancellationToken)
-    {
-        bool local = _local.Update(room.Value, member);
-        return await RedisOr(async db => (long)await db.ScriptEvaluateAsync(RedisScripts.UpdateMember, [_keys.Room(room.Value)], [member.Peer, member.MetaJson ?? ""]).ConfigureAwait(false) == 1, () => local).ConfigureAwait(false);
-    }
-
-    /// <inheritdoc/>
-    public async ValueTask<bool> RemoveMemberAsync(RoomId room, PeerId peer, CancellationToken cancellationToken)
-    {
-        bool local = _local.Remove(room.Value, peer.Value);
-        bool? shared = await RedisOr<bool?>(
-            async db => (long)await db.ScriptEvaluateAsync(RedisScripts.RemoveMember, [_keys.Room(room.Value), _keys.PeerRooms(peer.Value), _keys.Owner(peer.Value)], [peer.Value, room.Value, NodeId]).ConfigureAwait(false) == 1,
-            () => null).ConfigureAwait(false);
-        if (shared is null && local)
-        {
-            // The other nodes are told when Redis is back (RedisPresenceRepair).
-            _presence.LeftBlind(room.Value, peer.Value);
-        }
-
-        if (!_local.HasRoom(room.Value))
-        {
-            _presence.Forget(room.Value);
-        }
-
-        return shared ?? local;
-    }
-
-    /// <inheritdoc/>
-    public ValueTask<bool> IsMemberAsync(RoomId room, PeerId peer, CancellationToken cancellationToken) =>
-        RedisOr(db => db.HashExistsAsync(_keys.Room(room.Value), peer.Value), () => _local.IsMember(room.Value, peer.Value));
-
-    /// <inheritdoc/>
-    /// <remarks>A read from Redis for a room with members here is what this node's members now know of the others.</remarks>
-    public ValueTask<IReadOnlyList<RoomMember>> GetMembersAsync(RoomId room, CancellationToken cancellationToken) =>
-        RedisOr<IReadOnlyList<RoomMember>>(
-            async db =>
-            {
-                RoomMember[] members = RemotePresence.FromHash(await db.HashGetAllAsync(_keys.Room(room.Value)).ConfigureAwait(false));
-                _presence.Replace(room.Value, members);
-                return members;
-            },
-            () => _local.Members(room.Value));
-
-    /// <inheritdoc/>
-    public async ValueTask<SessionOwner?> SetSessionOwnerAsync(PeerId peer, SessionOwner owner, CancellationToken cancellationToken)
-    {
-        _local.Owners.TryGetValue(peer.Value, out SessionOwner? localPrevious);
-        if (owner.NodeId == NodeId)
-        {
-            _local.Owners[peer.Value] = owner;
-        }
-        else
-        {
-            _local.Owners.TryRemove(peer.Value, out _);
-        }
-
-        return await RedisOr(async db =>
-        {
-            var old = (RedisResult[])(await db.ScriptEvaluateAsync(RedisScripts.SetOwner, [_keys.Owner(peer.Value), _keys.NodePeers(owner.NodeId)], [owner.NodeId, owner.SessionId, peer.Value, _keys.NodePeersPrefix]).ConfigureAwait(false))!;
-            return old.Length == 2 && !old[0].IsNull && !old[1].IsNull ? new SessionOwner(old[0].ToString()!, old[1].ToString()!) : null;
-        }, () => localPrevious).ConfigureAwait(false);
-    }
-
-    /// <inheritdoc/>
-    public ValueTask<SessionOwner?> GetSessionOwnerAsync(PeerId peer, CancellationToken cancellationToken) =>
-        RedisOr(async db =>
-        {
-            RedisValue[] fields = await db.HashGetAsync(_keys.Owner(peer.Value), ["node", "session"]).ConfigureAwait(false);
-            return fields[0].IsNull || fields[1].IsNull ? null : new SessionOwner(fields[0].ToString(), fields[1].ToString());
-        }, () => _local.Owners.TryGetValue(peer.Value, out SessionOwner? owner) ? owner : null);
-
-    /// <inheritdoc/>
-    public async ValueTask RemoveSessionOwnerAsync(PeerId peer, string sessionId, CancellationToken cancellationToken)
-    {
-        if (_local.Owners.TryGetValue(peer.Value, out SessionOwner? owner) && owner.SessionId == sessionId)
-        {
-            _local.Owners.TryRemove(new KeyValuePair<string, SessionOwner>(peer.Value, owner));
-        }
-
-        await RedisOr(async db => (long)await db.ScriptEvaluateAsync(RedisScripts.RemoveOwner, [_keys.Owner(peer.Value)], [sessionId, peer.Value, _keys.NodePeersPrefix]).ConfigureAwait(false), () => 0L).ConfigureAwait(false);
-    }
-
-    /// <inheritdoc/>
-    public async ValueTask HoldInvitationAsync(CallState call, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(call);
-        string json = JsonSerializer.Serialize(call, RedisBackplaneJsonContext.Default.CallState);
-        _local.Held[call.Id] = json;
-        await RedisOr(db => db.HashSetAsync(_keys.Held(NodeId), call.Id, json), () => false).ConfigureAwait(false);
-    }
-
-    /// <inheritdoc/>
-    public async ValueTask ReleaseInvitationAsync(string callId, CancellationToken cancellationToken)
-    {
-        if (_local.Held.TryRemove(callId, out _))
-        {
-            await RedisOr(db => db.HashDeleteAsync(_keys.Held(NodeId), callId), () => false).ConfigureAwait(false);
-        }
-    }
-
-    /// <inheritdoc/>
-    public async ValueTask EndHeldInvitationAsync(string callId, CancellationToken cancellationToken) =>
-        await RedisOr(db => db.ScriptEvaluateAsync(RedisLivenessScripts.EndHeld, [_keys.Nodes], [callId, _keys.Prefix]), () => RedisResult.Create(0)).ConfigureAwait(false);
-
-    /// <inheritdoc/>
-    public async ValueTask<ResumeState?> RequestHandoverAsync(SessionOwner owner, PeerId peer, string? resumeSessionId, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(owner);
-        if (owner.NodeId == NodeId)
-        {
-            return await Handler.OnHandoverRequestedAsync(peer, resumeSessionId).ConfigureAwait(false);
-        }
-
-        // Take the route first (atomic in Redis with every routed publish), then ask the owner on its node channel:
-        // it handles the request after every envelope routed to it before, and all later ones come here.
-        _local.Subscriptions[peer.Value] = LocalMirror.ThroughChannel;
-        (bool answered, ResumeState? state) = await RedisOr<(bool Answered, ResumeState? State)>(
-            async db =>
-            {
-                await db.StringSetAsync(_keys.Route(peer.Value), NodeId).ConfigureAwait(false);
-                return await _handover.RequestAsync(_mux!.GetSubscriber(), owner, peer, resumeSessionId, cancellationToken).ConfigureAwait(false);
-            },
-            () => (true, null)).ConfigureAwait(false);
-        if (state is null)
-        {
-            await ForgetOwnerAsync(owner, peer, answered).ConfigureAwait(false);
-        }
-
-        return state;
-    }
-
-    /// <summary>
-    /// No session came back. Either the owner ended it (its members were told and its owner entry is gone, so this
-    /// finds nothing), or the owner's session will never leave its rooms: its node is gone or hung past the handover
-    /// timeout, or it had already handed the session to a node that died before taking ownership. Then remove the
-    /// peer's memberships now (once, if that session still owns the peer) and let the handler tell the rooms. A late
-    /// answer from the old node then finds another owner and changes nothing shared.
-    /// </summary>
-    private async Task ForgetOwnerAsync(SessionOwner owner, PeerId peer, bool answered)
-    {
-        RedisResult[] rooms = await RedisOr<RedisResult[]>(
-            async db => (RedisResult[])(await db.ScriptEvaluateAsync(
-                RedisLivenessScripts.ForgetPeer,
-                [_keys.Owner(peer.Value), _keys.PeerRooms(peer.Value)],
-                [owner.NodeId, owner.SessionId, peer.Value, _keys.Prefix]).ConfigureAwait(false))!,
-            () => []).ConfigureAwait(false);
-        if (rooms.Length > 0)
-        {
-            RedisBackplaneLog.SessionForgotten(_logger, owner.NodeId, answered, rooms.Length);
-            await Handler.OnMembershipsLostAsync([.. rooms.Select(r => new LostMembership(new RoomId(r.ToString()!), peer))]).ConfigureAwait(false);
         }
     }
 

@@ -36,4 +36,10 @@ internal static partial class RedisBackplaneLog
 
     [LoggerMessage(EventId = 2111, Level = LogLevel.Information, Message = "Back in Redis: repaired presence in {Rooms} rooms ({Returned} memberships written back, {Departed} leaves sent), ended cross-node calls of {Revived} sessions")]
     public static partial void PresenceRepaired(ILogger logger, int rooms, int returned, int departed, int revived);
+
+    [LoggerMessage(EventId = 2112, Level = LogLevel.Warning, Message = "Read {Peers} lost peers from the lost stream that this node had not been told of (it was disconnected when they were published); ending its calls with them")]
+    public static partial void LostPeersCaughtUp(ILogger logger, int peers);
+
+    [LoggerMessage(EventId = 2113, Level = LogLevel.Information, Message = "Back in Redis: dropped {Sessions} leftover sessions whose peers resumed on another node meanwhile")]
+    public static partial void LeftoversDropped(ILogger logger, int sessions);
 }

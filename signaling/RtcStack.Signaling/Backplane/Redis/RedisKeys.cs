@@ -20,6 +20,8 @@ namespace RtcStack.Signaling.Backplane.Redis;
 /// Redis lost its data (the other nodes are writing theirs back too, so absent members are not gone).</item>
 /// <item><c>swept:{node}</c> string, 1 day TTL: left by the sweep of a node presumed dead; a node that comes back reads
 /// and deletes it (its peers' calls were ended on the other nodes, see <see cref="IBackplaneHandler.OnSessionsRevivedAsync"/>).</item>
+/// <item><c>lost</c> stream, entries kept a day: <c>n</c> the node whose sessions were lost, <c>p</c> JSON array of
+/// their peers; appended with every lost-peer notice (<see cref="RedisLostPeers"/>), read by nodes that missed it.</item>
 /// <item><c>node:{node}</c> channel: deliveries to peers on that node and session handover requests, processed in
 /// order (<see cref="NodeChannelMessage"/>).</item>
 /// <item><c>reply:{node}</c> channel: answers to the handover requests that node sent.</item>
@@ -52,6 +54,9 @@ internal sealed class RedisKeys(string prefix)
 
     /// <summary>Tombstone a sweep leaves for a node it presumed dead (read by that node if it comes back).</summary>
     public RedisKey Swept(string node) => prefix + "swept:" + node;
+
+    /// <summary>Lost-peer notices, durable (<see cref="RedisLostPeers"/>).</summary>
+    public RedisKey Lost => prefix + "lost";
 
     /// <summary>The key prefix itself (scripts that find keys by name build them from it, see <see cref="RedisScripts"/>).</summary>
     public string Prefix => prefix;

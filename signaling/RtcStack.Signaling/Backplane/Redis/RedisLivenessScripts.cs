@@ -70,7 +70,13 @@ internal static class RedisLivenessScripts
         end
         redis.call('DEL', KEYS[3])
         if #lost > 0 then
-          local message = 'L' .. cjson.encode(lost)
+          local json = cjson.encode(lost)
+          local t = redis.call('TIME')
+          local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+          local stream = ARGV[2] .. 'lost'
+          local id = redis.call('XADD', stream, 'MINID', '~', now - 86400000, '*', 'n', ARGV[1], 'p', json)
+          redis.call('PEXPIRE', stream, 86400000)
+          local message = 'L' .. id .. '\n' .. json
           for _, node in ipairs(redis.call('SMEMBERS', KEYS[1])) do
             redis.call('PUBLISH', ARGV[2] .. 'node:' .. node, message)
           end
@@ -90,7 +96,7 @@ internal static class RedisLivenessScripts
     /// <summary>
     /// KEYS[1] the peer's owner hash, KEYS[2] its <c>peer-rooms</c> set; ARGV node, session, peer, key prefix. The
     /// owner did not answer a handover: if session ARGV[2] on node ARGV[1] still owns the peer, removes the owner and
-    /// the peer's memberships, and tells every registered node the peer's session is lost (<c>L</c>, as
+    /// the peer's memberships, and tells every registered node the peer's session is lost (<c>lost</c> stream and <c>L</c>, as
     /// <see cref="SweepDeadNode"/>). Returns the rooms the peer was removed from (empty when someone else did it first
     /// or the peer was in no room).
     /// </summary>
@@ -108,7 +114,13 @@ internal static class RedisLivenessScripts
           end
         end
         redis.call('DEL', KEYS[2])
-        local message = 'L' .. cjson.encode({ARGV[3]})
+        local json = cjson.encode({ARGV[3]})
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        local stream = ARGV[4] .. 'lost'
+        local id = redis.call('XADD', stream, 'MINID', '~', now - 86400000, '*', 'n', ARGV[1], 'p', json)
+        redis.call('PEXPIRE', stream, 86400000)
+        local message = 'L' .. id .. '\n' .. json
         for _, node in ipairs(redis.call('SMEMBERS', ARGV[4] .. 'nodes')) do
           redis.call('PUBLISH', ARGV[4] .. 'node:' .. node, message)
         end

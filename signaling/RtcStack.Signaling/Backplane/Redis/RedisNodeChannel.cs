@@ -13,6 +13,7 @@ internal sealed class RedisNodeChannel(
     LocalMirror local,
     RemotePresence presence,
     RedisHandoverBroker handover,
+    RedisLostPeers lost,
     Func<IBackplaneHandler> handler,
     ILogger logger) : IDisposable
 {
@@ -51,9 +52,12 @@ internal sealed class RedisNodeChannel(
 
     private async Task OnPeersLostAsync(byte[] payload)
     {
-        if (NodeChannelMessage.TryParseLost(payload) is { Count: > 0 } peers)
+        if (NodeChannelMessage.TryParseLost(payload, out string? entryId) is { Count: > 0 } peers)
         {
-            await handler().OnPeersLostAsync([.. peers.Select(p => new PeerId(p))]).ConfigureAwait(false);
+            if (lost.TakePublished(entryId))
+            {
+                await handler().OnPeersLostAsync([.. peers.Select(p => new PeerId(p))]).ConfigureAwait(false);
+            }
         }
         else
         {

@@ -9,12 +9,14 @@ namespace RtcStack.Signaling.Backplane.Redis;
 /// key (with that TTL) and registers itself in the <c>nodes</c> set, then looks for registered nodes whose key has
 /// expired and sweeps them (<see cref="RedisLivenessScripts.SweepDeadNode"/>, atomic: one survivor per dead node).
 /// The memberships a sweep removed go to the handler, which tells the rooms. A node that finds it was no longer
-/// registered (swept while cut off from Redis, or Redis lost its data) writes its state back (<c>rejoined</c>).
+/// registered (swept while cut off from Redis, or Redis lost its data) writes its state back (<c>rejoined</c>). Each
+/// tick also reads the lost-peer notices this node missed (<see cref="RedisLostPeers"/>).
 /// </summary>
 internal sealed class RedisNodeLiveness
 {
     private readonly RedisKeys _keys;
     private readonly LocalMirror _local;
+    private readonly RedisLostPeers _lost;
     private readonly string _nodeId;
     private readonly TimeSpan _ttl;
     private readonly ILogger _logger;
@@ -22,10 +24,11 @@ internal sealed class RedisNodeLiveness
     private bool _registered;
     private Task _loop = Task.CompletedTask;
 
-    public RedisNodeLiveness(RedisKeys keys, LocalMirror local, string nodeId, TimeSpan ttl, ILogger logger)
+    public RedisNodeLiveness(RedisKeys keys, LocalMirror local, RedisLostPeers lost, string nodeId, TimeSpan ttl, ILogger logger)
     {
         _keys = keys;
         _local = local;
+        _lost = lost;
         _nodeId = nodeId;
         _ttl = ttl;
         _logger = logger;
@@ -58,6 +61,7 @@ internal sealed class RedisNodeLiveness
                 IDatabase db = mux.GetDatabase();
                 await BeatAsync(db, rejoined).ConfigureAwait(false);
                 await SweepAsync(db, handler).ConfigureAwait(false);
+                await _lost.CatchUpAsync(db, handler).ConfigureAwait(false); // notices published while this node was away
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
             {
@@ -104,8 +108,11 @@ internal sealed class RedisNodeLiveness
     /// belong to a previous process with the same <see cref="RedisBackplaneOptions.NodeId"/> (restarted faster than
     /// the TTL, so no survivor swept it). Removes them as a survivor would.
     /// </summary>
-    public Task SweepPreviousLifeAsync(IDatabase db, IBackplaneHandler handler) =>
-        SweepNodeAsync(db, handler, _nodeId, previousLife: true);
+    public async Task SweepPreviousLifeAsync(IDatabase db, IBackplaneHandler handler)
+    {
+        await _lost.StartAsync(db).ConfigureAwait(false);
+        await SweepNodeAsync(db, handler, _nodeId, previousLife: true).ConfigureAwait(false);
+    }
 
     /// <summary>Runs the sweep script for every other registered node; the script itself skips the live ones.</summary>
     private async Task SweepAsync(IDatabase db, IBackplaneHandler handler)

@@ -17,6 +17,7 @@ internal sealed class RedisResync
     private readonly LocalMirror _local;
     private readonly RemotePresence _presence;
     private readonly RedisPresenceRepair _repair;
+    private readonly RedisLostPeers _lost;
     private readonly Func<IBackplaneHandler> _handler;
     private readonly string _nodeId;
     private readonly ILogger _logger;
@@ -37,8 +38,9 @@ internal sealed class RedisResync
     private readonly HashSet<(string Room, string Peer)> _returned = [];
     private readonly HashSet<string> _revived = new(StringComparer.Ordinal);
 
-    public RedisResync(RedisKeys keys, LocalMirror local, RemotePresence presence, Func<IBackplaneHandler> handler, string nodeId, TimeSpan interval, ILogger logger)
+    public RedisResync(RedisKeys keys, LocalMirror local, RemotePresence presence, RedisLostPeers lost, Func<IBackplaneHandler> handler, string nodeId, TimeSpan interval, ILogger logger)
     {
+        _lost = lost;
         _keys = keys;
         _local = local;
         _presence = presence;
@@ -97,6 +99,8 @@ internal sealed class RedisResync
 
                     await subscribe().ConfigureAwait(false);
                     await WriteBackAsync(mux.GetDatabase()).ConfigureAwait(false);
+                    // Lost-peer notices published while this node was disconnected (pub/sub does not keep them).
+                    await _lost.CatchUpAsync(mux.GetDatabase(), _handler()).ConfigureAwait(false);
                 },
                 _stop.Token).ConfigureAwait(false);
             _synced = mux.IsConnected;
@@ -145,16 +149,18 @@ internal sealed class RedisResync
             [_nodeId, o.Value.SessionId, o.Key])).ToArray();
         await Task.WhenAll(restores).ConfigureAwait(false);
         var mine = new HashSet<string>(StringComparer.Ordinal);
+        var leftovers = new List<LeftoverSession>();
         for (int i = 0; i < owners.Length; i++)
         {
             long restored = (long)restores[i].Result;
             if (restored == 0)
             {
                 // Another node took the peer over meanwhile (or swept it and it resumed elsewhere): this node holds
-                // nothing of it any more, whatever its stale session here still does.
+                // nothing of it any more, and its stale session here is dropped at once (below).
                 _local.Subscriptions.TryRemove(owners[i].Key, out _);
                 _local.Owners.TryRemove(owners[i]);
                 _presence.Forget(_local.ForgetPeer(owners[i].Key));
+                leftovers.Add(new LeftoverSession(new PeerId(owners[i].Key), owners[i].Value.SessionId));
                 continue;
             }
             mine.Add(owners[i].Key);
@@ -162,6 +168,12 @@ internal sealed class RedisResync
             {
                 _revived.Add(owners[i].Key);
             }
+        }
+
+        if (leftovers.Count > 0)
+        {
+            RedisBackplaneLog.LeftoversDropped(_logger, leftovers.Count);
+            await _repair.NotifyAsync(h => h.OnSessionsTakenOverAsync(leftovers), _handler()).ConfigureAwait(false);
         }
 
         // A peer here without an owner entry (arriving by handover, or a backplane used without owners) is written

@@ -1,0 +1,138 @@
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace RtcStack.Signaling.Backplane.Redis;
+
+/// <summary>
+/// Lost-peer notices made durable. The scripts that remove a gone node's sessions (<see cref="RedisLivenessScripts"/>)
+/// append each notice to the <c>lost</c> stream (entries kept a day) before publishing it (<c>L</c>, with the entry
+/// id) on every node channel. A node disconnected from Redis at that instant misses the publish, so it also reads the
+/// stream after its cursor when it reconnects and on every liveness tick: each entry is applied once here, whichever
+/// way it arrived first. Entries about this node's own sessions (it was presumed dead) are skipped: its write-back
+/// ends those calls (<see cref="IBackplaneHandler.OnSessionsRevivedAsync"/>).
+/// </summary>
+internal sealed class RedisLostPeers(RedisKeys keys, string nodeId, ILogger logger)
+{
+    private const int Batch = 256;
+    private readonly Lock _lock = new();
+    private readonly HashSet<LostId> _applied = [];
+    private LostId _cursor;
+    private bool _started;
+
+    /// <summary>At start: entries already in the stream are about sessions this node never had a call with.</summary>
+    public async Task StartAsync(IDatabase db)
+    {
+        StreamEntry[] last = await db.StreamRangeAsync(keys.Lost, "-", "+", count: 1, messageOrder: Order.Descending).ConfigureAwait(false);
+        lock (_lock)
+        {
+            if (last.Length > 0 && LostId.TryParse(last[0].Id.ToString()) is { } id && id.CompareTo(_cursor) > 0)
+            {
+                _cursor = id;
+                _applied.RemoveWhere(a => a.CompareTo(_cursor) <= 0);
+            }
+            _started = true;
+        }
+    }
+
+    /// <summary>A notice that came over the node channel: true when it is to be applied (not applied before).</summary>
+    public bool TakePublished(string? id)
+    {
+        if (id is null || LostId.TryParse(id) is not { } parsed)
+        {
+            return true; // no entry id: apply (ending a call twice has no effect)
+        }
+        lock (_lock)
+        {
+            return parsed.CompareTo(_cursor) > 0 && _applied.Add(parsed);
+        }
+    }
+
+    /// <summary>Reads the stream after the cursor and applies the notices not applied yet.</summary>
+    public async Task CatchUpAsync(IDatabase db, IBackplaneHandler handler)
+    {
+        if (!Volatile.Read(ref _started))
+        {
+            await StartAsync(db).ConfigureAwait(false);
+            return;
+        }
+        var peers = new HashSet<string>(StringComparer.Ordinal);
+        while (true)
+        {
+            LostId from;
+            lock (_lock)
+            {
+                from = _cursor;
+            }
+            StreamEntry[] entries = await db.StreamRangeAsync(keys.Lost, "(" + from, "+", count: Batch).ConfigureAwait(false);
+            Take(entries, peers);
+            if (entries.Length < Batch)
+            {
+                break;
+            }
+        }
+        if (peers.Count == 0)
+        {
+            return;
+        }
+        RedisBackplaneLog.LostPeersCaughtUp(logger, peers.Count);
+        try
+        {
+            await handler.OnPeersLostAsync([.. peers.Select(p => new PeerId(p))]).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // A failing handler must not stop the liveness beat or the write-back.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            RedisBackplaneLog.DeliveryFailed(logger, ex);
+        }
+    }
+
+    private void Take(StreamEntry[] entries, HashSet<string> peers)
+    {
+        lock (_lock)
+        {
+            foreach (StreamEntry entry in entries)
+            {
+                if (LostId.TryParse(entry.Id.ToString()) is not { } id)
+                {
+                    continue;
+                }
+                if (id.CompareTo(_cursor) > 0)
+                {
+                    _cursor = id;
+                }
+                if (!_applied.Add(id) || entry["n"] == nodeId)
+                {
+                    continue;
+                }
+                if (NodeChannelMessage.TryParsePeers(entry["p"].ToString()) is { } lost)
+                {
+                    peers.UnionWith(lost);
+                }
+                else
+                {
+                    RedisBackplaneLog.BadMessage(logger, null, "lost");
+                }
+            }
+            _applied.RemoveWhere(a => a.CompareTo(_cursor) <= 0);
+        }
+    }
+
+    /// <summary>A stream entry id, <c>milliseconds-sequence</c>.</summary>
+    private readonly record struct LostId(ulong Ms, ulong Seq) : IComparable<LostId>
+    {
+        public static LostId? TryParse(string text)
+        {
+            int dash = text.IndexOf('-', StringComparison.Ordinal);
+            return dash > 0
+                && ulong.TryParse(text.AsSpan(0, dash), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out ulong ms)
+                && ulong.TryParse(text.AsSpan(dash + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out ulong seq)
+                ? new LostId(ms, seq)
+                : null;
+        }
+
+        public int CompareTo(LostId other) => Ms != other.Ms ? Ms.CompareTo(other.Ms) : Seq.CompareTo(other.Seq);
+
+        public override string ToString() => Ms.ToString(System.Globalization.CultureInfo.InvariantCulture) + "-" + Seq.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+}

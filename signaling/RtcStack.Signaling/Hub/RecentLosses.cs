@@ -1,0 +1,58 @@
+namespace RtcStack.Signaling.Hub;
+
+/// <summary>
+/// The lost-peer notices this node applied lately, numbered, so that a session handed over from another node can get
+/// the ones it missed: a notice published after the handover request (on the old owner's channel, after the request,
+/// so the old owner no longer has the session) and applied here before the session was installed finds it in
+/// neither node's sessions. <see cref="SessionLifecycle.TakeOverAsync"/> takes a <see cref="Mark"/> before it asks for
+/// the handover and, once the session is installed, ends its handed-over calls with the peers lost since
+/// (<see cref="NodeRecovery.ApplyLossesSinceAsync"/>). Notices are kept a minute (a handover takes at most
+/// <c>HandoverTimeout</c>).
+/// </summary>
+internal sealed class RecentLosses(TimeProvider time)
+{
+    private static readonly TimeSpan Keep = TimeSpan.FromMinutes(1);
+    private readonly Lock _lock = new();
+    private readonly Queue<(long Number, long At, IReadOnlyCollection<string> Peers)> _losses = new();
+    private long _number;
+
+    /// <summary>The number of the last notice recorded (0 when none).</summary>
+    public long Mark()
+    {
+        lock (_lock)
+        {
+            return _number;
+        }
+    }
+
+    /// <summary>Records a notice (before it is applied to this node's sessions).</summary>
+    public void Record(IReadOnlyCollection<string> peers)
+    {
+        long now = time.GetTimestamp();
+        lock (_lock)
+        {
+            while (_losses.TryPeek(out var oldest) && time.GetElapsedTime(oldest.At, now) > Keep)
+            {
+                _losses.Dequeue();
+            }
+            _losses.Enqueue((++_number, now, peers));
+        }
+    }
+
+    /// <summary>The peers of the notices recorded after <paramref name="mark"/>.</summary>
+    public HashSet<string> Since(long mark)
+    {
+        var peers = new HashSet<string>(StringComparer.Ordinal);
+        lock (_lock)
+        {
+            foreach (var loss in _losses)
+            {
+                if (loss.Number > mark)
+                {
+                    peers.UnionWith(loss.Peers);
+                }
+            }
+        }
+        return peers;
+    }
+}
