@@ -59,7 +59,7 @@ internal sealed class SignalingListener
         {
             if (TlsEndpoints.IsTls(listen))
             {
-                listen.ApplicationServices.GetService<TlsEndpoints>()?.Add(listen.EndPoint);
+                listen.ApplicationServices.GetRequiredService<TlsEndpoints>().Add(listen.EndPoint); // never fail open
                 return next;
             }
             return direct ? new SignalingListener(next, listen.ApplicationServices).OnConnectionAsync : next;

@@ -27,8 +27,9 @@ internal sealed partial class EpollListener : IConnectionListener
     private readonly AcceptBackoff _backoff = new();
     private readonly Task _acceptLoop;
 
-    public EpollListener(Socket listen, EpollEngine engine, ConnectionGate? gate, SocketConnectionContextFactory contexts, ILogger logger)
+    public EpollListener(Socket listen, bool tls, EpollEngine engine, ConnectionGate? gate, SocketConnectionContextFactory contexts, ILogger logger)
     {
+        Tls = tls; // before the accept loop starts: a connection already in the backlog sees it
         _listen = listen;
         _engine = engine;
         _gate = gate;
@@ -41,7 +42,7 @@ internal sealed partial class EpollListener : IConnectionListener
     public EndPoint EndPoint { get; }
 
     /// <summary>A TLS endpoint: the engine hands every connection to Kestrel (no plain-text handshake here).</summary>
-    public bool Tls { get; init; }
+    public bool Tls { get; }
 
     /// <summary>A connection that is not a <c>/ws</c> upgrade goes to Kestrel (any thread).</summary>
     public void HandOff(Socket socket)

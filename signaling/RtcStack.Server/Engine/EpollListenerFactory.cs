@@ -14,7 +14,7 @@ namespace RtcStack.Server.Engine;
 /// other endpoints (Unix sockets, handles) go to <paramref name="fallback"/>.
 /// </summary>
 internal sealed class EpollListenerFactory(IConnectionListenerFactory fallback, EpollEngine engine, ConnectionGate? gate, ILoggerFactory loggers,
-    SocketTransportOptions transport, TlsEndpoints? tlsEndpoints)
+    SocketTransportOptions transport, TlsEndpoints tlsEndpoints)
     : IConnectionListenerFactory, IConnectionListenerFactorySelector, IDisposable
 {
     private readonly SocketConnectionContextFactory _contexts = new(new SocketConnectionFactoryOptions(), loggers.CreateLogger<SocketConnectionContextFactory>());
@@ -31,7 +31,7 @@ internal sealed class EpollListenerFactory(IConnectionListenerFactory fallback, 
             IConnectionListenerFactory fallback = gate is null ? sockets : new GatedListenerFactory(sockets, gate);
             SocketTransportOptions transport = sp.GetService<IOptions<SocketTransportOptions>>()?.Value ?? new SocketTransportOptions();
             return new EpollListenerFactory(fallback, sp.GetRequiredService<EpollEngine>(), gate, sp.GetRequiredService<ILoggerFactory>(), transport,
-                sp.GetService<TlsEndpoints>());
+                sp.GetRequiredService<TlsEndpoints>()); // registered with the engine (RtcStackApp): a missing one fails at startup
         });
     }
 
@@ -51,8 +51,8 @@ internal sealed class EpollListenerFactory(IConnectionListenerFactory fallback, 
             listen.Dispose();
             throw;
         }
-        bool tls = tlsEndpoints?.Contains(endpoint) == true; // a TLS endpoint's connections all go to Kestrel
-        return new EpollListener(listen, engine, gate, _contexts, loggers.CreateLogger<EpollListener>()) { Tls = tls };
+        bool tls = tlsEndpoints.Contains(endpoint); // a TLS endpoint's connections all go to Kestrel
+        return new EpollListener(listen, tls, engine, gate, _contexts, loggers.CreateLogger<EpollListener>());
     }
 
     public bool CanBind(EndPoint endpoint) =>

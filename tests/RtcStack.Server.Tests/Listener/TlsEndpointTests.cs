@@ -46,9 +46,22 @@ public class TlsEndpointTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        EngineSettings.AssertServed(_node.Services, Settings);
-        await _node.DisposeAsync();
-        Directory.Delete(_directory, recursive: true);
+        try
+        {
+            EngineSettings.AssertServed(_node.Services, Settings);
+        }
+        finally
+        {
+            // The node and the certificate directory go even when the assertion (or the node's dispose) fails.
+            try
+            {
+                await _node.DisposeAsync();
+            }
+            finally
+            {
+                Directory.Delete(_directory, recursive: true);
+            }
+        }
     }
 
     [Fact]

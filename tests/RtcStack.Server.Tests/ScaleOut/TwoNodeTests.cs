@@ -24,11 +24,30 @@ public class TwoNodeTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        Engine.EngineSettings.AssertServed(_a.Services, Settings);
-        Engine.EngineSettings.AssertServed(_b.Services, Settings);
-        await _a.DisposeAsync();
-        await _b.DisposeAsync();
-        await _redis.DisposeAsync();
+        try
+        {
+            Engine.EngineSettings.AssertServed(_a.Services, Settings);
+            Engine.EngineSettings.AssertServed(_b.Services, Settings);
+        }
+        finally
+        {
+            // Every node and the redis-server child are stopped even when an assertion (or a dispose) fails.
+            try
+            {
+                await _a.DisposeAsync();
+            }
+            finally
+            {
+                try
+                {
+                    await _b.DisposeAsync();
+                }
+                finally
+                {
+                    await _redis.DisposeAsync();
+                }
+            }
+        }
     }
 
     [Fact]
