@@ -36,8 +36,14 @@ public sealed class InvitationTests(BrowserFixture fx)
         }
         catch
         {
-            await caller.DisposeAsync();
-            await callee.DisposeAsync();
+            try
+            {
+                await caller.DisposeAsync();
+            }
+            finally
+            {
+                await callee.DisposeAsync(); // even when closing the caller's page fails
+            }
             throw;
         }
     }
