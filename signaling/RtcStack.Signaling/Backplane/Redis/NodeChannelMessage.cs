@@ -85,12 +85,13 @@ internal static class NodeChannelMessage
         return TryParsePeers(rest);
     }
 
-    /// <summary>Parses a JSON array of peer ids; null when it is malformed. Throws nothing.</summary>
+    /// <summary>Parses a JSON array of peer ids; null when it is malformed (or holds a null). Throws nothing.</summary>
     public static List<string>? TryParsePeers(ReadOnlySpan<byte> json)
     {
         try
         {
-            return JsonSerializer.Deserialize(json, RedisBackplaneJsonContext.Default.ListString);
+            List<string>? peers = JsonSerializer.Deserialize(json, RedisBackplaneJsonContext.Default.ListString);
+            return peers is not null && peers.TrueForAll(p => p is not null) ? peers : null;
         }
         catch (JsonException)
         {
