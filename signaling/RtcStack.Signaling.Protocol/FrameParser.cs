@@ -23,6 +23,10 @@ public static class FrameParser
         {
             return ParseResult.Fail(ErrorCodes.BadRequest, "the frame must be a JSON object", null);
         }
+        if (JsonEscapes.HasLoneSurrogate(utf8))
+        {
+            return ParseResult.Fail(ErrorCodes.BadRequest, "a \\u escape is an unpaired surrogate", message.Id);
+        }
         if (message.Id is { Length: > SignalingProtocol.MaxRequestIdLength })
         {
             return ParseResult.Fail(ErrorCodes.BadRequest, "id is longer than 64 characters", null);

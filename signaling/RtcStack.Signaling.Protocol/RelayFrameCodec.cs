@@ -23,9 +23,9 @@ public static class RelayFrameCodec
     public static RelayReadResult TryRead(ReadOnlySpan<byte> utf8, out RelayFrame frame)
     {
         frame = default;
-        if (!Utf8.IsValid(utf8))
+        if (!Utf8.IsValid(utf8) || JsonEscapes.HasLoneSurrogate(utf8))
         {
-            return RelayReadResult.UseParser;
+            return RelayReadResult.UseParser; // the parser's bad-request
         }
         try
         {

@@ -52,6 +52,10 @@ public sealed class RelayFastPathTests
         """[{"type":"message","room":"r","data":1}]""",
         """{"type":"message","room":"r","data":1""",
         """{"type":"message","id":7,"room":"r","data":1}""",
+        """{"type":"offer","room":"r","to":"bob","sdp":"\ud800"}""", // a lone surrogate: the parser's bad-request
+        """{"type":"offer","room":"r","to":"bob","sdp":"\udc00x"}""",
+        """{"type":"message","room":"r","to":"bob","data":{"a":["\ud800\u0041"]}}""",
+        """{"type":"candidate","room":"r","to":"bob","candidate":{"candidate":"\udfff"}}""",
     };
 
     [Theory]
