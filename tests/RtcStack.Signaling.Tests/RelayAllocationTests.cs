@@ -1,11 +1,6 @@
-using System.Net;
-using System.Net.WebSockets;
 using System.Text;
-using Microsoft.Extensions.Logging.Abstractions;
-using RtcStack.Signaling.Backplane;
 using RtcStack.Signaling.Hub;
 using RtcStack.Signaling.Tests.Infrastructure;
-using RtcStack.Signaling.Tokens;
 using Xunit.Abstractions;
 
 namespace RtcStack.Signaling.Tests;
@@ -74,96 +69,5 @@ public sealed class RelayAllocationTests(ITestOutputHelper output)
         Assert.Equal(3, rig.AliceSink.Sent);
         Assert.Equal("""{"type":"ack","re":"m2"}""", Encoding.UTF8.GetString(rig.AliceSink.Last.Span));
         Assert.Equal(scanned.Replace("\"seq\":1", "\"seq\":2", StringComparison.Ordinal), Encoding.UTF8.GetString(rig.BobSink.Last.Span));
-    }
-
-    /// <summary>A hub with alice and bob in room r, each attached to a <see cref="SinkWebSocket"/>.</summary>
-    private sealed class RelayRig : IAsyncDisposable
-    {
-        private readonly SignalingHub _hub;
-        private readonly SignalingConnection _alice;
-
-        private RelayRig(SignalingHub hub, SignalingConnection alice, SinkWebSocket aliceSink, SinkWebSocket bobSink)
-        {
-            _hub = hub;
-            _alice = alice;
-            AliceSink = aliceSink;
-            BobSink = bobSink;
-        }
-
-        public SinkWebSocket AliceSink { get; }
-        public SinkWebSocket BobSink { get; }
-
-        public static async Task<RelayRig> CreateAsync()
-        {
-            var options = new SignalingOptions { TokenSecret = HubHarness.Secret, ResumeBufferMessages = 64 };
-            var time = new ManualTimeProvider();
-            var backplane = new InMemoryBackplane("alloc");
-            var tokens = new TokenService(Microsoft.Extensions.Options.Options.Create(options), time);
-            var hub = new SignalingHub(Microsoft.Extensions.Options.Options.Create(options), backplane, tokens, time, NullLoggerFactory.Instance, null);
-            await hub.StartAsync(CancellationToken.None);
-            var aliceSink = new SinkWebSocket();
-            var bobSink = new SinkWebSocket();
-            SignalingConnection alice = await JoinAsync(hub, backplane, "alice", aliceSink);
-            await JoinAsync(hub, backplane, "bob", bobSink);
-            return new RelayRig(hub, alice, aliceSink, bobSink);
-        }
-
-        private static async Task<SignalingConnection> JoinAsync(SignalingHub hub, InMemoryBackplane backplane, string peer, SinkWebSocket sink)
-        {
-            var claims = new PeerClaims(peer, ["*"], Permissions.Publish | Permissions.Subscribe, DateTimeOffset.MaxValue);
-            var session = new Session(new PeerId(peer), "s-" + peer, claims, hub.Options.ResumeBufferMessages);
-            session.SetRoom("r", null);
-            hub.Sessions[peer] = session;
-            await backplane.SubscribePeerAsync(session.Peer, CancellationToken.None);
-            await backplane.AddMemberAsync(new RoomId("r"), new RoomMember(peer, null), 10, CancellationToken.None);
-            var connection = new SignalingConnection("c-" + peer, sink, IPAddress.Loopback, 0, hub.Options.SendQueueMessages) { Session = session };
-            Assert.True(session.Attach(connection, "{\"type\":\"welcome\"}"u8.ToArray(), 0, resuming: false));
-            return connection;
-        }
-
-        public void Relay(byte[] frame)
-        {
-            Task? relayed = _hub.Commands.TryRelayRaw(_alice, frame);
-            Assert.NotNull(relayed);
-            Assert.True(relayed.IsCompletedSuccessfully);
-        }
-
-        public async ValueTask DisposeAsync() => await _hub.DisposeAsync();
-    }
-
-    /// <summary>A socket whose sends complete at once and are counted; receives never complete.</summary>
-    private sealed class SinkWebSocket : WebSocket
-    {
-        public int Sent { get; private set; }
-        public ReadOnlyMemory<byte> Last { get; private set; }
-
-        public override WebSocketCloseStatus? CloseStatus => null;
-        public override string? CloseStatusDescription => null;
-        public override WebSocketState State => WebSocketState.Open;
-        public override string? SubProtocol => null;
-
-        public override ValueTask SendAsync(ReadOnlyMemory<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken)
-        {
-            Sent++;
-            Last = buffer;
-            return ValueTask.CompletedTask;
-        }
-
-        public override Task SendAsync(ArraySegment<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken) =>
-            SendAsync(buffer.AsMemory(), messageType, endOfMessage, cancellationToken).AsTask();
-
-        public override Task<WebSocketReceiveResult> ReceiveAsync(ArraySegment<byte> buffer, CancellationToken cancellationToken) =>
-            new TaskCompletionSource<WebSocketReceiveResult>().Task;
-
-        public override Task CloseAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken) => Task.CompletedTask;
-        public override Task CloseOutputAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public override void Abort()
-        {
-        }
-
-        public override void Dispose()
-        {
-        }
     }
 }

@@ -22,6 +22,8 @@ public sealed class RelayFastPathTests
         """{"type":"message","room":"r","data":[true,false,null,{}]}""",
         """{"type":"message","room":"r","data":-1.5E-3,"candidate":{"ignored":1}}""",
         """{"t\u0079pe":"message","room":"r","data":1}""",
+        """{"type":"message","seq":1,"from":"mallory","room":"r","to":"b","data":1}""", // the server stamps both
+        """{"type":"offer","from":"mallory","room":"r","to":"b","sdp":"x","seq":-5,"from":{"peer":"eve"}}""",
     };
 
     [Theory]

@@ -1,4 +1,5 @@
 using System.Text;
+using FsCheck.Xunit;
 using RtcStack.Signaling.Protocol;
 
 namespace RtcStack.Signaling.Tests;
@@ -98,6 +99,38 @@ public sealed class RelayFrameScannerTests
         Assert.True(scanned > 2000, $"only {scanned} mutated frames were scanned: the test no longer exercises the scanner");
         Assert.True(scanned > read * 9 / 10, $"the scanner took {scanned} of the {read} frames the codec reads: too many go the slow way");
     }
+
+    [Property(MaxTest = 2000)]
+    public void Any_bytes_are_scanned_without_throwing_and_only_as_the_codec_reads_them(byte[] frame)
+    {
+        if (RelayFrameScanner.TryScan(frame, out _) == RelayReadResult.Ok)
+        {
+            AssertSameAsCodec(frame);
+        }
+    }
+
+    /// <summary>Random bytes (any value 0-255) written over a relayable frame at random places, then cut anywhere.</summary>
+    [Property(MaxTest = 3000)]
+    public void Frames_with_any_bytes_written_over_them_are_scanned_only_as_the_codec_reads_them(byte[] values, int[] places, int seed, int cut)
+    {
+        byte[] frame = (byte[])PropertySeeds[(seed & int.MaxValue) % PropertySeeds.Length].Clone();
+        for (int e = 0; e < Math.Min(values.Length, places.Length) && e < 4; e++)
+        {
+            frame[(places[e] & int.MaxValue) % frame.Length] = values[e];
+        }
+        ReadOnlySpan<byte> span = frame.AsSpan(0, frame.Length - ((cut & int.MaxValue) % 4));
+        if (RelayFrameScanner.TryScan(span, out _) == RelayReadResult.Ok)
+        {
+            AssertSameAsCodec(span);
+        }
+    }
+
+    private static readonly byte[][] PropertySeeds =
+    [
+        """{"type":"message","id":"q","room":"r","to":"b","data":{"s":"a\"\u00e9","n":[-1.5e+3,0,true,null]}}"""u8.ToArray(),
+        """{"type":"offer","room":"r.1","to":"b@x:1","sdp":"v=0\r\n","iceRestart":false}"""u8.ToArray(),
+        """{"type":"candidate","room":"r","to":"b","candidate":{"candidate":"c","sdpMid":"0"}}"""u8.ToArray(),
+    ];
 
     private static void AssertSameAsCodec(ReadOnlySpan<byte> frame)
     {
