@@ -53,7 +53,7 @@ internal static class JsonEscapes
     }
 
     /// <summary>The four hex digits at <paramref name="at"/>, or -1 when there are not four.</summary>
-    private static int Hex4(ReadOnlySpan<byte> json, int at)
+    public static int Hex4(ReadOnlySpan<byte> json, int at)
     {
         if (at + 4 > json.Length)
         {
