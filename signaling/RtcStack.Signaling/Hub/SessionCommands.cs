@@ -8,6 +8,9 @@ namespace RtcStack.Signaling.Hub;
 /// <summary><c>hello</c> (new session, takeover, resume), <c>refresh</c> and <c>bye</c>.</summary>
 internal sealed class SessionCommands(SignalingHub hub)
 {
+    // One hello of a peer at a time on this node (see PeerGates).
+    private readonly PeerGates _hellos = new();
+
     public async Task HelloAsync(SignalingConnection connection, ClientMessage m)
     {
         if (hub.IsStopping)
@@ -21,6 +24,14 @@ internal sealed class SessionCommands(SignalingHub hub)
             return;
         }
         var peer = new PeerId(claims.Subject);
+        using (await _hellos.EnterAsync(peer.Value).ConfigureAwait(false))
+        {
+            await StartSessionAsync(connection, m, claims, peer).ConfigureAwait(false);
+        }
+    }
+
+    private async Task StartSessionAsync(SignalingConnection connection, ClientMessage m, PeerClaims claims, PeerId peer)
+    {
         long lastSeq = m.LastSeq ?? 0;
         string? resumeId = hub.ResumeTokens.Verify(m.Resume, peer);
         Session? session = await hub.Lifecycle.TakeOverAsync(peer, resumeId, lastSeq).ConfigureAwait(false);

@@ -64,7 +64,16 @@ internal sealed class SessionLifecycle(SignalingHub hub)
                 return null;
             }
             await InstallAsync(pending, session).ConfigureAwait(false);
-            await hub.Recovery.ApplyLossesSinceAsync(session, lossMark, state.Calls.Select(c => c.Id)).ConfigureAwait(false);
+            try
+            {
+                await hub.Recovery.ApplyLossesSinceAsync(session, lossMark, state.Calls.Select(c => c.Id)).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // The session is installed: the resume succeeds even if ending a lost peer's call failed (logged).
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+#pragma warning restore CA1031
+            {
+                Log.BackplaneFailed(hub.Logger, ex);
+            }
             return session;
         }
         finally

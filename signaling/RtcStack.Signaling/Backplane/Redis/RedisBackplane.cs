@@ -76,6 +76,7 @@ public sealed partial class RedisBackplane : IBackplane
             RedisBackplaneLog.ConnectionLost(_logger, e.Exception, e.FailureType.ToString());
         };
         _mux.ConnectionRestored += (_, _) => _resync.Start(_mux, SubscribeAsync);
+        RequireMinimumVersion(_mux);
         if (!_mux.IsConnected || !await TrySubscribeAsync().ConfigureAwait(false))
         {
             _resync.Start(_mux, SubscribeAsync);
@@ -85,6 +86,20 @@ public sealed partial class RedisBackplane : IBackplane
         _liveness.Start(_mux, handler, () => _resync.Start(_mux, SubscribeAsync));
         RedisBackplaneLog.Started(_logger, NodeId, _mux.IsConnected);
     }
+
+    /// <summary>The scripts use <c>XADD ... MINID</c> and exclusive stream ranges: Redis 6.2 or later (docs/operations.md).</summary>
+    private static void RequireMinimumVersion(ConnectionMultiplexer mux)
+    {
+        foreach (IServer server in mux.GetServers())
+        {
+            if (server.IsConnected && server.Version < MinimumVersion)
+            {
+                throw new InvalidOperationException($"The Redis backplane needs Redis {MinimumVersion} or later; {server.EndPoint} runs {server.Version}.");
+            }
+        }
+    }
+
+    private static readonly Version MinimumVersion = new(6, 2);
 
     private async Task SweepPreviousLifeAsync(IBackplaneHandler handler) =>
         await RedisOr(async db =>

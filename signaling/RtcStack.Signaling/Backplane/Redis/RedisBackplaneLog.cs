@@ -42,4 +42,7 @@ internal static partial class RedisBackplaneLog
 
     [LoggerMessage(EventId = 2113, Level = LogLevel.Information, Message = "Back in Redis: dropped {Sessions} leftover sessions whose peers resumed on another node meanwhile")]
     public static partial void LeftoversDropped(ILogger logger, int sessions);
+
+    [LoggerMessage(EventId = 2114, Level = LogLevel.Warning, Message = "The lost stream's newest entry is below this node's cursor {Cursor} (the stream was lost and recreated); reading it from the start")]
+    public static partial void LostStreamRewound(ILogger logger, string cursor);
 }

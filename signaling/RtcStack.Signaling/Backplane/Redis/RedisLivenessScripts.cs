@@ -7,7 +7,10 @@ namespace RtcStack.Signaling.Backplane.Redis;
 /// </summary>
 /// <remarks>
 /// These scripts build key names from the prefix (a dead node's peers, their rooms) instead of receiving them in
-/// KEYS: they need Redis (standalone or Sentinel), not Redis Cluster; see docs/operations.md.
+/// KEYS: they need Redis (standalone or Sentinel), not Redis Cluster; see docs/operations.md. A script is not rolled
+/// back when a command in it fails, so the scripts that change state do every read and the one command that can fail
+/// on a reachable server (<c>XADD</c> to the <c>lost</c> stream: <c>MINID</c> needs Redis 6.2, checked at start, and the key
+/// must be a stream) before the first change: a failure changes nothing, and the next tick tries again.
 /// </remarks>
 internal static class RedisLivenessScripts
 {
@@ -32,28 +35,39 @@ internal static class RedisLivenessScripts
     /// see <see cref="NodeChannelMessage"/>: their sessions end calls with those peers, whatever room the calls were
     /// made in) and moves the invitations it held for offline callees (<c>held:</c>) to the sweeping node. Returns
     /// {room, peer, room, peer, ...} of the memberships removed, {call id, call JSON, ...} of the invitations moved};
-    /// empty when the node is alive or another survivor swept it already.
+    /// empty when the node is alive or another survivor swept it already. The stream entry is kind <c>s</c>.
     /// </summary>
     public const string SweepDeadNode = """
         if ARGV[3] ~= '1' then
-          if redis.call('EXISTS', KEYS[2]) == 1 then
+          if redis.call('EXISTS', KEYS[2]) == 1 or redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 then
             return {}
           end
-          if redis.call('SREM', KEYS[1], ARGV[1]) == 0 then
-            return {}
+        end
+        local lost = {}
+        for _, peer in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+          if redis.call('HGET', ARGV[2] .. 'owner:' .. peer, 'node') == ARGV[1] then
+            table.insert(lost, peer)
           end
+        end
+        local id = false
+        local json = false
+        if #lost > 0 then
+          json = cjson.encode(lost)
+          local t = redis.call('TIME')
+          local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+          id = redis.call('XADD', ARGV[2] .. 'lost', 'MINID', '~', now - 86400000, '*', 'n', ARGV[1], 'k', 's', 'p', json)
+          redis.call('PEXPIRE', ARGV[2] .. 'lost', 86400000)
+        end
+        redis.call('SREM', KEYS[1], ARGV[1])
+        if ARGV[3] ~= '1' then
           local moved = redis.call('HKEYS', ARGV[2] .. 'held:' .. ARGV[1])
           redis.call('SET', ARGV[2] .. 'swept:' .. ARGV[1], 'T' .. table.concat(moved, ' '), 'EX', 86400)
-        else
-          redis.call('SREM', KEYS[1], ARGV[1])
         end
         local removed = {}
-        local lost = {}
         for _, peer in ipairs(redis.call('SMEMBERS', KEYS[3])) do
           local owner = ARGV[2] .. 'owner:' .. peer
           if redis.call('HGET', owner, 'node') == ARGV[1] then
             redis.call('DEL', owner)
-            table.insert(lost, peer)
             local rooms = ARGV[2] .. 'peer-rooms:' .. peer
             for _, room in ipairs(redis.call('SMEMBERS', rooms)) do
               if redis.call('HDEL', ARGV[2] .. 'room:' .. room, peer) == 1 then
@@ -69,13 +83,7 @@ internal static class RedisLivenessScripts
           end
         end
         redis.call('DEL', KEYS[3])
-        if #lost > 0 then
-          local json = cjson.encode(lost)
-          local t = redis.call('TIME')
-          local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-          local stream = ARGV[2] .. 'lost'
-          local id = redis.call('XADD', stream, 'MINID', '~', now - 86400000, '*', 'n', ARGV[1], 'p', json)
-          redis.call('PEXPIRE', stream, 86400000)
+        if id then
           local message = 'L' .. id .. '\n' .. json
           for _, node in ipairs(redis.call('SMEMBERS', KEYS[1])) do
             redis.call('PUBLISH', ARGV[2] .. 'node:' .. node, message)
@@ -97,7 +105,7 @@ internal static class RedisLivenessScripts
     /// KEYS[1] the peer's owner hash, KEYS[2] its <c>peer-rooms</c> set; ARGV node, session, peer, key prefix. The
     /// owner did not answer a handover: if session ARGV[2] on node ARGV[1] still owns the peer, removes the owner and
     /// the peer's memberships, and tells every registered node the peer's session is lost (<c>lost</c> stream and <c>L</c>, as
-    /// <see cref="SweepDeadNode"/>). Returns the rooms the peer was removed from (empty when someone else did it first
+    /// <see cref="SweepDeadNode"/>; entry kind <c>f</c>). Returns the rooms the peer was removed from (empty when someone else did it first
     /// or the peer was in no room).
     /// </summary>
     public const string ForgetPeer = """
@@ -105,6 +113,12 @@ internal static class RedisLivenessScripts
         if cur[1] ~= ARGV[1] or cur[2] ~= ARGV[2] then
           return {}
         end
+        local json = cjson.encode({ARGV[3]})
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        local stream = ARGV[4] .. 'lost'
+        local id = redis.call('XADD', stream, 'MINID', '~', now - 86400000, '*', 'n', ARGV[1], 'k', 'f', 'p', json)
+        redis.call('PEXPIRE', stream, 86400000)
         redis.call('DEL', KEYS[1])
         redis.call('SREM', ARGV[4] .. 'node-peers:' .. ARGV[1], ARGV[3])
         local removed = {}
@@ -114,12 +128,6 @@ internal static class RedisLivenessScripts
           end
         end
         redis.call('DEL', KEYS[2])
-        local json = cjson.encode({ARGV[3]})
-        local t = redis.call('TIME')
-        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-        local stream = ARGV[4] .. 'lost'
-        local id = redis.call('XADD', stream, 'MINID', '~', now - 86400000, '*', 'n', ARGV[1], 'p', json)
-        redis.call('PEXPIRE', stream, 86400000)
         local message = 'L' .. id .. '\n' .. json
         for _, node in ipairs(redis.call('SMEMBERS', ARGV[4] .. 'nodes')) do
           redis.call('PUBLISH', ARGV[4] .. 'node:' .. node, message)

@@ -8,12 +8,19 @@ namespace RtcStack.Signaling.Backplane.Redis;
 /// append each notice to the <c>lost</c> stream (entries kept a day) before publishing it (<c>L</c>, with the entry
 /// id) on every node channel. A node disconnected from Redis at that instant misses the publish, so it also reads the
 /// stream after its cursor when it reconnects and on every liveness tick: each entry is applied once here, whichever
-/// way it arrived first. Entries about this node's own sessions (it was presumed dead) are skipped: its write-back
-/// ends those calls (<see cref="IBackplaneHandler.OnSessionsRevivedAsync"/>).
+/// way it arrived first (an entry at or below the cursor was taken already, so two catch-ups at once apply it once).
+/// A sweep of this node's own sessions (it was presumed dead; entry kind <c>k</c> = <c>s</c>) is skipped: its
+/// write-back ends those calls (<see cref="IBackplaneHandler.OnSessionsRevivedAsync"/>); such a sweep is never
+/// published to this node (the sweep unregisters it before publishing). A forgotten session of this node (a handover
+/// it did not answer, <c>k</c> = <c>f</c>) is applied on both paths. When the stream was lost (expired, Redis restarted
+/// without persistence, failover) and its newest id is below the cursor, the cursor goes back to the stream's start.
 /// </summary>
 internal sealed class RedisLostPeers(RedisKeys keys, string nodeId, ILogger logger)
 {
     private const int Batch = 256;
+
+    /// <summary>The <c>k</c> field of an entry written by the sweep of a dead node (<c>f</c>: a forgotten session).</summary>
+    public const string SweepKind = "s";
     private readonly Lock _lock = new();
     private readonly HashSet<LostId> _applied = [];
     private LostId _cursor;
@@ -65,6 +72,10 @@ internal sealed class RedisLostPeers(RedisKeys keys, string nodeId, ILogger logg
             }
             StreamEntry[] entries = await db.StreamRangeAsync(keys.Lost, "(" + from, "+", count: Batch).ConfigureAwait(false);
             Take(entries, peers);
+            if (entries.Length == 0 && await RewoundAsync(db, from).ConfigureAwait(false))
+            {
+                continue;
+            }
             if (entries.Length < Batch)
             {
                 break;
@@ -87,6 +98,32 @@ internal sealed class RedisLostPeers(RedisKeys keys, string nodeId, ILogger logg
         }
     }
 
+    /// <summary>
+    /// Nothing after the cursor: when the stream's newest entry is below the cursor (or the stream is gone), the stream
+    /// was recreated since (its ids started again from the server's clock): the cursor goes back to the start, so the
+    /// new entries are read. Those the node channel delivered were refused then (at or below the cursor) and are applied
+    /// now; those above the old cursor applied live are still in the applied set. True when the cursor was moved.
+    /// </summary>
+    private async Task<bool> RewoundAsync(IDatabase db, LostId from)
+    {
+        if (from == default)
+        {
+            return false;
+        }
+        StreamEntry[] last = await db.StreamRangeAsync(keys.Lost, "-", "+", count: 1, messageOrder: Order.Descending).ConfigureAwait(false);
+        LostId? newest = last.Length > 0 ? LostId.TryParse(last[0].Id.ToString()) : default(LostId);
+        lock (_lock)
+        {
+            if (newest is not { } n || n.CompareTo(from) >= 0 || _cursor != from)
+            {
+                return false;
+            }
+            _cursor = default;
+        }
+        RedisBackplaneLog.LostStreamRewound(logger, from.ToString());
+        return true;
+    }
+
     private void Take(StreamEntry[] entries, HashSet<string> peers)
     {
         lock (_lock)
@@ -97,11 +134,12 @@ internal sealed class RedisLostPeers(RedisKeys keys, string nodeId, ILogger logg
                 {
                     continue;
                 }
-                if (id.CompareTo(_cursor) > 0)
+                if (id.CompareTo(_cursor) <= 0)
                 {
-                    _cursor = id;
+                    continue; // taken by a catch-up that ran at the same time
                 }
-                if (!_applied.Add(id) || entry["n"] == nodeId)
+                _cursor = id;
+                if (!_applied.Add(id) || (entry["n"] == nodeId && IsSweep(entry["k"])))
                 {
                     continue;
                 }
@@ -117,6 +155,9 @@ internal sealed class RedisLostPeers(RedisKeys keys, string nodeId, ILogger logg
             _applied.RemoveWhere(a => a.CompareTo(_cursor) <= 0);
         }
     }
+
+    // Entries written before the kind was recorded were all sweeps, as far as this node's own sessions go.
+    private static bool IsSweep(RedisValue kind) => kind.IsNull || kind == SweepKind;
 
     /// <summary>A stream entry id, <c>milliseconds-sequence</c>.</summary>
     private readonly record struct LostId(ulong Ms, ulong Seq) : IComparable<LostId>
