@@ -14,6 +14,7 @@ internal sealed class Session
     private readonly Lock _sync = new();
     private readonly ReplayBuffer _buffer;
     private readonly Dictionary<string, string?> _rooms = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string?>.AlternateLookup<ReadOnlySpan<char>> _roomsBySpan;
     private readonly Dictionary<string, Call> _calls = new(StringComparer.Ordinal);
     private SignalingConnection? _connection;
     private long _lastSeq;
@@ -25,6 +26,7 @@ internal sealed class Session
         Id = id;
         Claims = claims;
         _buffer = new ReplayBuffer(bufferCapacity, bufferBytes);
+        _roomsBySpan = _rooms.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     public PeerId Peer { get; }
@@ -174,7 +176,7 @@ internal sealed class Session
     {
         lock (_sync)
         {
-            return _rooms.GetAlternateLookup<ReadOnlySpan<char>>().ContainsKey(room);
+            return _roomsBySpan.ContainsKey(room);
         }
     }
 
