@@ -5,8 +5,8 @@ namespace RtcStack.Signaling.Backplane;
 /// <summary>The shared state behind one or more <see cref="InMemoryBackplane"/> nodes.</summary>
 internal sealed class InMemoryBackplaneState
 {
-    private readonly Dictionary<string, Dictionary<string, RoomMember>> _rooms = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Dictionary<string, RoomMember>>.AlternateLookup<ReadOnlySpan<char>> _roomsBySpan;
+    private readonly Dictionary<string, RoomMembers> _rooms = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RoomMembers>.AlternateLookup<ReadOnlySpan<char>> _roomsBySpan;
     private readonly Lock _roomsLock = new();
 
     public ConcurrentDictionary<string, InMemoryBackplane> Nodes { get; } = new(StringComparer.Ordinal);
@@ -26,9 +26,9 @@ internal sealed class InMemoryBackplaneState
     {
         lock (_roomsLock)
         {
-            if (!_rooms.TryGetValue(room, out Dictionary<string, RoomMember>? members))
+            if (!_rooms.TryGetValue(room, out RoomMembers? members))
             {
-                members = new Dictionary<string, RoomMember>(StringComparer.Ordinal);
+                members = new RoomMembers();
                 _rooms[room] = members;
             }
             if (members.ContainsKey(member.Peer))
@@ -53,7 +53,7 @@ internal sealed class InMemoryBackplaneState
     {
         lock (_roomsLock)
         {
-            if (!_rooms.TryGetValue(room, out Dictionary<string, RoomMember>? members) || !members.ContainsKey(member.Peer))
+            if (!_rooms.TryGetValue(room, out RoomMembers? members) || !members.ContainsKey(member.Peer))
             {
                 return false;
             }
@@ -66,7 +66,7 @@ internal sealed class InMemoryBackplaneState
     {
         lock (_roomsLock)
         {
-            if (!_rooms.TryGetValue(room, out Dictionary<string, RoomMember>? members) || !members.Remove(peer))
+            if (!_rooms.TryGetValue(room, out RoomMembers? members) || !members.Remove(peer))
             {
                 return false;
             }
@@ -82,7 +82,7 @@ internal sealed class InMemoryBackplaneState
     {
         lock (_roomsLock)
         {
-            return _rooms.TryGetValue(room, out Dictionary<string, RoomMember>? members) && members.ContainsKey(peer);
+            return _rooms.TryGetValue(room, out RoomMembers? members) && members.ContainsKey(peer);
         }
     }
 
@@ -91,8 +91,8 @@ internal sealed class InMemoryBackplaneState
     {
         lock (_roomsLock)
         {
-            return _roomsBySpan.TryGetValue(room, out Dictionary<string, RoomMember>? members)
-                && members.GetAlternateLookup<ReadOnlySpan<char>>().ContainsKey(peer);
+            return _roomsBySpan.TryGetValue(room, out RoomMembers? members)
+                && members.BySpan.ContainsKey(peer);
         }
     }
 
@@ -100,7 +100,7 @@ internal sealed class InMemoryBackplaneState
     {
         lock (_roomsLock)
         {
-            return _rooms.TryGetValue(room, out Dictionary<string, RoomMember>? members) ? [.. members.Values] : [];
+            return _rooms.TryGetValue(room, out RoomMembers? members) ? [.. members.Values] : [];
         }
     }
 
@@ -113,5 +113,17 @@ internal sealed class InMemoryBackplaneState
                 return _rooms.Count;
             }
         }
+    }
+
+    /// <summary>A room's members by peer id, with its alternate lookup made once (the relay looks members up by span).</summary>
+    private sealed class RoomMembers : Dictionary<string, RoomMember>
+    {
+        public RoomMembers()
+            : base(StringComparer.Ordinal)
+        {
+            BySpan = GetAlternateLookup<ReadOnlySpan<char>>();
+        }
+
+        public AlternateLookup<ReadOnlySpan<char>> BySpan { get; }
     }
 }
