@@ -121,9 +121,10 @@ internal static class WebSocketFrameReader
         int shift = (int)(offset & 3) * 8;
         uint rotated = shift == 0 ? maskKey : (maskKey >> shift) | (maskKey << (32 - shift));
         int i = 0;
-        if (Vector128.IsHardwareAccelerated && source.Length >= Vector128<byte>.Count)
+        if (BitConverter.IsLittleEndian && Vector128.IsHardwareAccelerated && source.Length >= Vector128<byte>.Count)
         {
-            // 16 bytes at a time: a multiple of 4, so the mask stays in phase.
+            // 16 bytes at a time: a multiple of 4, so the mask stays in phase. The vector of the uint holds its bytes
+            // in memory order, which is the little-endian order the scalar loop below reads (hence the guard).
             Vector128<byte> mask = Vector128.Create(rotated).AsByte();
             int vectors = source.Length & ~(Vector128<byte>.Count - 1);
             for (; i < vectors; i += Vector128<byte>.Count)
