@@ -10,11 +10,11 @@ namespace RtcStack.Signaling.Backplane.Redis;
 /// arrive in publish order). Peers on this node are delivered to directly. While Redis is unreachable,
 /// <see cref="IsHealthy"/> is false and every operation falls back to <see cref="LocalMirror"/>, so local
 /// rooms keep working; when Redis returns, this node writes its peers back (with a Polly retry) and is
-/// healthy again. Key layout: <see cref="RedisKeys"/>. Split by concern: this file (lifecycle, publishing, the
-/// Redis-or-local fallback), <c>RedisBackplane.Rooms.cs</c> (peer subscriptions and room membership) and
-/// <c>RedisBackplane.Sessions.cs</c> (session owners, held invitations, handover).
+/// healthy again. Key layout: <see cref="RedisKeys"/>. Composed of parts: this class (lifecycle, publishing),
+/// <see cref="RedisCommands"/> (the Redis-or-local fallback), <see cref="RedisRooms"/> (peer subscriptions and room
+/// membership) and <see cref="RedisSessions"/> (session owners, held invitations, handover).
 /// </summary>
-public sealed partial class RedisBackplane : IBackplane
+public sealed class RedisBackplane : IBackplane
 {
     private readonly RedisBackplaneOptions _options;
     private readonly ILogger _logger;
@@ -24,6 +24,9 @@ public sealed partial class RedisBackplane : IBackplane
     private readonly RedisHandoverBroker _handover;
     private readonly RedisResync _resync;
     private readonly RedisNodeLiveness _liveness;
+    private readonly RedisCommands _redis;
+    private readonly RedisRooms _rooms;
+    private readonly RedisSessions _sessions;
     private IBackplaneHandler? _handler;
     private ConnectionMultiplexer? _mux;
     private readonly RedisNodeChannel _channel;
@@ -43,6 +46,9 @@ public sealed partial class RedisBackplane : IBackplane
         _resync = new RedisResync(_keys, _local, _presence, lost, () => Handler, NodeId, options.ReconnectInterval, _logger);
         _channel = new RedisNodeChannel(_keys, NodeId, _local, _presence, _handover, lost, () => Handler, _logger);
         _liveness = new RedisNodeLiveness(_keys, _local, lost, NodeId, options.NodeLivenessTtl, _logger);
+        _redis = new RedisCommands(_logger);
+        _rooms = new RedisRooms(_redis, _keys, _local, _presence, NodeId);
+        _sessions = new RedisSessions(_redis, _keys, _local, _handover, NodeId, () => Handler, _logger);
     }
 
     /// <inheritdoc/>
@@ -55,10 +61,6 @@ public sealed partial class RedisBackplane : IBackplane
     /// <remarks>False: envelopes to other nodes are serialized, so the hub never publishes in-memory-only messages here.</remarks>
     public bool DeliversByReference => false;
 
-    private bool Usable => _mux is { IsConnected: true };
-
-    private IDatabase Db => _mux!.GetDatabase();
-
     /// <inheritdoc/>
     public async ValueTask StartAsync(IBackplaneHandler handler, CancellationToken cancellationToken)
     {
@@ -70,6 +72,7 @@ public sealed partial class RedisBackplane : IBackplane
         config.SyncTimeout = config.AsyncTimeout = (int)_options.CommandTimeout.TotalMilliseconds;
         config.ReconnectRetryPolicy = new LinearRetry((int)_options.ReconnectInterval.TotalMilliseconds);
         _mux = await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
+        _redis.Mux = _mux;
         _mux.ConnectionFailed += (_, e) =>
         {
             _resync.MarkStale();
@@ -173,6 +176,53 @@ public sealed partial class RedisBackplane : IBackplane
     }
 
     /// <inheritdoc/>
+    public ValueTask SubscribePeerAsync(PeerId peer, CancellationToken cancellationToken) => _rooms.SubscribePeerAsync(peer);
+
+    /// <inheritdoc/>
+    public ValueTask UnsubscribePeerAsync(PeerId peer, CancellationToken cancellationToken) => _rooms.UnsubscribePeerAsync(peer);
+
+    /// <inheritdoc/>
+    public ValueTask<RoomJoinResult> AddMemberAsync(RoomId room, RoomMember member, int capacity, CancellationToken cancellationToken) =>
+        _rooms.AddMemberAsync(room, member, capacity);
+
+    /// <inheritdoc/>
+    public ValueTask<bool> UpdateMemberAsync(RoomId room, RoomMember member, CancellationToken cancellationToken) => _rooms.UpdateMemberAsync(room, member);
+
+    /// <inheritdoc/>
+    public ValueTask<bool> RemoveMemberAsync(RoomId room, PeerId peer, CancellationToken cancellationToken) => _rooms.RemoveMemberAsync(room, peer);
+
+    /// <inheritdoc/>
+    public ValueTask<bool> IsMemberAsync(RoomId room, PeerId peer, CancellationToken cancellationToken) => _rooms.IsMemberAsync(room, peer);
+
+    /// <inheritdoc/>
+    /// <remarks>A read from Redis for a room with members here is what this node's members now know of the others.</remarks>
+    public ValueTask<IReadOnlyList<RoomMember>> GetMembersAsync(RoomId room, CancellationToken cancellationToken) => _rooms.GetMembersAsync(room);
+
+    /// <inheritdoc/>
+    public ValueTask<SessionOwner?> SetSessionOwnerAsync(PeerId peer, SessionOwner owner, CancellationToken cancellationToken) =>
+        _sessions.SetSessionOwnerAsync(peer, owner);
+
+    /// <inheritdoc/>
+    public ValueTask<SessionOwner?> GetSessionOwnerAsync(PeerId peer, CancellationToken cancellationToken) => _sessions.GetSessionOwnerAsync(peer);
+
+    /// <inheritdoc/>
+    public ValueTask RemoveSessionOwnerAsync(PeerId peer, string sessionId, CancellationToken cancellationToken) =>
+        _sessions.RemoveSessionOwnerAsync(peer, sessionId);
+
+    /// <inheritdoc/>
+    public ValueTask HoldInvitationAsync(CallState call, CancellationToken cancellationToken) => _sessions.HoldInvitationAsync(call);
+
+    /// <inheritdoc/>
+    public ValueTask ReleaseInvitationAsync(string callId, CancellationToken cancellationToken) => _sessions.ReleaseInvitationAsync(callId);
+
+    /// <inheritdoc/>
+    public ValueTask EndHeldInvitationAsync(string callId, CancellationToken cancellationToken) => _sessions.EndHeldInvitationAsync(callId);
+
+    /// <inheritdoc/>
+    public ValueTask<ResumeState?> RequestHandoverAsync(SessionOwner owner, PeerId peer, string? resumeSessionId, CancellationToken cancellationToken) =>
+        _sessions.RequestHandoverAsync(owner, peer, resumeSessionId, cancellationToken);
+
+    /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
         _resync.Stop();
@@ -188,24 +238,7 @@ public sealed partial class RedisBackplane : IBackplane
 
     private IBackplaneHandler Handler => _handler ?? throw new InvalidOperationException("The backplane is not started.");
 
-    /// <summary>Runs <paramref name="shared"/> against Redis, or <paramref name="local"/> when Redis is unreachable or the command fails.</summary>
-    private async ValueTask<T> RedisOr<T>(Func<IDatabase, Task<T>> shared, Func<T> local)
-    {
-        if (!Usable)
-        {
-            return local();
-        }
-
-        try
-        {
-            return await shared(Db).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
-        {
-            RedisBackplaneLog.CommandFailed(_logger, ex);
-            return local();
-        }
-    }
+    private ValueTask<T> RedisOr<T>(Func<IDatabase, Task<T>> shared, Func<T> local) => _redis.RedisOr(shared, local);
 
     private async Task<bool> TrySubscribeAsync()
     {
