@@ -19,19 +19,15 @@ internal static class JsonEscapes
         int i = 0;
         while (true)
         {
-            int n = json[i..].IndexOf((byte)'\\');
+            int n = json[i..].IndexOf("\\u"u8); // jumps over \r\n and the like, the common escapes of an sdp
             if (n < 0)
             {
                 return false;
             }
             i += n;
-            if (i + 1 >= json.Length)
+            if (IsEscapedBackslash(json, i))
             {
-                return false;
-            }
-            if (json[i + 1] != (byte)'u')
-            {
-                i += 2; // \" \\ \/ \b \f \n \r \t: the escaped character is never the start of another escape
+                i += 2; // "\\u": an escaped backslash, then the letter u
                 continue;
             }
             int code = Hex4(json, i + 2);
@@ -50,6 +46,17 @@ internal static class JsonEscapes
             }
             i += 2;
         }
+    }
+
+    /// <summary>True when the backslash at <paramref name="at"/> follows an odd run of backslashes (it is the escaped one).</summary>
+    private static bool IsEscapedBackslash(ReadOnlySpan<byte> json, int at)
+    {
+        int k = at;
+        while (k > 0 && json[k - 1] == (byte)'\\')
+        {
+            k--;
+        }
+        return ((at - k) & 1) == 1;
     }
 
     /// <summary>The four hex digits at <paramref name="at"/>, or -1 when there are not four.</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Unicode;
 
 namespace RtcStack.Signaling.Protocol;
@@ -108,6 +109,7 @@ public static class RelayFrameScanner
     }
 
     /// <summary>The value of one field (its bit in <paramref name="field"/>, 0 for one skipped) at <paramref name="at"/> (not null): checked, recorded, passed.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool TryReadField(ReadOnlySpan<byte> utf8, ref int at, int field, ref Fields f)
     {
         int start = at;

@@ -17,6 +17,7 @@ public sealed class LoneSurrogateTests
         """{"type":"answer","room":"r","to":"bob","sdp":"\udc00x"}""",
         """{"type":"offer","room":"r","to":"bob","sdp":"\uD800\u0041"}""",
         """{"type":"message","room":"r","to":"bob","data":"\ud800"}""",
+        """{"type":"message","room":"r","to":"bob","data":"\\\ud800 \\ud800"}""", // after an escaped backslash
         """{"type":"message","room":"r","to":"bob","data":{"\udc00":1}}""",
         """{"type":"message","room":"r","data":["x\udbff"]}""", // a room broadcast
         """{"type":"message","room":"r","to":"bob","data":"\ud800","v":1}""", // not for the fast path: the dispatcher's
@@ -50,6 +51,30 @@ public sealed class LoneSurrogateTests
         byte[] frame = Encoding.UTF8.GetBytes(json);
         Assert.True(FrameParser.ParseClient(frame).IsOk);
         Assert.Equal(RelayReadResult.Ok, RelayFrameCodec.TryRead(frame, out _));
+    }
+
+    private static readonly string[] EscapePieces = ["a", "\\\\", "\\n", "\\u0041", "\\ud800", "\\udbff", "\\udc00", "\\uDFFF", "\\ud83d\\ude00", "u", "d800"];
+
+    /// <summary>Strings of escapes in any order: refused exactly when <see cref="System.Text.Json.Utf8JsonReader.GetString"/> cannot read them.</summary>
+    [FsCheck.Xunit.Property(MaxTest = 2000)]
+    public void A_string_is_refused_exactly_when_it_cannot_be_read_as_a_string(int[] pieces)
+    {
+        string text = string.Concat(pieces.Take(12).Select(p => EscapePieces[(p & int.MaxValue) % EscapePieces.Length]));
+        byte[] frame = Encoding.UTF8.GetBytes("{\"type\":\"message\",\"room\":\"r\",\"to\":\"bob\",\"data\":{\"k\":\"" + text + "\"}}");
+        var reader = new System.Text.Json.Utf8JsonReader(Encoding.UTF8.GetBytes($"\"{text}\""));
+        reader.Read();
+        bool readable;
+        try
+        {
+            _ = reader.GetString();
+            readable = true;
+        }
+        catch (InvalidOperationException)
+        {
+            readable = false;
+        }
+        Assert.Equal(readable, FrameParser.ParseClient(frame).IsOk);
+        Assert.Equal(readable, RelayFrameCodec.TryRead(frame, out _) == RelayReadResult.Ok);
     }
 
     [Fact]
