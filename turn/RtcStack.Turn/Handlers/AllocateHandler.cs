@@ -187,7 +187,7 @@ internal sealed class AllocateHandler(TurnState state)
             _ = relay.DisposeAsync();
             return;
         }
-        relay.Start(allocation, state.PeerRelay, state.Logger, state.Poller);
+        relay.Start(allocation, state);
         if (state.Options.ReportIcmp && relay.PollFd >= 0)
         {
             relay.Icmp = new IcmpReporter(allocation, state); // before the error queue exists: the poller needs it on EPOLLERR

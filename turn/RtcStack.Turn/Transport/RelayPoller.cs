@@ -22,10 +22,7 @@ internal sealed unsafe class RelayPoller : IDisposable
     private readonly Thread[] _threads;
     private readonly ILogger _logger;
     private readonly Lock _lock = new();
-    private readonly Stack<int> _free = new();
-    private UdpRelay?[] _slots = new UdpRelay?[64];
-    private uint[] _generations = new uint[64];
-    private int _used;
+    private readonly RelaySlots _relays = new();
     private int _next;
     private volatile bool _stopping;
 
@@ -61,33 +58,13 @@ internal sealed unsafe class RelayPoller : IDisposable
             {
                 return false;
             }
-            int slot;
-            if (_free.Count > 0)
-            {
-                slot = _free.Pop();
-            }
-            else
-            {
-                if (_used == _slots.Length)
-                {
-                    Array.Resize(ref _generations, _used * 2);
-                    UdpRelay?[] grown = new UdpRelay?[_used * 2];
-                    Array.Copy(_slots, grown, _used);
-                    Volatile.Write(ref _slots, grown);
-                }
-                slot = _used++;
-            }
-            uint generation = ++_generations[slot];
             int epoll = _epoll[(int)((uint)_next++ % (uint)_epoll.Length)];
-            var ev = new LinuxNative.EpollEvent { Events = LinuxNative.EpollIn, Data = ((ulong)generation << 32) | (uint)slot };
-            relay.PollSlot = slot;
-            relay.PollGeneration = generation;
+            var ev = new LinuxNative.EpollEvent { Events = LinuxNative.EpollIn, Data = _relays.Add(relay) };
             relay.PollFd = epoll;
-            Volatile.Write(ref _slots[slot], relay);
             if (LinuxNative.EpollCtl(epoll, LinuxNative.EpollCtlAdd, (int)relay.Socket.SafeHandle.DangerousGetHandle(), &ev) != 0)
             {
-                Volatile.Write(ref _slots[slot], null);
-                _free.Push(slot);
+                _ = _relays.Remove(relay);
+                relay.PollFd = -1;
                 return false;
             }
             return true;
@@ -99,14 +76,12 @@ internal sealed unsafe class RelayPoller : IDisposable
     {
         lock (_lock)
         {
-            if (relay.PollFd < 0 || !ReferenceEquals(_slots[relay.PollSlot], relay))
+            if (relay.PollFd < 0 || !_relays.Remove(relay))
             {
                 return;
             }
             var ev = default(LinuxNative.EpollEvent);
             _ = LinuxNative.EpollCtl(relay.PollFd, LinuxNative.EpollCtlDel, (int)relay.Socket.SafeHandle.DangerousGetHandle(), &ev);
-            Volatile.Write(ref _slots[relay.PollSlot], null);
-            _free.Push(relay.PollSlot);
             relay.PollFd = -1;
         }
     }
@@ -132,13 +107,9 @@ internal sealed unsafe class RelayPoller : IDisposable
                 TurnLog.ReceiveLoopFailed(_logger, new SocketException(errno), "relay poller");
                 return;
             }
-            UdpRelay?[] slots = Volatile.Read(ref _slots);
             for (int i = 0; i < n; i++)
             {
-                ulong data = events[i].Data;
-                int slot = (int)(uint)data;
-                UdpRelay? relay = slot < slots.Length ? Volatile.Read(ref slots[slot]) : null;
-                if (relay is null || relay.PollGeneration != (uint)(data >> 32))
+                if (_relays.Find(events[i].Data) is not { } relay)
                 {
                     continue;
                 }
@@ -149,12 +120,17 @@ internal sealed unsafe class RelayPoller : IDisposable
                         icmp.Drain(relay.Socket); // RFC 8656 §11.5, opt-in (TurnOptions.ReportIcmp)
                     }
                     relay.Drain(batch, sends, relay.Socket.AddressFamily == AddressFamily.InterNetworkV6 ? from6 : from4);
+                    relay.DrainSucceeded();
                 }
 #pragma warning disable CA1031 // one bad datagram or relay must not stop the thread serving the others; it is logged
                 catch (Exception ex)
 #pragma warning restore CA1031
                 {
-                    TurnLog.ReceiveLoopFailed(_logger, ex, relay.LocalAddress.ToString());
+                    if (relay.DrainFailed(ex, _logger))
+                    {
+                        Remove(relay); // it fails every time: level-triggered, it would spin this thread
+                        relay.Abandon(_logger);
+                    }
                 }
             }
         }
@@ -173,6 +149,10 @@ internal sealed unsafe class RelayPoller : IDisposable
         foreach (Thread thread in _threads)
         {
             thread.Join(TimeSpan.FromSeconds(5));
+        }
+        lock (_lock)
+        {
+            _relays.DetachAll(); // nothing keeps a closed epoll fd number for a later Remove
         }
         foreach (int epoll in _epoll)
         {

@@ -12,7 +12,7 @@ namespace RtcStack.Turn.Transport;
 /// serves every ready connection. Level-triggered: one read per ready socket per wake-up; a socket with more to read
 /// is reported again by the next epoll_wait, after the other ready sockets. Process-wide, like .NET's own socket engine.
 /// </summary>
-internal sealed unsafe class StreamPoller
+internal sealed unsafe partial class StreamPoller
 {
     private const int MaxEvents = 64;
     private const int WaitMs = 1000;
@@ -22,20 +22,24 @@ internal sealed unsafe class StreamPoller
     private readonly int[] _epoll;
     private readonly Lock _lock = new();
     private readonly Stack<int> _free = new();
-    private readonly StreamRelaySlots _relays = new();
+    private readonly RelaySlots _relays = new();
+    private readonly List<Thread> _threads = [];
     private StreamPollReader?[] _slots = new StreamPollReader?[64];
     private uint[] _generations = new uint[64];
     private int _used;
     private uint _next;
     private ILogger? _logger;
     private volatile bool _stopping;
+    private bool _closed;
 
     private StreamPoller(int[] epoll, bool startThreads)
     {
         _epoll = epoll;
         for (int i = 0; startThreads && i < epoll.Length; i++)
         {
-            new Thread(Run) { IsBackground = true, Name = $"turn-stream-{i}" }.Start(epoll[i]);
+            var thread = new Thread(Run) { IsBackground = true, Name = $"turn-stream-{i}" };
+            _threads.Add(thread);
+            thread.Start(epoll[i]);
         }
     }
 
@@ -47,9 +51,6 @@ internal sealed unsafe class StreamPoller
 
     /// <summary>Tests: a poller with <paramref name="threads"/> threads of its own, until <see cref="Stop"/> (null off Linux x64).</summary>
     internal static StreamPoller? CreateThreaded(int threads) => LinuxNative.IsSupported ? Create(threads, startThreads: true) : null;
-
-    /// <summary>Tests: ends the threads of a <see cref="CreateThreaded"/> poller (each closes its epoll instance within a second).</summary>
-    internal void Stop() => _stopping = true;
 
     private static StreamPoller? Create() =>
         Environment.GetEnvironmentVariable("RTCSTACK_TURN_STREAM_POLLER") == "0" ? null : Create(UdpListener.ThreadCount, startThreads: true);
@@ -68,6 +69,10 @@ internal sealed unsafe class StreamPoller
     {
         lock (_lock)
         {
+            if (_closed)
+            {
+                return false;
+            }
             int slot;
             if (_free.Count > 0)
             {
@@ -85,6 +90,10 @@ internal sealed unsafe class StreamPoller
                 slot = _used++;
             }
             uint generation = ++_generations[slot];
+            if (generation == 0)
+            {
+                generation = ++_generations[slot]; // PollData 0 marks a reader that holds no slot
+            }
             reader.PollSlot = slot;
             reader.PollData = ((ulong)generation << 32) | (uint)slot;
             reader.PollFd = _epoll[_next++ % (uint)_epoll.Length];
@@ -96,6 +105,7 @@ internal sealed unsafe class StreamPoller
                 Volatile.Write(ref _slots[slot], null);
                 _free.Push(slot);
                 reader.PollFd = -1;
+                reader.PollData = 0;
                 return false;
             }
             return true;
@@ -127,6 +137,7 @@ internal sealed unsafe class StreamPoller
             }
             var ev = default(LinuxNative.EpollEvent);
             _ = LinuxNative.EpollCtl(reader.PollFd, LinuxNative.EpollCtlDel, reader.Fd, &ev);
+            reader.PollData = 0; // first: a wake-up holding an older slot array still finds the reader there
             Volatile.Write(ref _slots[reader.PollSlot], null);
             _free.Push(reader.PollSlot);
             reader.PollFd = -1;
@@ -141,6 +152,10 @@ internal sealed unsafe class StreamPoller
     {
         lock (_lock)
         {
+            if (_closed)
+            {
+                return false;
+            }
             ulong data = _relays.Add(relay);
             relay.PollFd = epollFd;
             var ev = new LinuxNative.EpollEvent { Events = LinuxNative.EpollIn, Data = data };
@@ -177,7 +192,6 @@ internal sealed unsafe class StreamPoller
         {
             _ = Poll(epoll, WaitMs, scratch);
         }
-        _ = LinuxNative.Close(epoll);
     }
 
     /// <summary>Tests (a <see cref="CreateManual"/> poller): one wait and what it reported handled on the calling thread; the number of events.</summary>
@@ -200,7 +214,7 @@ internal sealed unsafe class StreamPoller
         for (int i = 0; i < n; i++)
         {
             ulong data = events[i].Data;
-            if (((uint)data & StreamRelaySlots.Tag) != 0)
+            if (((uint)data & RelaySlots.Tag) != 0)
             {
                 OnRelay(data, events[i].Events, scratch);
                 continue;
@@ -239,14 +253,17 @@ internal sealed unsafe class StreamPoller
                 icmp.Drain(relay.Socket); // RFC 8656 §11.5, opt-in (TurnOptions.ReportIcmp)
             }
             relay.Drain(scratch.Relay, scratch.RelaySends, scratch.From(relay.Socket.AddressFamily));
+            relay.DrainSucceeded();
         }
 #pragma warning disable CA1031 // one bad datagram or relay must not stop the thread serving the others; it is logged
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            if (Volatile.Read(ref _logger) is { } logger)
+            ILogger? logger = Volatile.Read(ref _logger);
+            if (relay.DrainFailed(ex, logger))
             {
-                TurnLog.ReceiveLoopFailed(logger, ex, relay.LocalAddress.ToString());
+                RemoveRelay(relay); // it fails every time: level-triggered, it would spin this thread
+                relay.Abandon(logger);
             }
         }
     }

@@ -15,7 +15,7 @@ namespace RtcStack.Turn.Transport;
 /// <see cref="Drain"/>, which moves batches with recvmmsg/sendmmsg); elsewhere it has its own async receive loop.
 /// Neither allocates per datagram.
 /// </summary>
-internal sealed class UdpRelay : IAsyncDisposable
+internal sealed partial class UdpRelay : IAsyncDisposable
 {
     /// <summary>Room before the payload: STUN header 20 + XOR-PEER-ADDRESS (IPv6) 24 + DATA header 4.</summary>
     internal const int Headroom = 48;
@@ -34,6 +34,7 @@ internal sealed class UdpRelay : IAsyncDisposable
     private StreamPoller? _streamPoller;
     private Allocation? _allocation;
     private PeerDataRelay? _relay;
+    private uint _pollGeneration;
 
     internal UdpRelay(Socket socket, RelayPortPool pool)
     {
@@ -48,10 +49,14 @@ internal sealed class UdpRelay : IAsyncDisposable
 
     internal Socket Socket => _socket;
 
-    /// <summary>Where <see cref="RelayPoller"/> keeps this relay (slot, generation, epoll fd; -1 when not registered).</summary>
+    /// <summary>Where a poller keeps this relay (<see cref="RelaySlots"/>: slot, generation (0 when not registered), epoll fd; -1 when not registered).</summary>
     internal int PollSlot { get; set; }
 
-    internal uint PollGeneration { get; set; }
+    internal uint PollGeneration
+    {
+        get => Volatile.Read(ref _pollGeneration);
+        set => Volatile.Write(ref _pollGeneration, value);
+    }
 
     internal int PollFd { get; set; } = -1;
 
@@ -59,12 +64,15 @@ internal sealed class UdpRelay : IAsyncDisposable
     internal IcmpReporter? Icmp { get; set; }
 
     /// <summary>
-    /// Starts receiving from peers for <paramref name="allocation"/>: through <paramref name="poller"/> when there is
-    /// one (and it accepts the socket), otherwise with an async receive loop.
+    /// Starts receiving from peers for <paramref name="allocation"/>: on the thread that reads its TCP/TLS client, through
+    /// the server's <see cref="RelayPoller"/> when there is one (and it accepts the socket), otherwise with an async receive loop.
     /// </summary>
-    internal void Start(Allocation allocation, PeerDataRelay relay, ILogger logger, RelayPoller? poller)
+    internal void Start(Allocation allocation, TurnState state)
     {
-        Attach(allocation, relay);
+        Attach(allocation, state.PeerRelay, state);
+        PeerDataRelay relay = state.PeerRelay;
+        ILogger logger = state.Logger;
+        RelayPoller? poller = state.Poller;
         if (poller is not null && ServeOnClientThread && allocation.Client is StreamConnection { PollReader: { PollFd: >= 0 } reader }
             && reader.Poller.AddRelay(this, reader.PollFd))
         {
@@ -86,11 +94,15 @@ internal sealed class UdpRelay : IAsyncDisposable
     /// </summary>
     internal static bool ServeOnClientThread { get; set; } = Environment.GetEnvironmentVariable("RTCSTACK_TURN_STREAM_RELAYS") != "0";
 
-    /// <summary>Where <see cref="Drain"/> delivers datagrams (set by <see cref="Start"/>; tests call it alone).</summary>
-    internal void Attach(Allocation allocation, PeerDataRelay relay)
+    /// <summary>
+    /// Where <see cref="Drain"/> delivers datagrams, and the server whose table <see cref="Abandon"/> closes the allocation in
+    /// (set by <see cref="Start"/>; tests call it alone).
+    /// </summary>
+    internal void Attach(Allocation allocation, PeerDataRelay relay, TurnState? state = null)
     {
         _allocation = allocation;
         _relay = relay;
+        _state = state;
     }
 
     /// <summary>

@@ -1,0 +1,94 @@
+namespace RtcStack.Turn.Transport;
+
+/// <summary>
+/// The UDP relay sockets a poller thread serves, by epoll event data: <see cref="RelayPoller"/>'s, and those a
+/// <see cref="StreamPoller"/> serves besides its client connections (the relay of an allocation whose client is a TCP/TLS
+/// connection read by that poller is registered on the same epoll instance as the connection, so the thread that has the
+/// connection hot relays the peer's answers). An epoll event's data is <c>generation &lt;&lt; 32 | <see cref="Tag"/> | slot</c>;
+/// the tag tells relays from a stream poller's readers. The caller (the poller) holds its lock around <see cref="Add"/>,
+/// <see cref="Remove"/> and <see cref="DetachAll"/>; lookups are lock-free. A removed relay's generation is reset to 0 (never
+/// issued), so a lookup that read the slot array before it grew (the old array still holds the relay) does not find it.
+/// </summary>
+internal sealed class RelaySlots
+{
+    /// <summary>Bit 31 of an event's slot word: the slot is a relay's, not a reader's.</summary>
+    internal const uint Tag = 1u << 31;
+
+    private readonly Stack<int> _free = new();
+    private UdpRelay?[] _slots = new UdpRelay?[16];
+    private uint[] _generations = new uint[16];
+    private int _used;
+
+    /// <summary>Tests: the slot array as a lookup that started now would read it.</summary>
+    internal UdpRelay?[] Current => Volatile.Read(ref _slots);
+
+    /// <summary>Takes a slot for <paramref name="relay"/> (sets its slot and generation); the epoll data to register it with.</summary>
+    internal ulong Add(UdpRelay relay)
+    {
+        int slot;
+        if (_free.Count > 0)
+        {
+            slot = _free.Pop();
+        }
+        else
+        {
+            if (_used == _slots.Length)
+            {
+                Array.Resize(ref _generations, _used * 2);
+                var grown = new UdpRelay?[_used * 2];
+                Array.Copy(_slots, grown, _used);
+                Volatile.Write(ref _slots, grown);
+            }
+            slot = _used++;
+        }
+        uint generation = ++_generations[slot];
+        if (generation == 0)
+        {
+            generation = ++_generations[slot]; // 0 marks a relay that holds no slot
+        }
+        relay.PollSlot = slot;
+        relay.PollGeneration = generation;
+        Volatile.Write(ref _slots[slot], relay);
+        return ((ulong)generation << 32) | Tag | (uint)slot;
+    }
+
+    /// <summary>Frees <paramref name="relay"/>'s slot; false when it does not hold one.</summary>
+    internal bool Remove(UdpRelay relay)
+    {
+        int slot = relay.PollSlot;
+        if (slot < 0 || slot >= _slots.Length || !ReferenceEquals(_slots[slot], relay))
+        {
+            return false;
+        }
+        relay.PollGeneration = 0; // first: a lookup holding an older array still finds the relay there
+        Volatile.Write(ref _slots[slot], null);
+        _free.Push(slot);
+        return true;
+    }
+
+    /// <summary>Frees every slot and marks each relay unregistered (epoll fd -1): the poller's epoll instances are closing.</summary>
+    internal void DetachAll()
+    {
+        for (int slot = 0; slot < _used; slot++)
+        {
+            if (_slots[slot] is { } relay)
+            {
+                relay.PollGeneration = 0;
+                relay.PollFd = -1;
+                Volatile.Write(ref _slots[slot], null);
+                _free.Push(slot);
+            }
+        }
+    }
+
+    /// <summary>The relay an event's data names, or null when its slot was freed or reused since.</summary>
+    internal UdpRelay? Find(ulong data) => Find(Volatile.Read(ref _slots), data);
+
+    /// <summary>The relay <paramref name="data"/> names in <paramref name="slots"/> (the current array, or one read before it grew).</summary>
+    internal static UdpRelay? Find(UdpRelay?[] slots, ulong data)
+    {
+        int slot = (int)((uint)data & ~Tag);
+        UdpRelay? relay = slot < slots.Length ? Volatile.Read(ref slots[slot]) : null;
+        return relay is not null && relay.PollGeneration == (uint)(data >> 32) ? relay : null;
+    }
+}
