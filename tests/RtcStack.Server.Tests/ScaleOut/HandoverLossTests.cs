@@ -17,6 +17,8 @@ namespace RtcStack.Server.Tests.ScaleOut;
 /// </summary>
 public sealed class HandoverLossTests : IAsyncLifetime
 {
+    // Short for the node to be swept and for the sweeper (it ticks every TTL/3): the old node's Redis traffic is held
+    // until the sweep, and a hold longer than its command timeout would lose the handover request.
     private const string ShortTtl = "RedisBackplane:NodeLivenessTtl=00:00:03";
     private RedisServerProcess _redis = null!;
     private HoldingProxy _toOld = null!;
@@ -34,7 +36,8 @@ public sealed class HandoverLossTests : IAsyncLifetime
         _survivor = await TestNode.StartAsync("Redis=" + _redis.ConnectionString, ShortTtl);
         // The old owner is never swept while it is held; the new node waits for its answer as long as the test needs.
         _old = await TestNode.StartAsync("Redis=127.0.0.1:" + _toOld.Port.ToString(CultureInfo.InvariantCulture), "RedisBackplane:NodeLivenessTtl=00:05:00");
-        _new = await TestNode.StartAsync("Redis=" + _redis.ConnectionString, ShortTtl, "RedisBackplane:HandoverTimeout=00:02:00");
+        // Not short: a stall of this process on a loaded box must not get the new node swept.
+        _new = await TestNode.StartAsync("Redis=" + _redis.ConnectionString, "RedisBackplane:NodeLivenessTtl=00:00:20", "RedisBackplane:HandoverTimeout=00:02:00");
         _dead = await TestNode.StartAsync("Redis=127.0.0.1:" + _toDead.WebSocketUri.Port.ToString(CultureInfo.InvariantCulture), ShortTtl);
         await Eventually.TrueAsync(
             async () => await Ready(_survivor) && await Ready(_old) && await Ready(_new) && await Ready(_dead),

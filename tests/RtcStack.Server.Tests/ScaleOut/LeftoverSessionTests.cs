@@ -13,7 +13,7 @@ namespace RtcStack.Server.Tests.ScaleOut;
 /// </summary>
 public sealed class LeftoverSessionTests : IAsyncLifetime
 {
-    private const string LivenessTtl = "RedisBackplane:NodeLivenessTtl=00:00:03";
+    private const string LivenessTtl = "RedisBackplane:NodeLivenessTtl=00:00:10";
     private RedisServerProcess _redis = null!;
     private LoadBalancer _proxy = null!;
     private TestNode _survivor = null!;

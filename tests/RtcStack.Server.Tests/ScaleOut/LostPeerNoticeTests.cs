@@ -24,10 +24,10 @@ public sealed class LostPeerNoticeTests : IAsyncLifetime
         _redis = await RedisServerProcess.StartNewAsync();
         _toBrief = new LoadBalancer(new Uri("tcp://" + _redis.ConnectionString));
         _toDead = new LoadBalancer(new Uri("tcp://" + _redis.ConnectionString));
-        _survivor = await TestNode.StartAsync("Redis=" + _redis.ConnectionString, "RedisBackplane:NodeLivenessTtl=00:00:03");
+        _survivor = await TestNode.StartAsync("Redis=" + _redis.ConnectionString, "RedisBackplane:NodeLivenessTtl=00:00:10");
         // A long TTL: its outage below never gets it swept.
         _brief = await TestNode.StartAsync(Via(_toBrief), "RedisBackplane:NodeLivenessTtl=00:05:00");
-        _dead = await TestNode.StartAsync(Via(_toDead), "RedisBackplane:NodeLivenessTtl=00:00:03");
+        _dead = await TestNode.StartAsync(Via(_toDead), "RedisBackplane:NodeLivenessTtl=00:00:10");
         await Eventually.TrueAsync(async () => await Ready(_survivor) && await Ready(_brief) && await Ready(_dead), "the three nodes are ready");
     }
 
