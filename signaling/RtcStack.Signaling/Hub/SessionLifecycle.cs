@@ -14,6 +14,9 @@ internal sealed class SessionLifecycle(SignalingHub hub)
     /// <summary>Sessions being taken over from another node, by peer (see <see cref="PendingResume"/>).</summary>
     private readonly ConcurrentDictionary<string, PendingResume> _pendingResumes = new(StringComparer.Ordinal);
 
+    /// <summary><c>hub.Sessions</c> looked up by span (<see cref="TryDeliverRelay"/>).</summary>
+    private readonly ConcurrentDictionary<string, Session>.AlternateLookup<ReadOnlySpan<char>> _sessionsBySpan = hub.Sessions.GetAlternateLookup<ReadOnlySpan<char>>();
+
     /// <summary>Calls handed to a peer (see <see cref="BackplaneEnvelope.Call"/>) while a takeover that failed was held.</summary>
     private readonly ConcurrentDictionary<string, List<CallState>> _leftoverCalls = new(StringComparer.Ordinal);
 
@@ -297,7 +300,7 @@ internal sealed class SessionLifecycle(SignalingHub hub)
     public bool TryDeliverRelay(ReadOnlySpan<char> recipient, ReadOnlySpan<byte> utf8, in RelayFrameScan scan, string from)
     {
         if (!_pendingResumes.IsEmpty
-            || !hub.Sessions.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(recipient, out Session? session)
+            || !_sessionsBySpan.TryGetValue(recipient, out Session? session)
             || !session.DeliverRelay(utf8, scan, from))
         {
             return false;
