@@ -58,12 +58,9 @@ public sealed class TcpRelayConnectTests
         {
             return;
         }
-        int closedPort;
-        using (var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
-        {
-            s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            closedPort = ((IPEndPoint)s.LocalEndPoint!).Port;
-        }
+        // Bound but not listening: the port answers SYNs with a reset, and no other test can take it meanwhile.
+        using Socket closed = BoundNotListening();
+        int closedPort = ((IPEndPoint)closed.LocalEndPoint!).Port;
         TcpRelayConnect connect = loop.TryConnect(TransportAddress.FromIPv4(0x7F000001, 0), TransportAddress.FromIPv4(0x7F000001, (ushort)closedPort))!;
 
         Assert.Equal(-111, await Drive(loop, connect.Result)); // ECONNREFUSED
@@ -94,10 +91,14 @@ public sealed class TcpRelayConnectTests
             TcpRelayConnect connect = loop.TryConnect(TransportAddress.FromIPv4(0x7F000001, 0), TransportAddress.FromEndPoint((IPEndPoint)full.LocalEndPoint!))!;
             loop.PollOnce(200);
             Assert.False(connect.Result.IsCompleted);
+            string? open = DescriptorTarget(connect.Fd);
+            Assert.StartsWith("socket:[", open, StringComparison.Ordinal);
 
             connect.Abort();
 
             Assert.Equal(TcpRelayConnect.Aborted, await Drive(loop, connect.Result));
+            // Closed: the number is gone, or already reused by another test for something else (never this socket).
+            Assert.NotEqual(open, DescriptorTarget(connect.Fd));
         }
         finally
         {
@@ -115,6 +116,27 @@ public sealed class TcpRelayConnectTests
         }
         var v6 = TransportAddress.FromEndPoint(new IPEndPoint(IPAddress.IPv6Loopback, 9));
         Assert.Null(loop.TryConnect(TransportAddress.FromIPv4(0x7F000001, 0), v6));
+    }
+
+    /// <summary>What descriptor <paramref name="fd"/> of this process refers to ("socket:[inode]", a path), or null when closed.</summary>
+    internal static string? DescriptorTarget(int fd)
+    {
+        try
+        {
+            return new FileInfo($"/proc/self/fd/{fd}").LinkTarget;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A loopback TCP socket bound to a port of its own that does not listen: connecting to it is refused.</summary>
+    internal static Socket BoundNotListening()
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return socket;
     }
 
     /// <summary>Polls the loop on this thread until <paramref name="result"/> is known.</summary>

@@ -46,7 +46,15 @@ internal sealed class ConnectHandler(TurnState state)
 
     private async Task CompleteAsync(TcpRelay tcp, TransportAddress peer, IClientSink client, TransactionId transaction, bool fingerprint, Credentials credentials)
     {
-        TcpPeerConnection? connection = await tcp.ConnectAsync(peer).ConfigureAwait(false);
+        TcpPeerConnection? connection = null;
+        try
+        {
+            connection = await tcp.ConnectAsync(peer).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // never unanswered: whatever went wrong, the client gets 447
+        }
         Answer(client, transaction, fingerprint, credentials, connection);
     }
 

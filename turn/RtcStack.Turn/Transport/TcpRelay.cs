@@ -100,9 +100,9 @@ internal sealed class TcpRelay : IAsyncDisposable
         {
             failure = _stop.IsCancellationRequested ? "closed" : "timeout";
         }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        catch (Exception)
         {
-            failure = "failed";
+            failure = "failed"; // any failure, expected (socket error, closed meanwhile) or not, is a 447 and frees the reservation
         }
         lock (_lock)
         {
@@ -130,7 +130,22 @@ internal sealed class TcpRelay : IAsyncDisposable
         {
             fd = await connect.Result.ConfigureAwait(false);
         }
-        return fd < 0 ? null : new Socket(new SafeSocketHandle(fd, ownsHandle: true));
+        return fd < 0 ? null : Wrap(fd);
+    }
+
+    /// <summary>A socket owning the connected descriptor <paramref name="fd"/>; the descriptor is closed if that fails.</summary>
+    private static Socket Wrap(int fd)
+    {
+        var handle = new SafeSocketHandle(fd, ownsHandle: true);
+        try
+        {
+            return new Socket(handle);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
     }
 
     internal void Relayed(int bytes, bool toPeer) => _state!.Metrics.TcpRelayed(bytes, toPeer);
