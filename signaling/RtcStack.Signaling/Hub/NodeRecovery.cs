@@ -173,8 +173,9 @@ internal sealed class NodeRecovery(SignalingHub hub)
         {
             if (session.RemoveCall(call.Id) is not null)
             {
-                await hub.Invitations.ReleaseAsync(call.Id).ConfigureAwait(false);
+                // Told first: the session hears its call ended even if releasing the held invitation fails.
                 session.Deliver(SessionLifecycle.CallEnded(call, endedByCaller: !call.Outgoing, endedBy: call.OtherPeer));
+                await hub.Invitations.ReleaseAsync(call.Id).ConfigureAwait(false);
             }
         }
     }

@@ -1,0 +1,73 @@
+using RtcStack.Signaling.Backplane;
+
+namespace RtcStack.Signaling.Tests.Infrastructure;
+
+/// <summary>
+/// A backplane that forwards everything to another one, with hooks for the failures a test needs: an owner lookup
+/// that finds a session elsewhere, a handover that waits or never answers, a release that fails.
+/// </summary>
+internal sealed class HookedBackplane(IBackplane inner) : IBackplane
+{
+    /// <summary>A non-null result replaces the owner the inner backplane would find.</summary>
+    public Func<PeerId, SessionOwner?>? OwnerLookup { get; set; }
+
+    /// <summary>Runs before a handover is asked for; false: the owner never answers (no session comes back).</summary>
+    public Func<SessionOwner, Task<bool>>? BeforeHandover { get; set; }
+
+    /// <summary>A non-null result is thrown by <see cref="ReleaseInvitationAsync"/>.</summary>
+    public Func<string, Exception?>? ReleaseFailure { get; set; }
+
+    public string NodeId => inner.NodeId;
+
+    public bool IsHealthy => inner.IsHealthy;
+
+    public bool DeliversByReference => inner.DeliversByReference;
+
+    public ValueTask StartAsync(IBackplaneHandler handler, CancellationToken cancellationToken) => inner.StartAsync(handler, cancellationToken);
+
+    public ValueTask<bool> PublishToPeerAsync(PeerId peer, BackplaneEnvelope envelope, CancellationToken cancellationToken) => inner.PublishToPeerAsync(peer, envelope, cancellationToken);
+
+    public ValueTask PublishToRoomAsync(RoomId room, BackplaneEnvelope envelope, CancellationToken cancellationToken) => inner.PublishToRoomAsync(room, envelope, cancellationToken);
+
+    public ValueTask SubscribePeerAsync(PeerId peer, CancellationToken cancellationToken) => inner.SubscribePeerAsync(peer, cancellationToken);
+
+    public ValueTask UnsubscribePeerAsync(PeerId peer, CancellationToken cancellationToken) => inner.UnsubscribePeerAsync(peer, cancellationToken);
+
+    public ValueTask<RoomJoinResult> AddMemberAsync(RoomId room, RoomMember member, int capacity, CancellationToken cancellationToken) =>
+        inner.AddMemberAsync(room, member, capacity, cancellationToken);
+
+    public ValueTask<bool> UpdateMemberAsync(RoomId room, RoomMember member, CancellationToken cancellationToken) => inner.UpdateMemberAsync(room, member, cancellationToken);
+
+    public ValueTask<bool> RemoveMemberAsync(RoomId room, PeerId peer, CancellationToken cancellationToken) => inner.RemoveMemberAsync(room, peer, cancellationToken);
+
+    public ValueTask<bool> IsMemberAsync(RoomId room, PeerId peer, CancellationToken cancellationToken) => inner.IsMemberAsync(room, peer, cancellationToken);
+
+    public ValueTask<IReadOnlyList<RoomMember>> GetMembersAsync(RoomId room, CancellationToken cancellationToken) => inner.GetMembersAsync(room, cancellationToken);
+
+    public ValueTask<SessionOwner?> SetSessionOwnerAsync(PeerId peer, SessionOwner owner, CancellationToken cancellationToken) =>
+        inner.SetSessionOwnerAsync(peer, owner, cancellationToken);
+
+    public ValueTask<SessionOwner?> GetSessionOwnerAsync(PeerId peer, CancellationToken cancellationToken) =>
+        OwnerLookup?.Invoke(peer) is { } owner ? ValueTask.FromResult<SessionOwner?>(owner) : inner.GetSessionOwnerAsync(peer, cancellationToken);
+
+    public ValueTask RemoveSessionOwnerAsync(PeerId peer, string sessionId, CancellationToken cancellationToken) =>
+        inner.RemoveSessionOwnerAsync(peer, sessionId, cancellationToken);
+
+    public ValueTask HoldInvitationAsync(CallState call, CancellationToken cancellationToken) => inner.HoldInvitationAsync(call, cancellationToken);
+
+    public ValueTask ReleaseInvitationAsync(string callId, CancellationToken cancellationToken) =>
+        ReleaseFailure?.Invoke(callId) is { } failure ? ValueTask.FromException(failure) : inner.ReleaseInvitationAsync(callId, cancellationToken);
+
+    public ValueTask EndHeldInvitationAsync(string callId, CancellationToken cancellationToken) => inner.EndHeldInvitationAsync(callId, cancellationToken);
+
+    public async ValueTask<ResumeState?> RequestHandoverAsync(SessionOwner owner, PeerId peer, string? resumeSessionId, CancellationToken cancellationToken)
+    {
+        if (BeforeHandover is { } before && !await before(owner))
+        {
+            return null;
+        }
+        return await inner.RequestHandoverAsync(owner, peer, resumeSessionId, cancellationToken);
+    }
+
+    public ValueTask DisposeAsync() => inner.DisposeAsync();
+}

@@ -1,0 +1,88 @@
+using System.Net.WebSockets;
+using RtcStack.Signaling.Backplane;
+using RtcStack.Signaling.Protocol;
+using RtcStack.Signaling.Tests.Infrastructure;
+
+namespace RtcStack.Signaling.Tests;
+
+/// <summary>A hello taking a session over from another node, when that node is dead or the backplane fails.</summary>
+public sealed class TakeoverTests
+{
+    /// <summary>
+    /// Two hellos of one peer at once on a node: a client gave up waiting for its first welcome while that takeover
+    /// waited for a dead owner node, and connected again. The later hello's session must be the node's session of the
+    /// peer (the earlier one ended, replaced), never overwritten by the earlier hello finishing last.
+    /// </summary>
+    [Fact]
+    public async Task A_hello_that_finishes_while_another_of_the_same_peer_waits_for_a_dead_owner_does_not_orphan_the_later_session()
+    {
+        var requested = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        int lookups = 0;
+        var backplane = new HookedBackplane(new InMemoryBackplane("node-a"))
+        {
+            // The first lookup finds bob's session on a dead node; by the second one a sweep removed it.
+            OwnerLookup = p => p.Value == "bob" && Interlocked.Increment(ref lookups) == 1 ? new SessionOwner("node-dead", "s-dead") : null,
+            BeforeHandover = async _ =>
+            {
+                requested.TrySetResult();
+                await release.Task;
+                return false;
+            },
+        };
+        await using var h = new HubHarness(backplane: backplane);
+        await h.StartAsync();
+
+        TestClient first = await h.ConnectAsync();
+        await first.SendAsync(new ClientMessage { Type = "hello", Id = first.NextId(), V = 1, Token = h.Token("bob") });
+        await requested.Task.WaitAsync(TestClient.Timeout);
+        TestClient second = await h.ConnectAsync();
+        Task<ServerMessage> secondWelcome = second.HelloAsync(h.Token("bob"));
+        await Task.WhenAny(secondWelcome, Task.Delay(200));
+        release.TrySetResult();
+
+        ServerMessage welcome = await secondWelcome;
+        // The first hello finished first (its welcome), then the second replaced its session.
+        Assert.Equal("welcome", (await first.ReceiveAsync(m => m.Type == "welcome")).Type);
+        Assert.Equal((WebSocketCloseStatus)CloseCodes.Replaced, await first.WaitClosedAsync());
+        Assert.True(h.Hub.Sessions.TryGetValue("bob", out Hub.Session? current));
+        Assert.Equal(welcome.Session, current.Id);
+        Assert.Equal("pong", (await second.RequestAsync(new ClientMessage { Type = "ping" })).Type);
+    }
+
+    /// <summary>
+    /// A peer is reported lost while a session with an invitation to it is handed over; ending that call after the
+    /// install fails in the backplane (releasing the held invitation). The resume still succeeds, and the caller hears
+    /// the call ended.
+    /// </summary>
+    [Fact]
+    public async Task A_resume_succeeds_when_ending_a_handed_over_call_with_a_lost_peer_fails_in_the_backplane()
+    {
+        var bus = new InMemoryBackplane("node-a");
+        var hooked = new HookedBackplane(bus.CreateNode("node-b"));
+        await using var nodeA = new HubHarness(backplane: bus);
+        await using var nodeB = new HubHarness(backplane: hooked);
+        await nodeA.StartAsync();
+        await nodeB.StartAsync();
+        TestClient alice = await nodeA.PeerAsync("alice");
+        // carol is offline: the invitation is held with alice's session.
+        string call = (await alice.RequestAsync(new ClientMessage { Type = "invite", To = "carol", Room = "r" })).CallId!;
+        long seen = alice.LastSeq;
+        alice.Socket.Abort();
+        await nodeA.WaitDetachedAsync("alice");
+
+        hooked.BeforeHandover = async _ =>
+        {
+            await nodeB.Hub.Recovery.OnPeersLostAsync([new PeerId("carol")]); // reported while the session is on its way
+            return true;
+        };
+        hooked.ReleaseFailure = _ => new InvalidOperationException("the backplane failed");
+        TestClient moved = await nodeB.ConnectAsync();
+        Assert.True((await moved.HelloAsync(nodeB.Token("alice"), alice.Welcome!.ResumeToken, seen)).Resumed);
+
+        ServerMessage declined = await moved.ReceiveAsync(m => m.Type == "declined");
+        Assert.Equal((call, "carol", "gone"), (declined.CallId, declined.From, declined.Reason));
+        Assert.Null(nodeB.Hub.Sessions["alice"].GetCall(call));
+        Assert.Equal("pong", (await moved.RequestAsync(new ClientMessage { Type = "ping" })).Type);
+    }
+}
