@@ -113,24 +113,11 @@ internal sealed unsafe class RelayPoller : IDisposable
                 {
                     continue;
                 }
-                try
+                SocketAddress from = relay.Socket.AddressFamily == AddressFamily.InterNetworkV6 ? from6 : from4;
+                if (relay.Serve(events[i].Events, batch, sends, from, _logger))
                 {
-                    if ((events[i].Events & LinuxNative.EpollErr) != 0 && relay.Icmp is { } icmp)
-                    {
-                        icmp.Drain(relay.Socket); // RFC 8656 §11.5, opt-in (TurnOptions.ReportIcmp)
-                    }
-                    relay.Drain(batch, sends, relay.Socket.AddressFamily == AddressFamily.InterNetworkV6 ? from6 : from4);
-                    relay.DrainSucceeded();
-                }
-#pragma warning disable CA1031 // one bad datagram or relay must not stop the thread serving the others; it is logged
-                catch (Exception ex)
-#pragma warning restore CA1031
-                {
-                    if (relay.DrainFailed(ex, _logger))
-                    {
-                        Remove(relay); // it fails every time: level-triggered, it would spin this thread
-                        relay.Abandon(_logger);
-                    }
+                    Remove(relay); // it fails every time: level-triggered, it would spin this thread
+                    relay.Abandon(_logger);
                 }
             }
         }

@@ -14,41 +14,18 @@ internal sealed class RelaySlots
     /// <summary>Bit 31 of an event's slot word: the slot is a relay's, not a reader's.</summary>
     internal const uint Tag = 1u << 31;
 
-    private readonly Stack<int> _free = new();
-    private UdpRelay?[] _slots = new UdpRelay?[16];
-    private uint[] _generations = new uint[16];
-    private int _used;
+    private readonly PollSlotTable<UdpRelay> _table = new(16);
 
     /// <summary>Tests: the slot array as a lookup that started now would read it.</summary>
-    internal UdpRelay?[] Current => Volatile.Read(ref _slots);
+    internal UdpRelay?[] Current => _table.Current;
 
     /// <summary>Takes a slot for <paramref name="relay"/> (sets its slot and generation); the epoll data to register it with.</summary>
     internal ulong Add(UdpRelay relay)
     {
-        int slot;
-        if (_free.Count > 0)
-        {
-            slot = _free.Pop();
-        }
-        else
-        {
-            if (_used == _slots.Length)
-            {
-                Array.Resize(ref _generations, _used * 2);
-                var grown = new UdpRelay?[_used * 2];
-                Array.Copy(_slots, grown, _used);
-                Volatile.Write(ref _slots, grown);
-            }
-            slot = _used++;
-        }
-        uint generation = ++_generations[slot];
-        if (generation == 0)
-        {
-            generation = ++_generations[slot]; // 0 marks a relay that holds no slot
-        }
+        int slot = _table.Reserve(out uint generation);
         relay.PollSlot = slot;
         relay.PollGeneration = generation;
-        Volatile.Write(ref _slots[slot], relay);
+        _table.Publish(slot, relay);
         return ((ulong)generation << 32) | Tag | (uint)slot;
     }
 
@@ -56,33 +33,32 @@ internal sealed class RelaySlots
     internal bool Remove(UdpRelay relay)
     {
         int slot = relay.PollSlot;
-        if (slot < 0 || slot >= _slots.Length || !ReferenceEquals(_slots[slot], relay))
+        if (!_table.Holds(slot, relay))
         {
             return false;
         }
         relay.PollGeneration = 0; // first: a lookup holding an older array still finds the relay there
-        Volatile.Write(ref _slots[slot], null);
-        _free.Push(slot);
+        _table.Free(slot);
         return true;
     }
 
     /// <summary>Frees every slot and marks each relay unregistered (epoll fd -1): the poller's epoll instances are closing.</summary>
     internal void DetachAll()
     {
-        for (int slot = 0; slot < _used; slot++)
+        UdpRelay?[] slots = _table.Current;
+        for (int slot = 0; slot < _table.Used; slot++)
         {
-            if (_slots[slot] is { } relay)
+            if (slots[slot] is { } relay)
             {
                 relay.PollGeneration = 0;
                 relay.PollFd = -1;
-                Volatile.Write(ref _slots[slot], null);
-                _free.Push(slot);
+                _table.Free(slot);
             }
         }
     }
 
     /// <summary>The relay an event's data names, or null when its slot was freed or reused since.</summary>
-    internal UdpRelay? Find(ulong data) => Find(Volatile.Read(ref _slots), data);
+    internal UdpRelay? Find(ulong data) => Find(_table.Current, data);
 
     /// <summary>The relay <paramref name="data"/> names in <paramref name="slots"/> (the current array, or one read before it grew).</summary>
     internal static UdpRelay? Find(UdpRelay?[] slots, ulong data)

@@ -25,14 +25,14 @@ internal sealed partial class StreamPoller
                 return;
             }
             _closed = true;
-            for (int slot = 0; slot < _used; slot++)
+            StreamPollReader?[] slots = _readers.Current;
+            for (int slot = 0; slot < _readers.Used; slot++)
             {
-                if (_slots[slot] is { } reader)
+                if (slots[slot] is { } reader)
                 {
                     reader.PollFd = -1;
                     reader.PollData = 0;
-                    Volatile.Write(ref _slots[slot], null);
-                    _free.Push(slot);
+                    _readers.Free(slot);
                 }
             }
             _relays.DetachAll();

@@ -21,12 +21,9 @@ internal sealed unsafe partial class StreamPoller
 
     private readonly int[] _epoll;
     private readonly Lock _lock = new();
-    private readonly Stack<int> _free = new();
+    private readonly PollSlotTable<StreamPollReader> _readers = new(64);
     private readonly RelaySlots _relays = new();
     private readonly List<Thread> _threads = [];
-    private StreamPollReader?[] _slots = new StreamPollReader?[64];
-    private uint[] _generations = new uint[64];
-    private int _used;
     private uint _next;
     private ILogger? _logger;
     private volatile bool _stopping;
@@ -73,37 +70,16 @@ internal sealed unsafe partial class StreamPoller
             {
                 return false;
             }
-            int slot;
-            if (_free.Count > 0)
-            {
-                slot = _free.Pop();
-            }
-            else
-            {
-                if (_used == _slots.Length)
-                {
-                    Array.Resize(ref _generations, _used * 2);
-                    var grown = new StreamPollReader?[_used * 2];
-                    Array.Copy(_slots, grown, _used);
-                    Volatile.Write(ref _slots, grown);
-                }
-                slot = _used++;
-            }
-            uint generation = ++_generations[slot];
-            if (generation == 0)
-            {
-                generation = ++_generations[slot]; // PollData 0 marks a reader that holds no slot
-            }
+            int slot = _readers.Reserve(out uint generation);
             reader.PollSlot = slot;
             reader.PollData = ((ulong)generation << 32) | (uint)slot;
             reader.PollFd = _epoll[_next++ % (uint)_epoll.Length];
             _logger = reader.Logger; // a live server's, for failures no connection owns
-            Volatile.Write(ref _slots[slot], reader);
+            _readers.Publish(slot, reader);
             var ev = new LinuxNative.EpollEvent { Events = events, Data = reader.PollData };
             if (LinuxNative.EpollCtl(reader.PollFd, LinuxNative.EpollCtlAdd, reader.Fd, &ev) != 0)
             {
-                Volatile.Write(ref _slots[slot], null);
-                _free.Push(slot);
+                _readers.Free(slot);
                 reader.PollFd = -1;
                 reader.PollData = 0;
                 return false;
@@ -131,15 +107,14 @@ internal sealed unsafe partial class StreamPoller
     {
         lock (_lock)
         {
-            if (reader.PollFd < 0 || !ReferenceEquals(_slots[reader.PollSlot], reader))
+            if (reader.PollFd < 0 || !_readers.Holds(reader.PollSlot, reader))
             {
                 return;
             }
             var ev = default(LinuxNative.EpollEvent);
             _ = LinuxNative.EpollCtl(reader.PollFd, LinuxNative.EpollCtlDel, reader.Fd, &ev);
             reader.PollData = 0; // first: a wake-up holding an older slot array still finds the reader there
-            Volatile.Write(ref _slots[reader.PollSlot], null);
-            _free.Push(reader.PollSlot);
+            _readers.Free(reader.PollSlot);
             reader.PollFd = -1;
         }
     }
@@ -210,7 +185,7 @@ internal sealed unsafe partial class StreamPoller
             }
             return 0;
         }
-        StreamPollReader?[] slots = Volatile.Read(ref _slots);
+        StreamPollReader?[] slots = _readers.Current;
         for (int i = 0; i < n; i++)
         {
             ulong data = events[i].Data;
@@ -246,25 +221,11 @@ internal sealed unsafe partial class StreamPoller
         {
             return;
         }
-        try
+        ILogger? logger = Volatile.Read(ref _logger);
+        if (relay.Serve(events, scratch.Relay, scratch.RelaySends, scratch.From(relay.Socket.AddressFamily), logger))
         {
-            if ((events & LinuxNative.EpollErr) != 0 && relay.Icmp is { } icmp)
-            {
-                icmp.Drain(relay.Socket); // RFC 8656 §11.5, opt-in (TurnOptions.ReportIcmp)
-            }
-            relay.Drain(scratch.Relay, scratch.RelaySends, scratch.From(relay.Socket.AddressFamily));
-            relay.DrainSucceeded();
-        }
-#pragma warning disable CA1031 // one bad datagram or relay must not stop the thread serving the others; it is logged
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            ILogger? logger = Volatile.Read(ref _logger);
-            if (relay.DrainFailed(ex, logger))
-            {
-                RemoveRelay(relay); // it fails every time: level-triggered, it would spin this thread
-                relay.Abandon(logger);
-            }
+            RemoveRelay(relay); // it fails every time: level-triggered, it would spin this thread
+            relay.Abandon(logger);
         }
     }
 

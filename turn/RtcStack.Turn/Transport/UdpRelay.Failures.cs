@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.Extensions.Logging;
 using RtcStack.Turn.Allocations;
 using RtcStack.Turn.Diagnostics;
@@ -18,6 +19,32 @@ internal sealed partial class UdpRelay
 
     private TurnState? _state;
     private int _failures;
+
+    /// <summary>
+    /// A poller thread serves this relay's epoll <paramref name="events"/> (readable, or an ICMP error queued): drains its
+    /// socket into <paramref name="batch"/> and relays to the client through <paramref name="sends"/>. Never throws; true
+    /// when the drain has failed <see cref="MaxConsecutiveFailures"/> times in a row (see <see cref="DrainFailed"/>): the
+    /// caller unregisters the relay and calls <see cref="Abandon"/>.
+    /// </summary>
+    internal bool Serve(uint events, DatagramBatch batch, SendBatch sends, SocketAddress from, ILogger? logger)
+    {
+        try
+        {
+            if ((events & LinuxNative.EpollErr) != 0 && Icmp is { } icmp)
+            {
+                icmp.Drain(Socket); // RFC 8656 §11.5, opt-in (TurnOptions.ReportIcmp)
+            }
+            Drain(batch, sends, from);
+            DrainSucceeded();
+            return false;
+        }
+#pragma warning disable CA1031 // one bad datagram or relay must not stop the thread serving the others; it is logged
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            return DrainFailed(ex, logger);
+        }
+    }
 
     /// <summary>A drain completed: the run of failures, if any, ends.</summary>
     internal void DrainSucceeded()
