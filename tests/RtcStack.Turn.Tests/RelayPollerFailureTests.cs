@@ -60,47 +60,51 @@ public sealed class RelayPollerFailureTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_relay_failing_on_a_stream_poller_thread_is_taken_off_after_a_run_of_failures_and_its_allocation_closed()
+    public Task A_relay_failing_on_a_stream_poller_thread_is_taken_off_after_a_run_of_failures_and_its_allocation_closed() => OnManualPollerAsync((poller, scratch, socket, relay) =>
     {
-        StreamPoller? poller = StreamPoller.CreateManual();
-        if (poller is null)
+        for (int i = 1; i <= UdpRelay.MaxConsecutiveFailures; i++)
         {
-            return;
-        }
-        using var scratch = new StreamPollScratch();
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        var relay = new UdpRelay(socket, new RelayPortPool(IPAddress.Loopback, 50000, 50001));
-        try
-        {
-            relay.Attach(_allocation, _h.State.PeerRelay, _h.State);
-            Assert.True(poller.AddRelay(relay, poller.FirstEpoll));
-            for (int i = 1; i <= UdpRelay.MaxConsecutiveFailures; i++)
+            Assert.True(relay.PollFd >= 0, $"taken off after {i - 1} failures");
+            Assert.True(_h.State.Allocations.TryGet(_tuple, out _), $"closed after {i - 1} failures");
+            _peer.SendTo([1, 2, 3, (byte)i], socket.LocalEndPoint!);
+            for (var until = DateTime.UtcNow + Patience; _client.Throws < i && DateTime.UtcNow < until;)
             {
-                Assert.True(relay.PollFd >= 0, $"taken off after {i - 1} failures");
-                Assert.True(_h.State.Allocations.TryGet(_tuple, out _), $"closed after {i - 1} failures");
-                _peer.SendTo([1, 2, 3, (byte)i], socket.LocalEndPoint!);
-                for (var until = DateTime.UtcNow + Patience; _client.Throws < i && DateTime.UtcNow < until;)
-                {
-                    _ = poller.PollOnce(1000, scratch);
-                }
-                Assert.Equal(i, _client.Throws);
+                _ = poller.PollOnce(1000, scratch);
             }
-            Assert.Equal(-1, relay.PollFd);
-            Assert.False(_h.State.Allocations.TryGet(_tuple, out _));
-            _peer.SendTo([9], socket.LocalEndPoint!);
-            Assert.Equal(0, poller.PollOnce(100, scratch)); // off the epoll set: nothing reported, nothing drained
-            Assert.Equal(UdpRelay.MaxConsecutiveFailures, _client.Throws);
+            Assert.Equal(i, _client.Throws);
         }
-        finally
-        {
-            poller.Stop();
-            await relay.DisposeAsync();
-        }
-    }
+        Assert.Equal(-1, relay.PollFd);
+        Assert.False(_h.State.Allocations.TryGet(_tuple, out _));
+        _peer.SendTo([9], socket.LocalEndPoint!);
+        Assert.Equal(0, poller.PollOnce(100, scratch)); // off the epoll set: nothing reported, nothing drained
+        Assert.Equal(UdpRelay.MaxConsecutiveFailures, _client.Throws);
+    });
 
     [Fact]
-    public async Task A_successful_drain_ends_a_run_of_failures()
+    public Task A_successful_drain_ends_a_run_of_failures() => OnManualPollerAsync((poller, scratch, socket, relay) =>
+    {
+        for (int i = 1; i < 3 * UdpRelay.MaxConsecutiveFailures; i++)
+        {
+            Assert.True(relay.PollFd >= 0, $"taken off at datagram {i}");
+            _client.Armed = i % (UdpRelay.MaxConsecutiveFailures - 1) != 0; // a success before each run reaches the limit
+            int delivered = _client.Delivered;
+            int throws = _client.Throws;
+            _peer.SendTo([1, (byte)i], socket.LocalEndPoint!);
+            for (var until = DateTime.UtcNow + Patience; _client.Delivered == delivered && _client.Throws == throws && DateTime.UtcNow < until;)
+            {
+                _ = poller.PollOnce(1000, scratch);
+            }
+        }
+        Assert.True(relay.PollFd >= 0);
+        Assert.True(_h.State.Allocations.TryGet(_tuple, out _));
+        Assert.True(_client.Throws >= 2 * UdpRelay.MaxConsecutiveFailures, $"{_client.Throws} failures");
+    });
+
+    /// <summary>
+    /// Runs <paramref name="test"/> with a relay of the allocation registered on a poller driven by the test's thread
+    /// (nothing off Linux x64); stops the poller and closes the relay after.
+    /// </summary>
+    private async Task OnManualPollerAsync(Action<StreamPoller, StreamPollScratch, Socket, UdpRelay> test)
     {
         StreamPoller? poller = StreamPoller.CreateManual();
         if (poller is null)
@@ -115,21 +119,7 @@ public sealed class RelayPollerFailureTests : IAsyncLifetime
         {
             relay.Attach(_allocation, _h.State.PeerRelay, _h.State);
             Assert.True(poller.AddRelay(relay, poller.FirstEpoll));
-            for (int i = 1; i < 3 * UdpRelay.MaxConsecutiveFailures; i++)
-            {
-                Assert.True(relay.PollFd >= 0, $"taken off at datagram {i}");
-                _client.Armed = i % (UdpRelay.MaxConsecutiveFailures - 1) != 0; // a success before each run reaches the limit
-                int delivered = _client.Delivered;
-                int throws = _client.Throws;
-                _peer.SendTo([1, (byte)i], socket.LocalEndPoint!);
-                for (var until = DateTime.UtcNow + Patience; _client.Delivered == delivered && _client.Throws == throws && DateTime.UtcNow < until;)
-                {
-                    _ = poller.PollOnce(1000, scratch);
-                }
-            }
-            Assert.True(relay.PollFd >= 0);
-            Assert.True(_h.State.Allocations.TryGet(_tuple, out _));
-            Assert.True(_client.Throws >= 2 * UdpRelay.MaxConsecutiveFailures, $"{_client.Throws} failures");
+            test(poller, scratch, socket, relay);
         }
         finally
         {

@@ -25,23 +25,7 @@ public sealed class StreamPollAllocationTests : IAsyncLifetime
             return; // not Linux x64: clients are read asynchronously (no poller to drive)
         }
         _peer.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        _dir = Directory.CreateTempSubdirectory("rtcstack-turn-pollalloc").FullName;
-        Interop.CoturnClientFixture.WriteSelfSignedCertificate(_dir);
-        _server = new TurnServer(new TurnOptions
-        {
-            ListeningIps = ["127.0.0.1"],
-            ListeningPort = 0,
-            TlsListeningPort = 0,
-            EnableUdp = false,
-            CertificateFile = Path.Combine(_dir, "cert.pem"),
-            PrivateKeyFile = Path.Combine(_dir, "key.pem"),
-            Realm = TestHarness.Realm,
-            Users = { [TestHarness.User] = TestHarness.Password },
-            ChallengesPerSecondPerIp = 0,
-            AllowedPeerIps = ["127.0.0.1"],
-            StreamPoller = _poller,
-        });
-        await _server.StartAsync();
+        (_server, _dir) = await PolledStreamServer.StartAsync(_poller, "rtcstack-turn-pollalloc");
     }
 
     public async Task DisposeAsync()
@@ -66,21 +50,7 @@ public sealed class StreamPollAllocationTests : IAsyncLifetime
         {
             return;
         }
-        StreamTurnClient client;
-        using (var pump = new CancellationTokenSource())
-        {
-            Task pumping = Task.Factory.StartNew(() => Pump(pump.Token), TaskCreationOptions.LongRunning);
-            try
-            {
-                client = await StreamTurnClient.ConnectAsync(tls ? _server.TlsEndPoints[0] : _server.TcpEndPoints[0], tls);
-                await client.AllocateAndBindAsync((IPEndPoint)_peer.LocalEndPoint!).WaitAsync(Patience);
-            }
-            finally
-            {
-                await pump.CancelAsync();
-                await pumping;
-            }
-        }
+        StreamTurnClient client = await ConnectWhilePumpingAsync(_server, tls);
         await using (client)
         {
             byte[] payload = new byte[size];
@@ -121,21 +91,7 @@ public sealed class StreamPollAllocationTests : IAsyncLifetime
         {
             return;
         }
-        StreamTurnClient client;
-        using (var pump = new CancellationTokenSource())
-        {
-            Task pumping = Task.Factory.StartNew(() => Pump(pump.Token), TaskCreationOptions.LongRunning);
-            try
-            {
-                client = await StreamTurnClient.ConnectAsync(tls ? _server.TlsEndPoints[0] : _server.TcpEndPoints[0], tls);
-                await client.AllocateAndBindAsync((IPEndPoint)_peer.LocalEndPoint!).WaitAsync(Patience);
-            }
-            finally
-            {
-                await pump.CancelAsync();
-                await pumping;
-            }
-        }
+        StreamTurnClient client = await ConnectWhilePumpingAsync(_server, tls);
         await using (client)
         {
             IPEndPoint relay = _server.State!.Allocations.All.Single().Relay!.LocalAddress.ToEndPoint();
@@ -177,6 +133,24 @@ public sealed class StreamPollAllocationTests : IAsyncLifetime
         Assert.True(channelData);
         Assert.Equal(payload, bytes);
         return allocated;
+    }
+
+    /// <summary>Connects a client and binds a channel to the peer while a pump thread drives the poller (the setup is not measured).</summary>
+    private async Task<StreamTurnClient> ConnectWhilePumpingAsync(TurnServer server, bool tls)
+    {
+        using var pump = new CancellationTokenSource();
+        Task pumping = Task.Factory.StartNew(() => Pump(pump.Token), TaskCreationOptions.LongRunning);
+        try
+        {
+            StreamTurnClient client = await StreamTurnClient.ConnectAsync(tls ? server.TlsEndPoints[0] : server.TcpEndPoints[0], tls);
+            await client.AllocateAndBindAsync((IPEndPoint)_peer.LocalEndPoint!).WaitAsync(Patience);
+            return client;
+        }
+        finally
+        {
+            await pump.CancelAsync();
+            await pumping;
+        }
     }
 
     private void Pump(CancellationToken token)

@@ -27,23 +27,7 @@ public sealed class StreamRelayThreadTests : IAsyncLifetime
             return; // not Linux x64: clients are read asynchronously and relays have their own loops
         }
         _peer.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        _dir = Directory.CreateTempSubdirectory("rtcstack-turn-relaythread").FullName;
-        Interop.CoturnClientFixture.WriteSelfSignedCertificate(_dir);
-        _server = new TurnServer(new TurnOptions
-        {
-            ListeningIps = ["127.0.0.1"],
-            ListeningPort = 0,
-            TlsListeningPort = 0,
-            EnableUdp = false,
-            CertificateFile = Path.Combine(_dir, "cert.pem"),
-            PrivateKeyFile = Path.Combine(_dir, "key.pem"),
-            Realm = TestHarness.Realm,
-            Users = { [TestHarness.User] = TestHarness.Password },
-            ChallengesPerSecondPerIp = 0,
-            AllowedPeerIps = ["127.0.0.1"],
-            StreamPoller = _poller,
-        }, timeProvider: _time);
-        await _server.StartAsync();
+        (_server, _dir) = await PolledStreamServer.StartAsync(_poller, "rtcstack-turn-relaythread", _time);
     }
 
     public async Task DisposeAsync()
