@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Unicode;
 
+using static RtcStack.Signaling.Protocol.RelayFrameFields;
+
 namespace RtcStack.Signaling.Protocol;
 
 /// <summary>
@@ -14,8 +16,6 @@ namespace RtcStack.Signaling.Protocol;
 /// </summary>
 public static partial class RelayFrameCodec
 {
-    private const int HasType = 1, HasId = 2, HasRoom = 4, HasTo = 8, HasSdp = 16, HasIce = 32, HasCandidate = 64, HasData = 128;
-
     private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 32 };
 
     /// <summary>Reads a valid <c>offer</c>/<c>answer</c>/<c>candidate</c>/<c>message</c> frame. Never throws.</summary>
@@ -145,12 +145,7 @@ public static partial class RelayFrameCodec
             && id is not { Length: > SignalingProtocol.MaxRequestIdLength }
             && SignalingProtocol.IsValidRoom(room)
             && (to is null ? type == MessageTypes.Message : SignalingProtocol.IsValidPeerId(to))
-            && type switch
-            {
-                MessageTypes.Offer or MessageTypes.Answer => (seen & HasSdp) != 0,
-                MessageTypes.Candidate => (seen & HasCandidate) != 0,
-                _ => (seen & HasData) != 0,
-            };
+            && HasBody(type, seen);
         if (!valid)
         {
             return RelayReadResult.UseParser;

@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
 using System.Text.Unicode;
 
+using static RtcStack.Signaling.Protocol.RelayFrameFields;
+
 namespace RtcStack.Signaling.Protocol;
 
 /// <summary>
@@ -16,8 +18,6 @@ public static class RelayFrameScanner
 {
     /// <summary>Deepest nesting this reader follows (the root object is 1); deeper frames go to the general reader.</summary>
     public const int MaxDepth = 16;
-
-    private const int HasType = 1, HasId = 2, HasRoom = 4, HasTo = 8, HasSdp = 16, HasIce = 32, HasCandidate = 64, HasData = 128;
 
     /// <summary>Reads a valid <c>offer</c>/<c>answer</c>/<c>candidate</c>/<c>message</c> frame of the usual shape.</summary>
     public static RelayReadResult TryScan(ReadOnlySpan<byte> utf8, out RelayFrameScan scan)
@@ -83,12 +83,7 @@ public static class RelayFrameScanner
         string? type = f.Type;
         bool valid = type is not null && (seen & HasRoom) != 0
             && ((seen & HasTo) != 0 || type == MessageTypes.Message)
-            && type switch
-            {
-                MessageTypes.Offer or MessageTypes.Answer => (seen & HasSdp) != 0,
-                MessageTypes.Candidate => (seen & HasCandidate) != 0,
-                _ => (seen & HasData) != 0,
-            };
+            && HasBody(type, seen);
         if (!valid)
         {
             return RelayReadResult.UseParser;
