@@ -11,28 +11,23 @@ namespace RtcStack.Server.Tests.ScaleOut;
 /// </summary>
 public sealed class CrossNodeResumeTests : IAsyncLifetime
 {
-    private RedisServerProcess _redis = null!;
+    private RedisNodes _nodes = null!;
     private TestNode _a = null!;
     private TestNode _b = null!;
 
     public async Task InitializeAsync()
     {
-        _redis = await RedisServerProcess.StartNewAsync();
+        _nodes = await RedisNodes.StartAsync();
         _a = await StartNodeAsync();
         _b = await StartNodeAsync();
-        await Eventually.TrueAsync(async () => await _a.GetStatusAsync("/readyz") == 200 && await _b.GetStatusAsync("/readyz") == 200, "both nodes ready");
+        await _nodes.AllReadyAsync("both nodes ready");
     }
 
-    public async Task DisposeAsync()
-    {
-        await _a.DisposeAsync();
-        await _b.DisposeAsync();
-        await _redis.DisposeAsync();
-    }
+    public Task DisposeAsync() => _nodes.DisposeAsync().AsTask();
 
     // The senders send as fast as acknowledgements come back: no rate limit in the way.
     private Task<TestNode> StartNodeAsync() =>
-        TestNode.StartAsync("Redis=" + _redis.ConnectionString, "RingTimeoutMs=10000", "MessagesPerSecond=1000000", "Burst=1000000");
+        _nodes.StartNodeAsync(_nodes.Direct, "RingTimeoutMs=10000", "MessagesPerSecond=1000000", "Burst=1000000");
 
     [Fact]
     public async Task Senders_on_both_nodes_keep_sending_while_the_receiver_resumes_back_and_forth()

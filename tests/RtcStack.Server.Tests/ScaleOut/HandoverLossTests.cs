@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using RtcStack.Client;
@@ -20,7 +19,7 @@ public sealed class HandoverLossTests : IAsyncLifetime
     // Short for the node to be swept and for the sweeper (it ticks every TTL/3): the old node's Redis traffic is held
     // until the sweep, and a hold longer than its command timeout would lose the handover request.
     private const string ShortTtl = "RedisBackplane:NodeLivenessTtl=00:00:03";
-    private RedisServerProcess _redis = null!;
+    private RedisNodes _nodes = null!;
     private HoldingProxy _toOld = null!;
     private LoadBalancer _toDead = null!;
     private TestNode _survivor = null!;
@@ -30,30 +29,22 @@ public sealed class HandoverLossTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _redis = await RedisServerProcess.StartNewAsync();
-        _toOld = new HoldingProxy(IPEndPoint.Parse(_redis.ConnectionString));
-        _toDead = new LoadBalancer(new Uri("tcp://" + _redis.ConnectionString));
-        _survivor = await TestNode.StartAsync("Redis=" + _redis.ConnectionString, ShortTtl);
+        _nodes = await RedisNodes.StartAsync();
+        _toOld = _nodes.Add(new HoldingProxy(IPEndPoint.Parse(_nodes.Redis.ConnectionString)));
+        _toDead = _nodes.AddProxy();
+        _survivor = await _nodes.StartNodeAsync(_nodes.Direct, ShortTtl);
         // The old owner is never swept while it is held; the new node waits for its answer as long as the test needs.
-        _old = await TestNode.StartAsync("Redis=127.0.0.1:" + _toOld.Port.ToString(CultureInfo.InvariantCulture), "RedisBackplane:NodeLivenessTtl=00:05:00");
+        _old = await _nodes.StartNodeAsync(RedisNodes.Via(_toOld.Port), "RedisBackplane:NodeLivenessTtl=00:05:00");
         // Not short: a stall of this process on a loaded box must not get the new node swept.
-        _new = await TestNode.StartAsync("Redis=" + _redis.ConnectionString, "RedisBackplane:NodeLivenessTtl=00:00:20", "RedisBackplane:HandoverTimeout=00:02:00");
-        _dead = await TestNode.StartAsync("Redis=127.0.0.1:" + _toDead.WebSocketUri.Port.ToString(CultureInfo.InvariantCulture), ShortTtl);
-        await Eventually.TrueAsync(
-            async () => await Ready(_survivor) && await Ready(_old) && await Ready(_new) && await Ready(_dead),
-            "the four nodes are ready");
+        _new = await _nodes.StartNodeAsync(_nodes.Direct, "RedisBackplane:NodeLivenessTtl=00:00:20", "RedisBackplane:HandoverTimeout=00:02:00");
+        _dead = await _nodes.StartNodeAsync(RedisNodes.Via(_toDead), ShortTtl);
+        await _nodes.AllReadyAsync("the four nodes are ready");
     }
 
     public async Task DisposeAsync()
     {
         _toOld.Holding = false;
-        await _survivor.DisposeAsync();
-        await _old.DisposeAsync();
-        await _new.DisposeAsync();
-        await _dead.DisposeAsync();
-        await _toOld.DisposeAsync();
-        await _toDead.DisposeAsync();
-        await _redis.DisposeAsync();
+        await _nodes.DisposeAsync();
     }
 
     [Fact]
@@ -79,7 +70,7 @@ public sealed class HandoverLossTests : IAsyncLifetime
         balancer.Target = _new.BaseAddress;
         bob.SimulateConnectionLoss();
         string newNode = _new.Services.GetRequiredService<IBackplane>().NodeId;
-        await using (var redis = await ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString))
+        await using (var redis = await ConnectionMultiplexer.ConnectAsync(_nodes.Redis.ConnectionString))
         {
             await Eventually.TrueAsync(async () => await redis.GetDatabase().StringGetAsync("rtcstack:route:bob") == newNode, "the new node took bob's route");
         }
@@ -98,6 +89,4 @@ public sealed class HandoverLossTests : IAsyncLifetime
         await bob.PingAsync();
         Assert.Single(bobEvents.OfType(MessageTypes.Hangup));
     }
-
-    private static async Task<bool> Ready(TestNode node) => await node.GetStatusAsync("/readyz") == 200;
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using RtcStack.Client;
 using RtcStack.Server.Tests.Infrastructure;
 using RtcStack.Signaling.Protocol;
@@ -14,28 +13,22 @@ namespace RtcStack.Server.Tests.ScaleOut;
 public sealed class LeftoverSessionTests : IAsyncLifetime
 {
     private const string LivenessTtl = "RedisBackplane:NodeLivenessTtl=00:00:10";
-    private RedisServerProcess _redis = null!;
+    private RedisNodes _nodes = null!;
     private LoadBalancer _proxy = null!;
     private TestNode _survivor = null!;
     private TestNode _cut = null!;
 
     public async Task InitializeAsync()
     {
-        _redis = await RedisServerProcess.StartNewAsync();
-        _proxy = new LoadBalancer(new Uri("tcp://" + _redis.ConnectionString));
-        _survivor = await TestNode.StartAsync("Redis=" + _redis.ConnectionString, LivenessTtl);
+        _nodes = await RedisNodes.StartAsync();
+        _proxy = _nodes.AddProxy();
+        _survivor = await _nodes.StartNodeAsync(_nodes.Direct, LivenessTtl);
         // A resume window far longer than the test: only the drop can end the leftover in time.
-        _cut = await TestNode.StartAsync("Redis=127.0.0.1:" + _proxy.WebSocketUri.Port.ToString(CultureInfo.InvariantCulture), LivenessTtl, "ResumeWindowMs=600000");
-        await Eventually.TrueAsync(async () => await Ready(_survivor) && await Ready(_cut), "both nodes are ready");
+        _cut = await _nodes.StartNodeAsync(RedisNodes.Via(_proxy), LivenessTtl, "ResumeWindowMs=600000");
+        await _nodes.AllReadyAsync("both nodes are ready");
     }
 
-    public async Task DisposeAsync()
-    {
-        await _survivor.DisposeAsync();
-        await _cut.DisposeAsync();
-        await _proxy.DisposeAsync();
-        await _redis.DisposeAsync();
-    }
+    public Task DisposeAsync() => _nodes.DisposeAsync().AsTask();
 
     [Fact]
     public async Task A_leftover_of_a_peer_that_resumed_elsewhere_is_dropped_when_the_node_is_back()
@@ -63,7 +56,7 @@ public sealed class LeftoverSessionTests : IAsyncLifetime
         await Eventually.TrueAsync(() => aliceEvents.OfType(MessageTypes.MemberJoined).Count(m => m.Peer == "bob") == 1, "alice sees bob join again");
 
         _proxy.Paused = false;
-        await Eventually.TrueAsync(() => Ready(_cut), "the cut node is back", TimeSpan.FromSeconds(90));
+        await Eventually.TrueAsync(() => RedisNodes.Ready(_cut), "the cut node is back", TimeSpan.FromSeconds(90));
         // The leftover is gone at once: carol's call with it ends (not after the ten-minute resume window).
         await Eventually.TrueAsync(() => carolEvents.OfType(MessageTypes.Hangup).Any(m => m.CallId == callId && m.From == "bob"), "carol's call with bob's leftover ends");
 
@@ -77,6 +70,4 @@ public sealed class LeftoverSessionTests : IAsyncLifetime
     }
 
     private static int LeftCount(EventLog events, string peer) => events.OfType(MessageTypes.MemberLeft).Count(m => m.Peer == peer);
-
-    private static async Task<bool> Ready(TestNode node) => await node.GetStatusAsync("/readyz") == 200;
 }

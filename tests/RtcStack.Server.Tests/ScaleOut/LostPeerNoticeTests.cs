@@ -1,4 +1,3 @@
-using System.Globalization;
 using RtcStack.Server.Tests.Infrastructure;
 using RtcStack.Signaling.Protocol;
 
@@ -12,7 +11,7 @@ namespace RtcStack.Server.Tests.ScaleOut;
 /// </summary>
 public sealed class LostPeerNoticeTests : IAsyncLifetime
 {
-    private RedisServerProcess _redis = null!;
+    private RedisNodes _nodes = null!;
     private LoadBalancer _toBrief = null!;
     private LoadBalancer _toDead = null!;
     private TestNode _survivor = null!;
@@ -21,25 +20,17 @@ public sealed class LostPeerNoticeTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _redis = await RedisServerProcess.StartNewAsync();
-        _toBrief = new LoadBalancer(new Uri("tcp://" + _redis.ConnectionString));
-        _toDead = new LoadBalancer(new Uri("tcp://" + _redis.ConnectionString));
-        _survivor = await TestNode.StartAsync("Redis=" + _redis.ConnectionString, "RedisBackplane:NodeLivenessTtl=00:00:10");
+        _nodes = await RedisNodes.StartAsync();
+        _toBrief = _nodes.AddProxy();
+        _toDead = _nodes.AddProxy();
+        _survivor = await _nodes.StartNodeAsync(_nodes.Direct, "RedisBackplane:NodeLivenessTtl=00:00:10");
         // A long TTL: its outage below never gets it swept.
-        _brief = await TestNode.StartAsync(Via(_toBrief), "RedisBackplane:NodeLivenessTtl=00:05:00");
-        _dead = await TestNode.StartAsync(Via(_toDead), "RedisBackplane:NodeLivenessTtl=00:00:10");
-        await Eventually.TrueAsync(async () => await Ready(_survivor) && await Ready(_brief) && await Ready(_dead), "the three nodes are ready");
+        _brief = await _nodes.StartNodeAsync(RedisNodes.Via(_toBrief), "RedisBackplane:NodeLivenessTtl=00:05:00");
+        _dead = await _nodes.StartNodeAsync(RedisNodes.Via(_toDead), "RedisBackplane:NodeLivenessTtl=00:00:10");
+        await _nodes.AllReadyAsync("the three nodes are ready");
     }
 
-    public async Task DisposeAsync()
-    {
-        await _survivor.DisposeAsync();
-        await _brief.DisposeAsync();
-        await _dead.DisposeAsync();
-        await _toBrief.DisposeAsync();
-        await _toDead.DisposeAsync();
-        await _redis.DisposeAsync();
-    }
+    public Task DisposeAsync() => _nodes.DisposeAsync().AsTask();
 
     [Fact]
     public async Task A_node_disconnected_when_a_dead_nodes_peers_were_reported_lost_ends_its_calls_with_them_when_back()
@@ -72,13 +63,8 @@ public sealed class LostPeerNoticeTests : IAsyncLifetime
             () => aliceEvents.OfType(MessageTypes.Hangup).Any(m => m.CallId == callId && m.From == "bob"),
             "alice's call with bob ends once her node is back",
             TimeSpan.FromSeconds(90));
-        await Eventually.TrueAsync(async () => await Ready(_brief), "alice's node is ready again");
+        await Eventually.TrueAsync(async () => await RedisNodes.Ready(_brief), "alice's node is ready again");
         await alice.PingAsync();
         Assert.Single(aliceEvents.OfType(MessageTypes.Hangup));
     }
-
-    private static string Via(LoadBalancer proxy) =>
-        "Redis=127.0.0.1:" + proxy.WebSocketUri.Port.ToString(CultureInfo.InvariantCulture);
-
-    private static async Task<bool> Ready(TestNode node) => await node.GetStatusAsync("/readyz") == 200;
 }

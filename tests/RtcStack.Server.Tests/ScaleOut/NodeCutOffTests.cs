@@ -11,27 +11,21 @@ namespace RtcStack.Server.Tests.ScaleOut;
 public sealed class NodeCutOffTests : IAsyncLifetime
 {
     private const string LivenessTtl = "RedisBackplane:NodeLivenessTtl=00:00:05";
-    private RedisServerProcess _redis = null!;
+    private RedisNodes _nodes = null!;
     private LoadBalancer _proxy = null!;
     private TestNode _survivor = null!;
     private TestNode _cut = null!;
 
     public async Task InitializeAsync()
     {
-        _redis = await RedisServerProcess.StartNewAsync();
-        _proxy = new LoadBalancer(new Uri("tcp://" + _redis.ConnectionString));
-        _survivor = await TestNode.StartAsync("Redis=" + _redis.ConnectionString, LivenessTtl);
-        _cut = await TestNode.StartAsync("Redis=127.0.0.1:" + _proxy.WebSocketUri.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), LivenessTtl);
-        await Eventually.TrueAsync(async () => await _survivor.GetStatusAsync("/readyz") == 200 && await _cut.GetStatusAsync("/readyz") == 200, "both nodes are ready");
+        _nodes = await RedisNodes.StartAsync();
+        _proxy = _nodes.AddProxy();
+        _survivor = await _nodes.StartNodeAsync(_nodes.Direct, LivenessTtl);
+        _cut = await _nodes.StartNodeAsync(RedisNodes.Via(_proxy), LivenessTtl);
+        await _nodes.AllReadyAsync("both nodes are ready");
     }
 
-    public async Task DisposeAsync()
-    {
-        await _survivor.DisposeAsync();
-        await _cut.DisposeAsync();
-        await _proxy.DisposeAsync();
-        await _redis.DisposeAsync();
-    }
+    public Task DisposeAsync() => _nodes.DisposeAsync().AsTask();
 
     [Fact]
     public async Task A_node_back_from_a_long_cut_rejoins_its_rooms_with_member_joined_and_ends_calls_the_others_ended()
