@@ -4,7 +4,8 @@ namespace RtcStack.Signaling.Tests.Infrastructure;
 
 /// <summary>
 /// A backplane that forwards everything to another one, with hooks for the failures a test needs: an owner lookup
-/// that finds a session elsewhere, a handover that waits or never answers, a release that fails.
+/// that finds a session elsewhere, a handover that waits or never answers, a release that fails; and envelopes that are
+/// copied on the way, as a networked backplane does.
 /// </summary>
 internal sealed class HookedBackplane(IBackplane inner) : IBackplane
 {
@@ -17,17 +18,20 @@ internal sealed class HookedBackplane(IBackplane inner) : IBackplane
     /// <summary>A non-null result is thrown by <see cref="ReleaseInvitationAsync"/>.</summary>
     public Func<string, Exception?>? ReleaseFailure { get; set; }
 
+    /// <summary>A non-null function replaces every published envelope (e.g. a JSON round trip); then nothing is delivered by reference.</summary>
+    public Func<BackplaneEnvelope, BackplaneEnvelope>? Published { get; set; }
+
     public string NodeId => inner.NodeId;
 
     public bool IsHealthy => inner.IsHealthy;
 
-    public bool DeliversByReference => inner.DeliversByReference;
+    public bool DeliversByReference => Published is null && inner.DeliversByReference;
 
     public ValueTask StartAsync(IBackplaneHandler handler, CancellationToken cancellationToken) => inner.StartAsync(handler, cancellationToken);
 
-    public ValueTask<bool> PublishToPeerAsync(PeerId peer, BackplaneEnvelope envelope, CancellationToken cancellationToken) => inner.PublishToPeerAsync(peer, envelope, cancellationToken);
+    public ValueTask<bool> PublishToPeerAsync(PeerId peer, BackplaneEnvelope envelope, CancellationToken cancellationToken) => inner.PublishToPeerAsync(peer, Published?.Invoke(envelope) ?? envelope, cancellationToken);
 
-    public ValueTask PublishToRoomAsync(RoomId room, BackplaneEnvelope envelope, CancellationToken cancellationToken) => inner.PublishToRoomAsync(room, envelope, cancellationToken);
+    public ValueTask PublishToRoomAsync(RoomId room, BackplaneEnvelope envelope, CancellationToken cancellationToken) => inner.PublishToRoomAsync(room, Published?.Invoke(envelope) ?? envelope, cancellationToken);
 
     public ValueTask SubscribePeerAsync(PeerId peer, CancellationToken cancellationToken) => inner.SubscribePeerAsync(peer, cancellationToken);
 
