@@ -51,6 +51,58 @@ public sealed class TakeoverTests
     }
 
     /// <summary>
+    /// A hello of a peer waits behind another hello of that peer (held by a takeover waiting for a dead owner) and its
+    /// socket is closed meanwhile by the hello timeout. It must not run once the gate frees: run late, it would replace
+    /// the session the client holds over its live connection (closing that socket with Replaced).
+    /// </summary>
+    [Fact]
+    public async Task A_queued_hello_whose_connection_closed_does_not_run_and_replace_the_live_session()
+    {
+        var requested = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        int lookups = 0;
+        var backplane = new HookedBackplane(new InMemoryBackplane("node-a"))
+        {
+            OwnerLookup = p => p.Value == "bob" && Interlocked.Increment(ref lookups) == 1 ? new SessionOwner("node-dead", "s-dead") : null,
+            BeforeHandover = async _ =>
+            {
+                requested.TrySetResult();
+                await release.Task;
+                return false;
+            },
+        };
+        await using var h = new HubHarness(backplane: backplane);
+        await h.StartAsync();
+
+        // The late connection is opened first, so that the hello timeout closes it and not the live one.
+        TestClient late = await h.ConnectAsync();
+        await Task.Delay(100);
+        string lateId = Assert.Single(h.Hub.Connections.Keys);
+        h.Time.Advance(TimeSpan.FromMilliseconds(h.Options.HelloTimeoutMs));
+        TestClient live = await h.ConnectAsync();
+        await live.SendAsync(new ClientMessage { Type = "hello", Id = live.NextId(), V = 1, Token = h.Token("bob") });
+        await requested.Task.WaitAsync(TestClient.Timeout);
+        await late.SendAsync(new ClientMessage { Type = "hello", Id = late.NextId(), V = 1, Token = h.Token("bob") });
+        await Task.Delay(200); // lets it reach the gate (were it later, it would find its connection closed)
+        h.Time.Advance(TimeSpan.FromMilliseconds(2));
+        await h.Hub.SweepAsync();
+        Assert.Equal(ErrorCodes.ProtocolViolation, (await late.ReceiveAsync(m => m.Type == "error")).Code);
+
+        release.TrySetResult();
+        ServerMessage welcome = await live.ReceiveAsync(m => m.Type == "welcome");
+        // The late hello has returned once its connection is gone from the hub (its receive loop awaits it).
+        for (int i = 0; i < 800 && h.Hub.Connections.ContainsKey(lateId); i++)
+        {
+            await Task.Delay(25);
+        }
+        Assert.False(h.Hub.Connections.ContainsKey(lateId));
+        Assert.True(h.Hub.Sessions.TryGetValue("bob", out Hub.Session? current));
+        Assert.Equal(welcome.Session, current.Id);
+        Assert.Equal("pong", (await live.RequestAsync(new ClientMessage { Type = "ping" })).Type);
+        Assert.Null(live.CloseStatus);
+    }
+
+    /// <summary>
     /// A peer is reported lost while a session with an invitation to it is handed over; ending that call after the
     /// install fails in the backplane (releasing the held invitation). The resume still succeeds, and the caller hears
     /// the call ended.

@@ -11,8 +11,11 @@ internal sealed class PeerGates
 {
     private readonly Dictionary<string, Gate> _gates = new(StringComparer.Ordinal);
 
-    /// <summary>Waits for the peer's gate; dispose the result to release it.</summary>
-    public async Task<Lease> EnterAsync(string peer)
+    /// <summary>
+    /// Waits for the peer's gate; dispose the result to release it. When <paramref name="waiter"/> begins closing
+    /// first the wait ends and the result does not hold the gate (<see cref="Lease.Held"/>).
+    /// </summary>
+    public async Task<Lease> EnterAsync(string peer, SignalingConnection waiter)
     {
         Gate gate;
         lock (_gates)
@@ -24,13 +27,42 @@ internal sealed class PeerGates
             }
             gate.Users++;
         }
-        await gate.Semaphore.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (!gate.Semaphore.Wait(0))
+            {
+                // Only a hello that has to wait makes its connection's closing token.
+                await gate.Semaphore.WaitAsync(waiter.Closing).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            Leave(peer, gate);
+            return default;
+        }
         return new Lease(this, peer, gate);
+    }
+
+    /// <summary>How many hellos hold or wait for a gate (tests).</summary>
+    internal int Count
+    {
+        get
+        {
+            lock (_gates)
+            {
+                return _gates.Count;
+            }
+        }
     }
 
     private void Exit(string peer, Gate gate)
     {
         gate.Semaphore.Release();
+        Leave(peer, gate);
+    }
+
+    private void Leave(string peer, Gate gate)
+    {
         lock (_gates)
         {
             if (--gate.Users == 0)
@@ -44,7 +76,10 @@ internal sealed class PeerGates
     /// <summary>A held gate.</summary>
     internal readonly struct Lease(PeerGates owner, string peer, Gate gate) : IDisposable
     {
-        public void Dispose() => owner.Exit(peer, gate);
+        /// <summary>False when the wait was cancelled: the gate is not held and disposing does nothing.</summary>
+        public bool Held => owner is not null;
+
+        public void Dispose() => owner?.Exit(peer, gate);
     }
 
     internal sealed class Gate

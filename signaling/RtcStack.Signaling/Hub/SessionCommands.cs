@@ -24,13 +24,30 @@ internal sealed class SessionCommands(SignalingHub hub)
             return;
         }
         var peer = new PeerId(claims.Subject);
-        using (await _hellos.EnterAsync(peer.Value).ConfigureAwait(false))
+        // A queued hello whose socket closed meanwhile (the sweeper's hello timeout, shutdown) stops waiting, and one
+        // that gets the gate after its socket closed does nothing: run late, it could take over (by handover) a session
+        // the client got meanwhile over a new connection, and close that live socket with Replaced.
+        using (PeerGates.Lease lease = await _hellos.EnterAsync(peer.Value, connection).ConfigureAwait(false))
         {
-            await StartSessionAsync(connection, m, claims, peer).ConfigureAwait(false);
+            if (!lease.Held || connection.IsClosing || hub.IsStopping)
+            {
+                return;
+            }
+            Session session = await StartSessionAsync(connection, m, claims, peer).ConfigureAwait(false);
+            // Inside the gate: a later hello that replaced this session first would end it without the calls taken
+            // after its end (they would ring on a session no client holds). Free when there are none (the usual case).
+            await hub.Lifecycle.TakeLeftoverCallsAsync(session).ConfigureAwait(false);
         }
+        // Outside the gate (a backplane round trip per call): it delivers other peers' calls to this peer's route and
+        // touches no session of this peer, which is installed and attached by now.
+        await hub.Invitations.DeliverToAsync(peer).ConfigureAwait(false);
     }
 
-    private async Task StartSessionAsync(SignalingConnection connection, ClientMessage m, PeerClaims claims, PeerId peer)
+    /// <summary>Tests: how many peers' gates are held or waited for.</summary>
+    internal int GatesInUse => _hellos.Count;
+
+    /// <summary>Takes over or starts the peer's session and attaches it to <paramref name="connection"/>; returns it.</summary>
+    private async Task<Session> StartSessionAsync(SignalingConnection connection, ClientMessage m, PeerClaims claims, PeerId peer)
     {
         long lastSeq = m.LastSeq ?? 0;
         string? resumeId = hub.ResumeTokens.Verify(m.Resume, peer);
@@ -59,8 +76,7 @@ internal sealed class SessionCommands(SignalingHub hub)
             session.Attach(connection, FrameWriter.Write(Welcome(session, claims, resumed: false, m.Id)), 0, resuming: false);
         }
         Log.SessionStarted(hub.Logger, session.Id, peer.Value, resumed);
-        await hub.Lifecycle.TakeLeftoverCallsAsync(session).ConfigureAwait(false);
-        await hub.Invitations.DeliverToAsync(peer).ConfigureAwait(false);
+        return session;
     }
 
     /// <summary>Makes <paramref name="session"/> this node's session of its peer, carried by <paramref name="connection"/>.</summary>

@@ -19,6 +19,7 @@ internal sealed class SignalingConnection
     private bool _closing;
     private bool _done; // the close frame was sent or sending failed: nothing more goes out
     private TaskCompletionSource? _doneSignal;
+    private CancellationTokenSource? _closingSource; // made only when someone asks for Closing
     private int _closeCode;
 
     /// <summary>How long a closing socket may take to finish the close handshake before it is aborted.</summary>
@@ -57,6 +58,21 @@ internal sealed class SignalingConnection
     }
 
     public int CloseCode => _closeCode;
+
+    /// <summary>
+    /// Cancelled once the connection begins closing. Made on first use (a <c>hello</c> waiting for its peer's gate
+    /// asks for it), so an idle connection still holds no token source.
+    /// </summary>
+    public CancellationToken Closing
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _closing ? new CancellationToken(canceled: true) : (_closingSource ??= new CancellationTokenSource()).Token;
+            }
+        }
+    }
 
     /// <summary>Raised (once) when the queue overflowed; the hub sends nothing more and closes with 4005.</summary>
     public bool SlowConsumer { get; private set; }
@@ -102,6 +118,10 @@ internal sealed class SignalingConnection
         {
             _ = PumpAsync(first);
         }
+        if (!queued)
+        {
+            CancelClosing();
+        }
         return queued;
     }
 
@@ -121,6 +141,23 @@ internal sealed class SignalingConnection
         if (start)
         {
             _ = PumpAsync(first);
+        }
+        CancelClosing();
+    }
+
+    /// <summary>Outside the lock (cancelling runs the waiters' callbacks): cancels <see cref="Closing"/> if it was asked for.</summary>
+    private void CancelClosing()
+    {
+        CancellationTokenSource? source;
+        lock (_sync)
+        {
+            source = _closingSource;
+            _closingSource = null;
+        }
+        if (source is not null)
+        {
+            source.Cancel();
+            source.Dispose();
         }
     }
 
@@ -222,5 +259,6 @@ internal sealed class SignalingConnection
             signal = _doneSignal;
         }
         signal?.TrySetResult();
+        CancelClosing();
     }
 }
