@@ -137,4 +137,38 @@ public sealed class TakeoverTests
         Assert.Null(nodeB.Hub.Sessions["alice"].GetCall(call));
         Assert.Equal("pong", (await moved.RequestAsync(new ClientMessage { Type = "ping" })).Type);
     }
+
+    /// <summary>
+    /// Peers are reported lost and releasing the held invitations of the calls with them fails in the backplane: every
+    /// such call still ends (each session hears it), not only the calls before the first failure.
+    /// </summary>
+    [Fact]
+    public async Task Every_call_with_a_lost_peer_ends_when_releasing_held_invitations_fails()
+    {
+        var hooked = new HookedBackplane(new InMemoryBackplane("node-a"));
+        await using var h = new HubHarness(backplane: hooked);
+        await h.StartAsync();
+        TestClient alice = await h.PeerAsync("alice");
+        TestClient bob = await h.PeerAsync("bob");
+        // carol and dave are offline: the invitations are held.
+        string[] aliceCalls =
+        [
+            (await alice.RequestAsync(new ClientMessage { Type = "invite", To = "carol", Room = "r" })).CallId!,
+            (await alice.RequestAsync(new ClientMessage { Type = "invite", To = "dave", Room = "r" })).CallId!,
+        ];
+        string bobCall = (await bob.RequestAsync(new ClientMessage { Type = "invite", To = "dave", Room = "r" })).CallId!;
+        hooked.ReleaseFailure = _ => new InvalidOperationException("the backplane failed");
+
+        await h.Hub.Recovery.OnPeersLostAsync([new PeerId("carol"), new PeerId("dave")]);
+
+        var declined = new HashSet<string>
+        {
+            (await alice.ReceiveAsync(m => m.Type == "declined")).CallId!,
+            (await alice.ReceiveAsync(m => m.Type == "declined")).CallId!,
+        };
+        Assert.Equal(aliceCalls.ToHashSet(), declined);
+        Assert.Equal(bobCall, (await bob.ReceiveAsync(m => m.Type == "declined")).CallId);
+        Assert.Empty(h.Hub.Sessions["alice"].Calls());
+        Assert.Empty(h.Hub.Sessions["bob"].Calls());
+    }
 }

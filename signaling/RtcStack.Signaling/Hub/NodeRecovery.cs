@@ -97,7 +97,7 @@ internal sealed class NodeRecovery(SignalingHub hub)
                 {
                     continue;
                 }
-                await hub.Invitations.ReleaseAsync(call.Id).ConfigureAwait(false);
+                await TryReleaseAsync(call.Id).ConfigureAwait(false);
                 if (hub.Sessions.TryGetValue(call.OtherPeer, out Session? partner))
                 {
                     await EndCallsAsync(partner, c => c.Id == call.Id).ConfigureAwait(false);
@@ -175,8 +175,26 @@ internal sealed class NodeRecovery(SignalingHub hub)
             {
                 // Told first: the session hears its call ended even if releasing the held invitation fails.
                 session.Deliver(SessionLifecycle.CallEnded(call, endedByCaller: !call.Outgoing, endedBy: call.OtherPeer));
-                await hub.Invitations.ReleaseAsync(call.Id).ConfigureAwait(false);
+                await TryReleaseAsync(call.Id).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>
+    /// Releases a held invitation of an ended call; a failure is logged, not thrown, so that the other calls of the
+    /// report (and of later sessions) still end.
+    /// </summary>
+    private async Task TryReleaseAsync(string callId)
+    {
+        try
+        {
+            await hub.Invitations.ReleaseAsync(callId).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // The call has ended here whatever the backplane says: the next calls must end too (logged).
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+#pragma warning restore CA1031
+        {
+            Log.BackplaneFailed(hub.Logger, ex);
         }
     }
 
