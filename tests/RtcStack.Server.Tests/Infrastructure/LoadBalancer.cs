@@ -5,7 +5,8 @@ namespace RtcStack.Server.Tests.Infrastructure;
 
 /// <summary>
 /// A TCP forwarder on a free loopback port standing in for a load balancer without sticky sessions: each new
-/// connection goes to the backend <see cref="Target"/> points at when it is accepted.
+/// connection goes to the backend <see cref="Target"/> points at when it is accepted. It can also hold traffic
+/// (<see cref="Holding"/>): a backend behind it (e.g. a redis-server) is then slow, not lost.
 /// </summary>
 internal sealed class LoadBalancer : IAsyncDisposable
 {
@@ -13,6 +14,7 @@ internal sealed class LoadBalancer : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly List<TcpClient> _open = [];
     private readonly Task _accept;
+    private volatile bool _holding;
 
     public LoadBalancer(Uri target)
     {
@@ -26,6 +28,16 @@ internal sealed class LoadBalancer : IAsyncDisposable
 
     /// <summary>While true, new connections are closed at once (a network outage for clients behind it).</summary>
     public bool Paused { get; set; }
+
+    /// <summary>
+    /// While true, bytes received in either direction are kept (not forwarded, the connections stay open); they are
+    /// forwarded in order once it is false again.
+    /// </summary>
+    public bool Holding
+    {
+        get => _holding;
+        set => _holding = value;
+    }
 
     public Uri WebSocketUri => new($"ws://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/ws");
 
@@ -94,9 +106,7 @@ internal sealed class LoadBalancer : IAsyncDisposable
             await outbound.ConnectAsync(target.Host, target.Port, _stop.Token);
             using var a = inbound.GetStream();
             using var b = outbound.GetStream();
-            var up = a.CopyToAsync(b, _stop.Token);
-            var down = b.CopyToAsync(a, _stop.Token);
-            await Task.WhenAny(up, down);
+            await Task.WhenAny(CopyAsync(a, b), CopyAsync(b, a));
         }
         catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
         {
@@ -106,6 +116,20 @@ internal sealed class LoadBalancer : IAsyncDisposable
         {
             inbound.Dispose();
             outbound.Dispose();
+        }
+    }
+
+    private async Task CopyAsync(NetworkStream from, NetworkStream to)
+    {
+        byte[] buffer = new byte[81920]; // Stream.CopyToAsync's
+        int n;
+        while ((n = await from.ReadAsync(buffer, _stop.Token)) > 0)
+        {
+            while (_holding)
+            {
+                await Task.Delay(20, _stop.Token);
+            }
+            await to.WriteAsync(buffer.AsMemory(0, n), _stop.Token);
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using RtcStack.Client;
 using RtcStack.Server.Tests.Infrastructure;
@@ -20,7 +19,7 @@ public sealed class HandoverLossTests : IAsyncLifetime
     // until the sweep, and a hold longer than its command timeout would lose the handover request.
     private const string ShortTtl = "RedisBackplane:NodeLivenessTtl=00:00:03";
     private RedisNodes _nodes = null!;
-    private HoldingProxy _toOld = null!;
+    private LoadBalancer _toOld = null!;
     private LoadBalancer _toDead = null!;
     private TestNode _survivor = null!;
     private TestNode _old = null!;
@@ -30,11 +29,11 @@ public sealed class HandoverLossTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _nodes = await RedisNodes.StartAsync();
-        _toOld = _nodes.Add(new HoldingProxy(IPEndPoint.Parse(_nodes.Redis.ConnectionString)));
+        _toOld = _nodes.AddProxy();
         _toDead = _nodes.AddProxy();
         _survivor = await _nodes.StartNodeAsync(_nodes.Direct, ShortTtl);
         // The old owner is never swept while it is held; the new node waits for its answer as long as the test needs.
-        _old = await _nodes.StartNodeAsync(RedisNodes.Via(_toOld.Port), "RedisBackplane:NodeLivenessTtl=00:05:00");
+        _old = await _nodes.StartNodeAsync(RedisNodes.Via(_toOld), "RedisBackplane:NodeLivenessTtl=00:05:00");
         // Not short: a stall of this process on a loaded box must not get the new node swept.
         _new = await _nodes.StartNodeAsync(_nodes.Direct, "RedisBackplane:NodeLivenessTtl=00:00:20", "RedisBackplane:HandoverTimeout=00:02:00");
         _dead = await _nodes.StartNodeAsync(RedisNodes.Via(_toDead), ShortTtl);

@@ -11,7 +11,7 @@ namespace RtcStack.Server.Tests.ScaleOut;
 internal sealed class RedisNodes : IAsyncDisposable
 {
     private readonly List<TestNode> _nodes = [];
-    private readonly List<IAsyncDisposable> _proxies = [];
+    private readonly List<LoadBalancer> _proxies = [];
 
     private RedisNodes(RedisServerProcess redis) => Redis = redis;
 
@@ -22,19 +22,13 @@ internal sealed class RedisNodes : IAsyncDisposable
 
     internal static async Task<RedisNodes> StartAsync() => new(await RedisServerProcess.StartNewAsync());
 
-    /// <summary>The setting of a node that reaches redis-server through the proxy listening on <paramref name="port"/>.</summary>
-    internal static string Via(int port) => "Redis=127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture);
-
     /// <summary>The setting of a node that reaches redis-server through <paramref name="proxy"/>.</summary>
-    internal static string Via(LoadBalancer proxy) => Via(proxy.WebSocketUri.Port);
+    internal static string Via(LoadBalancer proxy) => "Redis=127.0.0.1:" + proxy.WebSocketUri.Port.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>A new TCP proxy to redis-server (pause it and drop its connections to cut a node off).</summary>
-    internal LoadBalancer AddProxy() => Add(new LoadBalancer(new Uri("tcp://" + Redis.ConnectionString)));
-
-    /// <summary>Disposes <paramref name="proxy"/> with the others.</summary>
-    internal T Add<T>(T proxy)
-        where T : IAsyncDisposable
+    /// <summary>A new TCP proxy to redis-server (pause it and drop its connections to cut a node off, or hold its traffic).</summary>
+    internal LoadBalancer AddProxy()
     {
+        var proxy = new LoadBalancer(new Uri("tcp://" + Redis.ConnectionString));
         _proxies.Add(proxy);
         return proxy;
     }
@@ -70,7 +64,7 @@ internal sealed class RedisNodes : IAsyncDisposable
         {
             await node.DisposeAsync();
         }
-        foreach (IAsyncDisposable proxy in _proxies)
+        foreach (LoadBalancer proxy in _proxies)
         {
             await proxy.DisposeAsync();
         }
