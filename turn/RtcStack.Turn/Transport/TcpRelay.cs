@@ -109,7 +109,11 @@ internal sealed class TcpRelay : IAsyncDisposable
             _connecting.Remove(peer);
             if (failure is null && socket is not null && !_stop.IsCancellationRequested)
             {
-                return Add(socket, peer, "connect");
+                if (TryAdd(socket, peer, "connect") is { } added)
+                {
+                    return added;
+                }
+                failure = "failed";
             }
         }
         socket?.Dispose();
@@ -192,14 +196,32 @@ internal sealed class TcpRelay : IAsyncDisposable
         _pool.Release(LocalAddress.Port);
     }
 
-    /// <summary>Adds a connected peer socket (caller holds the lock): registered, bind timer started, counted.</summary>
-    private TcpPeerConnection Add(Socket socket, TransportAddress peer, string how)
+    /// <summary>
+    /// Adds a connected peer socket (caller holds the lock): registered, bind timer started, counted. Null when that
+    /// fails: then nothing of it is left registered or listed (a later Connect to the peer is not 446), and the caller
+    /// disposes the socket.
+    /// </summary>
+    private TcpPeerConnection? TryAdd(Socket socket, TransportAddress peer, string how)
     {
         TurnState state = _state!;
-        var connection = new TcpPeerConnection(socket, peer, this);
-        connection.Id = state.TcpConnections.Register(connection);
-        _connections.Add(connection);
-        connection.StartBindTimer(state.Time, state.Options.TcpBindTimeout);
+        TcpPeerConnection? connection = null;
+        try
+        {
+            connection = new TcpPeerConnection(socket, peer, this);
+            connection.Id = state.TcpConnections.Register(connection);
+            _connections.Add(connection);
+            connection.StartBindTimer(state.Time, state.Options.TcpBindTimeout);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            if (connection is not null)
+            {
+                _connections.Remove(connection);
+                state.TcpConnections.Remove(connection.Id, connection);
+            }
+            TurnLog.TcpConnectionRefused(state.Logger, peer, LocalAddress, "failed: " + ex.Message);
+            return null;
+        }
         state.Metrics.TcpOpened(how);
         TurnLog.TcpConnectionOpened(state.Logger, connection.Id, peer, _allocation!.Info.RelayedAddress, how);
         return connection;
@@ -279,7 +301,8 @@ internal sealed class TcpRelay : IAsyncDisposable
             }
             else
             {
-                connection = Add(socket, peer, "accept");
+                connection = TryAdd(socket, peer, "accept");
+                refusal = connection is null ? "failed" : null;
             }
         }
         if (connection is null)
