@@ -58,16 +58,7 @@ internal sealed unsafe class RelayPoller : IDisposable
             {
                 return false;
             }
-            int epoll = _epoll[(int)((uint)_next++ % (uint)_epoll.Length)];
-            var ev = new LinuxNative.EpollEvent { Events = LinuxNative.EpollIn, Data = _relays.Add(relay) };
-            relay.PollFd = epoll;
-            if (LinuxNative.EpollCtl(epoll, LinuxNative.EpollCtlAdd, (int)relay.Socket.SafeHandle.DangerousGetHandle(), &ev) != 0)
-            {
-                _ = _relays.Remove(relay);
-                relay.PollFd = -1;
-                return false;
-            }
-            return true;
+            return _relays.Register(relay, _epoll[(int)((uint)_next++ % (uint)_epoll.Length)]);
         }
     }
 
@@ -76,13 +67,7 @@ internal sealed unsafe class RelayPoller : IDisposable
     {
         lock (_lock)
         {
-            if (relay.PollFd < 0 || !_relays.Remove(relay))
-            {
-                return;
-            }
-            var ev = default(LinuxNative.EpollEvent);
-            _ = LinuxNative.EpollCtl(relay.PollFd, LinuxNative.EpollCtlDel, (int)relay.Socket.SafeHandle.DangerousGetHandle(), &ev);
-            relay.PollFd = -1;
+            _relays.Unregister(relay);
         }
     }
 

@@ -6,7 +6,7 @@ namespace RtcStack.Turn.Transport;
 /// connection read by that poller is registered on the same epoll instance as the connection, so the thread that has the
 /// connection hot relays the peer's answers). An epoll event's data is <c>generation &lt;&lt; 32 | <see cref="Tag"/> | slot</c>;
 /// the tag tells relays from a stream poller's readers. The caller (the poller) holds its lock around <see cref="Add"/>,
-/// <see cref="Remove"/> and <see cref="DetachAll"/>; lookups are lock-free. A removed relay's generation is reset to 0 (never
+/// <see cref="Remove"/>, <see cref="Register"/>, <see cref="Unregister"/> and <see cref="DetachAll"/>; lookups are lock-free. A removed relay's generation is reset to 0 (never
 /// issued), so a lookup that read the slot array before it grew (the old array still holds the relay) does not find it.
 /// </summary>
 internal sealed class RelaySlots
@@ -40,6 +40,35 @@ internal sealed class RelaySlots
         relay.PollGeneration = 0; // first: a lookup holding an older array still finds the relay there
         _table.Free(slot);
         return true;
+    }
+
+    /// <summary>
+    /// Takes a slot for <paramref name="relay"/> and registers its socket for reading on the epoll instance
+    /// <paramref name="epollFd"/>; false (slot freed, relay unregistered) if the kernel refused it.
+    /// </summary>
+    internal unsafe bool Register(UdpRelay relay, int epollFd)
+    {
+        var ev = new LinuxNative.EpollEvent { Events = LinuxNative.EpollIn, Data = Add(relay) };
+        relay.PollFd = epollFd;
+        if (LinuxNative.EpollCtl(epollFd, LinuxNative.EpollCtlAdd, (int)relay.Socket.SafeHandle.DangerousGetHandle(), &ev) != 0)
+        {
+            _ = Remove(relay);
+            relay.PollFd = -1;
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>Takes <paramref name="relay"/>'s socket off its epoll instance and frees its slot; nothing when it is not registered.</summary>
+    internal unsafe void Unregister(UdpRelay relay)
+    {
+        if (relay.PollFd < 0 || !Remove(relay))
+        {
+            return;
+        }
+        var ev = default(LinuxNative.EpollEvent);
+        _ = LinuxNative.EpollCtl(relay.PollFd, LinuxNative.EpollCtlDel, (int)relay.Socket.SafeHandle.DangerousGetHandle(), &ev);
+        relay.PollFd = -1;
     }
 
     /// <summary>Frees every slot and marks each relay unregistered (epoll fd -1): the poller's epoll instances are closing.</summary>

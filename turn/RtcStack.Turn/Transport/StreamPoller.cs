@@ -131,16 +131,7 @@ internal sealed unsafe partial class StreamPoller
             {
                 return false;
             }
-            ulong data = _relays.Add(relay);
-            relay.PollFd = epollFd;
-            var ev = new LinuxNative.EpollEvent { Events = LinuxNative.EpollIn, Data = data };
-            if (LinuxNative.EpollCtl(epollFd, LinuxNative.EpollCtlAdd, (int)relay.Socket.SafeHandle.DangerousGetHandle(), &ev) != 0)
-            {
-                _ = _relays.Remove(relay);
-                relay.PollFd = -1;
-                return false;
-            }
-            return true;
+            return _relays.Register(relay, epollFd);
         }
     }
 
@@ -149,13 +140,7 @@ internal sealed unsafe partial class StreamPoller
     {
         lock (_lock)
         {
-            if (relay.PollFd < 0 || !_relays.Remove(relay))
-            {
-                return;
-            }
-            var ev = default(LinuxNative.EpollEvent);
-            _ = LinuxNative.EpollCtl(relay.PollFd, LinuxNative.EpollCtlDel, (int)relay.Socket.SafeHandle.DangerousGetHandle(), &ev);
-            relay.PollFd = -1;
+            _relays.Unregister(relay);
         }
     }
 
