@@ -30,6 +30,7 @@ public sealed class RedisBackplane : IBackplane
     private IBackplaneHandler? _handler;
     private ConnectionMultiplexer? _mux;
     private readonly RedisNodeChannel _channel;
+    private volatile string? _unsupported; // why the connected Redis cannot be used (too old), or null
 
     /// <summary>Creates the backplane; nothing connects until <see cref="StartAsync"/>.</summary>
     public RedisBackplane(RedisBackplaneOptions options, ILogger<RedisBackplane>? logger = null)
@@ -55,7 +56,7 @@ public sealed class RedisBackplane : IBackplane
     public string NodeId { get; }
 
     /// <inheritdoc/>
-    public bool IsHealthy => _mux is { IsConnected: true } && _resync.IsSynced;
+    public bool IsHealthy => _unsupported is null && _mux is { IsConnected: true } && _resync.IsSynced;
 
     /// <inheritdoc/>
     /// <remarks>False: envelopes to other nodes are serialized, so the hub never publishes in-memory-only messages here.</remarks>
@@ -78,8 +79,20 @@ public sealed class RedisBackplane : IBackplane
             _resync.MarkStale();
             RedisBackplaneLog.ConnectionLost(_logger, e.Exception, e.FailureType.ToString());
         };
-        _mux.ConnectionRestored += (_, _) => _resync.Start(_mux, SubscribeAsync);
-        RequireMinimumVersion(_mux);
+        _mux.ConnectionRestored += (_, _) =>
+        {
+            // Also the first connect when Redis was down at start: its version was not checked then.
+            if (CheckVersion(_mux))
+            {
+                _resync.Start(_mux, SubscribeAsync);
+            }
+        };
+        if (TooOld(_mux) is { } tooOld)
+        {
+            await _mux.DisposeAsync().ConfigureAwait(false);
+            _mux = null;
+            throw new InvalidOperationException(tooOld);
+        }
         if (!_mux.IsConnected || !await TrySubscribeAsync().ConfigureAwait(false))
         {
             _resync.Start(_mux, SubscribeAsync);
@@ -91,15 +104,29 @@ public sealed class RedisBackplane : IBackplane
     }
 
     /// <summary>The scripts use <c>XADD ... MINID</c> and exclusive stream ranges: Redis 6.2 or later (docs/operations.md).</summary>
-    private static void RequireMinimumVersion(ConnectionMultiplexer mux)
+    /// <returns>Why a connected server is too old, or null.</returns>
+    internal static string? TooOld(ConnectionMultiplexer mux)
     {
         foreach (IServer server in mux.GetServers())
         {
             if (server.IsConnected && server.Version < MinimumVersion)
             {
-                throw new InvalidOperationException($"The Redis backplane needs Redis {MinimumVersion} or later; {server.EndPoint} runs {server.Version}.");
+                return $"The Redis backplane needs Redis {MinimumVersion} or later; {server.EndPoint} runs {server.Version}.";
             }
         }
+        return null;
+    }
+
+    /// <summary>After a (re)connect: false, logged, and not ready (<see cref="IsHealthy"/>) while the server is too old.</summary>
+    private bool CheckVersion(ConnectionMultiplexer mux)
+    {
+        string? tooOld = TooOld(mux);
+        _unsupported = tooOld;
+        if (tooOld is not null)
+        {
+            RedisBackplaneLog.UnsupportedVersion(_logger, tooOld);
+        }
+        return tooOld is null;
     }
 
     private static readonly Version MinimumVersion = new(6, 2);

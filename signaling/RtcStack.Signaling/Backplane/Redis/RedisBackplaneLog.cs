@@ -45,4 +45,7 @@ internal static partial class RedisBackplaneLog
 
     [LoggerMessage(EventId = 2114, Level = LogLevel.Warning, Message = "The lost stream's newest entry is below this node's cursor {Cursor} (the stream was lost and recreated); reading it from the start")]
     public static partial void LostStreamRewound(ILogger logger, string cursor);
+
+    [LoggerMessage(EventId = 2115, Level = LogLevel.Error, Message = "Redis connected but cannot be used (the node reports not ready): {Reason}")]
+    public static partial void UnsupportedVersion(ILogger logger, string reason);
 }
