@@ -4,8 +4,8 @@ namespace RtcStack.Turn.Transport;
 
 /// <summary>
 /// The calls of the RFC 6062 relay (<see cref="TcpRelayLoop"/>): recv, send and shutdown(2), the non-blocking
-/// connect of <see cref="TcpRelayConnect"/> (socket, setsockopt, bind, connect, getsockopt), and the epoll flags it
-/// and the stream readers use.
+/// connect of <see cref="TcpRelayConnect"/> (socket, setsockopt, bind, connect, getsockopt), the non-blocking accept4
+/// of <see cref="TcpRelayAccept"/>, and the epoll flags they and the stream readers use.
 /// </summary>
 internal static unsafe partial class LinuxNative
 {
@@ -22,6 +22,8 @@ internal static unsafe partial class LinuxNative
     internal const int AfInet = 2, AfInet6 = 10;
     internal const int SockStreamNonBlockCloexec = 1 | 0x800 | 0x80000; // SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC
     internal const int SolSocket = 1, SoReuseAddr = 2, SoError = 4, SoReusePort = 15;
+    internal const int AcceptNonBlockCloexec = 0x800 | 0x80000; // SOCK_NONBLOCK | SOCK_CLOEXEC
+    internal const int ENoMem = 12, ENFile = 23, EMFile = 24, ENoBufs = 105;
 
     [LibraryImport("libc", EntryPoint = "recv", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
@@ -54,4 +56,8 @@ internal static unsafe partial class LinuxNative
     [LibraryImport("libc", EntryPoint = "connect", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     internal static partial int Connect(int fd, byte* address, int length);
+
+    [LibraryImport("libc", EntryPoint = "accept4", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    internal static partial int Accept4(int fd, byte* address, int* addressLength, int flags);
 }

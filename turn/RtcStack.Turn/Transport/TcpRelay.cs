@@ -11,10 +11,11 @@ namespace RtcStack.Turn.Transport;
 /// The relay of one RFC 6062 TCP allocation: a listening socket on the relayed transport address that accepts peer
 /// connections (§5.3, only from peers with a permission; each announced to the client with a ConnectionAttempt
 /// indication), outgoing connections for Connect (§5.2, from the same address and port), and the peer data
-/// connections in between (at most <see cref="TurnOptions.MaxTcpConnectionsPerAllocation"/>). Disposing it closes
-/// the listener and every connection.
+/// connections in between (at most <see cref="TurnOptions.MaxTcpConnectionsPerAllocation"/>). On Linux x64 peers are
+/// accepted on <see cref="TcpRelayLoop"/>'s epoll (<see cref="TcpRelayAccept"/>), elsewhere by an async accept loop.
+/// Disposing it closes the listener and every connection.
 /// </summary>
-internal sealed class TcpRelay : IAsyncDisposable
+internal sealed class TcpRelay : IAsyncDisposable, ITcpRelayAcceptor
 {
     private readonly Socket _listener;
     private readonly RelayPortPool _pool;
@@ -23,6 +24,11 @@ internal sealed class TcpRelay : IAsyncDisposable
     private readonly List<TcpPeerConnection> _connections = [];
     private readonly HashSet<TransportAddress> _connecting = [];
     private Task _accept = Task.CompletedTask;
+    private TcpRelayAccept? _onLoop;
+    private TcpRelayLoop? _acceptLoop;
+    private AcceptThrottle? _throttle;
+    private int _retrying; // 1 while an accept retry after exhaustion runs
+    private int _exhausted; // the errno of the last exhausted drain not yet retried, else 0
     private TurnState? _state;
     private Allocation? _allocation;
     private StreamPacer? _toPeerPace, _toClientPace;
@@ -49,7 +55,35 @@ internal sealed class TcpRelay : IAsyncDisposable
             _toPeerPace = new StreamPacer(state.Options.MaxBytesPerSecond, state.Time);
             _toClientPace = new StreamPacer(state.Options.MaxBytesPerSecond, state.Time);
         }
+        if (TcpRelayLoop.Shared is { } loop && TryListenOnLoop(loop))
+        {
+            return;
+        }
         _accept = Task.Run(AcceptLoopAsync);
+    }
+
+    /// <summary>Registers the listening socket on the relay loop's epoll (§5.3 accepts without .NET's socket engine).</summary>
+    private bool TryListenOnLoop(TcpRelayLoop loop)
+    {
+        try
+        {
+            _listener.Blocking = false;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+        var accept = new TcpRelayAccept((int)_listener.SafeHandle.DangerousGetHandle(), this);
+        _onLoop = accept; // before registering: a peer may be accepted (and disposal start) at once
+        _acceptLoop = loop;
+        if (loop.TryListen(accept))
+        {
+            return true;
+        }
+        _onLoop = null;
+        _acceptLoop = null;
+        _listener.Blocking = true;
+        return false;
     }
 
     /// <summary>Reserves a Connect to <paramref name="peer"/> (§5.2): 446 when one is in progress or open, 508 when full.</summary>
@@ -182,6 +216,10 @@ internal sealed class TcpRelay : IAsyncDisposable
             return;
         }
         await _stop.CancelAsync().ConfigureAwait(false);
+        if (_onLoop is { } accept)
+        {
+            _acceptLoop!.Unlisten(accept); // no accept4 on the descriptor after this
+        }
         _listener.Dispose();
         await _accept.ConfigureAwait(false);
         TcpPeerConnection[] open;
@@ -272,7 +310,7 @@ internal sealed class TcpRelay : IAsyncDisposable
             }
             try
             {
-                Accept(socket);
+                Accept(socket, TransportAddress.FromEndPoint((IPEndPoint)socket.RemoteEndPoint!).Normalize());
             }
             catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
             {
@@ -281,17 +319,80 @@ internal sealed class TcpRelay : IAsyncDisposable
         }
     }
 
+    /// <summary>A peer accepted on the relay loop (thread pool): wrapped in a socket and taken as §5.3 says, or closed.</summary>
+    public void Accepted(int fd, TransportAddress peer)
+    {
+        Socket socket;
+        try
+        {
+            socket = Wrap(fd);
+        }
+        catch (Exception)
+        {
+            return; // Wrap closed the descriptor
+        }
+        try
+        {
+            Accept(socket, peer);
+        }
+        catch (Exception)
+        {
+            socket.Dispose(); // the peer went away while it was being accepted (nothing escapes a thread-pool item)
+        }
+    }
+
+    /// <summary>Out of descriptors or memory on the loop: wait as <see cref="AcceptThrottle"/> says, then accept again (one retry at a time).</summary>
+    public void AcceptExhausted(int errno)
+    {
+        Volatile.Write(ref _exhausted, errno);
+        if (Interlocked.CompareExchange(ref _retrying, 1, 0) == 0)
+        {
+            _ = RetryAcceptAsync();
+        }
+    }
+
+    private async Task RetryAcceptAsync()
+    {
+        _throttle ??= new AcceptThrottle(_state!.Logger, LocalAddress.ToString());
+        try
+        {
+            while (true)
+            {
+                int errno = Interlocked.Exchange(ref _exhausted, 0);
+                while (errno != 0)
+                {
+                    await _throttle.AfterFailureAsync(TcpRelayAccept.ToException(errno), _stop.Token).ConfigureAwait(false);
+                    errno = _onLoop!.Drain();
+                }
+                _throttle.OnSuccess();
+                Volatile.Write(ref _retrying, 0);
+                // an exhaustion reported while this one was finishing was not retried: take it over
+                if (Volatile.Read(ref _exhausted) == 0 || Interlocked.CompareExchange(ref _retrying, 1, 0) != 0)
+                {
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            Volatile.Write(ref _retrying, 0); // allocation closed
+        }
+    }
+
     /// <summary>§5.3: a peer connected to the relayed address; keep it only with a permission and room, then tell the client.</summary>
-    private void Accept(Socket socket)
+    private void Accept(Socket socket, TransportAddress peer)
     {
         TurnState state = _state!;
         Allocation allocation = _allocation!;
-        TransportAddress peer = TransportAddress.FromEndPoint((IPEndPoint)socket.RemoteEndPoint!).Normalize();
         string? refusal = null;
         TcpPeerConnection? connection = null;
         lock (_lock)
         {
-            if (!allocation.HasPermission(peer, state.Time.GetTimestamp()))
+            if (_stop.IsCancellationRequested)
+            {
+                refusal = "closed"; // disposal took its list of connections already, or is about to
+            }
+            else if (!allocation.HasPermission(peer, state.Time.GetTimestamp()))
             {
                 refusal = "no_permission";
             }

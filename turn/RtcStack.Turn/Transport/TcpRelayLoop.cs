@@ -18,8 +18,9 @@ namespace RtcStack.Turn.Transport;
 /// nothing is held; an error on either side ends both. The sockets' handles are referenced while relayed, so a
 /// concurrent Dispose (allocation deleted) shuts them down and waits for this thread to let go: a descriptor number
 /// is never reused under it. The same epoll also awaits the handshakes of outgoing Connects
-/// (<see cref="TryConnect"/>), so no relayed socket ever joins .NET's socket engine, whose edge-triggered registration
-/// would wake its thread for every message as well.
+/// (<see cref="TryConnect"/>) and accepts the peers of each allocation's listening socket (<see cref="TryListen"/>),
+/// so no relayed socket ever joins .NET's socket engine, whose edge-triggered registration would wake its thread for
+/// every message as well.
 /// </summary>
 internal sealed unsafe class TcpRelayLoop : IDisposable
 {
@@ -27,6 +28,7 @@ internal sealed unsafe class TcpRelayLoop : IDisposable
     private const int MaxEvents = 64;
     private const ulong PeerSide = 1u << 31; // in epoll data: the event is for the peer socket
     private const ulong ConnectTag = 1u << 30; // in epoll data: the event ends an outgoing connect (id in the high half)
+    private const ulong AcceptTag = 1u << 29; // in epoll data: a listening socket has peers to accept (id in the high half)
 
     private static readonly Lazy<TcpRelayLoop?> SharedInstance = new(() => Create(startThread: true));
 
@@ -34,6 +36,7 @@ internal sealed unsafe class TcpRelayLoop : IDisposable
     private readonly Lock _lock = new();
     private readonly Stack<int> _free = new();
     private readonly Dictionary<uint, TcpRelayConnect> _connects = [];
+    private readonly Dictionary<uint, TcpRelayAccept> _accepts = [];
     private readonly byte[] _buffer = GC.AllocateUninitializedArray<byte>(ChunkBytes, pinned: true);
     private Pair?[] _slots = new Pair?[64];
     private int _used;
@@ -149,6 +152,41 @@ internal sealed unsafe class TcpRelayLoop : IDisposable
     }
 
     /// <summary>
+    /// Accepts peers of <paramref name="accept"/>'s listening socket on this loop from now on (pending ones too);
+    /// false when it could not be registered (the caller accepts another way).
+    /// </summary>
+    internal bool TryListen(TcpRelayAccept accept)
+    {
+        lock (_lock)
+        {
+            uint id = ++_generation;
+            accept.Id = id;
+            _accepts[id] = accept;
+            var ev = new LinuxNative.EpollEvent { Events = LinuxNative.EpollIn | LinuxNative.EpollEt, Data = ((ulong)id << 32) | AcceptTag };
+            if (LinuxNative.EpollCtl(_epoll, LinuxNative.EpollCtlAdd, accept.Fd, &ev) == 0)
+            {
+                return true;
+            }
+            _accepts.Remove(id);
+            return false;
+        }
+    }
+
+    /// <summary>Stops accepting for <paramref name="accept"/>; once this returns its listening descriptor may be closed.</summary>
+    internal void Unlisten(TcpRelayAccept accept)
+    {
+        lock (_lock)
+        {
+            if (_accepts.Remove(accept.Id))
+            {
+                var ev = default(LinuxNative.EpollEvent);
+                _ = LinuxNative.EpollCtl(_epoll, LinuxNative.EpollCtlDel, accept.Fd, &ev);
+            }
+        }
+        accept.Stop(); // waits for a drain in progress on this loop's thread
+    }
+
+    /// <summary>
     /// Waits up to <paramref name="timeoutMs"/> (-1: no limit) for ready sockets and relays what they have; the
     /// number of events handled. Only one thread may call it: the loop's own, or a test's when not started.
     /// </summary>
@@ -162,6 +200,11 @@ internal sealed unsafe class TcpRelayLoop : IDisposable
             if ((data & ConnectTag) != 0)
             {
                 ConnectEnded((uint)(data >> 32), events[i].Events);
+                continue;
+            }
+            if ((data & AcceptTag) != 0)
+            {
+                AcceptReady((uint)(data >> 32));
                 continue;
             }
             Pair? pair;
@@ -207,6 +250,22 @@ internal sealed unsafe class TcpRelayLoop : IDisposable
             _ = LinuxNative.EpollCtl(_epoll, LinuxNative.EpollCtlDel, connect.Fd, &ev);
         }
         connect.Completed(events);
+    }
+
+    private void AcceptReady(uint id)
+    {
+        TcpRelayAccept? accept;
+        lock (_lock)
+        {
+            if (!_accepts.TryGetValue(id, out accept))
+            {
+                return;
+            }
+        }
+        if (accept.Drain() is var errno and not 0)
+        {
+            accept.Owner.AcceptExhausted(errno);
+        }
     }
 
     /// <summary>Frees the slot (caller holds the lock).</summary>

@@ -1,0 +1,110 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using RtcStack.Stun;
+
+namespace RtcStack.Turn.Transport;
+
+/// <summary>
+/// The listening socket of one RFC 6062 TCP allocation (§5.3) accepted on <see cref="TcpRelayLoop"/>'s epoll instead
+/// of .NET's socket engine: readable (edge triggered), the loop calls <see cref="Drain"/>, which accepts every pending
+/// connection with a non-blocking accept4(2) until EAGAIN and hands each accepted descriptor and peer address to the
+/// owner on the thread pool (the permission check, the ConnectionAttempt and the log line run there, never on the
+/// relay thread). No async accept loop, engine registration or cancellation exception per allocation, and the
+/// accepted sockets are non-blocking from the start, ready for the loop. Out of descriptors or kernel memory,
+/// <see cref="Drain"/> stops and returns the errno: the owner waits (<see cref="AcceptThrottle"/>) and drains again
+/// (pending peers wait in the backlog meanwhile, and a new arrival is a new edge). <see cref="Stop"/> (allocation
+/// closed) waits for a drain in progress, after which the listening descriptor is never touched here again.
+/// </summary>
+internal sealed unsafe class TcpRelayAccept
+{
+    private const int EIntr = 4, EConnAborted = 103, EProto = 71, EPerm = 1, ENetDown = 100,
+        ENoProtoOpt = 92, EHostDown = 112, ENoNet = 64, EHostUnreach = 113, EOpNotSupp = 95, ENetUnreach = 101;
+
+    private readonly Lock _lock = new();
+    private readonly ITcpRelayAcceptor _owner;
+    private bool _stopped;
+
+    /// <param name="listenerFd">The listening descriptor (non-blocking); the caller keeps it open until <see cref="Stop"/> returned.</param>
+    /// <param name="owner">Gets the accepted connections.</param>
+    internal TcpRelayAccept(int listenerFd, ITcpRelayAcceptor owner)
+    {
+        Fd = listenerFd;
+        _owner = owner;
+    }
+
+    internal int Fd { get; }
+
+    internal ITcpRelayAcceptor Owner => _owner;
+
+    /// <summary>The loop's registration id (high half of the epoll data).</summary>
+    internal uint Id { get; set; }
+
+    /// <summary>
+    /// Accepts every pending connection and queues each to the owner; 0 when the backlog is empty (or stopped), else
+    /// the errno that stopped it (out of descriptors or memory: call again later).
+    /// </summary>
+    internal int Drain()
+    {
+        byte* address = stackalloc byte[28];
+        lock (_lock)
+        {
+            while (!_stopped)
+            {
+                int length = 28;
+                int fd = LinuxNative.Accept4(Fd, address, &length, LinuxNative.AcceptNonBlockCloexec);
+                if (fd >= 0)
+                {
+                    ThreadPool.UnsafeQueueUserWorkItem(new Accepted(_owner, fd, Read(address)), preferLocal: false);
+                    continue;
+                }
+                int errno = Marshal.GetLastPInvokeError();
+                if (IsResourceExhaustion(errno))
+                {
+                    return errno;
+                }
+                if (!IsTransient(errno))
+                {
+                    return 0; // EAGAIN (drained), or the listener is gone
+                }
+            }
+        }
+        return 0;
+    }
+
+    /// <summary>No drain after this returns (a drain in progress is waited for); the caller may then close the listener.</summary>
+    internal void Stop()
+    {
+        lock (_lock)
+        {
+            _stopped = true;
+        }
+    }
+
+    /// <summary>EMFILE, ENFILE, ENOBUFS, ENOMEM as the <see cref="SocketException"/> <see cref="RtcStack.Net.AcceptBackoff"/> reads.</summary>
+    internal static SocketException ToException(int errno) => new((int)(errno is LinuxNative.EMFile or LinuxNative.ENFile
+        ? SocketError.TooManyOpenSockets : SocketError.NoBufferSpaceAvailable));
+
+    internal static bool IsResourceExhaustion(int errno) =>
+        errno is LinuxNative.EMFile or LinuxNative.ENFile or LinuxNative.ENoBufs or LinuxNative.ENoMem;
+
+    /// <summary>accept(2): a connection that failed in the backlog (the man page's list of "pending network errors"), or a signal: accept again.</summary>
+    private static bool IsTransient(int errno) => errno is EIntr or EConnAborted or EProto or EPerm or ENetDown or ENoProtoOpt
+        or EHostDown or ENoNet or EHostUnreach or EOpNotSupp or ENetUnreach;
+
+    /// <summary>The peer address accept4 wrote (sockaddr_in or sockaddr_in6), IPv4-mapped addresses normalised.</summary>
+    private static TransportAddress Read(byte* address)
+    {
+        var raw = new ReadOnlySpan<byte>(address, 28);
+        ushort port = BinaryPrimitives.ReadUInt16BigEndian(raw[2..]);
+        return MemoryMarshal.Read<ushort>(raw) == LinuxNative.AfInet6
+            ? TransportAddress.FromIPv6(BinaryPrimitives.ReadUInt64BigEndian(raw[8..]), BinaryPrimitives.ReadUInt64BigEndian(raw[16..]), port).Normalize()
+            : TransportAddress.FromIPv4(BinaryPrimitives.ReadUInt32BigEndian(raw[4..]), port);
+    }
+
+    /// <summary>One accepted connection on its way to the owner (thread pool).</summary>
+    private sealed class Accepted(ITcpRelayAcceptor owner, int fd, TransportAddress peer) : IThreadPoolWorkItem
+    {
+        public void Execute() => owner.Accepted(fd, peer);
+    }
+}
