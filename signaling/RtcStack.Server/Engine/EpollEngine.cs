@@ -12,7 +12,8 @@ namespace RtcStack.Server.Engine;
 /// The epoll WebSocket engine for <c>/ws</c> (<c>Server:SignalingEngine=epoll</c>, Linux x86-64): <see cref="EpollListener"/>s
 /// accept sockets and hand them here; <see cref="Threads"/> loops (<see cref="EpollLoop"/>) read the handshakes and run
 /// the sessions (<see cref="EpollWebSocket"/>) into <see cref="SignalingHub.HandleAsync"/>. Settings: <c>Server:EpollThreads</c>
-/// (default 1), <c>Server:EpollBatchDelayMicroseconds</c> (default 0) and <c>Server:EpollBatchDelayBelow</c> (default 4 events),
+/// (default 1), <c>Server:EpollCoalesceMicroseconds</c> and <c>Server:EpollCoalesceMinEventsPerSecond</c> (wake-up
+/// coalescing, <see cref="WakeCoalescer"/>),
 /// <c>Server:EpollInlineRelay</c> (default true; only effective with the in-memory backplane).
 /// </summary>
 internal sealed partial class EpollEngine : IDisposable
@@ -35,8 +36,8 @@ internal sealed partial class EpollEngine : IDisposable
         IList<string>? hosts = services.GetService<IOptions<HostFilteringOptions>>()?.Value.AllowedHosts;
         HostFiltering = hosts is { Count: > 0 } && !hosts.Contains("*");
         Threads = Math.Clamp(configuration.GetValue("Server:EpollThreads", 1), 1, Environment.ProcessorCount * 4);
-        BatchDelayMicroseconds = Math.Clamp(configuration.GetValue("Server:EpollBatchDelayMicroseconds", 0), 0, 100_000);
-        BatchDelayBelow = Math.Max(1, configuration.GetValue("Server:EpollBatchDelayBelow", 4));
+        CoalesceMicroseconds = Math.Clamp(configuration.GetValue("Server:EpollCoalesceMicroseconds", DefaultCoalesceMicroseconds), 0, 10_000);
+        CoalesceMinEventsPerSecond = Math.Max(0, configuration.GetValue("Server:EpollCoalesceMinEventsPerSecond", DefaultCoalesceMinEventsPerSecond));
         InlineRelay = backplane.DeliversByReference && configuration.GetValue("Server:EpollInlineRelay", true);
         MaxMessageBytes = options.Value.MaxFrameBytes;
         ReceiveHighWater = (2 * (MaxMessageBytes + 1)) + (16 * 1024);
@@ -61,9 +62,17 @@ internal sealed partial class EpollEngine : IDisposable
 
     public int Threads { get; }
 
-    public int BatchDelayMicroseconds { get; }
+    /// <summary>Default of <c>Server:EpollCoalesceMicroseconds</c>.</summary>
+    public const int DefaultCoalesceMicroseconds = 250;
 
-    public int BatchDelayBelow { get; }
+    /// <summary>Default of <c>Server:EpollCoalesceMinEventsPerSecond</c>.</summary>
+    public const int DefaultCoalesceMinEventsPerSecond = 4000;
+
+    /// <summary>Wake-up coalescing interval (0 = off, at most 10 ms).</summary>
+    public int CoalesceMicroseconds { get; }
+
+    /// <summary>Socket events per second (per engine thread) from which a loop coalesces wake-ups; 0 = always.</summary>
+    public int CoalesceMinEventsPerSecond { get; }
 
     /// <summary>Relay frames are completed on the engine thread (the backplane delivers by reference, so nothing there blocks).</summary>
     public bool InlineRelay { get; }
@@ -153,12 +162,12 @@ internal sealed partial class EpollEngine : IDisposable
                     throw;
                 }
                 Volatile.Write(ref _loops, built);
-                Started(Logger, Threads, BatchDelayMicroseconds, InlineRelay);
+                Started(Logger, Threads, CoalesceMicroseconds, CoalesceMinEventsPerSecond, InlineRelay);
             }
             return _loops;
         }
     }
 
-    [LoggerMessage(1020, LogLevel.Information, "Signaling engine: epoll, {Threads} thread(s), batch delay {DelayMicroseconds} µs, relay inline {InlineRelay}")]
-    private static partial void Started(ILogger logger, int threads, int delayMicroseconds, bool inlineRelay);
+    [LoggerMessage(1020, LogLevel.Information, "Signaling engine: epoll, {Threads} thread(s), wake-up coalescing {CoalesceMicroseconds} µs from {CoalesceMinEventsPerSecond} events/s, relay inline {InlineRelay}")]
+    private static partial void Started(ILogger logger, int threads, int coalesceMicroseconds, int coalesceMinEventsPerSecond, bool inlineRelay);
 }

@@ -7,7 +7,7 @@ namespace RtcStack.Server.Engine;
 /// Counters of the epoll engine (meter <c>RtcStack.Server</c>): <c>signaling.engine.wakeups</c> (epoll_wait returns with
 /// events), <c>signaling.engine.events</c>, <c>signaling.engine.sends</c> (send() calls), <c>signaling.engine.receives_inline</c>
 /// and <c>signaling.engine.receives_pooled</c> (hub receives completed on the engine thread or on the thread pool),
-/// and the gauge <c>signaling.engine.sockets</c>. Events per wake-up is the batching the engine achieves.
+/// <c>signaling.engine.pauses</c> (coalescing pauses after a batch), and the gauge <c>signaling.engine.sockets</c>. Events per wake-up is the batching the engine achieves.
 /// </summary>
 internal sealed class EpollEngineMetrics
 {
@@ -20,11 +20,13 @@ internal sealed class EpollEngineMetrics
     private static long s_sends;
     private static long s_inline;
     private static long s_pooled;
+    private static long s_pauses;
     private long _wakeups;
     private long _events;
     private long _sends;
     private long _inline;
     private long _pooled;
+    private long _pauses;
 
     static EpollEngineMetrics()
     {
@@ -33,6 +35,7 @@ internal sealed class EpollEngineMetrics
         s_meter.CreateObservableCounter("signaling.engine.sends", () => Interlocked.Read(ref s_sends), description: "Out-buffer flushes of the epoll engine (one send() each, more when the kernel takes only part).");
         s_meter.CreateObservableCounter("signaling.engine.receives_inline", () => Interlocked.Read(ref s_inline), description: "Hub receives completed on an engine thread (relay frames).");
         s_meter.CreateObservableCounter("signaling.engine.receives_pooled", () => Interlocked.Read(ref s_pooled), description: "Hub receives completed on the thread pool.");
+        s_meter.CreateObservableCounter("signaling.engine.pauses", () => Interlocked.Read(ref s_pauses), description: "Wake-up coalescing pauses the epoll engine took after a batch.");
         s_meter.CreateObservableGauge("signaling.engine.sockets", () => s_live.Values.Sum(e => (long)e.Count), description: "Sockets the epoll engine holds (handshaking or open).");
     }
 
@@ -47,6 +50,8 @@ internal sealed class EpollEngineMetrics
     public long ReceivesInline => Interlocked.Read(ref _inline);
 
     public long ReceivesPooled => Interlocked.Read(ref _pooled);
+
+    public long Pauses => Interlocked.Read(ref _pauses);
 
     public void Batch(int events)
     {
@@ -66,6 +71,12 @@ internal sealed class EpollEngineMetrics
     {
         Interlocked.Increment(ref inline ? ref _inline : ref _pooled);
         Interlocked.Increment(ref inline ? ref s_inline : ref s_pooled);
+    }
+
+    public void Paused()
+    {
+        Interlocked.Increment(ref _pauses);
+        Interlocked.Increment(ref s_pauses);
     }
 
     public void Remove() => s_live.TryRemove(this, out _);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
@@ -7,8 +8,9 @@ namespace RtcStack.Server.Engine;
 /// <summary>
 /// One engine thread: an epoll set (edge-triggered) of accepted sockets, first in their handshake (<see cref="PendingHead"/>),
 /// then as <see cref="EpollWebSocket"/>s. Each batch of events is read and decoded, the hub's relay continuations run
-/// inline, and every socket written to during the batch is flushed with one send() at its end. After a small batch the
-/// thread may pause (<see cref="EpollEngine.BatchDelayMicroseconds"/>) so that the next wake-up serves several messages.
+/// inline, and every socket written to during the batch is flushed with one send() at its end. Under load the thread
+/// then pauses for what remains of the coalescing interval (<see cref="WakeCoalescer"/>) so that the next wake-up
+/// serves several messages.
 /// Other threads talk to it through a command queue and an eventfd. Only this thread closes the descriptors it watches.
 /// </summary>
 internal sealed partial class EpollLoop : IDisposable
@@ -182,14 +184,17 @@ internal sealed partial class EpollLoop : IDisposable
         var events = new EpollNative.EpollEvent[MaxEvents];
         byte[] scratch = GC.AllocateUninitializedArray<byte>(64 * 1024, pinned: true);
         long nextTimeoutCheck = 0;
+        var coalescer = new WakeCoalescer(Engine.CoalesceMicroseconds, Engine.CoalesceMinEventsPerSecond);
         while (!_stopping)
         {
             // Commands posted by this thread itself (a resume from a flush) run on the next pass without waiting.
             int timeout = !_commands.IsEmpty ? 0 : _heads.Count > 0 ? 250 : -1;
             int n = EpollNative.EpollWait(_epoll, events, MaxEvents, timeout);
+            long wake = coalescer.Enabled ? Stopwatch.GetTimestamp() : 0;
             if (n > 0)
             {
                 Engine.Metrics.Batch(n);
+                coalescer.OnWake(wake, n);
             }
             for (int i = 0; i < n; i++)
             {
@@ -209,10 +214,12 @@ internal sealed partial class EpollLoop : IDisposable
                     Failed(Engine.Logger, ex);
                 }
             }
-            int delay = Engine.BatchDelayMicroseconds;
-            if (delay > 0 && n > 0 && n < Engine.BatchDelayBelow)
+            // Everything this batch wrote is flushed above: a pause delays only what arrives meanwhile.
+            long pause = n > 0 ? coalescer.PauseNanoseconds(wake, Stopwatch.GetTimestamp()) : 0;
+            if (pause > 0)
             {
-                EpollNative.USleep((uint)delay);
+                Engine.Metrics.Paused();
+                EpollNative.Sleep(pause);
             }
         }
         ShutDown();

@@ -69,9 +69,27 @@ internal static partial class EpollNative
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     public static partial int Close(int fd);
 
-    [LibraryImport("libc", EntryPoint = "usleep", SetLastError = true)]
+    public const int ClockMonotonic = 1;
+
+    /// <summary>struct timespec on x86-64.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct Timespec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    /// <summary>Returns 0 or an error number (EINTR when a signal cut the sleep short); it does not set errno.</summary>
+    [LibraryImport("libc", EntryPoint = "clock_nanosleep")]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-    public static partial int USleep(uint microseconds);
+    public static partial int ClockNanosleep(int clock, int flags, in Timespec request, nint remain);
+
+    /// <summary>Sleeps <paramref name="nanoseconds"/> on the monotonic clock (a signal may end it earlier).</summary>
+    public static void Sleep(long nanoseconds)
+    {
+        var request = new Timespec { Seconds = nanoseconds / 1_000_000_000, Nanoseconds = nanoseconds % 1_000_000_000 };
+        _ = ClockNanosleep(ClockMonotonic, 0, in request, 0);
+    }
 
     /// <summary>Receives into <paramref name="buffer"/>: bytes read, 0 at end of stream, -1 would block, -2 on error.</summary>
     public static int Receive(int fd, Span<byte> buffer, int flags = 0)
