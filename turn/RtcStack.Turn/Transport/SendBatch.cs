@@ -76,6 +76,9 @@ internal sealed unsafe class SendBatch : IDisposable
     /// <summary>Datagrams queued and not yet sent.</summary>
     internal int Pending => _count;
 
+    /// <summary>Flushes that had datagrams to send: one sendmmsg call each, unless the kernel took only part (tests).</summary>
+    internal long DatagramFlushes { get; private set; }
+
     /// <summary>Queues <paramref name="data"/> (in pinned memory, see the class remarks) to <paramref name="to"/> on <paramref name="socket"/>.</summary>
     internal void Add(Socket socket, ReadOnlySpan<byte> data, SocketAddress to)
     {
@@ -177,6 +180,7 @@ internal sealed unsafe class SendBatch : IDisposable
         {
             return;
         }
+        DatagramFlushes++;
         SafeHandle handle;
         bool added = false;
         try

@@ -5,6 +5,9 @@ namespace RtcStack.Turn.Transport;
 /// <summary>The TLS record path on the poller thread: whole records cut from the ciphertext, decrypted synchronously.</summary>
 internal sealed partial class StreamPollReader
 {
+    /// <summary>Plaintext one record carries at most (RFC 8446 §5.1, RFC 5246 §6.2.1: 2^14 bytes).</summary>
+    private const int MaxPlainRecord = 1 << 14;
+
     private void ReadTls(StreamPollScratch scratch)
     {
         byte[] cipher = scratch.Read;
@@ -33,18 +36,68 @@ internal sealed partial class StreamPollReader
         }
     }
 
-    /// <summary>Has the SslStream read the whole records fed to the capture and processes the plaintext's frames.</summary>
+    /// <summary>
+    /// Has the SslStream read the whole records fed to the capture, one after the other into the plaintext buffer, and
+    /// processes their frames together: the ChannelData of every record of a wake-up leave in one sendmmsg per relay
+    /// (processing each record alone flushed the peer batch per record: one system call per frame when a client
+    /// writes one frame per record, as browsers and coturn's clients do).
+    /// </summary>
     private void Decrypt(byte[] cipher, int records, StreamPollScratch scratch)
     {
         TlsRecordCapture capture = _capture!;
         capture.Feed(cipher, records);
         byte[] plain = scratch.Plain;
         int filled = _partial.MoveTo(plain);
+        try
+        {
+            string? ending = ReadRecords(capture, plain, ref filled, scratch.Ingress, out bool left);
+            if (left)
+            {
+                return;
+            }
+            try
+            {
+                // the frames of the records read before an ending are relayed as they were before it
+                if (!ProcessPlain(plain, ref filled, scratch.Ingress))
+                {
+                    return;
+                }
+            }
+            catch (Exception ex) when (ex is IOException or InvalidOperationException or ObjectDisposedException or NotSupportedException)
+            {
+                ending ??= "TLS: " + ex.GetType().Name;
+            }
+            if (ending is not null)
+            {
+                End(StreamPollOutcome.Closed, ending);
+                return;
+            }
+            AfterFrames(plain, 0, filled);
+        }
+        finally
+        {
+            capture.EndFeed();
+        }
+    }
+
+    /// <summary>
+    /// Decrypts the fed records behind the plaintext in <paramref name="plain"/>, processing it first only when the
+    /// next record might not fit. Returns why the connection ends (close_notify, a TLS failure), or null;
+    /// <paramref name="left"/> when processing already ended the reading.
+    /// </summary>
+    private string? ReadRecords(TlsRecordCapture capture, byte[] plain, ref int filled, IngressState ingress, out bool left)
+    {
+        left = false;
         bool data = false;
         try
         {
             while (capture.HasRecords)
             {
+                if (plain.Length - filled < MaxPlainRecord && !ProcessPlain(plain, ref filled, ingress))
+                {
+                    left = true;
+                    return null;
+                }
                 int read;
                 try
                 {
@@ -54,47 +107,49 @@ internal sealed partial class StreamPollReader
                 {
                     // The last record carried no data (KeyUpdate, an empty record): nothing more to read now. A client
                     // sending only such records would cost a throw per wake-up: a few in a row are allowed, then it closes.
-                    if (!data && ++_emptyWakeups > MaxEmptyWakeups)
-                    {
-                        End(StreamPollOutcome.Closed, "TLS records without data");
-                        return;
-                    }
-                    break;
+                    return !data && ++_emptyWakeups > MaxEmptyWakeups ? "TLS records without data" : null;
                 }
                 if (read == 0)
                 {
-                    End(StreamPollOutcome.Closed, "close_notify");
-                    return;
+                    return "close_notify";
                 }
                 data = true;
                 _emptyWakeups = 0;
                 filled += read;
-                int consumed = _connection.ProcessRead(plain, filled, scratch.Ingress);
-                if (consumed < 0 || _connection.IsDataConnection)
-                {
-                    if (consumed >= 0)
-                    {
-                        capture.KeepUnread(_cipher.Span); // the data relay reads these first, then the socket through .NET
-                    }
-                    _cipher.Release();
-                    AfterFrames(plain, consumed, filled);
-                    return;
-                }
-                plain.AsSpan(consumed, filled - consumed).CopyTo(plain);
-                filled -= consumed;
             }
+            return null;
         }
         catch (Exception ex) when (ex is IOException or System.Security.Authentication.AuthenticationException
             or InvalidOperationException or ObjectDisposedException or NotSupportedException)
         {
-            End(StreamPollOutcome.Closed, "TLS: " + ex.GetType().Name);
-            return;
+            return "TLS: " + ex.GetType().Name;
         }
-        finally
+    }
+
+    /// <summary>
+    /// Processes the complete frames of <paramref name="plain"/> and keeps the partial tail at its start; false when the
+    /// reading ended (unframeable data, or the connection became an RFC 6062 data connection and leaves the poller).
+    /// </summary>
+    private bool ProcessPlain(byte[] plain, ref int filled, IngressState ingress)
+    {
+        if (filled == 0)
         {
-            capture.EndFeed();
+            return true;
         }
-        AfterFrames(plain, 0, filled);
+        int consumed = _connection.ProcessRead(plain, filled, ingress);
+        if (consumed < 0 || _connection.IsDataConnection)
+        {
+            if (consumed >= 0)
+            {
+                _capture!.KeepUnread(_cipher.Span); // the data relay reads these first, then the socket through .NET
+            }
+            _cipher.Release();
+            AfterFrames(plain, consumed, filled);
+            return false;
+        }
+        plain.AsSpan(consumed, filled - consumed).CopyTo(plain);
+        filled -= consumed;
+        return true;
     }
 
     /// <summary>Bytes of <paramref name="bytes"/> that are whole TLS records, or -1 when a header is not one.</summary>
