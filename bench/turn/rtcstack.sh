@@ -5,6 +5,7 @@
 # rtcstack.sh stop RUNDIR -> stops that PID only.
 # RTCSTACK_TLS_PORT=<port> also listens for TLS there (self-signed certificate made in RUNDIR); otherwise --no-tls.
 # RTCSTACK_ENV="VAR=value ..." adds runtime settings (e.g. DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1).
+# DLL=path/to/rtcstack-turn.dll runs another build (e.g. a `dotnet publish` of an older commit into /tmp).
 # MIN_PORT/MAX_PORT override the relay range (give two servers running side by side separate ranges).
 # Quotas and the 401 rate limit are lifted (coturn has none by default) so the allocation row compares like with like.
 set -u
@@ -24,7 +25,7 @@ start) ;;
 *) sed -n 2,7p "$0"; exit 2 ;;
 esac
 port="${1:-34790}"; rd="${2:-$here/run/rtcstack-$port}"; mkdir -p "$rd"
-dll="$root/turn/RtcStack.Turn.Server/bin/Release/net10.0/rtcstack-turn.dll"
+dll="${DLL:-$root/turn/RtcStack.Turn.Server/bin/Release/net10.0/rtcstack-turn.dll}"
 tls=(--no-tls)
 if [ -n "${RTCSTACK_TLS_PORT:-}" ]; then
   [ -f "$rd/cert.pem" ] || openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=localhost" \

@@ -34,13 +34,11 @@ internal sealed unsafe class TcpRelayLoop : IDisposable
 
     private readonly int _epoll;
     private readonly Lock _lock = new();
-    private readonly Stack<int> _free = new();
     private readonly Dictionary<uint, TcpRelayConnect> _connects = [];
     private readonly Dictionary<uint, TcpRelayAccept> _accepts = [];
     private readonly byte[] _buffer = GC.AllocateUninitializedArray<byte>(ChunkBytes, pinned: true);
-    private Pair?[] _slots = new Pair?[64];
-    private int _used;
-    private uint _generation;
+    private readonly PollSlotTable<Pair> _pairs = new(64); // by epoll data: generation << 32 | [PeerSide] | slot
+    private uint _nextId; // of connects and listeners (their own dictionaries)
 
     private TcpRelayLoop(int epoll) => _epoll = epoll;
 
@@ -85,22 +83,10 @@ internal sealed unsafe class TcpRelayLoop : IDisposable
         }
         lock (_lock)
         {
-            int slot;
-            if (_free.Count > 0)
-            {
-                slot = _free.Pop();
-            }
-            else
-            {
-                if (_used == _slots.Length)
-                {
-                    Array.Resize(ref _slots, _used * 2);
-                }
-                slot = _used++;
-            }
+            int slot = _pairs.Reserve(out uint generation);
             pair.Slot = slot;
-            pair.Generation = ++_generation;
-            _slots[slot] = pair;
+            pair.Generation = generation;
+            _pairs.Publish(slot, pair);
             var ev = new LinuxNative.EpollEvent
             {
                 Events = LinuxNative.EpollIn | LinuxNative.EpollOut | LinuxNative.EpollRdHup | LinuxNative.EpollEt,
@@ -138,7 +124,7 @@ internal sealed unsafe class TcpRelayLoop : IDisposable
         }
         lock (_lock)
         {
-            uint id = ++_generation;
+            uint id = ++_nextId;
             _connects[id] = connect;
             var ev = new LinuxNative.EpollEvent { Events = LinuxNative.EpollOut | LinuxNative.EpollEt, Data = ((ulong)id << 32) | ConnectTag };
             if (LinuxNative.EpollCtl(_epoll, LinuxNative.EpollCtlAdd, connect.Fd, &ev) != 0)
@@ -159,7 +145,7 @@ internal sealed unsafe class TcpRelayLoop : IDisposable
     {
         lock (_lock)
         {
-            uint id = ++_generation;
+            uint id = ++_nextId;
             accept.Id = id;
             _accepts[id] = accept;
             var ev = new LinuxNative.EpollEvent { Events = LinuxNative.EpollIn | LinuxNative.EpollEt, Data = ((ulong)id << 32) | AcceptTag };
@@ -207,12 +193,9 @@ internal sealed unsafe class TcpRelayLoop : IDisposable
                 AcceptReady((uint)(data >> 32));
                 continue;
             }
-            Pair? pair;
-            lock (_lock)
-            {
-                int slot = (int)((uint)data & ~(uint)PeerSide);
-                pair = slot < _slots.Length ? _slots[slot] : null;
-            }
+            Pair?[] slots = _pairs.Current; // lock-free: a freed pair's generation is 0, a reused slot's a new one
+            int slot = (int)((uint)data & ~(uint)PeerSide);
+            Pair? pair = slot < slots.Length ? Volatile.Read(ref slots[slot]) : null;
             if (pair is null || pair.Generation != (uint)(data >> 32))
             {
                 continue;
@@ -271,8 +254,8 @@ internal sealed unsafe class TcpRelayLoop : IDisposable
     /// <summary>Frees the slot (caller holds the lock).</summary>
     private void Forget(Pair pair)
     {
-        _slots[pair.Slot] = null;
-        _free.Push(pair.Slot);
+        pair.Generation = 0; // first: a lookup holding an older array still finds the pair there
+        _pairs.Free(pair.Slot);
     }
 
     private void Finish(Pair pair, string? failure)
