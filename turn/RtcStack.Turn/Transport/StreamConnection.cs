@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -14,17 +13,12 @@ namespace RtcStack.Turn.Transport;
 /// RFC 8489 §6.2.2), hands each to the processor, and writes responses and relayed data through a
 /// <see cref="StreamSender"/>, which never blocks the caller (a slow client cannot stall the relay threads) and
 /// bounds what is queued. Reads: on Linux x64 on a <see cref="StreamPoller"/> thread (<see cref="StreamPollReader"/>:
-/// per-thread buffers, a partial frame kept only while partial); elsewhere an asynchronous loop where an idle
-/// connection holds no buffer: it waits with a zero-byte read and rents its receive buffer (16 KiB, grown to the
-/// largest frame only while one is read) and its <see cref="IngressState"/> only while bytes arrive. A frame that
+/// per-thread buffers, a partial frame kept only while partial); elsewhere <see cref="StreamAsyncReader"/>'s
+/// asynchronous loop, where an idle connection holds no buffer. A frame that
 /// cannot be delimited closes the connection; closing it deletes its allocation (§3.1).
 /// </summary>
 internal sealed class StreamConnection : IClientEndpoint
 {
-    /// <summary>Receive buffer rented when bytes arrive.</summary>
-    internal const int ReadSize = 16 * 1024;
-
-    private const int MaxBufferSize = StunFraming.MaxFrameLength + 4;
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
 
     private readonly Socket _socket;
@@ -65,6 +59,21 @@ internal sealed class StreamConnection : IClientEndpoint
     /// <summary>Whether a ConnectionBind made this a client data connection (RFC 6062 §5.4).</summary>
     internal bool IsDataConnection => _dataPeer is not null;
 
+    /// <summary>The peer connection a ConnectionBind joined this one to, or null.</summary>
+    internal TcpPeerConnection? DataPeer => _dataPeer;
+
+    /// <summary>Whether <see cref="Close"/> ran.</summary>
+    internal bool IsClosed => _closed;
+
+    /// <summary>The write side (the asynchronous reader waits on its queue).</summary>
+    internal StreamSender Sender => _sender;
+
+    /// <summary>Bytes queued for the client above which its receive side stops being read.</summary>
+    internal int QueueLimit => _queueLimit;
+
+    /// <summary>Bytes the socket holds unread.</summary>
+    internal int Available => _socket.Available;
+
     /// <summary>
     /// After the current frame (a successful ConnectionBind, already answered) this connection stops framing STUN
     /// and relays raw bytes to and from <paramref name="peer"/>.
@@ -93,7 +102,7 @@ internal sealed class StreamConnection : IClientEndpoint
     {
         TurnOptions options = _processor.State.Options;
         StreamPoller? poller = options.UseStreamPoller ? options.StreamPoller ?? StreamPoller.Shared : null;
-        return poller is not null ? RunPolledAsync(poller, token) : RunReadingAsync(token);
+        return poller is not null ? RunPolledAsync(poller, token) : StreamAsyncReader.RunAsync(this, token);
     }
 
     /// <summary>Linux x64: reads on a <see cref="StreamPoller"/> thread (see <see cref="StreamPollReader"/>); this task only waits.</summary>
@@ -145,11 +154,12 @@ internal sealed class StreamConnection : IClientEndpoint
     }
 
     /// <summary>What a read, the handshake or the relay throws when the connection ends (or is closed meanwhile).</summary>
-    private static bool EndsConnection(Exception ex) =>
+    internal static bool EndsConnection(Exception ex) =>
         ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException
             or System.Security.Authentication.AuthenticationException or InvalidOperationException;
 
-    private void Closed(bool relaying, string reason)
+    /// <summary>After the reading ended and <see cref="Close"/>: the allocation goes (§3.1), the data peer too if it never relayed.</summary>
+    internal void Closed(bool relaying, string reason)
     {
         if (_dataPeer is { } peer && !relaying)
         {
@@ -159,75 +169,8 @@ internal sealed class StreamConnection : IClientEndpoint
         TurnLog.ConnectionClosed(_logger, _fiveTuple.Client.ToString(), reason);
     }
 
-    /// <summary>Elsewhere: reads asynchronously through the socket's stream.</summary>
-    private async Task RunReadingAsync(CancellationToken token)
-    {
-        string reason = "closed by client";
-        bool relaying = false;
-        byte[]? buffer = null;
-        IngressState? ingress = null;
-        try
-        {
-            Stream stream = await OpenAsync(token).ConfigureAwait(false);
-            int filled = 0;
-            while (!_closed)
-            {
-                if (buffer is null)
-                {
-                    await stream.ReadAsync(Memory<byte>.Empty, token).ConfigureAwait(false); // idle: wait without a buffer
-                    buffer = ArrayPool<byte>.Shared.Rent(ReadSize);
-                }
-                int read = await stream.ReadAsync(buffer.AsMemory(filled), token).ConfigureAwait(false);
-                if (read == 0)
-                {
-                    break;
-                }
-                filled += read;
-                ingress ??= IngressPool.Rent();
-                int consumed = ProcessRead(buffer, filled, ingress);
-                if (consumed < 0)
-                {
-                    reason = "unframeable data";
-                    break;
-                }
-                buffer.AsSpan(consumed, filled - consumed).CopyTo(buffer);
-                filled -= consumed;
-                if (_dataPeer is { } peer)
-                {
-                    relaying = true;
-                    await _sender.WhenQueuedAtMostAsync(0).ConfigureAwait(false); // the ConnectionBind answer goes first
-                    await peer.RelayAsync(this, stream, buffer.AsMemory(0, filled)).ConfigureAwait(false);
-                    reason = "data connection closed";
-                    break;
-                }
-                if (_sender.Queued > _queueLimit)
-                {
-                    await _sender.WhenQueuedAtMostAsync(_queueLimit).ConfigureAwait(false); // it does not read its answers: stop reading
-                }
-                if (filled == buffer.Length)
-                {
-                    buffer = Grow(buffer, filled); // a frame larger than the buffer is on its way
-                }
-                else if (filled == 0 && _socket.Available == 0)
-                {
-                    Release(ref buffer, ref ingress);
-                }
-            }
-        }
-        catch (Exception ex) when (EndsConnection(ex))
-        {
-            reason = ex.GetType().Name;
-        }
-        finally
-        {
-            Close();
-            Release(ref buffer, ref ingress);
-            Closed(relaying, reason);
-        }
-    }
-
     /// <summary>The stream to read, after the TLS handshake when this is a TLS listener; the sender starts writing.</summary>
-    private async Task<Stream> OpenAsync(CancellationToken token, StreamPollReader? reader = null)
+    internal async Task<Stream> OpenAsync(CancellationToken token, StreamPollReader? reader = null)
     {
         Stream stream = new NetworkStream(_socket, ownsSocket: true);
         if (reader is not null)
@@ -280,32 +223,6 @@ internal sealed class StreamConnection : IClientEndpoint
             int consumed = ProcessFrames(buffer, filled, ingress);
             ingress.PeerSends?.Flush(); // before the buffer is compacted or refilled
             return consumed;
-        }
-    }
-
-    private static byte[] Grow(byte[] buffer, int filled)
-    {
-        if (buffer.Length >= MaxBufferSize)
-        {
-            return buffer; // cannot happen: a frame is at most MaxFrameLength bytes (the next read returns 0 and closes)
-        }
-        byte[] larger = ArrayPool<byte>.Shared.Rent(MaxBufferSize);
-        buffer.AsSpan(0, filled).CopyTo(larger);
-        ArrayPool<byte>.Shared.Return(buffer);
-        return larger;
-    }
-
-    private static void Release(ref byte[]? buffer, ref IngressState? ingress)
-    {
-        if (buffer is not null)
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-            buffer = null;
-        }
-        if (ingress is not null)
-        {
-            IngressPool.Return(ingress);
-            ingress = null;
         }
     }
 
