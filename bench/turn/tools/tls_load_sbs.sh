@@ -8,6 +8,7 @@
 # its measured 3 s only (not the handshakes and allocations), echoes/s, loss and corrupt frames. TLS 1.2 forced
 # (coturn 4.6.1's listener has no TLS 1.3); VERSION=any lets ours negotiate 1.3 (coturn still 1.2).
 # ROWS (default below): NAME=M:SIZE:MODE:TRANSPORT:REC. Peer: turnutils_peer on 127.0.0.1:50985 (started and stopped here).
+# PERF=1 adds per run: system calls and context switches per echo (perf stat -p PID over the whole tls_load run).
 # Output: one line per run, then tools/tls_load_summary.py's table (medians, per-rep ratios to coturn).
 set -u
 DLL=${1:?rtcstack-turn.dll}; REPS=${2:-3}; WARM=${3:-8}; BEFORE=${BEFORE:-}; VERSION=${VERSION:-tls12}; SECS=${SECS:-3}
@@ -38,7 +39,15 @@ declare -A PID=([co]=$CO [A]=$(cat "$W/A/pid")) PORT=([co]=34788 [A]=34840)
 run() { # server row-spec secs
   IFS=: read -r m size mode tr rec <<< "$2"
   local p=${PORT[$1]}; [ "$tr" = tls ] && p=$((p + 2)); [ "$1" != co ] && [ "$tr" = tls ] && p=$((${PORT[$1]} + 1))
-  "$W/tls_load" 127.0.0.1 $p bench benchpass 50985 "$m" "$size" 16 "$3" "$mode" "$tr" "${PID[$1]}" "$rec" "$VERSION"
+  if [ -z "${PERF:-}" ] || [ "$3" = 1 ]; then
+    "$W/tls_load" 127.0.0.1 $p bench benchpass 50985 "$m" "$size" 16 "$3" "$mode" "$tr" "${PID[$1]}" "$rec" "$VERSION"; return
+  fi
+  perf stat -x, -e "raw_syscalls:sys_enter,context-switches" -p "${PID[$1]}" -o "$W/perf.txt" & local sp=$!
+  sleep 0.2
+  local line; line=$("$W/tls_load" 127.0.0.1 $p bench benchpass 50985 "$m" "$size" 16 "$3" "$mode" "$tr" "${PID[$1]}" "$rec" "$VERSION")
+  kill -INT $sp; wait $sp
+  local recv; recv=$(grep -oE ' recv=[0-9]+' <<< "$line" | cut -d= -f2)
+  echo "$line $(awk -F, -v n="${recv:-1}" '/raw_syscalls/ {printf "syscalls_per_echo=%.2f ", $1/n} /context-switches/ {printf "switches_per_echo=%.3f", $1/n}' "$W/perf.txt")"
 }
 echo "# $(date -u +%H:%M) DLL=$DLL BEFORE=${BEFORE:--} co=$CO A=${PID[A]} B=${PID[B]:--} warm-ups=$WARM reps=$REPS version=$VERSION"
 for i in $(seq 1 "$WARM"); do for s in $SERVERS; do for r in $ROWS; do run $s "${r#*=}" 1 >/dev/null; done; done; done
