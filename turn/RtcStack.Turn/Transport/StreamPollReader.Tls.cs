@@ -8,6 +8,12 @@ internal sealed partial class StreamPollReader
     /// <summary>Plaintext one record carries at most (RFC 8446 §5.1, RFC 5246 §6.2.1: 2^14 bytes).</summary>
     private const int MaxPlainRecord = 1 << 14;
 
+    /// <summary>
+    /// Records decrypted at most before their frames are processed: a peer send batch's worth (one sendmmsg), so that
+    /// a burst of small records does not hold its first frame back for the decryption of the whole burst.
+    /// </summary>
+    private const int RecordsPerProcess = 32;
+
     private void ReadTls(StreamPollScratch scratch)
     {
         byte[] cipher = scratch.Read;
@@ -81,22 +87,27 @@ internal sealed partial class StreamPollReader
     }
 
     /// <summary>
-    /// Decrypts the fed records behind the plaintext in <paramref name="plain"/>, processing it first only when the
-    /// next record might not fit. Returns why the connection ends (close_notify, a TLS failure), or null;
+    /// Decrypts the fed records behind the plaintext in <paramref name="plain"/>, processing it first when the next
+    /// record might not fit or <see cref="RecordsPerProcess"/> records wait. Returns why the connection ends (close_notify, a TLS failure), or null;
     /// <paramref name="left"/> when processing already ended the reading.
     /// </summary>
     private string? ReadRecords(TlsRecordCapture capture, byte[] plain, ref int filled, IngressState ingress, out bool left)
     {
         left = false;
         bool data = false;
+        int unprocessed = 0;
         try
         {
             while (capture.HasRecords)
             {
-                if (plain.Length - filled < MaxPlainRecord && !ProcessPlain(plain, ref filled, ingress))
+                if (plain.Length - filled < MaxPlainRecord || unprocessed == RecordsPerProcess)
                 {
-                    left = true;
-                    return null;
+                    unprocessed = 0;
+                    if (!ProcessPlain(plain, ref filled, ingress))
+                    {
+                        left = true;
+                        return null;
+                    }
                 }
                 int read;
                 try
@@ -116,6 +127,7 @@ internal sealed partial class StreamPollReader
                 data = true;
                 _emptyWakeups = 0;
                 filled += read;
+                unprocessed++;
             }
             return null;
         }
