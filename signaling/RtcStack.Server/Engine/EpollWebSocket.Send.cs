@@ -108,7 +108,18 @@ internal sealed partial class EpollWebSocket
 
     public override void Dispose() => Shut(aborted: false);
 
-    /// <summary>Engine thread (the only thread that closes descriptors): unregisters and closes the socket.</summary>
+    /// <summary>
+    /// The longest a closed socket keeps its descriptor to send what was queued before the close (as long as the hub
+    /// waits for a close handshake, <c>SignalingConnection.CloseTimeout</c>); then it is aborted.
+    /// </summary>
+    internal static readonly TimeSpan CloseFlushTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Engine thread (the only thread that closes descriptors): unregisters and closes the socket. After
+    /// <see cref="Dispose"/> with frames still queued (an error and the close frame to a peer whose receive window is
+    /// full) the descriptor stays open until <see cref="Flush"/> sent them, or <see cref="CloseFlushTimeout"/> passed
+    /// (then <see cref="Abort"/> closes it); after <see cref="Abort"/> it closes at once.
+    /// </summary>
     internal void CloseSocket()
     {
         lock (_sync)
@@ -117,7 +128,15 @@ internal sealed partial class EpollWebSocket
             {
                 return;
             }
-            _out.Flush(Fd); // best effort: the close frame usually
+            if (!_out.Flush(Fd))
+            {
+                _out.Clear();
+            }
+            if (_out.Pending > 0 && !_abortRequested)
+            {
+                LingerQueued();
+                return;
+            }
             _fdClosed = true;
             _out.Clear();
         }
@@ -125,6 +144,23 @@ internal sealed partial class EpollWebSocket
         Linger();
         _socket.Dispose();
         _onClosed?.Invoke();
+    }
+
+    /// <summary>Under the lock: the first close with frames queued waits for EPOLLOUT, bounded by <see cref="CloseFlushTimeout"/>.</summary>
+    private void LingerQueued()
+    {
+        if (_lingering)
+        {
+            return;
+        }
+        _lingering = true;
+        if (!_wantWrite)
+        {
+            _wantWrite = true;
+            _owner.WatchWritable(this, true);
+        }
+        _ = Task.Delay(CloseFlushTimeout, CancellationToken.None)
+            .ContinueWith(static (_, s) => ((EpollWebSocket)s!).Abort(), this, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
     }
 
     /// <summary>
@@ -152,6 +188,7 @@ internal sealed partial class EpollWebSocket
     {
         bool release = false;
         bool resume = false;
+        bool close;
         lock (_sync)
         {
             FlushQueued = false;
@@ -165,6 +202,7 @@ internal sealed partial class EpollWebSocket
                 _out.Clear();
                 _decoder.Fail(null);
             }
+            close = _lingering && _out.Pending == 0; // closed already: what was queued went out (or failed)
             bool full = _out.Pending > 0;
             if (full != _wantWrite)
             {
@@ -189,6 +227,10 @@ internal sealed partial class EpollWebSocket
         if (resume)
         {
             _owner.Resume(this);
+        }
+        if (close)
+        {
+            _owner.Close(this);
         }
     }
 

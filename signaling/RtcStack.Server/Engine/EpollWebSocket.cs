@@ -37,6 +37,8 @@ internal sealed partial class EpollWebSocket : WebSocket, IValueTaskSource<Value
     private string? _closeDescription;
     private bool _sendInMessage;
     private bool _fdClosed;
+    private bool _abortRequested; // Abort(): the descriptor closes at once, dropping what is queued
+    private bool _lingering;      // closed with frames queued: the descriptor closes once they went out (see CloseSocket)
     private bool _wantWrite;
     private bool _readPaused;
     private bool _flushNow;
@@ -264,6 +266,7 @@ internal sealed partial class EpollWebSocket : WebSocket, IValueTaskSource<Value
         bool releaseSend;
         lock (_sync)
         {
+            _abortRequested |= aborted;
             if (_state != WebSocketState.Closed || aborted)
             {
                 _state = _state == WebSocketState.Closed ? WebSocketState.Closed : WebSocketState.Aborted;

@@ -10,13 +10,21 @@ internal sealed class RawHttp : IAsyncDisposable
     private readonly Socket _socket = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
     private readonly List<byte> _received = [];
 
-    /// <summary>Connects; <paramref name="receiveBufferSize"/> sets SO_RCVBUF before the connect (so the window stays small).</summary>
-    public static async Task<RawHttp> ConnectAsync(Uri baseAddress, int? receiveBufferSize = null)
+    /// <summary>
+    /// Connects; <paramref name="receiveBufferSize"/> sets SO_RCVBUF before the connect (so the window stays small), and
+    /// <paramref name="maxSegment"/> the MSS this end announces (TCP_MAXSEG; on loopback the server's send buffer is
+    /// sized from the MSS, so the usual 64 KiB one lets it hold megabytes).
+    /// </summary>
+    public static async Task<RawHttp> ConnectAsync(Uri baseAddress, int? receiveBufferSize = null, int? maxSegment = null)
     {
         var raw = new RawHttp();
         if (receiveBufferSize is int size)
         {
             raw._socket.ReceiveBufferSize = size;
+        }
+        if (maxSegment is int mss)
+        {
+            raw._socket.SetRawSocketOption(6 /* IPPROTO_TCP */, 2 /* TCP_MAXSEG */, BitConverter.GetBytes(mss));
         }
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await raw._socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, baseAddress.Port), cts.Token);
