@@ -70,6 +70,32 @@ public sealed class HeldInvitationRecoveryTests : BackplaneReportTests
         Assert.Equal("ack", (await bob.RequestAsync(new ClientMessage { Type = "cancel", CallId = delivered })).Type);
     }
 
+    /// <summary>
+    /// The caller of an adopted invitation is back on this node, but the owner lookup does not find its new session (a
+    /// read that misses the write, as under a Redis fallback). Its session must still take the call: rung out to it
+    /// (and to the callee) at the ring time, not to the callee alone.
+    /// </summary>
+    [Fact]
+    public async Task An_adopted_invitation_goes_to_its_callers_session_here_even_when_the_owner_lookup_misses_it()
+    {
+        var hooked = new HookedBackplane(new InMemoryBackplane("node-a")) { OwnerMissed = p => p.Value == "bob" };
+        await using var h = new HubHarness(backplane: hooked);
+        await h.StartAsync();
+        TestClient bob = await h.PeerAsync("bob");
+        TestClient gina = await h.PeerAsync("gina");
+        await ((IBackplaneHandler)h.Hub).OnInvitationsAdoptedAsync([Held("c-5", "bob", "gina", h.Hub.NowMs + 30_000)]);
+        await h.Hub.SweepAsync();
+        Assert.Equal("c-5", (await gina.ReceiveAsync(m => m.Type == "invite")).CallId);
+
+        h.Time.Advance(TimeSpan.FromSeconds(31));
+        await h.Hub.SweepAsync();
+        Assert.Equal("c-5", (await bob.ReceiveAsync(m => m.Type == "invite-timeout")).CallId);
+        Assert.Equal("c-5", (await gina.ReceiveAsync(m => m.Type == "invite-timeout")).CallId);
+        await h.Hub.SweepAsync();
+        Assert.True(await bob.NothingAsync(m => m.CallId == "c-5", TimeSpan.FromMilliseconds(200)));
+        Assert.True(await gina.NothingAsync(m => m.CallId == "c-5", TimeSpan.FromMilliseconds(100)));
+    }
+
     private static BackplaneEnvelope Handed(CallState call)
     {
         var envelope = BackplaneEnvelope.Create(new ServerMessage { Type = MessageTypes.Invite, CallId = call.Id });

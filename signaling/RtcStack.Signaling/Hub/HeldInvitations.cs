@@ -160,28 +160,53 @@ internal sealed class HeldInvitations(SignalingHub hub)
             return;
         }
         var caller = new PeerId(Caller(call));
+        if (hub.Sessions.TryGetValue(caller.Value, out Session? local) && !local.Ended)
+        {
+            if (_adopted.TryRemove(call.Id, out _))
+            {
+                await HandToLocalCallerAsync(local, call).ConfigureAwait(false);
+            }
+            return;
+        }
         if (await hub.Backplane.GetSessionOwnerAsync(caller, CancellationToken.None).ConfigureAwait(false) is not null
             && _adopted.TryRemove(call.Id, out _))
         {
+            // Released before it is handed over: the caller's session holds its own copy once it took the call, under
+            // the same id (on this node, maybe while this runs: its hold must not be undone by a release after it).
+            await hub.Backplane.ReleaseInvitationAsync(call.Id, CancellationToken.None).ConfigureAwait(false);
             var handed = BackplaneEnvelope.Create(new ServerMessage { Type = MessageTypes.Invite, CallId = call.Id });
             handed.Call = call.ToState();
             if (await hub.Backplane.PublishToPeerAsync(caller, handed, CancellationToken.None).ConfigureAwait(false))
             {
-                // Kept in the backplane until the caller's session took it; when that session is on this node and holds
-                // the invitation itself (same call id), its copy stays.
-                if (!_held.ContainsKey(call.Id))
-                {
-                    await hub.Backplane.ReleaseInvitationAsync(call.Id, CancellationToken.None).ConfigureAwait(false);
-                }
                 return;
             }
             // The caller's session went away again: keep holding it here.
             _adopted[call.Id] = call;
+            await hub.Backplane.HoldInvitationAsync(call.ToState(), CancellationToken.None).ConfigureAwait(false);
         }
         if (!call.Delivered && await hub.Backplane.PublishToPeerAsync(new PeerId(call.OtherPeer), BackplaneEnvelope.Create(call.PendingInvite!), CancellationToken.None).ConfigureAwait(false))
         {
             call.Delivered = true;
             // Recorded delivered, so a node adopting it after this one rings the callee out instead of inviting again.
+            await hub.Backplane.HoldInvitationAsync(call.ToState(), CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The caller of an adopted invitation is back on this node: its session takes the call here, without the owner
+    /// lookup and the routed hand-over a caller on another node needs (a lookup that misses the new session, or a
+    /// delivery that finds it replaced, would leave the call with nobody: rung out to the callee only). If the session
+    /// ended meanwhile without taking the call along, the call is held here again for the caller's next session.
+    /// </summary>
+    private async Task HandToLocalCallerAsync(Session session, Call call)
+    {
+        // The session holds its own copy (same id) when the invitation is still undelivered.
+        await hub.Backplane.ReleaseInvitationAsync(call.Id, CancellationToken.None).ConfigureAwait(false);
+        await TakeHandedCallAsync(session, call.ToState()).ConfigureAwait(false);
+        if (session.Ended && session.RemoveCall(call.Id) is not null)
+        {
+            _held.TryRemove(call.Id, out _);
+            _adopted[call.Id] = call;
             await hub.Backplane.HoldInvitationAsync(call.ToState(), CancellationToken.None).ConfigureAwait(false);
         }
     }

@@ -12,6 +12,9 @@ internal sealed class HookedBackplane(IBackplane inner) : IBackplane
     /// <summary>A non-null result replaces the owner the inner backplane would find.</summary>
     public Func<PeerId, SessionOwner?>? OwnerLookup { get; set; }
 
+    /// <summary>True for a peer whose owner the lookup does not find (a read that misses a session just written).</summary>
+    public Func<PeerId, bool>? OwnerMissed { get; set; }
+
     /// <summary>Runs before a handover is asked for; false: the owner never answers (no session comes back).</summary>
     public Func<SessionOwner, Task<bool>>? BeforeHandover { get; set; }
 
@@ -52,7 +55,8 @@ internal sealed class HookedBackplane(IBackplane inner) : IBackplane
         inner.SetSessionOwnerAsync(peer, owner, cancellationToken);
 
     public ValueTask<SessionOwner?> GetSessionOwnerAsync(PeerId peer, CancellationToken cancellationToken) =>
-        OwnerLookup?.Invoke(peer) is { } owner ? ValueTask.FromResult<SessionOwner?>(owner) : inner.GetSessionOwnerAsync(peer, cancellationToken);
+        OwnerMissed?.Invoke(peer) == true ? ValueTask.FromResult<SessionOwner?>(null)
+        : OwnerLookup?.Invoke(peer) is { } owner ? ValueTask.FromResult<SessionOwner?>(owner) : inner.GetSessionOwnerAsync(peer, cancellationToken);
 
     public ValueTask RemoveSessionOwnerAsync(PeerId peer, string sessionId, CancellationToken cancellationToken) =>
         inner.RemoveSessionOwnerAsync(peer, sessionId, cancellationToken);
