@@ -215,14 +215,23 @@ internal sealed class StreamConnection : IClientEndpoint
         return stream;
     }
 
-    /// <summary>Processes the complete frames of one read (the buffer pinned: on Linux the ChannelData are queued by reference and leave in one sendmmsg per relay at the flush).</summary>
+    /// <summary>
+    /// Processes the complete frames of one read (the buffer pinned: on Linux the ChannelData are queued by reference and
+    /// leave in one sendmmsg per relay at the flush). The flush runs even when a frame throws: the frames before it leave
+    /// once, and the batch never keeps references into a buffer the thread is about to reuse for another connection.
+    /// </summary>
     internal unsafe int ProcessRead(byte[] buffer, int filled, IngressState ingress)
     {
         fixed (byte* pinned = buffer)
         {
-            int consumed = ProcessFrames(buffer, filled, ingress);
-            ingress.PeerSends?.Flush(); // before the buffer is compacted or refilled
-            return consumed;
+            try
+            {
+                return ProcessFrames(buffer, filled, ingress);
+            }
+            finally
+            {
+                ingress.PeerSends?.Flush(); // before the buffer is compacted or refilled; never throws
+            }
         }
     }
 
