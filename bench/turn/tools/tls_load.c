@@ -8,11 +8,15 @@
  * several frames per TLS record or TCP segment, frames cut across records. REC = frames per write (default 1: one TLS
  * record per frame, as a browser writes; larger values put that many frames in one record). Each payload carries the
  * client id, a sequence number and a pattern derived from it; a wrong length or pattern counts as corrupt.
- * A client with echoes outstanding and none received for 0.5 s writes them off (UDP loss at the peer) and refills.
+ * A client with echoes outstanding and none received for 0.5 s writes them off (UDP loss at the peer) and refills; an
+ * echo of a frame sent before that write-off counts as late (received, but it no longer frees a window slot).
+ * Each client tracks the sequence numbers it got: an echo seen before counts as dup (not received again), one below the
+ * highest seen and not seen before as reorder (received). lost = sent - recv, where a frame left partly written at the
+ * end counts as not sent.
  * Measures after 0.5 s of warm-up for SECONDS; then stops sending and drains for up to 2 s before counting loss.
  * SERVER_PID: server CPU (utime+stime from /proc) over the measured window only, so handshakes and allocations do
  * not count. Prints one line: msgs_per_s mbit_per_s sent recv lost loss_pct corrupt late secs server_cpu_s
- * server_us_per_msg clients proto cipher.
+ * server_us_per_msg clients proto cipher (and dup, reorder).
  * Build: gcc -O2 -o tls_load tls_load.c -lssl -lcrypto */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -35,16 +39,17 @@
 
 #define RBUF 65536
 #define WBUF 262144
+#define SEEN 65536 /* sequence numbers a client remembers (bits) for dup/reorder detection */
 typedef struct {
   int fd, id, want_out, dead; SSL *ssl;
   uint8_t rbuf[RBUF]; int rlen;
   uint8_t *wbuf; int wlen, woff;
-  long sent, recv, out; uint64_t seq; double last_rx;
+  long sent, recv, out; uint64_t seq, cut, next; double last_rx; uint8_t *seen;
   uint8_t nonce[256]; int nonce_len;
 } cl_t;
 
 static const char *user, *pass; static uint8_t realm[256]; static int realm_len = -1, have_key, use_tls, chan, size, flen, rec;
-static uint8_t key[16], xpeer[8]; static long corrupt, late, stream_err;
+static uint8_t key[16], xpeer[8]; static long corrupt, late, dups, reorders, stream_err;
 static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec / 1e9; }
 static int be16(const uint8_t *p) { return (p[0] << 8) | p[1]; }
 static double cpu_s(int pid) {
@@ -127,7 +132,7 @@ static int setup(cl_t *c, struct sockaddr_in *sa, SSL_CTX *ctx) {
   if (r != 0) { fprintf(stderr, "client %d: Allocate failed (%d)\n", c->id, r); return -1; }
   if ((r = txn(c, chan ? 0x0009 : 0x0008)) != 0) { fprintf(stderr, "client %d: %s failed (%d)\n", c->id, chan ? "ChannelBind" : "CreatePermission", r); return -1; }
   fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK);
-  c->wbuf = malloc(WBUF); return 0;
+  c->wbuf = malloc(WBUF); c->seen = calloc(SEEN / 8, 1); return 0;
 }
 
 /* the payload of message seq of client id: id, seq, then a pattern derived from both */
@@ -166,10 +171,24 @@ static void refill(cl_t *c, int sending) {
   if (sending) while (c->out < c->want_out && c->wlen + flen <= WBUF) queue_frame(c);
   if (flush(c) < 0 && !c->dead) { c->dead = 1; stream_err++; }
 }
+static int seen_bit(cl_t *c, uint64_t q) { return c->seen[(q % SEEN) >> 3] >> (q & 7) & 1; }
+static void set_seen(cl_t *c, uint64_t q, int v) { uint8_t *b = &c->seen[(q % SEEN) >> 3]; if (v) *b |= 1 << (q & 7); else *b &= ~(1 << (q & 7)); }
+/* one echo: dup if its sequence number was seen already, reorder if below the highest seen, late if written off */
 static void echo(cl_t *c, const uint8_t *p, int n, double t) {
-  if (!check_payload(p, n, c->id)) corrupt++;
-  c->recv++; if (c->out > 0) c->out--; else late++;
   c->last_rx = t;
+  if (!check_payload(p, n, c->id)) { corrupt++; c->recv++; if (c->out > 0) c->out--; return; }
+  uint64_t q; memcpy(&q, p + 4, 8);
+  if (q >= c->seq) { corrupt++; return; } /* never sent */
+  if (q >= c->next) { /* in order, or after a gap: the numbers skipped are not seen (yet) */
+    for (uint64_t k = q - c->next >= SEEN ? q - SEEN + 1 : c->next; k < q; k++) set_seen(c, k, 0);
+    c->next = q + 1;
+  } else if (q + SEEN <= c->next) { reorders++; late++; c->recv++; return; } /* too old to tell: counted received, late */
+  else if (seen_bit(c, q)) { dups++; return; }
+  else reorders++;
+  set_seen(c, q, 1);
+  c->recv++;
+  if (q < c->cut) late++; /* written off already: its window slot was refilled then */
+  else if (c->out > 0) c->out--;
 }
 /* every complete frame in the read buffer: ChannelData (padded to 4) or a STUN message (Data indication) */
 static void parse(cl_t *c, double t) {
@@ -237,17 +256,18 @@ int main(int argc, char **argv) {
       if (!c->dead) refill(c, phase < 2);
     }
     for (int i = 0; i < nc; i++) { cl_t *c = &cl[i]; if (c->dead) continue;
-      if (phase < 2 && c->out > 0 && t - c->last_rx > 0.5) { c->out = 0; c->last_rx = t; refill(c, 1); }
+      if (phase < 2 && c->out > 0 && t - c->last_rx > 0.5) { c->out = 0; c->cut = c->seq; c->last_rx = t; refill(c, 1); }
       int want = c->wlen > c->woff; /* EPOLLOUT only while a write is pending */
       if (armed[i] != want) { struct epoll_event ev = {.events = EPOLLIN | (want ? EPOLLOUT : 0), .data.u32 = i};
         epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev); armed[i] = want; } }
   }
   long st = 0, rt = 0; int dead = 0;
-  for (int i = 0; i < nc; i++) { st += cl[i].sent - (cl[i].wlen - cl[i].woff) / flen; rt += cl[i].recv; dead += cl[i].dead; }
+  /* frames not (wholly) written at the end were not sent: a partly written one cannot be echoed */
+  for (int i = 0; i < nc; i++) { st += cl[i].sent - (cl[i].wlen - cl[i].woff + flen - 1) / flen; rt += cl[i].recv; dead += cl[i].dead; }
   double dt = tm1 - tm0, r = (r1 - r0) / dt, cpu = (c0 >= 0 && c1 >= 0) ? c1 - c0 : -1;
-  printf("msgs_per_s=%.0f mbit_per_s=%.2f sent=%ld recv=%ld lost=%ld loss_pct=%.3f corrupt=%ld late=%ld stream_errors=%ld dead=%d secs=%.3f"
+  printf("msgs_per_s=%.0f mbit_per_s=%.2f sent=%ld recv=%ld lost=%ld loss_pct=%.3f corrupt=%ld late=%ld dup=%ld reorder=%ld stream_errors=%ld dead=%d secs=%.3f"
          " server_cpu_s=%.3f server_us_per_msg=%.3f clients=%d window=%d rec=%d proto=%s cipher=%s\n",
-         r, r * size * 8 / 1e6, st, rt, st - rt, st ? 100.0 * (st - rt) / st : 0, corrupt, late, stream_err, dead, dt,
+         r, r * size * 8 / 1e6, st, rt, st - rt, st ? 100.0 * (st - rt) / st : 0, corrupt, late, dups, reorders, stream_err, dead, dt,
          cpu, cpu >= 0 && r1 > r0 ? 1e6 * cpu / (r1 - r0) : -1, nc, win, rec, proto, cipher);
   for (int i = 0; i < nc; i++) { if (cl[i].ssl) { SSL_shutdown(cl[i].ssl); SSL_free(cl[i].ssl); } close(cl[i].fd); }
   return 0;
