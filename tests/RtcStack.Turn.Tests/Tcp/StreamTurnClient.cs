@@ -25,6 +25,9 @@ internal sealed class StreamTurnClient : IAsyncDisposable
 
     internal Stream Stream { get; }
 
+    /// <summary>The TCP stream under <see cref="Stream"/> (TLS: bytes written here bypass the TLS layer).</summary>
+    internal NetworkStream Raw => _tcp.GetStream();
+
     internal static async Task<StreamTurnClient> ConnectAsync(IPEndPoint server, bool tls, bool stall = false)
     {
         var tcp = new TcpClient { NoDelay = true };

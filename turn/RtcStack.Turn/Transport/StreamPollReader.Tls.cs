@@ -46,7 +46,9 @@ internal sealed partial class StreamPollReader
     /// Has the SslStream read the whole records fed to the capture, one after the other into the plaintext buffer, and
     /// processes their frames together: the ChannelData of every record of a wake-up leave in one sendmmsg per relay
     /// (processing each record alone flushed the peer batch per record: one system call per frame when a client
-    /// writes one frame per record, as browsers and coturn's clients do).
+    /// writes one frame per record, as browsers and coturn's clients do). Only the SslStream's reads are caught here:
+    /// a frame whose processing throws leaves through the poller (logged, connection closed), as on plain TCP, and
+    /// is never processed again.
     /// </summary>
     private void Decrypt(byte[] cipher, int records, StreamPollScratch scratch)
     {
@@ -57,21 +59,10 @@ internal sealed partial class StreamPollReader
         try
         {
             string? ending = ReadRecords(capture, plain, ref filled, scratch.Ingress, out bool left);
-            if (left)
+            // the frames of the records read before an ending are relayed as they were before it
+            if (left || !ProcessPlain(plain, ref filled, scratch.Ingress))
             {
                 return;
-            }
-            try
-            {
-                // the frames of the records read before an ending are relayed as they were before it
-                if (!ProcessPlain(plain, ref filled, scratch.Ingress))
-                {
-                    return;
-                }
-            }
-            catch (Exception ex) when (ex is IOException or InvalidOperationException or ObjectDisposedException or NotSupportedException)
-            {
-                ending ??= "TLS: " + ex.GetType().Name;
             }
             if (ending is not null)
             {
@@ -96,45 +87,57 @@ internal sealed partial class StreamPollReader
         left = false;
         bool data = false;
         int unprocessed = 0;
+        while (capture.HasRecords)
+        {
+            if (plain.Length - filled < MaxPlainRecord || unprocessed == RecordsPerProcess)
+            {
+                unprocessed = 0;
+                if (!ProcessPlain(plain, ref filled, ingress))
+                {
+                    left = true;
+                    return null;
+                }
+            }
+            int read = ReadRecord(capture, plain, filled, out string? ending);
+            if (read <= 0)
+            {
+                // no data in the last record (KeyUpdate, an empty record): a few such wake-ups in a row are allowed
+                return ending ?? (!data && ++_emptyWakeups > MaxEmptyWakeups ? "TLS records without data" : null);
+            }
+            data = true;
+            _emptyWakeups = 0;
+            filled += read;
+            unprocessed++;
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// One synchronous SslStream read into <paramref name="plain"/> at <paramref name="filled"/>: the bytes read, or 0 with
+    /// the <paramref name="ending"/> (close_notify, a TLS failure), or 0 and no ending when the fed records ran out after
+    /// one that carried no data (the capture throws then: a client sending only such records costs a throw per wake-up).
+    /// </summary>
+    private int ReadRecord(TlsRecordCapture capture, byte[] plain, int filled, out string? ending)
+    {
+        ending = null;
         try
         {
-            while (capture.HasRecords)
+            int read = _tls!.Read(plain, filled, plain.Length - filled);
+            if (read == 0)
             {
-                if (plain.Length - filled < MaxPlainRecord || unprocessed == RecordsPerProcess)
-                {
-                    unprocessed = 0;
-                    if (!ProcessPlain(plain, ref filled, ingress))
-                    {
-                        left = true;
-                        return null;
-                    }
-                }
-                int read;
-                try
-                {
-                    read = _tls!.Read(plain, filled, plain.Length - filled);
-                }
-                catch (IOException) when (capture.Starved)
-                {
-                    // The last record carried no data (KeyUpdate, an empty record): nothing more to read now. A client
-                    // sending only such records would cost a throw per wake-up: a few in a row are allowed, then it closes.
-                    return !data && ++_emptyWakeups > MaxEmptyWakeups ? "TLS records without data" : null;
-                }
-                if (read == 0)
-                {
-                    return "close_notify";
-                }
-                data = true;
-                _emptyWakeups = 0;
-                filled += read;
-                unprocessed++;
+                ending = "close_notify";
             }
-            return null;
+            return read;
+        }
+        catch (IOException) when (capture.Starved)
+        {
+            return 0;
         }
         catch (Exception ex) when (ex is IOException or System.Security.Authentication.AuthenticationException
             or InvalidOperationException or ObjectDisposedException or NotSupportedException)
         {
-            return "TLS: " + ex.GetType().Name;
+            ending = "TLS: " + ex.GetType().Name;
+            return 0;
         }
     }
 
