@@ -1,0 +1,137 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using RtcStack.Stun;
+
+namespace RtcStack.Turn.Tests.Tcp;
+
+/// <summary>
+/// An RFC 6062 data connection over TLS whose ConnectionBind, application data, and then a close_notify or a bad record
+/// all arrive in one wake-up of the poller thread: the bytes after the ConnectionBind reach the peer whole and in order,
+/// and the end the client sent is not lost when the connection leaves the poller for the data relay: after a
+/// close_notify the peer gets the end of the stream, after a bad record the pair closes. Real sockets on 127.0.0.1.
+/// </summary>
+public sealed class TlsDataConnectionEndingTests : IAsyncLifetime
+{
+    private ManualPollRig? _rig;
+
+    public async Task InitializeAsync() => _rig = await ManualPollRig.CreateAsync("rtcstack-turn-dataending");
+
+    public async Task DisposeAsync()
+    {
+        if (_rig is not null)
+        {
+            await _rig.DisposeAsync();
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Data_after_the_ConnectionBind_reaches_the_peer_then_the_end_the_client_sent(bool badRecord)
+    {
+        if (_rig is null)
+        {
+            return;
+        }
+        await using var peer = new TcpEchoPeer(echo: false);
+        await using TcpTurnClient control = await TcpTurnClient.ConnectAsync(_rig.Server.TcpEndPoints[0]);
+        (TcpClient tcp, SslStream data, uint id) = await _rig.WhilePumpingAsync(async () =>
+        {
+            Assert.Equal(0, Answer.ErrorCode(await control.AllocateAsync()));
+            byte[] connected = await control.ConnectPeerAsync(peer.EndPoint);
+            Assert.Equal(0, Answer.ErrorCode(connected));
+            var tcp = new TcpClient { NoDelay = true };
+            await tcp.ConnectAsync(_rig.Server.TlsEndPoints[0]);
+            var data = new SslStream(tcp.GetStream(), true, (_, _, _, _) => true);
+            await data.AuthenticateAsClientAsync("localhost").WaitAsync(ManualPollRig.Patience);
+            return (tcp, data, TcpTurnClient.ConnectionId(connected));
+        });
+        using (tcp)
+        await using (data)
+        {
+            Assert.True(peer.Accepted.TryTake(out TcpClient? accepted, ManualPollRig.Patience), "the peer was not connected");
+            using (accepted)
+            {
+                byte[] first = new byte[3000];
+                byte[] second = new byte[700];
+                Random.Shared.NextBytes(first);
+                Random.Shared.NextBytes(second);
+                data.Write(control.Credentials.Build(StunMethod.ConnectionBind, (ref StunMessageWriter w) => w.AddConnectionId(id)));
+                data.Write(first); // records of their own behind the ConnectionBind's
+                data.Write(second);
+                data.Flush();
+                if (badRecord)
+                {
+                    byte[] bad = new byte[5 + 64];
+                    Random.Shared.NextBytes(bad);
+                    (bad[0], bad[1], bad[2], bad[3], bad[4]) = (0x17, 3, 3, 0, 64); // application data that does not decrypt
+                    tcp.GetStream().Write(bad);
+                }
+                else
+                {
+                    await data.ShutdownAsync(); // close_notify; the client keeps its socket open
+                }
+
+                byte[] sent = [.. first, .. second];
+                var got = new MemoryStream();
+                Task<bool> ending = ReadToEndAsync(accepted.GetStream(), got);
+                var deadline = DateTime.UtcNow + ManualPollRig.Patience;
+                while (!ending.IsCompleted && DateTime.UtcNow < deadline)
+                {
+                    _ = _rig.PollOnce(); // the first wake-up takes it all; the relay then runs on .NET's sockets
+                }
+                Assert.True(await ending.WaitAsync(ManualPollRig.Patience), "the peer never saw the end the client sent");
+                byte[] relayed = got.ToArray();
+                if (badRecord)
+                {
+                    // SslStream decrypts the records it holds together and throws at the bad one: what came before it may
+                    // be lost with the connection (as a reset loses it), but never reordered or altered.
+                    Assert.True(sent.AsSpan().StartsWith(relayed), "the peer got bytes the client did not send in that order");
+                }
+                else
+                {
+                    Assert.Equal(sent, relayed);
+                }
+                accepted.Client.Shutdown(SocketShutdown.Send); // the peer ends its side too: the pair is gone
+                Assert.True(await ClientEndsAsync(data), "the client's data connection stayed open");
+            }
+        }
+    }
+
+    /// <summary>Copies <paramref name="from"/> into <paramref name="into"/> until it ends (end of stream or reset): true; false after the patience.</summary>
+    private static async Task<bool> ReadToEndAsync(NetworkStream from, MemoryStream into)
+    {
+        using var timeout = new CancellationTokenSource(ManualPollRig.Patience);
+        byte[] buffer = new byte[8192];
+        try
+        {
+            int n;
+            while ((n = await from.ReadAsync(buffer, timeout.Token)) > 0)
+            {
+                into.Write(buffer, 0, n);
+            }
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+    }
+
+    private static async Task<bool> ClientEndsAsync(Stream data)
+    {
+        try
+        {
+            return await TcpTurnClient.EndsAsync(data);
+        }
+        catch (System.Security.Authentication.AuthenticationException)
+        {
+            return true;
+        }
+    }
+}
