@@ -86,15 +86,12 @@ internal sealed unsafe class TcpRelayLoop : IDisposable
             int slot = _pairs.Reserve(out uint generation);
             pair.Slot = slot;
             pair.Generation = generation;
-            _pairs.Publish(slot, pair);
-            var ev = new LinuxNative.EpollEvent
-            {
-                Events = LinuxNative.EpollIn | LinuxNative.EpollOut | LinuxNative.EpollRdHup | LinuxNative.EpollEt,
-                Data = ((ulong)pair.Generation << 32) | (uint)slot,
-            };
+            // Registered first with no interest (an ET hang-up or error at most, found in no slot yet): a failed ADD
+            // is undone before any event can reach Pump, so nothing below runs concurrently with the loop's thread.
+            var ev = new LinuxNative.EpollEvent { Events = LinuxNative.EpollEt, Data = ((ulong)generation << 32) | (uint)slot };
             if (LinuxNative.EpollCtl(_epoll, LinuxNative.EpollCtlAdd, pair.ClientFd, &ev) != 0)
             {
-                Forget(pair);
+                Unreserve(pair);
                 pair.Release();
                 return null;
             }
@@ -102,9 +99,18 @@ internal sealed unsafe class TcpRelayLoop : IDisposable
             if (LinuxNative.EpollCtl(_epoll, LinuxNative.EpollCtlAdd, pair.PeerFd, &ev) != 0)
             {
                 _ = LinuxNative.EpollCtl(_epoll, LinuxNative.EpollCtlDel, pair.ClientFd, &ev);
-                Forget(pair);
+                Unreserve(pair);
                 pair.Release();
                 return null;
+            }
+            _pairs.Publish(slot, pair);
+            // From here the loop owns the pair. MOD re-arms and reports the current readiness, so nothing that
+            // arrived before is missed. A MOD that fails (not expected: both are registered and referenced) hangs
+            // both sockets up, which is reported whatever the mask: the loop ends the pair.
+            if (!Arm(pair.PeerFd, ev.Data) || !Arm(pair.ClientFd, ev.Data & ~PeerSide))
+            {
+                _ = LinuxNative.Shutdown(pair.ClientFd, LinuxNative.ShutRdWr);
+                _ = LinuxNative.Shutdown(pair.PeerFd, LinuxNative.ShutRdWr);
             }
         }
         return pair.Done.Task;
@@ -251,11 +257,33 @@ internal sealed unsafe class TcpRelayLoop : IDisposable
         }
     }
 
-    /// <summary>Frees the slot (caller holds the lock).</summary>
+    /// <summary>Sets the relay mask of a registered pair socket (re-arms it: current readiness is reported).</summary>
+    private bool Arm(int fd, ulong data)
+    {
+        var ev = new LinuxNative.EpollEvent
+        {
+            Events = LinuxNative.EpollIn | LinuxNative.EpollOut | LinuxNative.EpollRdHup | LinuxNative.EpollEt,
+            Data = data,
+        };
+        return LinuxNative.EpollCtl(_epoll, LinuxNative.EpollCtlMod, fd, &ev) == 0;
+    }
+
+    /// <summary>Gives back the slot of a pair that was never published (caller holds the lock).</summary>
+    private void Unreserve(Pair pair)
+    {
+        pair.Generation = 0;
+        _pairs.Free(pair.Slot);
+    }
+
+    /// <summary>Frees a published pair's slot once (caller holds the lock): a second call frees nothing (no slot on the free stack twice).</summary>
     private void Forget(Pair pair)
     {
+        bool held = _pairs.Holds(pair.Slot, pair);
         pair.Generation = 0; // first: a lookup holding an older array still finds the pair there
-        _pairs.Free(pair.Slot);
+        if (held)
+        {
+            _pairs.Free(pair.Slot);
+        }
     }
 
     private void Finish(Pair pair, string? failure)
