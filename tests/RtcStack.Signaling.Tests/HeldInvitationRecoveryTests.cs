@@ -96,6 +96,27 @@ public sealed class HeldInvitationRecoveryTests : BackplaneReportTests
         Assert.True(await gina.NothingAsync(m => m.CallId == "c-5", TimeSpan.FromMilliseconds(100)));
     }
 
+    /// <summary>
+    /// The notice that the dead node's sessions are lost and the adoption of its invitations race: applied after the
+    /// adopted invitation reached its callee, the notice must leave that call alone (it used to cancel it for the callee
+    /// and drop the adopted copy, so the call never rang out). It rings out once at the ring time.
+    /// </summary>
+    [Fact]
+    public async Task A_lost_peer_notice_applied_after_an_adopted_invitation_reached_its_callee_leaves_it_to_ring_out()
+    {
+        TestClient gina = await H.PeerAsync("gina");
+        await Handler.OnInvitationsAdoptedAsync([Held("c-6", "carol", "gina", H.Hub.NowMs + 30_000)]);
+        Assert.Equal("c-6", (await gina.ReceiveAsync(m => m.Type == "invite")).CallId);
+
+        await Handler.OnPeersLostAsync([new PeerId("carol")]);
+        Assert.True(await gina.NothingAsync(m => m.CallId == "c-6", TimeSpan.FromMilliseconds(200)));
+        H.Time.Advance(TimeSpan.FromSeconds(31));
+        await H.Hub.SweepAsync();
+        Assert.Equal("c-6", (await gina.ReceiveAsync(m => m.Type == "invite-timeout")).CallId);
+        await H.Hub.SweepAsync();
+        Assert.True(await gina.NothingAsync(m => m.CallId == "c-6", TimeSpan.FromMilliseconds(200)));
+    }
+
     private static BackplaneEnvelope Handed(CallState call)
     {
         var envelope = BackplaneEnvelope.Create(new ServerMessage { Type = MessageTypes.Invite, CallId = call.Id });

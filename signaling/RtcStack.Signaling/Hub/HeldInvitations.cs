@@ -211,6 +211,12 @@ internal sealed class HeldInvitations(SignalingHub hub)
         }
     }
 
+    /// <summary>
+    /// True while this node holds <paramref name="callId"/> as an adopted invitation: the adoption decides how that call
+    /// ends (handed back to its caller, or rung out to both), not a lost-peer notice about its caller's dead session.
+    /// </summary>
+    public bool IsAdopted(string callId) => _adopted.ContainsKey(callId);
+
     /// <summary>The callee answered an adopted invitation on another node while its caller had no session.</summary>
     public async ValueTask EndAdoptedAsync(string callId)
     {

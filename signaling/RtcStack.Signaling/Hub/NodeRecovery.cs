@@ -37,7 +37,10 @@ internal sealed class NodeRecovery(SignalingHub hub)
         Losses.Record(lost); // first: a session installed after this loop gets it from ApplyLossesSinceAsync
         foreach (Session session in hub.Sessions.Values)
         {
-            await EndCallsAsync(session, c => lost.Contains(c.OtherPeer)).ConfigureAwait(false);
+            // Not a call whose invitation this node adopted from the dead node: the notice may be applied after the
+            // adoption delivered that invitation (the notice and the adoption race), and ending it here would also drop
+            // the adopted copy, so neither its caller (coming back) nor its callee would ever hear it ring out.
+            await EndCallsAsync(session, c => lost.Contains(c.OtherPeer) && !hub.Invitations.IsAdopted(c.Id)).ConfigureAwait(false);
         }
     }
 
