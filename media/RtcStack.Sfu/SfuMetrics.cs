@@ -16,5 +16,10 @@ internal static class SfuMetrics
     /// <summary>Packets dropped, tagged reason (no_keys, Replayed, AuthFailed, Malformed, unknown_ssrc…).</summary>
     public static readonly Counter<long> Dropped = Meter.CreateCounter<long>("packets.dropped");
 
+    /// <summary>SRTP/SRTCP datagrams kept because they arrived before the keys were installed (processed once they are).</summary>
+    public static readonly Counter<long> EarlyQueued = Meter.CreateCounter<long>("packets.early");
+
     public static void Drop(string reason) => Dropped.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public static void Drop(string reason, long count) => Dropped.Add(count, new KeyValuePair<string, object?>("reason", reason));
 }

@@ -34,6 +34,12 @@ public sealed class WebRtcServer : IAsyncDisposable
     /// <summary>The options in force.</summary>
     public MediaOptions Options { get; }
 
+    /// <summary>
+    /// Test hook: awaited after a transport's DTLS handshake succeeded and before its SRTP keys are installed,
+    /// so tests can hold the key install back deterministically. Null (the default) in production.
+    /// </summary>
+    internal Func<WebRtcTransport, Task>? BeforeKeysInstalled { get; set; }
+
     /// <summary>The bound media port.</summary>
     public IPEndPoint LocalEndPoint => _ice.LocalEndPoint;
 

@@ -22,9 +22,13 @@ public sealed partial class WebRtcTransport : IAsyncDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly Lock _protectGate = new();
+    private readonly Lock _earlyGate = new();
+    private readonly EarlySrtpQueue _early = new();
     private readonly TaskCompletionSource<DtlsHandshakeResult> _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private DtlsSession? _dtls;
     private SrtpSession? _srtp;
+    private SrtpSession? _receiveSrtp; // set after the early datagrams were processed: the receive path's keys
+    private bool _earlyOpen; // under _earlyGate: early SRTP is kept while the handshake runs
     private SctpParameters? _sctpParameters;
     private int _closed;
 
@@ -92,6 +96,10 @@ public sealed partial class WebRtcTransport : IAsyncDisposable
             throw new InvalidOperationException("Connect was already called.");
         }
         _sctpParameters = sctp;
+        lock (_earlyGate)
+        {
+            _earlyOpen = true;
+        }
         var options = new DtlsOptions { HandshakeTimeout = _server.Options.DtlsHandshakeTimeout };
         _dtls = new DtlsSession(role, _server.Certificate, der => remoteFingerprint.Matches(der),
             d => _ice.Send(d), options, _loggerFactory.CreateLogger<DtlsSession>());
@@ -136,7 +144,15 @@ public sealed partial class WebRtcTransport : IAsyncDisposable
         var result = await _dtls!.HandshakeAsync().ConfigureAwait(false);
         if (result == DtlsHandshakeResult.Connected)
         {
+            if (_server.BeforeKeysInstalled is { } hold)
+            {
+                await hold(this).ConfigureAwait(false);
+            }
             OnDtlsConnected(_dtls.Keys!);
+        }
+        else
+        {
+            DiscardEarly();
         }
         _connected.TrySetResult(result);
         if (result != DtlsHandshakeResult.Connected)
@@ -147,8 +163,12 @@ public sealed partial class WebRtcTransport : IAsyncDisposable
 
     private void OnDtlsConnected(SrtpKeyingMaterial keys)
     {
-        _srtp = SrtpSession.Create((SrtpProfile)(int)keys.Profile, keys.LocalMasterKey.Span, keys.LocalMasterSalt.Span,
+        var srtp = SrtpSession.Create((SrtpProfile)(int)keys.Profile, keys.LocalMasterKey.Span, keys.LocalMasterSalt.Span,
             keys.RemoteMasterKey.Span, keys.RemoteMasterSalt.Span);
+        if (!InstallKeys(srtp))
+        {
+            return;
+        }
         LogConnected(_logger, _ice.LocalCredentials.Ufrag, keys.Profile);
         if (_sctpParameters is { } p)
         {
@@ -204,12 +224,16 @@ public sealed partial class WebRtcTransport : IAsyncDisposable
 
     private void Unprotect(bool rtcp, Span<byte> datagram)
     {
-        var srtp = _srtp;
-        if (srtp is null)
+        var srtp = Volatile.Read(ref _receiveSrtp);
+        if (srtp is null && !TryHoldEarly(rtcp, datagram, out srtp))
         {
-            SfuMetrics.Drop("no_keys");
             return;
         }
+        Unprotect(srtp, rtcp, datagram);
+    }
+
+    private void Unprotect(SrtpSession srtp, bool rtcp, Span<byte> datagram)
+    {
         var result = rtcp ? srtp.UnprotectRtcp(datagram, out var length) : srtp.UnprotectRtp(datagram, out length);
         if (result != SrtpResult.Ok)
         {
@@ -232,6 +256,7 @@ public sealed partial class WebRtcTransport : IAsyncDisposable
             await sctp.DisposeAsync().ConfigureAwait(false);
         }
         _dtls?.Dispose();
+        DiscardEarly();
         lock (_protectGate)
         {
             _srtp?.Dispose();

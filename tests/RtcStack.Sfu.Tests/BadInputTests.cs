@@ -14,9 +14,19 @@ public sealed class BadInputTests
     {
         using var meters = new MeterDump();
         await using var host = await EchoHost.StartAsync();
+        var server = new TaskCompletionSource<WebRtcTransport>(TaskCreationOptions.RunContinuationsAsynchronously);
+        host.Media.BeforeKeysInstalled = t =>
+        {
+            server.TrySetResult(t);
+            return Task.CompletedTask;
+        };
         await using var peer = new LoopbackPeer();
         var answer = await host.Echo.AnswerAsync(peer.Offer(), CancellationToken.None);
         Assert.Equal(DtlsHandshakeResult.Connected, await peer.ConnectAsync(answer));
+        // The peer is connected when it has our Finished; our keys are installed a little later on the handshake
+        // worker (early SRTP would be kept, see EarlySrtpTests, but this test is about what follows): wait for them.
+        var transport = await server.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(DtlsHandshakeResult.Connected, await transport.Connected.WaitAsync(TimeSpan.FromSeconds(60)));
 
         var packet = peer.ProtectedRtp(1000, 0xAB);
         peer.Send(packet);

@@ -21,10 +21,15 @@ internal sealed class EchoHost : IAsyncDisposable
 
     public Uri BaseAddress { get; private set; } = null!;
 
-    public static async Task<EchoHost> StartAsync()
+    public static async Task<EchoHost> StartAsync(TimeSpan? dtlsHandshakeTimeout = null)
     {
         var host = new EchoHost();
-        host.Media = WebRtcServer.Start(new MediaOptions { ListenIp = "127.0.0.1", Port = 0, IceTcp = true });
+        var options = new MediaOptions { ListenIp = "127.0.0.1", Port = 0, IceTcp = true };
+        if (dtlsHandshakeTimeout is { } t)
+        {
+            options.DtlsHandshakeTimeout = t;
+        }
+        host.Media = WebRtcServer.Start(options);
         host.Echo = new EchoService(host.Media);
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");

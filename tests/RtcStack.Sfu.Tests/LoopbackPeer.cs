@@ -59,14 +59,26 @@ internal sealed class LoopbackPeer : IAsyncDisposable
         Assert.Equal(SdpParseResult.Ok, SdpParser.TryParse(answer, out var parsed));
         _answer = parsed!;
         var candidate = _answer.Media[0].GetCandidates()[0];
-        _server = new IPEndPoint(IPAddress.Parse(candidate.Address), candidate.Port);
-        var serverFingerprint = _answer.Fingerprint!.Value;
+        Attach(new IPEndPoint(IPAddress.Parse(candidate.Address), candidate.Port), _answer.IceUfrag!, _answer.IcePwd!,
+            _answer.Fingerprint!.Value);
+        return await HandshakeAsync();
+    }
+
+    /// <summary>Aims at the server's media port and does one ICE check (USE-CANDIDATE); DTLS not started yet.</summary>
+    public void Attach(IPEndPoint server, string serverUfrag, string serverPwd, FingerprintAttribute serverFingerprint)
+    {
+        _server = server;
         Dtls = new DtlsSession(DtlsRole.Client, _certificate, der => serverFingerprint.Matches(der), d => Send(d));
         _receive = Task.Run(ReceiveLoop);
-        SendCheck(_answer.IceUfrag!, _answer.IcePwd!);
+        SendCheck(serverUfrag, serverPwd);
         Assert.True(Stun.TryTake(out var response, 30_000), "no STUN response");
         Assert.Equal(StunParseResult.Success, StunMessageReader.TryParse(response, out var reader));
         Assert.Equal(StunClass.SuccessResponse, reader.Class);
+    }
+
+    /// <summary>Runs the DTLS handshake as client (after <see cref="Attach"/>); SRTP keys once connected.</summary>
+    public async Task<DtlsHandshakeResult> HandshakeAsync()
+    {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var result = await Dtls.HandshakeAsync(timeout.Token);
         if (result == DtlsHandshakeResult.Connected)
