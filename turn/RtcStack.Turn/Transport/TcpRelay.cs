@@ -29,6 +29,8 @@ internal sealed class TcpRelay : IAsyncDisposable, ITcpRelayAcceptor
     private AcceptThrottle? _throttle;
     private int _retrying; // 1 while an accept retry after exhaustion runs
     private int _exhausted; // the errno of the last exhausted drain not yet retried, else 0
+    private bool _stopping; // under _lock: set once by the first DisposeAsync
+    private bool _listenerRef; // the listener's handle is referenced while registered on the loop
     private TurnState? _state;
     private Allocation? _allocation;
     private StreamPacer? _toPeerPace, _toClientPace;
@@ -44,6 +46,18 @@ internal sealed class TcpRelay : IAsyncDisposable, ITcpRelayAcceptor
     internal TransportAddress LocalAddress { get; }
 
     internal Allocation Allocation => _allocation!;
+
+    /// <summary>Whether the listener was registered on <see cref="TcpRelayLoop"/>'s epoll (else peers are accepted by the async accept loop).</summary>
+    internal bool AcceptsOnLoop
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _onLoop is not null;
+            }
+        }
+    }
 
     /// <summary>Starts accepting peer connections for <paramref name="allocation"/>.</summary>
     internal void Start(Allocation allocation, TurnState state)
@@ -62,28 +76,54 @@ internal sealed class TcpRelay : IAsyncDisposable, ITcpRelayAcceptor
         _accept = Task.Run(AcceptLoopAsync);
     }
 
-    /// <summary>Registers the listening socket on the relay loop's epoll (§5.3 accepts without .NET's socket engine).</summary>
+    /// <summary>
+    /// Registers the listening socket on the relay loop's epoll (§5.3 accepts without .NET's socket engine); true
+    /// also when the relay was disposed first (an allocation closed before it started: nothing to accept). Under
+    /// the lock <see cref="DisposeAsync"/> takes first, so it either finds the registration to undo or none is
+    /// made, and the listener's handle stays referenced while registered (its descriptor number is never reused
+    /// under the loop).
+    /// </summary>
     private bool TryListenOnLoop(TcpRelayLoop loop)
     {
-        try
+        lock (_lock)
         {
-            _listener.Blocking = false;
-        }
-        catch (SocketException)
-        {
+            if (_stopping)
+            {
+                return true;
+            }
+            try
+            {
+                _listener.SafeHandle.DangerousAddRef(ref _listenerRef);
+                _listener.Blocking = false;
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                ReleaseListener();
+                return false;
+            }
+            var accept = new TcpRelayAccept((int)_listener.SafeHandle.DangerousGetHandle(), this);
+            _onLoop = accept; // before registering: a peer may be accepted at once
+            _acceptLoop = loop;
+            if (loop.TryListen(accept))
+            {
+                return true;
+            }
+            _onLoop = null;
+            _acceptLoop = null;
+            ReleaseListener();
+            _listener.Blocking = true;
             return false;
         }
-        var accept = new TcpRelayAccept((int)_listener.SafeHandle.DangerousGetHandle(), this);
-        _onLoop = accept; // before registering: a peer may be accepted (and disposal start) at once
-        _acceptLoop = loop;
-        if (loop.TryListen(accept))
+    }
+
+    /// <summary>Lets go of the listener's handle (caller holds the lock, or is the only disposer).</summary>
+    private void ReleaseListener()
+    {
+        if (_listenerRef)
         {
-            return true;
+            _listenerRef = false;
+            _listener.SafeHandle.DangerousRelease();
         }
-        _onLoop = null;
-        _acceptLoop = null;
-        _listener.Blocking = true;
-        return false;
     }
 
     /// <summary>Reserves a Connect to <paramref name="peer"/> (§5.2): 446 when one is in progress or open, 508 when full.</summary>
@@ -141,7 +181,7 @@ internal sealed class TcpRelay : IAsyncDisposable, ITcpRelayAcceptor
         lock (_lock)
         {
             _connecting.Remove(peer);
-            if (failure is null && socket is not null && !_stop.IsCancellationRequested)
+            if (failure is null && socket is not null && !_stopping)
             {
                 if (TryAdd(socket, peer, "connect") is { } added)
                 {
@@ -209,16 +249,27 @@ internal sealed class TcpRelay : IAsyncDisposable, ITcpRelayAcceptor
         TurnLog.TcpConnectionClosed(_state.Logger, connection.Id, connection.Peer, reason);
     }
 
+    /// <summary>Closes the listener and every connection and gives the port back; idempotent (the first call does it).</summary>
     public async ValueTask DisposeAsync()
     {
-        if (_stop.IsCancellationRequested)
+        TcpRelayAccept? accept;
+        lock (_lock)
         {
-            return;
+            if (_stopping)
+            {
+                return;
+            }
+            _stopping = true; // no registration, connection or accept is added after this
+            accept = _onLoop;
         }
         await _stop.CancelAsync().ConfigureAwait(false);
-        if (_onLoop is { } accept)
+        if (accept is not null)
         {
             _acceptLoop!.Unlisten(accept); // no accept4 on the descriptor after this
+            lock (_lock)
+            {
+                ReleaseListener();
+            }
         }
         _listener.Dispose();
         await _accept.ConfigureAwait(false);
@@ -388,7 +439,7 @@ internal sealed class TcpRelay : IAsyncDisposable, ITcpRelayAcceptor
         TcpPeerConnection? connection = null;
         lock (_lock)
         {
-            if (_stop.IsCancellationRequested)
+            if (_stopping)
             {
                 refusal = "closed"; // disposal took its list of connections already, or is about to
             }
@@ -413,7 +464,14 @@ internal sealed class TcpRelay : IAsyncDisposable, ITcpRelayAcceptor
             TurnLog.TcpConnectionRefused(state.Logger, peer, allocation.Info.RelayedAddress, refusal!);
             return;
         }
-        SendConnectionAttempt(state, allocation, connection);
+        try
+        {
+            SendConnectionAttempt(state, allocation, connection);
+        }
+        catch (Exception)
+        {
+            connection.Close("ConnectionAttempt failed"); // listed and counted: closed, unlisted and uncounted as any other
+        }
     }
 
     private static void SendConnectionAttempt(TurnState state, Allocation allocation, TcpPeerConnection connection)
