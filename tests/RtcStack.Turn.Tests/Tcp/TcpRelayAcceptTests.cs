@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using RtcStack.Stun;
 using RtcStack.Turn.Transport;
 
@@ -139,12 +140,13 @@ public sealed class TcpRelayAcceptTests
         {
             return; // descriptors are counted through /proc
         }
-        await using TurnServer server = await TcpTestServer.StartAsync(56000);
+        await using TurnServer server = await TcpTestServer.StartAsync(30000);
         TcpTurnClient client = await TcpTurnClient.ConnectAsync(server.TcpEndPoints[0]);
         var peers = new List<TcpClient>();
         try
         {
             Assert.Equal(0, Answer.ErrorCode(await client.AllocateAsync()));
+            AssertAcceptsOnLoop(server);
             Assert.Equal(0, Answer.ErrorCode(await client.CreatePermissionAsync(new IPEndPoint(IPAddress.Loopback, 0))));
             IPEndPoint relayed = client.Relayed.ToEndPoint();
             for (int i = 0; i < 20; i++)
@@ -192,11 +194,12 @@ public sealed class TcpRelayAcceptTests
         {
             return;
         }
-        await using TurnServer server = await TcpTestServer.StartAsync(56000);
+        await using TurnServer server = await TcpTestServer.StartAsync(30000);
         TcpTurnClient client = await TcpTurnClient.ConnectAsync(server.TcpEndPoints[0]);
         try
         {
             Assert.Equal(0, Answer.ErrorCode(await client.AllocateAsync()));
+            AssertAcceptsOnLoop(server);
             IPEndPoint relayed = client.Relayed.ToEndPoint();
             for (int i = 0; i < 5; i++)
             {
@@ -237,6 +240,14 @@ public sealed class TcpRelayAcceptTests
         {
             await client.DisposeAsync();
         }
+    }
+
+    /// <summary>On Linux x64 the allocation's peers are accepted on the relay loop's epoll, not by the async accept loop.</summary>
+    private static void AssertAcceptsOnLoop(TurnServer server)
+    {
+        bool expected = OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64;
+        Assert.Equal(expected, TcpRelayLoop.Shared is not null);
+        Assert.Equal(expected, server.State!.Allocations.All.Single().Tcp!.AcceptsOnLoop);
     }
 
     private static bool IsFrom(byte[] attempt, TcpClient peer) =>
