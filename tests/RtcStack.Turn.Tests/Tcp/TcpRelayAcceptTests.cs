@@ -126,7 +126,8 @@ public sealed class TcpRelayAcceptTests
             {
                 _ = loop.PollOnce(50);
             }
-            Assert.Equal(0, accept.Drain());
+            Assert.Equal(0, accept.Drain(out bool more));
+            Assert.False(more);
             Thread.Sleep(100); // a wrongly queued hand-off would have run by now
             Assert.Equal(1, owner.Count);
             owner.CloseAll();

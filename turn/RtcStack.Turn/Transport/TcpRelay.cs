@@ -101,7 +101,7 @@ internal sealed class TcpRelay : IAsyncDisposable, ITcpRelayAcceptor
                 ReleaseListener();
                 return false;
             }
-            var accept = new TcpRelayAccept((int)_listener.SafeHandle.DangerousGetHandle(), this);
+            var accept = new TcpRelayAccept((int)_listener.SafeHandle.DangerousGetHandle(), this, _state!.Options.MaxTcpConnectionsPerAllocation);
             _onLoop = accept; // before registering: a peer may be accepted at once
             _acceptLoop = loop;
             if (loop.TryListen(accept))
@@ -413,7 +413,11 @@ internal sealed class TcpRelay : IAsyncDisposable, ITcpRelayAcceptor
                 while (errno != 0)
                 {
                     await _throttle.AfterFailureAsync(TcpRelayAccept.ToException(errno), _stop.Token).ConfigureAwait(false);
-                    errno = _onLoop!.Drain();
+                    errno = _onLoop!.Drain(out bool more);
+                    if (errno == 0 && more)
+                    {
+                        _onLoop.DrainLater();
+                    }
                 }
                 _throttle.OnSuccess();
                 Volatile.Write(ref _retrying, 0);

@@ -14,7 +14,12 @@ namespace RtcStack.Turn.Transport;
 /// accepted sockets are non-blocking from the start, ready for the loop. Out of descriptors or kernel memory,
 /// <see cref="Drain"/> stops and returns the errno: the owner waits (<see cref="AcceptThrottle"/>) and drains again
 /// (pending peers wait in the backlog meanwhile, and a new arrival is a new edge). <see cref="Stop"/> (allocation
-/// closed) waits for a drain in progress, after which the listening descriptor is never touched here again.
+/// closed) waits for a drain in progress, after which the listening descriptor is never touched here again. A flood
+/// of connections (any host may connect; the permission check comes after the hand-off) cannot hold the relay thread:
+/// a drain accepts at most <see cref="MaxPerDrain"/> (then <c>more</c>: the loop drains again on its next turn, since
+/// no EAGAIN means no new edge), and none while <c>maxPending</c> hand-offs wait on the thread pool (those peers would
+/// be refused as over the allocation's limit anyway); the hand-off that brings them below it drains again on the
+/// thread pool. Peers meanwhile wait in the listen backlog.
 /// </summary>
 internal sealed unsafe class TcpRelayAccept
 {
@@ -23,15 +28,23 @@ internal sealed unsafe class TcpRelayAccept
 
     private readonly Lock _lock = new();
     private readonly ITcpRelayAcceptor _owner;
+    private readonly int _maxPending;
     private bool _stopped;
+    private int _pending; // hand-offs queued and not yet run
+    private int _held; // 1 while a drain stopped at _maxPending and no hand-off has taken over since
 
     /// <param name="listenerFd">The listening descriptor (non-blocking); the caller keeps it open until <see cref="Stop"/> returned.</param>
     /// <param name="owner">Gets the accepted connections.</param>
-    internal TcpRelayAccept(int listenerFd, ITcpRelayAcceptor owner)
+    /// <param name="maxPending">Hand-offs waiting on the thread pool at which accepting pauses.</param>
+    internal TcpRelayAccept(int listenerFd, ITcpRelayAcceptor owner, int maxPending = int.MaxValue)
     {
         Fd = listenerFd;
         _owner = owner;
+        _maxPending = Math.Max(maxPending, 1);
     }
+
+    /// <summary>Connections accepted per <see cref="Drain"/> at most.</summary>
+    internal const int MaxPerDrain = 32;
 
     internal int Fd { get; }
 
@@ -41,21 +54,35 @@ internal sealed unsafe class TcpRelayAccept
     internal uint Id { get; set; }
 
     /// <summary>
-    /// Accepts every pending connection and queues each to the owner; 0 when the backlog is empty (or stopped), else
-    /// the errno that stopped it (out of descriptors or memory: call again later).
+    /// Accepts pending connections (at most <see cref="MaxPerDrain"/>) and queues each to the owner; 0 when the
+    /// backlog is empty, stopped, capped (<paramref name="more"/>: call again soon) or paused at the pending limit (a
+    /// hand-off resumes it), else the errno that stopped it (out of descriptors or memory: call again later).
     /// </summary>
-    internal int Drain()
+    internal int Drain(out bool more)
     {
+        more = false;
         byte* address = stackalloc byte[28];
         lock (_lock)
         {
+            int accepted = 0;
             while (!_stopped)
             {
+                if (accepted == MaxPerDrain)
+                {
+                    more = true;
+                    return 0;
+                }
+                if (Volatile.Read(ref _pending) >= _maxPending && Pause())
+                {
+                    return 0;
+                }
                 int length = 28;
                 int fd = LinuxNative.Accept4(Fd, address, &length, LinuxNative.AcceptNonBlockCloexec);
                 if (fd >= 0)
                 {
-                    ThreadPool.UnsafeQueueUserWorkItem(new Accepted(_owner, fd, Read(address)), preferLocal: false);
+                    accepted++;
+                    Interlocked.Increment(ref _pending);
+                    ThreadPool.UnsafeQueueUserWorkItem(new Accepted(this, fd, Read(address)), preferLocal: false);
                     continue;
                 }
                 int errno = Marshal.GetLastPInvokeError();
@@ -70,6 +97,29 @@ internal sealed unsafe class TcpRelayAccept
             }
         }
         return 0;
+    }
+
+    /// <summary>
+    /// Drains on the thread pool until the backlog is empty, paused or stopped (exhaustion goes to the owner); for
+    /// callers that are not the loop (which drains a capped accept again on its next turn).
+    /// </summary>
+    internal void DrainLater() => ThreadPool.UnsafeQueueUserWorkItem(new Resume(this), preferLocal: false);
+
+    /// <summary>Marks the drain paused; false when the hand-offs fell below the limit meanwhile (keep accepting).</summary>
+    private bool Pause()
+    {
+        Volatile.Write(ref _held, 1); // first: a hand-off that completes after this sees it and resumes
+        return Volatile.Read(ref _pending) >= _maxPending || Interlocked.CompareExchange(ref _held, 0, 1) != 1;
+    }
+
+    /// <summary>A hand-off ran: below the limit again, a paused drain resumes (here, on the thread pool).</summary>
+    private void HandedOff()
+    {
+        if (Interlocked.Decrement(ref _pending) < _maxPending && Volatile.Read(ref _held) == 1
+            && Interlocked.CompareExchange(ref _held, 0, 1) == 1)
+        {
+            DrainLater();
+        }
     }
 
     /// <summary>No drain after this returns (a drain in progress is waited for); the caller may then close the listener.</summary>
@@ -103,8 +153,34 @@ internal sealed unsafe class TcpRelayAccept
     }
 
     /// <summary>One accepted connection on its way to the owner (thread pool).</summary>
-    private sealed class Accepted(ITcpRelayAcceptor owner, int fd, TransportAddress peer) : IThreadPoolWorkItem
+    private sealed class Accepted(TcpRelayAccept accept, int fd, TransportAddress peer) : IThreadPoolWorkItem
     {
-        public void Execute() => owner.Accepted(fd, peer);
+        public void Execute()
+        {
+            try
+            {
+                accept._owner.Accepted(fd, peer);
+            }
+            finally
+            {
+                accept.HandedOff();
+            }
+        }
+    }
+
+    /// <summary>A drain off the loop's thread: again while capped (each batch its own work item).</summary>
+    private sealed class Resume(TcpRelayAccept accept) : IThreadPoolWorkItem
+    {
+        public void Execute()
+        {
+            if (accept.Drain(out bool more) is var errno and not 0)
+            {
+                accept._owner.AcceptExhausted(errno);
+            }
+            else if (more)
+            {
+                accept.DrainLater();
+            }
+        }
     }
 }

@@ -36,6 +36,7 @@ internal sealed unsafe class TcpRelayLoop : IDisposable
     private readonly Lock _lock = new();
     private readonly Dictionary<uint, TcpRelayConnect> _connects = [];
     private readonly Dictionary<uint, TcpRelayAccept> _accepts = [];
+    private List<TcpRelayAccept> _drainAgain = [], _draining = []; // capped drains, taken again next turn (loop thread only)
     private readonly byte[] _buffer = GC.AllocateUninitializedArray<byte>(ChunkBytes, pinned: true);
     private readonly PollSlotTable<Pair> _pairs = new(64); // by epoll data: generation << 32 | [PeerSide] | slot
     private uint _nextId; // of connects and listeners (their own dictionaries)
@@ -185,7 +186,8 @@ internal sealed unsafe class TcpRelayLoop : IDisposable
     internal int PollOnce(int timeoutMs)
     {
         LinuxNative.EpollEvent* events = stackalloc LinuxNative.EpollEvent[MaxEvents];
-        int n = LinuxNative.EpollWait(_epoll, events, MaxEvents, timeoutMs);
+        int n = LinuxNative.EpollWait(_epoll, events, MaxEvents, _drainAgain.Count > 0 ? 0 : timeoutMs);
+        DrainAgain(); // the listeners a capped drain left with peers, once per turn between the events
         for (int i = 0; i < n; i++)
         {
             ulong data = events[i].Data;
@@ -251,10 +253,33 @@ internal sealed unsafe class TcpRelayLoop : IDisposable
                 return;
             }
         }
-        if (accept.Drain() is var errno and not 0)
+        Drain(accept);
+    }
+
+    private void Drain(TcpRelayAccept accept)
+    {
+        if (accept.Drain(out bool more) is var errno and not 0)
         {
             accept.Owner.AcceptExhausted(errno);
         }
+        else if (more)
+        {
+            _drainAgain.Add(accept); // no EAGAIN, so no new edge: come back on the next turn
+        }
+    }
+
+    private void DrainAgain()
+    {
+        if (_drainAgain.Count == 0)
+        {
+            return;
+        }
+        (_draining, _drainAgain) = (_drainAgain, _draining);
+        foreach (TcpRelayAccept accept in _draining)
+        {
+            Drain(accept); // a stopped (unlistened) one drains nothing
+        }
+        _draining.Clear();
     }
 
     /// <summary>Sets the relay mask of a registered pair socket (re-arms it: current readiness is reported).</summary>
