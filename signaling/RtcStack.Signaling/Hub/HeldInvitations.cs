@@ -55,7 +55,7 @@ internal sealed class HeldInvitations(SignalingHub hub)
                 await TryDeliverAsync(callId, caller, call).ConfigureAwait(false);
             }
         }
-        Call[] theirs = [.. _adopted.Values.Where(c => c.OtherPeer == peer.Value || Caller(c) == peer.Value)];
+        Call[] theirs = [.. _adopted.Values.Where(c => c.OtherPeer == peer.Value || c.PendingInvite?.From == peer.Value)];
         if (theirs.Length > 0)
         {
             // Only this peer's calls (one Redis round trip each): the sweep advances the others.
@@ -148,11 +148,12 @@ internal sealed class HeldInvitations(SignalingHub hub)
     /// </summary>
     private async Task AdvanceAsync(Call call, long nowMs)
     {
-        // Past its ring time a call is never handed back: its caller may long have heard it end (a stale copy).
-        if (call.ExpiresAt <= nowMs)
+        // Past its ring time a call is never handed back: its caller may long have heard it end (a stale copy). An
+        // answered one (the caller's session here got the accepted) still goes to that session.
+        if (call.ExpiresAt <= nowMs && !(call.Accepted && hub.Sessions.TryGetValue(Caller(call), out Session? here) && !here.Ended))
         {
             // Told even when not marked delivered (a delivery may be in flight); a callee without the call drops it.
-            if (await ReleaseAdoptedAsync(call))
+            if (await ReleaseAdoptedAsync(call) && !call.Accepted)
             {
                 var timeout = new ServerMessage { Type = MessageTypes.InviteTimeout, CallId = call.Id };
                 await hub.Backplane.PublishToPeerAsync(new PeerId(call.OtherPeer), BackplaneEnvelope.Create(timeout), CancellationToken.None).ConfigureAwait(false);
@@ -162,10 +163,7 @@ internal sealed class HeldInvitations(SignalingHub hub)
         var caller = new PeerId(Caller(call));
         if (hub.Sessions.TryGetValue(caller.Value, out Session? local) && !local.Ended)
         {
-            if (_adopted.TryRemove(call.Id, out _))
-            {
-                await HandToLocalCallerAsync(local, call).ConfigureAwait(false);
-            }
+            await HandToLocalCallerAsync(local, call).ConfigureAwait(false);
             return;
         }
         if (await hub.Backplane.GetSessionOwnerAsync(caller, CancellationToken.None).ConfigureAwait(false) is not null
@@ -200,14 +198,37 @@ internal sealed class HeldInvitations(SignalingHub hub)
     /// </summary>
     private async Task HandToLocalCallerAsync(Session session, Call call)
     {
-        // The session holds its own copy (same id) when the invitation is still undelivered.
-        await hub.Backplane.ReleaseInvitationAsync(call.Id, CancellationToken.None).ConfigureAwait(false);
-        await TakeHandedCallAsync(session, call.ToState()).ConfigureAwait(false);
+        // The session takes the call (this very object) while it is still adopted here, before this node lets go of
+        // it: a hand-over of the session that starts meanwhile either carries the call along or finds it refused (then
+        // it stays adopted); an accepted for the caller finds it in one place or the other (see MarkAdoptedAccepted);
+        // and an invitation is never held by nobody (released here only when the session holds no copy of its own).
+        if (!await TakeAsync(session, call).ConfigureAwait(false))
+        {
+            return;
+        }
+        _adopted.TryRemove(new KeyValuePair<string, Call>(call.Id, call));
+        if (!_held.ContainsKey(call.Id))
+        {
+            await hub.Backplane.ReleaseInvitationAsync(call.Id, CancellationToken.None).ConfigureAwait(false);
+        }
         if (session.Ended && session.RemoveCall(call.Id) is not null)
         {
             _held.TryRemove(call.Id, out _);
             _adopted[call.Id] = call;
             await hub.Backplane.HoldInvitationAsync(call.ToState(), CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// An <c>accepted</c> reached <paramref name="caller"/>'s session for a call this node still holds as adopted (on
+    /// its way to that session): the call is marked answered, so it goes to the session as such and is never rung out.
+    /// </summary>
+    public void MarkAdoptedAccepted(string callId, PeerId caller)
+    {
+        if (_adopted.TryGetValue(callId, out Call? call) && call.PendingInvite?.From == caller.Value)
+        {
+            call.Accepted = true;
+            call.Delivered = true;
         }
     }
 
@@ -249,15 +270,22 @@ internal sealed class HeldInvitations(SignalingHub hub)
 
     /// <summary>
     /// The caller of an adopted invitation connected again: its session takes the call as its own outgoing call (and
-    /// holds the invitation if it is still undelivered).
+    /// holds the invitation if it is still undelivered). False when the session was handed over or ended before it took
+    /// the call (the sender keeps it).
     /// </summary>
-    public async Task TakeHandedCallAsync(Session session, CallState state)
+    public Task<bool> TakeHandedCallAsync(Session session, CallState state) => TakeAsync(session, Call.FromState(state));
+
+    private async Task<bool> TakeAsync(Session session, Call call)
     {
-        if (session.GetCall(state.Id) is { } existing)
+        if (session.Ended)
+        {
+            return false;
+        }
+        if (session.GetCall(call.Id) is { } existing)
         {
             // The session kept the call (its node was cut off, presumed dead, and a survivor adopted the invitation):
             // whichever copy reached the callee wins, and the invitation is held here only while neither did.
-            if (state.Delivered && !existing.Delivered)
+            if (call.Delivered && !existing.Delivered)
             {
                 existing.Delivered = true;
                 existing.PendingInvite = null;
@@ -267,16 +295,17 @@ internal sealed class HeldInvitations(SignalingHub hub)
             {
                 await HoldAsync(session, existing).ConfigureAwait(false);
             }
-            return;
+            return true;
         }
-        var call = Call.FromState(state);
-        session.AddCall(call);
-        if (call.Delivered)
+        if (!session.TryAddCall(call))
         {
-            call.PendingInvite = null;
-            return;
+            return false;
         }
-        await HoldAsync(session, call).ConfigureAwait(false);
+        if (!call.Delivered)
+        {
+            await HoldAsync(session, call).ConfigureAwait(false);
+        }
+        return true;
     }
 
     private static string Caller(Call call) => call.PendingInvite!.From!;

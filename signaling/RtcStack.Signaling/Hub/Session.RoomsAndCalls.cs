@@ -65,6 +65,24 @@ internal sealed partial class Session
         }
     }
 
+    /// <summary>
+    /// Adds a call unless the session was handed over or ended (false: the caller keeps the call). Calls are copied
+    /// for a handover under the same lock, so a call added here travels with the handover, and a refused one does not
+    /// need to: it stays with whoever held it before.
+    /// </summary>
+    public bool TryAddCall(Call call)
+    {
+        lock (_sync)
+        {
+            if (_handedOver || Ended)
+            {
+                return false;
+            }
+            _calls[call.Id] = call;
+            return true;
+        }
+    }
+
     public Call? GetCall(string callId)
     {
         lock (_sync)

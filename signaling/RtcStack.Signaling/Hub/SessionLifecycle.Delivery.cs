@@ -74,13 +74,9 @@ internal sealed partial class SessionLifecycle
         }
         if (envelope.Call is { } handed)
         {
-            if (session.Ended)
-            {
-                // Ended or handed over: the backplane routes it on (or the sender keeps holding it).
-                return false;
-            }
-            await hub.Invitations.TakeHandedCallAsync(session, handed).ConfigureAwait(false);
-            return true;
+            // Refused once ended or handed over (checked under the session's lock, as the hand-over copies the calls):
+            // the backplane routes it on (or the sender keeps holding it).
+            return await hub.Invitations.TakeHandedCallAsync(session, handed).ConfigureAwait(false);
         }
         ServerMessage m = envelope.Message;
         if (m.CallId is not null && !await ApplyCallEffectAsync(session, m).ConfigureAwait(false))
@@ -124,6 +120,8 @@ internal sealed partial class SessionLifecycle
                 session.AddCall(new Call(callId, m.From!, m.Room!, outgoing: false, m.ExpiresAt ?? 0));
                 return true;
             case MessageTypes.Accepted:
+                // An adopted call on its way to this session is marked first: it is added before it stops being adopted.
+                hub.Invitations.MarkAdoptedAccepted(callId, session.Peer);
                 if (session.GetCall(callId) is { } call)
                 {
                     call.Accepted = true;

@@ -92,7 +92,7 @@ internal sealed partial class SessionLifecycle(SignalingHub hub)
         await pending.Gate.WaitAsync().ConfigureAwait(false);
         try
         {
-            foreach (Call call in session.Calls().Where(c => c.Outgoing && c.PendingInvite is not null))
+            foreach (Call call in session.Calls().Where(c => c.Outgoing && !c.Delivered && c.PendingInvite is not null))
             {
                 await hub.Invitations.HoldAsync(session, call).ConfigureAwait(false);
             }
@@ -133,7 +133,8 @@ internal sealed partial class SessionLifecycle(SignalingHub hub)
         {
             foreach (CallState call in calls)
             {
-                await hub.Invitations.TakeHandedCallAsync(session, call).ConfigureAwait(false);
+                // A session handed over or ended meanwhile refuses it: the caller's next session gets no leftover either.
+                _ = await hub.Invitations.TakeHandedCallAsync(session, call).ConfigureAwait(false);
             }
         }
     }

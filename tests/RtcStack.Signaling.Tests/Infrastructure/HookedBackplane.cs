@@ -21,6 +21,9 @@ internal sealed class HookedBackplane(IBackplane inner) : IBackplane
     /// <summary>A non-null result is thrown by <see cref="ReleaseInvitationAsync"/>.</summary>
     public Func<string, Exception?>? ReleaseFailure { get; set; }
 
+    /// <summary>Runs before <see cref="ReleaseInvitationAsync"/> goes on (what happens meanwhile on the node).</summary>
+    public Func<string, Task>? BeforeRelease { get; set; }
+
     /// <summary>A non-null function replaces every published envelope (e.g. a JSON round trip); then nothing is delivered by reference.</summary>
     public Func<BackplaneEnvelope, BackplaneEnvelope>? Published { get; set; }
 
@@ -63,8 +66,18 @@ internal sealed class HookedBackplane(IBackplane inner) : IBackplane
 
     public ValueTask HoldInvitationAsync(CallState call, CancellationToken cancellationToken) => inner.HoldInvitationAsync(call, cancellationToken);
 
-    public ValueTask ReleaseInvitationAsync(string callId, CancellationToken cancellationToken) =>
-        ReleaseFailure?.Invoke(callId) is { } failure ? ValueTask.FromException(failure) : inner.ReleaseInvitationAsync(callId, cancellationToken);
+    public async ValueTask ReleaseInvitationAsync(string callId, CancellationToken cancellationToken)
+    {
+        if (BeforeRelease is { } before)
+        {
+            await before(callId);
+        }
+        if (ReleaseFailure?.Invoke(callId) is { } failure)
+        {
+            throw failure;
+        }
+        await inner.ReleaseInvitationAsync(callId, cancellationToken);
+    }
 
     public ValueTask EndHeldInvitationAsync(string callId, CancellationToken cancellationToken) => inner.EndHeldInvitationAsync(callId, cancellationToken);
 
