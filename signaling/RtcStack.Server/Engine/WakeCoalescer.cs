@@ -7,7 +7,7 @@ namespace RtcStack.Server.Engine;
 /// <c>Server:EpollCoalesceMinEventsPerSecond</c> socket events per second, it pauses after a batch until
 /// <see cref="IntervalNanoseconds"/> have passed since the wake-up that started the batch, so the next wake-up serves
 /// every socket that became readable meanwhile (one sleep and one <c>epoll_wait</c> for many messages, and the
-/// batch's sends leave together). Below that rate (an idle or light server) it never pauses, so a lone message is
+/// batch's sends leave together). Below that rate (an idle or light server) it does not pause, so a lone message is
 /// answered at once. The pause is taken after the batch's sends were flushed, never before; it is at most the
 /// interval (plus the kernel's timer slack) and only what remains of it after the batch's own work.
 /// </summary>
@@ -16,7 +16,9 @@ namespace RtcStack.Server.Engine;
 /// <c>epoll_wait</c> returns at the first event, which is the wake-up per message this avoids; while the thread
 /// sleeps, an arriving message only marks its socket ready (the sender pays no wake-up either). Commands from other
 /// threads (a new socket, a close) wait at most one interval. The rate is measured over windows of
-/// <see cref="RateWindowNanoseconds"/>, so coalescing starts and stops within about that long of a change of load.
+/// <see cref="RateWindowNanoseconds"/>, so coalescing starts and stops within about that long of a change of load;
+/// it stops only below half the threshold (hysteresis: coalescing reduces the number of events it counts). A burst of
+/// events within one window (as at session set-up) turns it on for the next window even on a lightly loaded server.
 /// </remarks>
 internal sealed class WakeCoalescer
 {
@@ -74,8 +76,11 @@ internal sealed class WakeCoalescer
         long elapsed = now - _windowStart;
         if (elapsed >= _rateWindow)
         {
-            // events / (elapsed / frequency) >= min, without a division
-            Active = (double)_windowEvents * Stopwatch.Frequency >= (double)_minEventsPerSecond * elapsed;
+            // events / (elapsed / frequency) >= min, without a division. Hysteresis: once active, it stays so down to
+            // half the threshold, as coalescing itself lowers the event count (one busy edge-triggered socket gives
+            // at most one event per pause), which would otherwise switch it off and on every other window.
+            double threshold = Active ? _minEventsPerSecond / 2.0 : _minEventsPerSecond;
+            Active = (double)_windowEvents * Stopwatch.Frequency >= threshold * elapsed;
             _windowStart = now;
             _windowEvents = 0;
         }

@@ -95,6 +95,39 @@ public sealed class WakeCoalescerTests
     }
 
     [Fact]
+    public void Once_active_it_stays_active_down_to_half_the_threshold()
+    {
+        var coalescer = new WakeCoalescer(250, 4000);
+        long now = 1;
+        for (int i = 0; i < 30; i++)
+        {
+            now += Ticks(1_000_000);
+            coalescer.OnWake(now, 10);
+        }
+        Assert.True(coalescer.Active);
+        // One busy socket while coalescing: one event per ~300 µs cycle = ~3,300/s, below the threshold.
+        for (int i = 0; i < 200; i++)
+        {
+            now += Ticks(300_000);
+            coalescer.OnWake(now, 1);
+            Assert.True(coalescer.Active);
+        }
+        // 1,000/s: below half the threshold, it stops; and 3,300/s does not start it again.
+        for (int i = 0; i < 30; i++)
+        {
+            now += Ticks(1_000_000);
+            coalescer.OnWake(now, 1);
+        }
+        Assert.False(coalescer.Active);
+        for (int i = 0; i < 200; i++)
+        {
+            now += Ticks(300_000);
+            coalescer.OnWake(now, 1);
+            Assert.False(coalescer.Active);
+        }
+    }
+
+    [Fact]
     public void A_threshold_of_0_coalesces_from_the_first_batch()
     {
         var coalescer = new WakeCoalescer(1000, 0);
