@@ -7,7 +7,9 @@ namespace RtcStack.Server.Engine;
 /// Counters of the epoll engine (meter <c>RtcStack.Server</c>): <c>signaling.engine.wakeups</c> (epoll_wait returns with
 /// events), <c>signaling.engine.events</c>, <c>signaling.engine.sends</c> (send() calls), <c>signaling.engine.receives_inline</c>
 /// and <c>signaling.engine.receives_pooled</c> (hub receives completed on the engine thread or on the thread pool),
-/// <c>signaling.engine.pauses</c> (coalescing pauses after a batch), and the gauge <c>signaling.engine.sockets</c>. Events per wake-up is the batching the engine achieves.
+/// <c>signaling.engine.pauses</c> (coalescing pauses after a batch), <c>signaling.engine.close_lingers</c> (closes that
+/// kept the descriptor until queued frames went out) and <c>signaling.engine.close_linger_aborts</c> (of those, cut off after
+/// the close timeout), and the gauge <c>signaling.engine.sockets</c>. Events per wake-up is the batching the engine achieves.
 /// </summary>
 internal sealed class EpollEngineMetrics
 {
@@ -21,12 +23,16 @@ internal sealed class EpollEngineMetrics
     private static long s_inline;
     private static long s_pooled;
     private static long s_pauses;
+    private static long s_lingers;
+    private static long s_lingerAborts;
     private long _wakeups;
     private long _events;
     private long _sends;
     private long _inline;
     private long _pooled;
     private long _pauses;
+    private long _lingers;
+    private long _lingerAborts;
 
     static EpollEngineMetrics()
     {
@@ -36,6 +42,8 @@ internal sealed class EpollEngineMetrics
         s_meter.CreateObservableCounter("signaling.engine.receives_inline", () => Interlocked.Read(ref s_inline), description: "Hub receives completed on an engine thread (relay frames).");
         s_meter.CreateObservableCounter("signaling.engine.receives_pooled", () => Interlocked.Read(ref s_pooled), description: "Hub receives completed on the thread pool.");
         s_meter.CreateObservableCounter("signaling.engine.pauses", () => Interlocked.Read(ref s_pauses), description: "Wake-up coalescing pauses the epoll engine took after a batch.");
+        s_meter.CreateObservableCounter("signaling.engine.close_lingers", () => Interlocked.Read(ref s_lingers), description: "Closes of the epoll engine that kept the descriptor until the queued frames went out.");
+        s_meter.CreateObservableCounter("signaling.engine.close_linger_aborts", () => Interlocked.Read(ref s_lingerAborts), description: "Lingering closes cut off after the close timeout (the client did not read).");
         s_meter.CreateObservableGauge("signaling.engine.sockets", () => s_live.Values.Sum(e => (long)e.Count), description: "Sockets the epoll engine holds (handshaking or open).");
     }
 
@@ -52,6 +60,10 @@ internal sealed class EpollEngineMetrics
     public long ReceivesPooled => Interlocked.Read(ref _pooled);
 
     public long Pauses => Interlocked.Read(ref _pauses);
+
+    public long CloseLingers => Interlocked.Read(ref _lingers);
+
+    public long CloseLingerAborts => Interlocked.Read(ref _lingerAborts);
 
     public void Batch(int events)
     {
@@ -77,6 +89,12 @@ internal sealed class EpollEngineMetrics
     {
         Interlocked.Increment(ref _pauses);
         Interlocked.Increment(ref s_pauses);
+    }
+
+    public void Lingered(bool aborted)
+    {
+        Interlocked.Increment(ref aborted ? ref _lingerAborts : ref _lingers);
+        Interlocked.Increment(ref aborted ? ref s_lingerAborts : ref s_lingers);
     }
 
     public void Remove() => s_live.TryRemove(this, out _);

@@ -187,7 +187,8 @@ internal sealed partial class EpollLoop : IDisposable
         var coalescer = new WakeCoalescer(Engine.CoalesceMicroseconds, Engine.CoalesceMinEventsPerSecond);
         while (!_stopping)
         {
-            // Commands posted by this thread itself (a resume from a flush) run on the next pass without waiting.
+            // Commands posted by this thread itself (a resume from a flush) run on the next pass without waiting in epoll_wait
+            // (after at most one coalescing pause).
             int timeout = !_commands.IsEmpty ? 0 : _heads.Count > 0 ? 250 : -1;
             int n = EpollNative.EpollWait(_epoll, events, MaxEvents, timeout);
             long wake = coalescer.Enabled ? Stopwatch.GetTimestamp() : 0;

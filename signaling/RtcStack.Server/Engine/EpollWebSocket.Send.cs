@@ -139,6 +139,9 @@ internal sealed partial class EpollWebSocket
             }
             _fdClosed = true;
             _out.Clear();
+            // A normal flush-close: the timeout no longer keeps this socket (and its buffers) alive.
+            _lingerTimer?.Dispose();
+            _lingerTimer = null;
         }
         _owner.Unregister(this);
         Linger();
@@ -159,8 +162,22 @@ internal sealed partial class EpollWebSocket
             _wantWrite = true;
             _owner.WatchWritable(this, true);
         }
-        _ = Task.Delay(CloseFlushTimeout, CancellationToken.None)
-            .ContinueWith(static (_, s) => ((EpollWebSocket)s!).Abort(), this, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        _owner.Engine.Metrics.Lingered(aborted: false);
+        _lingerTimer = new Timer(static s => ((EpollWebSocket)s!).LingerTimedOut(), this, CloseFlushTimeout, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>The close timeout passed with frames still queued (the client did not read): cut off.</summary>
+    private void LingerTimedOut()
+    {
+        lock (_sync)
+        {
+            if (_fdClosed)
+            {
+                return;
+            }
+        }
+        _owner.Engine.Metrics.Lingered(aborted: true);
+        Abort();
     }
 
     /// <summary>

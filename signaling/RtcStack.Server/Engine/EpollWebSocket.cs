@@ -39,6 +39,7 @@ internal sealed partial class EpollWebSocket : WebSocket, IValueTaskSource<Value
     private bool _fdClosed;
     private bool _abortRequested; // Abort(): the descriptor closes at once, dropping what is queued
     private bool _lingering;      // closed with frames queued: the descriptor closes once they went out (see CloseSocket)
+    private Timer? _lingerTimer;  // while lingering: cuts the socket off after CloseFlushTimeout
     private bool _wantWrite;
     private bool _readPaused;
     private bool _flushNow;
@@ -85,6 +86,14 @@ internal sealed partial class EpollWebSocket : WebSocket, IValueTaskSource<Value
         {
             if (_fdClosed)
             {
+                return;
+            }
+            if (_lingering)
+            {
+                // Closed already: nobody reads what arrives now; discard it (bounded) rather than buffer it.
+                for (int i = 0; i < 64 && EpollNative.Receive(Fd, scratch) > 0; i++)
+                {
+                }
                 return;
             }
             _readPaused = false;
