@@ -62,8 +62,12 @@ internal sealed partial class EpollEngine : IDisposable
 
     public int Threads { get; }
 
-    /// <summary>Default of <c>Server:EpollCoalesceMicroseconds</c>.</summary>
-    public const int DefaultCoalesceMicroseconds = 250;
+    /// <summary>
+    /// Default of <c>Server:EpollCoalesceMicroseconds</c>: off. On a quiet box coalescing at 250 µs saved no CPU per
+    /// relayed message (on/off 0.91-1.13, median 1.05, six reps) and added ~0.2 ms to p50 (bench/signaling/README.md,
+    /// 2026-11-26 15:05); an operator may still turn it on.
+    /// </summary>
+    public const int DefaultCoalesceMicroseconds = 0;
 
     /// <summary>Default of <c>Server:EpollCoalesceMinEventsPerSecond</c>.</summary>
     public const int DefaultCoalesceMinEventsPerSecond = 4000;
