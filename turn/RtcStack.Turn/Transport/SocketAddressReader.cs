@@ -12,11 +12,14 @@ namespace RtcStack.Turn.Transport;
 /// </summary>
 internal static class SocketAddressReader
 {
-    internal static TransportAddress Read(SocketAddress address)
+    internal static TransportAddress Read(SocketAddress address) =>
+        Read(address.Buffer.Span, address.Family == AddressFamily.InterNetworkV6);
+
+    /// <summary>Raw sockaddr bytes (e.g. written by accept4(2)); IPv4-mapped IPv6 addresses normalised.</summary>
+    internal static TransportAddress Read(ReadOnlySpan<byte> raw, bool ipv6)
     {
-        ReadOnlySpan<byte> raw = address.Buffer.Span;
         ushort port = BinaryPrimitives.ReadUInt16BigEndian(raw[2..]);
-        return address.Family == AddressFamily.InterNetworkV6
+        return ipv6
             ? TransportAddress.FromIPv6(BinaryPrimitives.ReadUInt64BigEndian(raw[8..]), BinaryPrimitives.ReadUInt64BigEndian(raw[16..]), port).Normalize()
             : TransportAddress.FromIPv4(BinaryPrimitives.ReadUInt32BigEndian(raw[4..]), port);
     }

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using RtcStack.Stun;
@@ -146,10 +145,7 @@ internal sealed unsafe class TcpRelayAccept
     private static TransportAddress Read(byte* address)
     {
         var raw = new ReadOnlySpan<byte>(address, 28);
-        ushort port = BinaryPrimitives.ReadUInt16BigEndian(raw[2..]);
-        return MemoryMarshal.Read<ushort>(raw) == LinuxNative.AfInet6
-            ? TransportAddress.FromIPv6(BinaryPrimitives.ReadUInt64BigEndian(raw[8..]), BinaryPrimitives.ReadUInt64BigEndian(raw[16..]), port).Normalize()
-            : TransportAddress.FromIPv4(BinaryPrimitives.ReadUInt32BigEndian(raw[4..]), port);
+        return SocketAddressReader.Read(raw, MemoryMarshal.Read<ushort>(raw) == LinuxNative.AfInet6);
     }
 
     /// <summary>One accepted connection on its way to the owner (thread pool).</summary>
