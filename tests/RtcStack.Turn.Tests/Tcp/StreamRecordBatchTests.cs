@@ -1,6 +1,4 @@
-using System.Net;
 using System.Net.Security;
-using System.Net.Sockets;
 using RtcStack.Turn.Transport;
 
 namespace RtcStack.Turn.Tests.Tcp;
@@ -16,32 +14,16 @@ namespace RtcStack.Turn.Tests.Tcp;
 /// </summary>
 public sealed class StreamRecordBatchTests : IAsyncLifetime
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
-    private readonly StreamPoller? _poller = StreamPoller.CreateManual();
-    private readonly StreamPollScratch _scratch = new();
-    private readonly Socket _peer = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-    private string _dir = "";
-    private TurnServer? _server;
+    private ManualPollRig? _rig;
 
-    public async Task InitializeAsync()
-    {
-        if (_poller is null)
-        {
-            return; // not Linux x64: clients are read asynchronously (no poller to drive)
-        }
-        _peer.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        (_server, _dir) = await PolledStreamServer.StartAsync(_poller, "rtcstack-turn-recordbatch");
-    }
+    public async Task InitializeAsync() => _rig = await ManualPollRig.CreateAsync("rtcstack-turn-recordbatch");
 
     public async Task DisposeAsync()
     {
-        _peer.Dispose();
-        if (_server is not null)
+        if (_rig is not null)
         {
-            await _server.DisposeAsync();
-            Directory.Delete(_dir, recursive: true);
+            await _rig.DisposeAsync();
         }
-        _scratch.Dispose();
     }
 
     [Theory]
@@ -50,11 +32,11 @@ public sealed class StreamRecordBatchTests : IAsyncLifetime
     [InlineData(false, 24)]
     public async Task Frames_of_many_records_read_in_one_wake_up_leave_in_one_send_call(bool tls, int count)
     {
-        if (_poller is null || _server is null)
+        if (_rig is null)
         {
             return;
         }
-        StreamTurnClient client = await ConnectWhilePumpingAsync(_server, tls);
+        StreamTurnClient client = await _rig.ConnectWhilePumpingAsync(tls);
         await using (client)
         {
             byte[][] payloads = Payloads(count);
@@ -63,9 +45,9 @@ public sealed class StreamRecordBatchTests : IAsyncLifetime
                 client.Stream.Write(StreamTurnClient.ChannelData(payload)); // one record each
             }
             client.Stream.Flush();
-            SendBatch sends = _scratch.Ingress.PeerSends!;
+            SendBatch sends = _rig.Scratch.Ingress.PeerSends!;
             long before = sends.DatagramFlushes;
-            List<byte[]> received = ReceiveWhilePolling(payloads.Length);
+            List<byte[]> received = _rig.ReceiveWhilePolling(payloads.Length);
             long flushes = sends.DatagramFlushes - before;
 
             Assert.Equal(payloads, received);
@@ -76,11 +58,11 @@ public sealed class StreamRecordBatchTests : IAsyncLifetime
     [Fact]
     public async Task Frames_in_the_records_before_a_close_notify_are_all_relayed()
     {
-        if (_poller is null || _server is null)
+        if (_rig is null)
         {
             return;
         }
-        StreamTurnClient client = await ConnectWhilePumpingAsync(_server, tls: true);
+        StreamTurnClient client = await _rig.ConnectWhilePumpingAsync(tls: true);
         await using (client)
         {
             byte[][] payloads = Payloads(5);
@@ -90,8 +72,8 @@ public sealed class StreamRecordBatchTests : IAsyncLifetime
             }
             await ((SslStream)client.Stream).ShutdownAsync(); // close_notify right behind them: one wake-up reads all
 
-            Assert.Equal(payloads, ReceiveWhilePolling(payloads.Length));
-            Assert.True(PollUntilGone(_server), "the allocation outlived the connection's close_notify");
+            Assert.Equal(payloads, _rig.ReceiveWhilePolling(payloads.Length));
+            Assert.True(_rig.PollUntilNoAllocation(), "the allocation outlived the connection's close_notify");
         }
     }
 
@@ -106,64 +88,5 @@ public sealed class StreamRecordBatchTests : IAsyncLifetime
             payloads[i][0] = (byte)i;
         }
         return payloads;
-    }
-
-    /// <summary>Drives the poller until the peer has <paramref name="count"/> datagrams; returns them in arrival order.</summary>
-    private List<byte[]> ReceiveWhilePolling(int count)
-    {
-        var received = new List<byte[]>();
-        byte[] buffer = new byte[2048];
-        var deadline = DateTime.UtcNow + Patience;
-        while (received.Count < count)
-        {
-            _ = _poller!.PollOnce(50, _scratch);
-            while (_peer.Poll(0, SelectMode.SelectRead))
-            {
-                int n = _peer.Receive(buffer);
-                received.Add(buffer[..n]);
-            }
-            Assert.True(DateTime.UtcNow < deadline, $"the peer got {received.Count} of {count} frames");
-        }
-        return received;
-    }
-
-    private bool PollUntilGone(TurnServer server)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (server.State!.Allocations.All.Any())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                return false;
-            }
-            _ = _poller!.PollOnce(50, _scratch);
-        }
-        return true;
-    }
-
-    /// <summary>Connects a client and binds a channel to the peer while a pump thread drives the poller (the setup is not measured).</summary>
-    private async Task<StreamTurnClient> ConnectWhilePumpingAsync(TurnServer server, bool tls)
-    {
-        using var pump = new CancellationTokenSource();
-        Task pumping = Task.Factory.StartNew(() => Pump(pump.Token), TaskCreationOptions.LongRunning);
-        try
-        {
-            StreamTurnClient client = await StreamTurnClient.ConnectAsync(tls ? server.TlsEndPoints[0] : server.TcpEndPoints[0], tls);
-            await client.AllocateAndBindAsync((IPEndPoint)_peer.LocalEndPoint!).WaitAsync(Patience);
-            return client;
-        }
-        finally
-        {
-            await pump.CancelAsync();
-            await pumping;
-        }
-    }
-
-    private void Pump(CancellationToken token)
-    {
-        while (!token.IsCancellationRequested)
-        {
-            _ = _poller!.PollOnce(20, _scratch);
-        }
     }
 }
