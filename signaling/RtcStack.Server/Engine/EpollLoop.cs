@@ -216,7 +216,7 @@ internal sealed partial class EpollLoop : IDisposable
                 }
             }
             // Everything this batch wrote is flushed above: a pause delays only what arrives meanwhile.
-            long pause = n > 0 ? coalescer.PauseNanoseconds(wake, Stopwatch.GetTimestamp()) : 0;
+            long pause = n > 0 && coalescer.Enabled ? coalescer.PauseNanoseconds(wake, Stopwatch.GetTimestamp()) : 0;
             if (pause > 0)
             {
                 Engine.Metrics.Paused();
