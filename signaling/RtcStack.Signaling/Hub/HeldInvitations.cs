@@ -166,21 +166,23 @@ internal sealed class HeldInvitations(SignalingHub hub)
             await HandToLocalCallerAsync(local, call).ConfigureAwait(false);
             return;
         }
-        if (await hub.Backplane.GetSessionOwnerAsync(caller, CancellationToken.None).ConfigureAwait(false) is not null
-            && _adopted.TryRemove(call.Id, out _))
+        if (await hub.Backplane.GetSessionOwnerAsync(caller, CancellationToken.None).ConfigureAwait(false) is not null)
         {
-            // Released before it is handed over: the caller's session holds its own copy once it took the call, under
-            // the same id (on this node, maybe while this runs: its hold must not be undone by a release after it).
-            await hub.Backplane.ReleaseInvitationAsync(call.Id, CancellationToken.None).ConfigureAwait(false);
+            // Handed over first, let go of only once the caller's node took it: a node that stops in between leaves it
+            // held here (a survivor adopts it again; a session that has the call already keeps one copy, see TakeAsync),
+            // never held by nobody. If the caller did not take it, it stays adopted here and rings out as before.
             var handed = BackplaneEnvelope.Create(new ServerMessage { Type = MessageTypes.Invite, CallId = call.Id });
             handed.Call = call.ToState();
             if (await hub.Backplane.PublishToPeerAsync(caller, handed, CancellationToken.None).ConfigureAwait(false))
             {
+                // Not when a session of the caller on this node took it meanwhile (TakeHandedCallAsync): it holds the
+                // invitation under the same id, and a release now would undo that hold.
+                if (_adopted.TryRemove(new KeyValuePair<string, Call>(call.Id, call)) && !_held.ContainsKey(call.Id))
+                {
+                    await hub.Backplane.ReleaseInvitationAsync(call.Id, CancellationToken.None).ConfigureAwait(false);
+                }
                 return;
             }
-            // The caller's session went away again: keep holding it here.
-            _adopted[call.Id] = call;
-            await hub.Backplane.HoldInvitationAsync(call.ToState(), CancellationToken.None).ConfigureAwait(false);
         }
         if (!call.Delivered && await hub.Backplane.PublishToPeerAsync(new PeerId(call.OtherPeer), BackplaneEnvelope.Create(call.PendingInvite!), CancellationToken.None).ConfigureAwait(false))
         {
@@ -273,7 +275,34 @@ internal sealed class HeldInvitations(SignalingHub hub)
     /// holds the invitation if it is still undelivered). False when the session was handed over or ended before it took
     /// the call (the sender keeps it).
     /// </summary>
-    public Task<bool> TakeHandedCallAsync(Session session, CallState state) => TakeAsync(session, Call.FromState(state));
+    public async Task<bool> TakeHandedCallAsync(Session session, CallState state)
+    {
+        if (!await TakeAsync(session, Call.FromState(state)).ConfigureAwait(false))
+        {
+            return false;
+        }
+        // Handed back by this very node (the caller came here while the hand-over was routed): no longer adopted here,
+        // and released unless the session holds the invitation itself (under the same id).
+        if (_adopted.TryRemove(state.Id, out _) && !_held.ContainsKey(state.Id))
+        {
+            await hub.Backplane.ReleaseInvitationAsync(state.Id, CancellationToken.None).ConfigureAwait(false);
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Calls handed to a caller whose new session refused them (it ended or was handed over at that moment, see
+    /// <see cref="SessionLifecycle.TakeLeftoverCallsAsync"/>): nobody else holds them, so this node holds them as if
+    /// adopted from a dead node: handed to the caller's next session, delivered to the callee, or rung out.
+    /// </summary>
+    public async Task KeepRefusedAsync(IReadOnlyList<CallState> calls)
+    {
+        foreach (CallState state in calls.Where(s => s.PendingInvite?.From is not null))
+        {
+            await hub.Backplane.HoldInvitationAsync(state, CancellationToken.None).ConfigureAwait(false);
+        }
+        await AdoptAsync(calls).ConfigureAwait(false);
+    }
 
     private async Task<bool> TakeAsync(Session session, Call call)
     {

@@ -131,10 +131,19 @@ internal sealed partial class SessionLifecycle(SignalingHub hub)
     {
         if (!_leftoverCalls.IsEmpty && _leftoverCalls.TryRemove(session.Peer.Value, out List<CallState>? calls))
         {
+            var refused = new List<CallState>();
             foreach (CallState call in calls)
             {
-                // A session handed over or ended meanwhile refuses it: the caller's next session gets no leftover either.
-                _ = await hub.Invitations.TakeHandedCallAsync(session, call).ConfigureAwait(false);
+                if (!await hub.Invitations.TakeHandedCallAsync(session, call).ConfigureAwait(false))
+                {
+                    refused.Add(call);
+                }
+            }
+            if (refused.Count > 0)
+            {
+                // The session ended or was handed over at that moment: nobody else holds these calls any more (their
+                // sender let go once this node took them), so this node keeps them for the caller's next session.
+                await hub.Invitations.KeepRefusedAsync(refused).ConfigureAwait(false);
             }
         }
     }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using RtcStack.Signaling.Backplane;
 
 namespace RtcStack.Signaling.Tests.Infrastructure;
@@ -27,6 +28,18 @@ internal sealed class HookedBackplane(IBackplane inner) : IBackplane
     /// <summary>A non-null function replaces every published envelope (e.g. a JSON round trip); then nothing is delivered by reference.</summary>
     public Func<BackplaneEnvelope, BackplaneEnvelope>? Published { get; set; }
 
+    /// <summary>Runs before an envelope is published to a peer (a throw stands for the node stopping right there).</summary>
+    public Func<PeerId, BackplaneEnvelope, Task>? BeforePublish { get; set; }
+
+    /// <summary>Runs after a session owner was recorded (what happens to that session right then).</summary>
+    public Func<PeerId, SessionOwner, Task>? AfterSetOwner { get; set; }
+
+    /// <summary>
+    /// The invitations this node holds in the backplane, by call id (hold adds, release removes), as a distributed
+    /// backplane keeps them for the node; a test adds those a sweep moved here.
+    /// </summary>
+    public ConcurrentDictionary<string, CallState> Held { get; } = new(StringComparer.Ordinal);
+
     public string NodeId => inner.NodeId;
 
     public bool IsHealthy => inner.IsHealthy;
@@ -35,7 +48,14 @@ internal sealed class HookedBackplane(IBackplane inner) : IBackplane
 
     public ValueTask StartAsync(IBackplaneHandler handler, CancellationToken cancellationToken) => inner.StartAsync(handler, cancellationToken);
 
-    public ValueTask<bool> PublishToPeerAsync(PeerId peer, BackplaneEnvelope envelope, CancellationToken cancellationToken) => inner.PublishToPeerAsync(peer, Published?.Invoke(envelope) ?? envelope, cancellationToken);
+    public async ValueTask<bool> PublishToPeerAsync(PeerId peer, BackplaneEnvelope envelope, CancellationToken cancellationToken)
+    {
+        if (BeforePublish is { } before)
+        {
+            await before(peer, envelope);
+        }
+        return await inner.PublishToPeerAsync(peer, Published?.Invoke(envelope) ?? envelope, cancellationToken);
+    }
 
     public ValueTask PublishToRoomAsync(RoomId room, BackplaneEnvelope envelope, CancellationToken cancellationToken) => inner.PublishToRoomAsync(room, Published?.Invoke(envelope) ?? envelope, cancellationToken);
 
@@ -54,8 +74,15 @@ internal sealed class HookedBackplane(IBackplane inner) : IBackplane
 
     public ValueTask<IReadOnlyList<RoomMember>> GetMembersAsync(RoomId room, CancellationToken cancellationToken) => inner.GetMembersAsync(room, cancellationToken);
 
-    public ValueTask<SessionOwner?> SetSessionOwnerAsync(PeerId peer, SessionOwner owner, CancellationToken cancellationToken) =>
-        inner.SetSessionOwnerAsync(peer, owner, cancellationToken);
+    public async ValueTask<SessionOwner?> SetSessionOwnerAsync(PeerId peer, SessionOwner owner, CancellationToken cancellationToken)
+    {
+        SessionOwner? previous = await inner.SetSessionOwnerAsync(peer, owner, cancellationToken);
+        if (AfterSetOwner is { } after)
+        {
+            await after(peer, owner);
+        }
+        return previous;
+    }
 
     public ValueTask<SessionOwner?> GetSessionOwnerAsync(PeerId peer, CancellationToken cancellationToken) =>
         OwnerMissed?.Invoke(peer) == true ? ValueTask.FromResult<SessionOwner?>(null)
@@ -64,7 +91,11 @@ internal sealed class HookedBackplane(IBackplane inner) : IBackplane
     public ValueTask RemoveSessionOwnerAsync(PeerId peer, string sessionId, CancellationToken cancellationToken) =>
         inner.RemoveSessionOwnerAsync(peer, sessionId, cancellationToken);
 
-    public ValueTask HoldInvitationAsync(CallState call, CancellationToken cancellationToken) => inner.HoldInvitationAsync(call, cancellationToken);
+    public ValueTask HoldInvitationAsync(CallState call, CancellationToken cancellationToken)
+    {
+        Held[call.Id] = call;
+        return inner.HoldInvitationAsync(call, cancellationToken);
+    }
 
     public async ValueTask ReleaseInvitationAsync(string callId, CancellationToken cancellationToken)
     {
@@ -76,6 +107,7 @@ internal sealed class HookedBackplane(IBackplane inner) : IBackplane
         {
             throw failure;
         }
+        Held.TryRemove(callId, out _);
         await inner.ReleaseInvitationAsync(callId, cancellationToken);
     }
 

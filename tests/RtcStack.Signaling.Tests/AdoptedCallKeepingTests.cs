@@ -1,0 +1,109 @@
+using RtcStack.Signaling.Backplane;
+using RtcStack.Signaling.Protocol;
+using RtcStack.Signaling.Tests.Infrastructure;
+
+namespace RtcStack.Signaling.Tests;
+
+/// <summary>
+/// An adopted invitation is never held by nobody: a hand-back to a caller on another node lets go of the adopted copy
+/// only once the caller's node took it, and a call handed to a caller whose new session ends at that very moment is
+/// kept (held here again) so that it still reaches its callee and rings out.
+/// </summary>
+public sealed class AdoptedCallKeepingTests
+{
+    [Fact]
+    public async Task A_hand_back_to_a_caller_on_another_node_keeps_the_adopted_copy_until_that_node_took_it()
+    {
+        var bus = new InMemoryBackplane("node-a");
+        var hooked = new HookedBackplane(bus);
+        await using var a = new HubHarness(backplane: hooked);
+        await using var b = new HubHarness(backplane: bus.CreateNode("node-b"));
+        await a.StartAsync();
+        await b.StartAsync();
+        TestClient bob = await b.PeerAsync("bob");
+        bool? heldWhilePublished = null;
+        hooked.BeforePublish = (_, envelope) =>
+        {
+            if (envelope.Call?.Id == "c-3" && heldWhilePublished is null)
+            {
+                heldWhilePublished = hooked.Held.ContainsKey("c-3");
+                // Node A stops right here (the hand-back never leaves it).
+                throw new IOException("node A stopped");
+            }
+            return Task.CompletedTask;
+        };
+        CallState adopted = Delivered("c-3", "bob", a.Hub.NowMs + 30_000);
+        hooked.Held["c-3"] = adopted; // the sweep of the dead node moved it to node A's held invitations
+        await Assert.ThrowsAnyAsync<IOException>(async () => await ((IBackplaneHandler)a.Hub).OnInvitationsAdoptedAsync([adopted]));
+
+        Assert.True(heldWhilePublished);
+        Assert.True(hooked.Held.ContainsKey("c-3"), "the invitation is still held when the hand-back failed");
+
+        // Node A carries on: the next sweep hands the call to bob's session on node B, and only then lets go of it.
+        await a.Hub.SweepAsync();
+        Assert.False(hooked.Held.ContainsKey("c-3"));
+        Assert.Equal("ack", (await bob.RequestAsync(new ClientMessage { Type = "cancel", CallId = "c-3" })).Type);
+    }
+
+    [Fact]
+    public async Task A_leftover_call_refused_by_a_session_that_ends_at_that_moment_still_reaches_its_callee_and_rings_out()
+    {
+        var hooked = new HookedBackplane(new InMemoryBackplane("node-a"));
+        await using var h = new HubHarness(backplane: hooked);
+        await h.StartAsync();
+        var handler = (IBackplaneHandler)h.Hub;
+        TestClient gina = await h.PeerAsync("gina");
+        var carol = new PeerId("carol");
+        CallState call = Undelivered("c-7", "carol", "gina", h.Hub.NowMs + 30_000);
+
+        // carol's hello finds her old session on node X, which never answers; meanwhile the survivor that adopted her
+        // call hands it to her (held for the takeover), so it is left over for her new session.
+        hooked.OwnerLookup = p => p == carol ? new SessionOwner("node-x", "s-old") : null;
+        hooked.BeforeHandover = async _ =>
+        {
+            var handed = BackplaneEnvelope.Create(new ServerMessage { Type = MessageTypes.Invite, CallId = "c-7" });
+            handed.Call = call;
+            Assert.True(await handler.OnEnvelopeAsync(carol, handed));
+            hooked.OwnerLookup = null;
+            return false;
+        };
+        // The new session ends the moment it is owned (another hello of carol replaces it), before it takes the call.
+        bool ended = false;
+        hooked.AfterSetOwner = async (peer, _) =>
+        {
+            if (peer == carol && !ended)
+            {
+                ended = true;
+                await handler.OnHandoverRequestedAsync(carol, null);
+            }
+        };
+        TestClient carolClient = await h.ConnectAsync();
+        await carolClient.HelloAsync(h.Token("carol"));
+        Assert.True(ended);
+
+        // The call is not lost: it reaches gina, and rings out at the ring time.
+        Assert.Equal("c-7", (await gina.ReceiveAsync(m => m.Type == "invite")).CallId);
+        h.Time.Advance(TimeSpan.FromSeconds(31));
+        await h.Hub.SweepAsync();
+        Assert.Equal("c-7", (await gina.ReceiveAsync(m => m.Type == "invite-timeout")).CallId);
+        Assert.False(hooked.Held.ContainsKey("c-7"));
+    }
+
+    /// <summary>A call from <paramref name="caller"/> to gina whose invitation reached gina already.</summary>
+    private static CallState Delivered(string callId, string caller, long expiresAt)
+    {
+        CallState call = Undelivered(callId, caller, "gina", expiresAt);
+        call.Delivered = true;
+        return call;
+    }
+
+    private static CallState Undelivered(string callId, string caller, string callee, long expiresAt) => new()
+    {
+        Id = callId,
+        OtherPeer = callee,
+        Room = "r",
+        Outgoing = true,
+        ExpiresAt = expiresAt,
+        PendingInvite = new ServerMessage { Type = "invite", CallId = callId, From = caller, Room = "r", ExpiresAt = expiresAt },
+    };
+}
