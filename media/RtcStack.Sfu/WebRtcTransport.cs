@@ -9,11 +9,23 @@ namespace RtcStack.Sfu;
 
 /// <summary>
 /// One browser's WebRTC transport: ICE-lite (shared port) → DTLS-SRTP → SRTP for RTP/RTCP and SCTP for data
-/// channels. Everything inbound runs on the media port's receive loop: DTLS records are handed to the
-/// <see cref="DtlsSession"/>, SRTP is decrypted in the receive buffer and given to <see cref="RtpReceived"/> /
-/// <see cref="RtcpReceived"/>. Bad packets are dropped and counted (meter "RtcStack.Sfu").
-/// <para>Close cascade (DisposeAsync): SCTP association (ABORT) → DTLS (close_notify) → SRTP keys → ICE
-/// transport (forgets its addresses) → <see cref="Closed"/>.</para>
+/// channels. Inbound packets arrive on the media port's UDP receive loop and on the read loop of each ICE-TCP
+/// connection of this peer: DTLS records are handed to the <see cref="DtlsSession"/>, SRTP is decrypted in the
+/// receive buffer and given to <see cref="RtpReceived"/> / <see cref="RtcpReceived"/>. Bad packets are dropped and
+/// counted (meter "RtcStack.Sfu").
+/// <para>Threading model: every inbound packet of one transport is handled under its receive gate
+/// (<c>_receiveGate</c>, one lock per transport, never a global one), whichever loop delivered it: a peer sending
+/// over UDP and ICE-TCP at once is processed one packet at a time, so the inbound SRTP state (replay windows,
+/// rollover counters, cipher scratch) and the handlers see one thread at a time. The handshake worker takes the
+/// same gate to hand over the early datagrams (WebRtcTransport.Early.cs). Sends take no transport lock: the
+/// SRTP session serialises protect calls on its outbound direction's lock, so handlers, timers and the receive
+/// loops may send concurrently. <see cref="DisposeAsync"/> first closes the gate (it waits for a packet being
+/// handled on another thread, then every later packet is dropped and counted as <c>reason=closed</c>), and only
+/// then frees SCTP, DTLS and the SRTP keys: no receive uses them after that, and no handler runs once
+/// DisposeAsync has returned. A handler must therefore not block waiting for a thread that is disposing its
+/// transport; calling DisposeAsync from a handler is fine (the gate is re-entrant).</para>
+/// <para>Close cascade (DisposeAsync): receive gate closed → SCTP association (ABORT) → DTLS (close_notify) →
+/// SRTP keys → ICE transport (forgets its addresses) → <see cref="Closed"/>.</para>
 /// </summary>
 public sealed partial class WebRtcTransport : IAsyncDisposable
 {
@@ -21,14 +33,15 @@ public sealed partial class WebRtcTransport : IAsyncDisposable
     private readonly IceTransport _ice;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
-    private readonly Lock _protectGate = new();
-    private readonly Lock _earlyGate = new();
+    private readonly Lock _receiveGate = new(); // see the type remarks: inbound packets, early hand-over, close fence
+    private readonly ReceiveCounters _counters = new();
     private readonly EarlySrtpQueue _early = new();
     private readonly TaskCompletionSource<DtlsHandshakeResult> _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private DtlsSession? _dtls;
     private SrtpSession? _srtp;
-    private SrtpSession? _receiveSrtp; // set after the early datagrams were processed: the receive path's keys
-    private bool _earlyOpen; // under _earlyGate: early SRTP is kept while the handshake runs
+    private SrtpSession? _receiveSrtp; // under _receiveGate; set after the early datagrams were processed
+    private bool _earlyOpen; // under _receiveGate: early SRTP is kept while the handshake runs
+    private bool _receiveClosed; // under _receiveGate: DisposeAsync began, every inbound packet is dropped
     private SctpParameters? _sctpParameters;
     private int _closed;
 
@@ -70,10 +83,10 @@ public sealed partial class WebRtcTransport : IAsyncDisposable
     /// <summary>The SCTP association once DTLS is up (null when no data channel section was negotiated).</summary>
     public SctpAssociation? Sctp { get; private set; }
 
-    /// <summary>Decrypted RTP, on the receive loop.</summary>
+    /// <summary>Decrypted RTP, on the loop that received it; never called concurrently for one transport.</summary>
     public RtpPacketHandler? RtpReceived { get; set; }
 
-    /// <summary>Decrypted RTCP (compound), on the receive loop.</summary>
+    /// <summary>Decrypted RTCP (compound), like <see cref="RtpReceived"/>.</summary>
     public RtpPacketHandler? RtcpReceived { get; set; }
 
     /// <summary>A data channel opened by the peer.</summary>
@@ -96,9 +109,9 @@ public sealed partial class WebRtcTransport : IAsyncDisposable
             throw new InvalidOperationException("Connect was already called.");
         }
         _sctpParameters = sctp;
-        lock (_earlyGate)
+        lock (_receiveGate)
         {
-            _earlyOpen = true;
+            _earlyOpen = !_receiveClosed;
         }
         var options = new DtlsOptions { HandshakeTimeout = _server.Options.DtlsHandshakeTimeout };
         _dtls = new DtlsSession(role, _server.Certificate, der => remoteFingerprint.Matches(der),
@@ -117,22 +130,21 @@ public sealed partial class WebRtcTransport : IAsyncDisposable
     /// <summary>Protects an RTCP (compound) packet in place and sends it.</summary>
     public bool SendRtcp(Span<byte> buffer, int length) => Send(buffer, length, rtcp: true);
 
+    /// <summary>
+    /// No transport lock: <see cref="SrtpSession"/> serialises protect calls on its outbound direction's lock, and
+    /// its Dispose takes that lock too, so a send racing DisposeAsync gets <see cref="SrtpResult.Disposed"/>.
+    /// </summary>
     private bool Send(Span<byte> buffer, int length, bool rtcp)
     {
-        var srtp = _srtp;
-        if (srtp is null)
+        var srtp = Volatile.Read(ref _srtp);
+        if (srtp is null || Volatile.Read(ref _closed) != 0)
         {
             return false;
         }
-        SrtpResult result;
-        int protectedLength;
-        lock (_protectGate)
-        {
-            result = rtcp ? srtp.ProtectRtcp(buffer, length, out protectedLength) : srtp.ProtectRtp(buffer, length, out protectedLength);
-        }
+        var result = rtcp ? srtp.ProtectRtcp(buffer, length, out var protectedLength) : srtp.ProtectRtp(buffer, length, out protectedLength);
         if (result != SrtpResult.Ok)
         {
-            SfuMetrics.Drop("protect_" + result);
+            SfuMetrics.Drop(SfuMetrics.ProtectFailure(result));
             return false;
         }
         SfuMetrics.Sent.Add(1);
@@ -165,26 +177,36 @@ public sealed partial class WebRtcTransport : IAsyncDisposable
     {
         var srtp = SrtpSession.Create((SrtpProfile)(int)keys.Profile, keys.LocalMasterKey.Span, keys.LocalMasterSalt.Span,
             keys.RemoteMasterKey.Span, keys.RemoteMasterSalt.Span);
-        if (!InstallKeys(srtp))
+        // Under the receive gate (re-entrant with InstallKeys): the association exists before DisposeAsync closes
+        // the gate, so DisposeAsync disposes it, or it is never created; and no DTLS record is handled in between.
+        lock (_receiveGate)
         {
-            return;
+            if (!InstallKeys(srtp))
+            {
+                return;
+            }
+            if (_sctpParameters is { } p)
+            {
+                StartSctp(p);
+            }
         }
         LogConnected(_logger, _ice.LocalCredentials.Ufrag, keys.Profile);
-        if (_sctpParameters is { } p)
+    }
+
+    private void StartSctp(SctpParameters p)
+    {
+        var sctp = new SctpAssociation(new SctpOverDtls(_dtls!), new SctpAssociationOptions
         {
-            var sctp = new SctpAssociation(new SctpOverDtls(_dtls!), new SctpAssociationOptions
-            {
-                IsDtlsClient = _dtls!.Role == DtlsRole.Client,
-                LocalPort = (ushort)p.LocalPort,
-                RemotePort = (ushort)p.RemotePort,
-                MaxReceiveMessageSize = p.MaxMessageSize,
-                MaxSendMessageSize = p.MaxMessageSize,
-                MaxPacketSize = _dtls.ApplicationSendLimit, // the association counts chunk padding itself
-            }, logger: _loggerFactory.CreateLogger<SctpAssociation>());
-            sctp.OnDataChannel += c => DataChannelOpened?.Invoke(c);
-            Sctp = sctp;
-            sctp.Start();
-        }
+            IsDtlsClient = _dtls!.Role == DtlsRole.Client,
+            LocalPort = (ushort)p.LocalPort,
+            RemotePort = (ushort)p.RemotePort,
+            MaxReceiveMessageSize = p.MaxMessageSize,
+            MaxSendMessageSize = p.MaxMessageSize,
+            MaxPacketSize = _dtls.ApplicationSendLimit, // the association counts chunk padding itself
+        }, logger: _loggerFactory.CreateLogger<SctpAssociation>());
+        sctp.OnDataChannel += c => DataChannelOpened?.Invoke(c);
+        Sctp = sctp;
+        sctp.Start();
     }
 
     private void OnIceState(IceTransport ice, IceState state)
@@ -200,50 +222,6 @@ public sealed partial class WebRtcTransport : IAsyncDisposable
         }
     }
 
-    /// <summary>The receive loop's handler: DTLS to the session, SRTP/SRTCP decrypted in place.</summary>
-    private void OnPacket(MediaPacketKind kind, Span<byte> datagram)
-    {
-        switch (kind)
-        {
-            case MediaPacketKind.Dtls:
-                if (_dtls is null)
-                {
-                    SfuMetrics.Drop("dtls_before_connect");
-                }
-                else if (_dtls.ProcessDatagram(datagram) && _dtls.State == DtlsState.Closed)
-                {
-                    _ = DisposeAsync().AsTask();
-                }
-                break;
-            case MediaPacketKind.Rtp:
-            case MediaPacketKind.Rtcp:
-                Unprotect(kind == MediaPacketKind.Rtcp, datagram);
-                break;
-        }
-    }
-
-    private void Unprotect(bool rtcp, Span<byte> datagram)
-    {
-        var srtp = Volatile.Read(ref _receiveSrtp);
-        if (srtp is null && !TryHoldEarly(rtcp, datagram, out srtp))
-        {
-            return;
-        }
-        Unprotect(srtp, rtcp, datagram);
-    }
-
-    private void Unprotect(SrtpSession srtp, bool rtcp, Span<byte> datagram)
-    {
-        var result = rtcp ? srtp.UnprotectRtcp(datagram, out var length) : srtp.UnprotectRtp(datagram, out length);
-        if (result != SrtpResult.Ok)
-        {
-            SfuMetrics.Drop(result.ToString());
-            return;
-        }
-        SfuMetrics.Received.Add(1);
-        (rtcp ? RtcpReceived : RtpReceived)?.Invoke(this, datagram, length);
-    }
-
     /// <summary>Closes in cascade order (see the type remarks). Idempotent.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -251,16 +229,13 @@ public sealed partial class WebRtcTransport : IAsyncDisposable
         {
             return;
         }
+        CloseReceive(); // from here no inbound packet uses SCTP, DTLS or the SRTP keys
         if (Sctp is { } sctp)
         {
             await sctp.DisposeAsync().ConfigureAwait(false);
         }
         _dtls?.Dispose();
-        DiscardEarly();
-        lock (_protectGate)
-        {
-            _srtp?.Dispose();
-        }
+        Volatile.Read(ref _srtp)?.Dispose(); // a send in flight finishes first (the direction lock), later ones drop
         _ice.Dispose();
         _connected.TrySetResult(DtlsHandshakeResult.Cancelled);
         LogClosed(_logger, _ice.LocalCredentials.Ufrag);

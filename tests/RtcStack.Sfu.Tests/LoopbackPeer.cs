@@ -89,18 +89,39 @@ internal sealed class LoopbackPeer : IAsyncDisposable
         return result;
     }
 
-    public void SendCheck(string serverUfrag, string serverPwd)
+    public void SendCheck(string serverUfrag, string serverPwd) => Send(Check(serverUfrag, serverPwd, useCandidate: true));
+
+    /// <summary>Our DTLS certificate's fingerprint (what the server's Connect must expect).</summary>
+    public FingerprintAttribute Fingerprint => new("sha-256", _certificate.Sha256Fingerprint);
+
+    /// <summary>A signed ICE connectivity check (controlling), for UDP or an ICE-TCP frame.</summary>
+    public byte[] Check(string serverUfrag, string serverPwd, bool useCandidate)
     {
         var buffer = new byte[256];
         var writer = new StunMessageWriter(buffer, StunMessageType.BindingRequest, TransactionId.NewRandom());
         writer.AddUsername((serverUfrag + ":" + _ice.Ufrag).AsSpan());
         writer.AddPriority(1853824767);
         writer.AddIceControlling(7);
-        writer.AddUseCandidate();
+        if (useCandidate)
+        {
+            writer.AddUseCandidate();
+        }
         writer.AddMessageIntegrity(Encoding.UTF8.GetBytes(serverPwd));
         writer.AddFingerprint();
         Assert.True(writer.TryComplete(out var length));
-        Send(buffer.AsSpan(0, length));
+        return buffer[..length];
+    }
+
+    /// <summary>An SRTCP-protected receiver report (no report blocks) from our video SSRC.</summary>
+    public byte[] ProtectedRtcp()
+    {
+        var buffer = new byte[64];
+        buffer[0] = 0x80;
+        buffer[1] = 201;
+        BinaryPrimitives.WriteUInt16BigEndian(buffer.AsSpan(2), 1);
+        BinaryPrimitives.WriteUInt32BigEndian(buffer.AsSpan(4), VideoSsrc);
+        Assert.Equal(SrtpResult.Ok, Srtp!.ProtectRtcp(buffer, 8, out var length));
+        return buffer[..length];
     }
 
     /// <summary>An SRTP-protected VP8-ish RTP packet with our video SSRC.</summary>
