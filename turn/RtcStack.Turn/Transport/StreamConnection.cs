@@ -139,6 +139,13 @@ internal sealed class StreamConnection : IClientEndpoint
                     break;
                 }
                 reason = reader.Reason;
+                if (_dataPeer is { } bound && !reader.Early.IsEmpty)
+                {
+                    // The wake-up that bound it also ended it (a bad TLS record behind the data; the answer could not be
+                    // encrypted any more): what the client sent before that still reaches the peer, then the pair closes.
+                    relaying = true;
+                    await bound.RelayLastAsync(this, reader.Early).ConfigureAwait(false);
+                }
                 break;
             }
         }

@@ -29,16 +29,16 @@ internal sealed partial class StreamPollReader
             return;
         }
         filled += read;
-        int records = WholeRecords(cipher.AsSpan(0, filled));
-        if (records < 0)
-        {
-            End(StreamPollOutcome.Closed, "not a TLS record");
-            return;
-        }
+        int records = WholeRecords(cipher.AsSpan(0, filled), out bool bad);
         _cipher.Keep(cipher.AsSpan(records, filled - records));
         if (records > 0)
         {
-            Decrypt(cipher, records, scratch);
+            Decrypt(cipher, records, scratch); // the records before a bad header count as if it had not come
+        }
+        if (bad)
+        {
+            // No effect once the reading ended (a data connection's relay reads the bad bytes and fails on them there).
+            End(StreamPollOutcome.Closed, "not a TLS record");
         }
     }
 
@@ -62,6 +62,9 @@ internal sealed partial class StreamPollReader
             // the frames of the records read before an ending are relayed as they were before it
             if (left || !ProcessPlain(plain, ref filled, scratch.Ingress))
             {
+                // A data connection leaves with what followed its ConnectionBind (Early) even when the client's TLS failed
+                // behind it: the owner relays that to the peer, then closes (the failure is the reason it gives).
+                Reason = ending ?? Reason;
                 return;
             }
             if (ending is not null)
@@ -167,9 +170,10 @@ internal sealed partial class StreamPollReader
         return true;
     }
 
-    /// <summary>Bytes of <paramref name="bytes"/> that are whole TLS records, or -1 when a header is not one.</summary>
-    private static int WholeRecords(ReadOnlySpan<byte> bytes)
+    /// <summary>Bytes of whole TLS records at the start of <paramref name="bytes"/>; <paramref name="bad"/> when a header after them is not one.</summary>
+    private static int WholeRecords(ReadOnlySpan<byte> bytes, out bool bad)
     {
+        bad = false;
         int offset = 0;
         while (bytes.Length - offset >= 5)
         {
@@ -177,7 +181,8 @@ internal sealed partial class StreamPollReader
             int length = BinaryPrimitives.ReadUInt16BigEndian(bytes[(offset + 3)..]);
             if (type is < 20 or > 24 || bytes[offset + 1] != 3 || 5 + length > StreamPollScratch.MaxRecord)
             {
-                return -1;
+                bad = true;
+                break;
             }
             if (offset + 5 + length > bytes.Length)
             {

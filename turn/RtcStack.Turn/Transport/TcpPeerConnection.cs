@@ -121,6 +121,36 @@ internal sealed class TcpPeerConnection : ITcpRelayEnds
     }
 
     /// <summary>
+    /// The client data connection ended in the read that bound it (a bad TLS record behind its data): writes
+    /// <paramref name="early"/>, the bytes it sent before that, to the peer, passes the end on and closes both.
+    /// </summary>
+    internal async Task RelayLastAsync(StreamConnection client, ReadOnlyMemory<byte> early)
+    {
+        Interlocked.Exchange(ref _client, client); // a full fence: Close either sees the client or we see Closed
+        if (Volatile.Read(ref _state) == Closed)
+        {
+            client.Close();
+            return;
+        }
+        string reason = "client data connection failed";
+        try
+        {
+            await _socket.SendAsync(early).ConfigureAwait(false); // all of it
+            _owner.Relayed(early.Length, toPeer: true);
+            _socket.Shutdown(SocketShutdown.Send); // the end after the data
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            reason = "peer connection failed";
+        }
+        finally
+        {
+            Close(reason);
+            DisposeSockets();
+        }
+    }
+
+    /// <summary>
     /// Closes the peer connection and, when bound, the client data connection; idempotent. While the relay loop
     /// holds the sockets they are only shut down here (disposing them would spin until the loop lets go of their
     /// handles); the loop then ends the pair and <see cref="RelayAsync"/> disposes them.
