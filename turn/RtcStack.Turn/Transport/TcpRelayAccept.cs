@@ -60,7 +60,7 @@ internal sealed unsafe class TcpRelayAccept
     internal int Drain(out bool more)
     {
         more = false;
-        byte* address = stackalloc byte[28];
+        byte* address = stackalloc byte[SocketAddressReader.SockaddrIn6];
         lock (_lock)
         {
             int accepted = 0;
@@ -75,7 +75,7 @@ internal sealed unsafe class TcpRelayAccept
                 {
                     return 0;
                 }
-                int length = 28;
+                int length = SocketAddressReader.SockaddrIn6;
                 int fd = LinuxNative.Accept4(Fd, address, &length, LinuxNative.AcceptNonBlockCloexec);
                 if (fd >= 0)
                 {
@@ -142,11 +142,8 @@ internal sealed unsafe class TcpRelayAccept
         or EHostDown or ENoNet or EHostUnreach or EOpNotSupp or ENetUnreach;
 
     /// <summary>The peer address accept4 wrote (sockaddr_in or sockaddr_in6), IPv4-mapped addresses normalised.</summary>
-    private static TransportAddress Read(byte* address)
-    {
-        var raw = new ReadOnlySpan<byte>(address, 28);
-        return SocketAddressReader.Read(raw, MemoryMarshal.Read<ushort>(raw) == LinuxNative.AfInet6);
-    }
+    private static TransportAddress Read(byte* address) =>
+        SocketAddressReader.Read(new ReadOnlySpan<byte>(address, SocketAddressReader.SockaddrIn6));
 
     /// <summary>One accepted connection on its way to the owner (thread pool).</summary>
     private sealed class Accepted(TcpRelayAccept accept, int fd, TransportAddress peer) : IThreadPoolWorkItem

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using RtcStack.Stun;
 
@@ -49,21 +48,22 @@ internal sealed unsafe class TcpRelayConnect
             return null;
         }
         var connect = new TcpRelayConnect(fd);
-        byte* address = stackalloc byte[28];
+        byte* address = stackalloc byte[SocketAddressReader.SockaddrIn6];
+        var raw = new Span<byte>(address, SocketAddressReader.SockaddrIn6);
         int one = 1;
         _ = LinuxNative.SetSockOpt(fd, LinuxNative.SolSocket, LinuxNative.SoReuseAddr, &one, sizeof(int));
         _ = LinuxNative.SetSockOpt(fd, LinuxNative.SolSocket, LinuxNative.SoReusePort, &one, sizeof(int)); // as .NET's ReuseAddress: the listener has both
-        int length = Write(local, address, local.Port);
+        int length = SocketAddressReader.Write(local, local.Port, raw);
         if (LinuxNative.Bind(fd, address, length) != 0)
         {
-            length = Write(local, address, 0); // the relayed port is taken for this peer: any port of the relayed address
+            length = SocketAddressReader.Write(local, 0, raw); // the relayed port is taken for this peer: any port of the relayed address
             if (LinuxNative.Bind(fd, address, length) != 0)
             {
                 connect.Fail(Marshal.GetLastPInvokeError());
                 return connect;
             }
         }
-        length = Write(remote, address, remote.Port);
+        length = SocketAddressReader.Write(remote, remote.Port, raw);
         if (LinuxNative.Connect(fd, address, length) == 0)
         {
             connect.End(0); // not for TCP on Linux, but allowed
@@ -125,23 +125,5 @@ internal sealed unsafe class TcpRelayConnect
         }
         _ = LinuxNative.Close(Fd);
         _result.TrySetResult(aborted ? Aborted : -error);
-    }
-
-    /// <summary>Writes a sockaddr_in / sockaddr_in6 for <paramref name="address"/> with <paramref name="port"/>; its length.</summary>
-    private static int Write(in TransportAddress address, byte* destination, ushort port)
-    {
-        var raw = new Span<byte>(destination, 28);
-        raw.Clear();
-        BinaryPrimitives.WriteUInt16BigEndian(raw[2..], port);
-        if (address.IsIPv4)
-        {
-            MemoryMarshal.Write(raw, (ushort)LinuxNative.AfInet);
-            BinaryPrimitives.WriteUInt32BigEndian(raw[4..], address.IPv4Value);
-            return 16;
-        }
-        MemoryMarshal.Write(raw, (ushort)LinuxNative.AfInet6);
-        BinaryPrimitives.WriteUInt64BigEndian(raw[8..], address.IPv6High);
-        BinaryPrimitives.WriteUInt64BigEndian(raw[16..], address.IPv6Low);
-        return 28;
     }
 }
