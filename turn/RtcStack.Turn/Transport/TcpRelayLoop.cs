@@ -1,6 +1,4 @@
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
-using RtcStack.Stun;
 
 namespace RtcStack.Turn.Transport;
 
@@ -20,9 +18,10 @@ namespace RtcStack.Turn.Transport;
 /// is never reused under it. The same epoll also awaits the handshakes of outgoing Connects
 /// (<see cref="TryConnect"/>) and accepts the peers of each allocation's listening socket (<see cref="TryListen"/>),
 /// so no relayed socket ever joins .NET's socket engine, whose edge-triggered registration would wake its thread for
-/// every message as well.
+/// every message as well. This file registers and ends pairs and runs the loop; <see cref="TcpRelayPair"/> pumps a
+/// pair's bytes; TcpRelayLoop.Handshakes.cs has the connects and accepts.
 /// </summary>
-internal sealed unsafe class TcpRelayLoop : IDisposable
+internal sealed unsafe partial class TcpRelayLoop : IDisposable
 {
     internal const int ChunkBytes = 64 * 1024;
     private const int MaxEvents = 64;
@@ -34,12 +33,8 @@ internal sealed unsafe class TcpRelayLoop : IDisposable
 
     private readonly int _epoll;
     private readonly Lock _lock = new();
-    private readonly Dictionary<uint, TcpRelayConnect> _connects = [];
-    private readonly Dictionary<uint, TcpRelayAccept> _accepts = [];
-    private List<TcpRelayAccept> _drainAgain = [], _draining = []; // capped drains, taken again next turn (loop thread only)
     private readonly byte[] _buffer = GC.AllocateUninitializedArray<byte>(ChunkBytes, pinned: true);
-    private readonly PollSlotTable<Pair> _pairs = new(64); // by epoll data: generation << 32 | [PeerSide] | slot
-    private uint _nextId; // of connects and listeners (their own dictionaries)
+    private readonly PollSlotTable<TcpRelayPair> _pairs = new(64); // by epoll data: generation << 32 | [PeerSide] | slot
 
     private TcpRelayLoop(int epoll) => _epoll = epoll;
 
@@ -76,7 +71,7 @@ internal sealed unsafe class TcpRelayLoop : IDisposable
     /// </summary>
     internal Task<string?>? TryRelay(ITcpRelayEnds owner, Socket client, Socket peer)
     {
-        var pair = new Pair(owner, client, peer);
+        var pair = new TcpRelayPair(owner, client, peer);
         if (!pair.Open())
         {
             pair.Release();
@@ -118,68 +113,6 @@ internal sealed unsafe class TcpRelayLoop : IDisposable
     }
 
     /// <summary>
-    /// Starts an outgoing RFC 6062 Connect from <paramref name="local"/> (the relayed address) to
-    /// <paramref name="remote"/> whose end this loop awaits (see <see cref="TcpRelayConnect"/>); null when no socket
-    /// could be made.
-    /// </summary>
-    internal TcpRelayConnect? TryConnect(in TransportAddress local, in TransportAddress remote)
-    {
-        TcpRelayConnect? connect = TcpRelayConnect.Start(local, remote, out bool inProgress);
-        if (connect is null || !inProgress)
-        {
-            return connect;
-        }
-        lock (_lock)
-        {
-            uint id = ++_nextId;
-            _connects[id] = connect;
-            var ev = new LinuxNative.EpollEvent { Events = LinuxNative.EpollOut | LinuxNative.EpollEt, Data = ((ulong)id << 32) | ConnectTag };
-            if (LinuxNative.EpollCtl(_epoll, LinuxNative.EpollCtlAdd, connect.Fd, &ev) != 0)
-            {
-                int errno = Marshal.GetLastPInvokeError();
-                _connects.Remove(id);
-                connect.Fail(errno);
-            }
-        }
-        return connect;
-    }
-
-    /// <summary>
-    /// Accepts peers of <paramref name="accept"/>'s listening socket on this loop from now on (pending ones too);
-    /// false when it could not be registered (the caller accepts another way).
-    /// </summary>
-    internal bool TryListen(TcpRelayAccept accept)
-    {
-        lock (_lock)
-        {
-            uint id = ++_nextId;
-            accept.Id = id;
-            _accepts[id] = accept;
-            var ev = new LinuxNative.EpollEvent { Events = LinuxNative.EpollIn | LinuxNative.EpollEt, Data = ((ulong)id << 32) | AcceptTag };
-            if (LinuxNative.EpollCtl(_epoll, LinuxNative.EpollCtlAdd, accept.Fd, &ev) == 0)
-            {
-                return true;
-            }
-            _accepts.Remove(id);
-            return false;
-        }
-    }
-
-    /// <summary>Stops accepting for <paramref name="accept"/>; once this returns its listening descriptor may be closed.</summary>
-    internal void Unlisten(TcpRelayAccept accept)
-    {
-        lock (_lock)
-        {
-            if (_accepts.Remove(accept.Id))
-            {
-                var ev = default(LinuxNative.EpollEvent);
-                _ = LinuxNative.EpollCtl(_epoll, LinuxNative.EpollCtlDel, accept.Fd, &ev);
-            }
-        }
-        accept.Stop(); // waits for a drain in progress on this loop's thread
-    }
-
-    /// <summary>
     /// Waits up to <paramref name="timeoutMs"/> (-1: no limit) for ready sockets and relays what they have; the
     /// number of events handled. Only one thread may call it: the loop's own, or a test's when not started.
     /// </summary>
@@ -201,9 +134,9 @@ internal sealed unsafe class TcpRelayLoop : IDisposable
                 AcceptReady((uint)(data >> 32));
                 continue;
             }
-            Pair?[] slots = _pairs.Current; // lock-free: a freed pair's generation is 0, a reused slot's a new one
+            TcpRelayPair?[] slots = _pairs.Current; // lock-free: a freed pair's generation is 0, a reused slot's a new one
             int slot = (int)((uint)data & ~(uint)PeerSide);
-            Pair? pair = slot < slots.Length ? Volatile.Read(ref slots[slot]) : null;
+            TcpRelayPair? pair = slot < slots.Length ? Volatile.Read(ref slots[slot]) : null;
             if (pair is null || pair.Generation != (uint)(data >> 32))
             {
                 continue;
@@ -228,60 +161,6 @@ internal sealed unsafe class TcpRelayLoop : IDisposable
         }
     }
 
-    private void ConnectEnded(uint id, uint events)
-    {
-        TcpRelayConnect? connect;
-        lock (_lock)
-        {
-            if (!_connects.Remove(id, out connect))
-            {
-                return;
-            }
-            var ev = default(LinuxNative.EpollEvent);
-            _ = LinuxNative.EpollCtl(_epoll, LinuxNative.EpollCtlDel, connect.Fd, &ev);
-        }
-        connect.Completed(events);
-    }
-
-    private void AcceptReady(uint id)
-    {
-        TcpRelayAccept? accept;
-        lock (_lock)
-        {
-            if (!_accepts.TryGetValue(id, out accept))
-            {
-                return;
-            }
-        }
-        Drain(accept);
-    }
-
-    private void Drain(TcpRelayAccept accept)
-    {
-        if (accept.Drain(out bool more) is var errno and not 0)
-        {
-            accept.Owner.AcceptExhausted(errno);
-        }
-        else if (more)
-        {
-            _drainAgain.Add(accept); // no EAGAIN, so no new edge: come back on the next turn
-        }
-    }
-
-    private void DrainAgain()
-    {
-        if (_drainAgain.Count == 0)
-        {
-            return;
-        }
-        (_draining, _drainAgain) = (_drainAgain, _draining);
-        foreach (TcpRelayAccept accept in _draining)
-        {
-            Drain(accept); // a stopped (unlistened) one drains nothing
-        }
-        _draining.Clear();
-    }
-
     /// <summary>Sets the relay mask of a registered pair socket (re-arms it: current readiness is reported).</summary>
     private bool Arm(int fd, ulong data)
     {
@@ -294,14 +173,14 @@ internal sealed unsafe class TcpRelayLoop : IDisposable
     }
 
     /// <summary>Gives back the slot of a pair that was never published (caller holds the lock).</summary>
-    private void Unreserve(Pair pair)
+    private void Unreserve(TcpRelayPair pair)
     {
         pair.Generation = 0;
         _pairs.Free(pair.Slot);
     }
 
     /// <summary>Frees a published pair's slot once (caller holds the lock): a second call frees nothing (no slot on the free stack twice).</summary>
-    private void Forget(Pair pair)
+    private void Forget(TcpRelayPair pair)
     {
         bool held = _pairs.Holds(pair.Slot, pair);
         pair.Generation = 0; // first: a lookup holding an older array still finds the pair there
@@ -311,7 +190,7 @@ internal sealed unsafe class TcpRelayLoop : IDisposable
         }
     }
 
-    private void Finish(Pair pair, string? failure)
+    private void Finish(TcpRelayPair pair, string? failure)
     {
         var ev = default(LinuxNative.EpollEvent);
         lock (_lock)
@@ -322,83 +201,5 @@ internal sealed unsafe class TcpRelayLoop : IDisposable
         }
         pair.Release(); // before completing: a Dispose of either socket waits for this release
         pair.Done.TrySetResult(failure);
-    }
-
-    /// <summary>One relayed data connection: the two sockets and a direction each way.</summary>
-    private sealed class Pair(ITcpRelayEnds owner, Socket client, Socket peer)
-    {
-        private readonly SafeHandle _client = client.SafeHandle, _peer = peer.SafeHandle;
-        private bool _clientRef, _peerRef;
-        private TcpRelayDirection _up, _down;
-
-        internal ITcpRelayEnds Owner { get; } = owner;
-
-        internal TaskCompletionSource<string?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        internal int ClientFd { get; private set; } = -1;
-
-        internal int PeerFd { get; private set; } = -1;
-
-        internal int Slot { get; set; }
-
-        internal uint Generation { get; set; }
-
-        internal bool Finished => _up.Shut && _down.Shut;
-
-        /// <summary>References both handles and makes the sockets non-blocking; false on failure (call <see cref="Release"/>).</summary>
-        internal bool Open()
-        {
-            try
-            {
-                _client.DangerousAddRef(ref _clientRef);
-                _peer.DangerousAddRef(ref _peerRef);
-                client.Blocking = false;
-                peer.Blocking = false;
-            }
-            catch (Exception ex) when (ex is ObjectDisposedException or SocketException)
-            {
-                return false; // closed meanwhile: the caller's fallback sees it and closes
-            }
-            ClientFd = (int)_client.DangerousGetHandle();
-            PeerFd = (int)_peer.DangerousGetHandle();
-            return true;
-        }
-
-        /// <summary>
-        /// Moves what the event on one socket (<paramref name="peerSide"/> or the client's) lets move: readable, the
-        /// direction that reads it; writable, the direction that writes it when that one holds bytes (a hang-up or
-        /// error, both). A failure reason, or null.
-        /// </summary>
-        internal string? Pump(bool peerSide, uint events, byte[] buffer)
-        {
-            const uint Readable = LinuxNative.EpollIn | LinuxNative.EpollRdHup | LinuxNative.EpollHup | LinuxNative.EpollErr;
-            const uint Writable = LinuxNative.EpollOut | LinuxNative.EpollHup | LinuxNative.EpollErr;
-            const uint Failed = LinuxNative.EpollHup | LinuxNative.EpollErr;
-            bool up = (events & (peerSide ? Writable : Readable)) != 0 && (!peerSide || _up.IsHolding || (events & Failed) != 0);
-            bool down = (events & (peerSide ? Readable : Writable)) != 0 && (peerSide || _down.IsHolding || (events & Failed) != 0);
-            bool hungUp = (events & (Failed | LinuxNative.EpollRdHup)) != 0;
-            if (up && !_up.Pump(ClientFd, PeerFd, buffer, Owner, toPeer: true, sourceHungUp: hungUp && !peerSide))
-            {
-                return "client data connection failed";
-            }
-            return !down || _down.Pump(PeerFd, ClientFd, buffer, Owner, toPeer: false, sourceHungUp: hungUp && peerSide)
-                ? null : "peer connection failed";
-        }
-
-        internal void Release()
-        {
-            _up.ReturnHeld();
-            _down.ReturnHeld();
-            if (_clientRef)
-            {
-                _clientRef = false;
-                _client.DangerousRelease();
-            }
-            if (_peerRef)
-            {
-                _peerRef = false;
-                _peer.DangerousRelease();
-            }
-        }
     }
 }
