@@ -14,7 +14,8 @@ namespace RtcStack.Server.Engine;
 /// the sessions (<see cref="EpollWebSocket"/>) into <see cref="SignalingHub.HandleAsync"/>. Settings: <c>Server:EpollThreads</c>
 /// (default 1), <c>Server:EpollCoalesceMicroseconds</c> and <c>Server:EpollCoalesceMinEventsPerSecond</c> (wake-up
 /// coalescing, <see cref="WakeCoalescer"/>),
-/// <c>Server:EpollInlineRelay</c> (default true; only effective with the in-memory backplane).
+/// <c>Server:EpollInlineRelay</c> (default true; only effective with the in-memory backplane), <c>Server:EpollSendRing</c>
+/// (default true: a batch's sends in one io_uring submission, <see cref="Engine.SendRing"/>).
 /// </summary>
 internal sealed partial class EpollEngine : IDisposable
 {
@@ -38,6 +39,7 @@ internal sealed partial class EpollEngine : IDisposable
         Threads = Math.Clamp(configuration.GetValue("Server:EpollThreads", 1), 1, Environment.ProcessorCount * 4);
         CoalesceMicroseconds = Math.Clamp(configuration.GetValue("Server:EpollCoalesceMicroseconds", DefaultCoalesceMicroseconds), 0, 10_000);
         CoalesceMinEventsPerSecond = Math.Max(0, configuration.GetValue("Server:EpollCoalesceMinEventsPerSecond", DefaultCoalesceMinEventsPerSecond));
+        SendRing = configuration.GetValue("Server:EpollSendRing", true);
         InlineRelay = backplane.DeliversByReference && configuration.GetValue("Server:EpollInlineRelay", true);
         MaxMessageBytes = options.Value.MaxFrameBytes;
         ReceiveHighWater = (2 * (MaxMessageBytes + 1)) + (16 * 1024);
@@ -71,6 +73,12 @@ internal sealed partial class EpollEngine : IDisposable
 
     /// <summary>Default of <c>Server:EpollCoalesceMinEventsPerSecond</c>.</summary>
     public const int DefaultCoalesceMinEventsPerSecond = 4000;
+
+    /// <summary>
+    /// Whether each engine thread sends a batch's frames in one io_uring submission (<c>Server:EpollSendRing</c>, default
+    /// true; where io_uring is not available the thread logs it once and uses send()).
+    /// </summary>
+    public bool SendRing { get; }
 
     /// <summary>Wake-up coalescing interval (0 = off, at most 10 ms).</summary>
     public int CoalesceMicroseconds { get; }

@@ -9,7 +9,8 @@ namespace RtcStack.Server.Engine;
 /// and <c>signaling.engine.receives_pooled</c> (hub receives completed on the engine thread or on the thread pool),
 /// <c>signaling.engine.pauses</c> (coalescing pauses after a batch), <c>signaling.engine.close_lingers</c> (closes that
 /// kept the descriptor until queued frames went out) and <c>signaling.engine.close_linger_aborts</c> (of those, cut off after
-/// the close timeout), and the gauge <c>signaling.engine.sockets</c>. Events per wake-up is the batching the engine achieves.
+/// the close timeout), <c>signaling.engine.ring_submits</c>/<c>ring_sends</c>/<c>ring_failures</c> (io_uring send batches,
+/// <see cref="SendRing"/>), and the gauge <c>signaling.engine.sockets</c>. Events per wake-up is the batching the engine achieves.
 /// </summary>
 internal sealed class EpollEngineMetrics
 {
@@ -25,6 +26,9 @@ internal sealed class EpollEngineMetrics
     private static long s_pauses;
     private static long s_lingers;
     private static long s_lingerAborts;
+    private static long s_ringSubmits;
+    private static long s_ringSends;
+    private static long s_ringFailures;
     private long _wakeups;
     private long _events;
     private long _sends;
@@ -33,6 +37,9 @@ internal sealed class EpollEngineMetrics
     private long _pauses;
     private long _lingers;
     private long _lingerAborts;
+    private long _ringSubmits;
+    private long _ringSends;
+    private long _ringFailures;
 
     static EpollEngineMetrics()
     {
@@ -44,6 +51,9 @@ internal sealed class EpollEngineMetrics
         s_meter.CreateObservableCounter("signaling.engine.pauses", () => Interlocked.Read(ref s_pauses), description: "Wake-up coalescing pauses the epoll engine took after a batch.");
         s_meter.CreateObservableCounter("signaling.engine.close_lingers", () => Interlocked.Read(ref s_lingers), description: "Closes of the epoll engine that kept the descriptor until the queued frames went out.");
         s_meter.CreateObservableCounter("signaling.engine.close_linger_aborts", () => Interlocked.Read(ref s_lingerAborts), description: "Lingering closes cut off after the close timeout (the client did not read).");
+        s_meter.CreateObservableCounter("signaling.engine.ring_submits", () => Interlocked.Read(ref s_ringSubmits), description: "io_uring submissions of the epoll engine (one per flush of two or more sockets).");
+        s_meter.CreateObservableCounter("signaling.engine.ring_sends", () => Interlocked.Read(ref s_ringSends), description: "Socket sends the epoll engine made through io_uring.");
+        s_meter.CreateObservableCounter("signaling.engine.ring_failures", () => Interlocked.Read(ref s_ringFailures), description: "io_uring submissions that failed as a whole (those sockets were sent with send()).");
         s_meter.CreateObservableGauge("signaling.engine.sockets", () => s_live.Values.Sum(e => (long)e.Count), description: "Sockets the epoll engine holds (handshaking or open).");
     }
 
@@ -64,6 +74,12 @@ internal sealed class EpollEngineMetrics
     public long CloseLingers => Interlocked.Read(ref _lingers);
 
     public long CloseLingerAborts => Interlocked.Read(ref _lingerAborts);
+
+    public long RingSubmits => Interlocked.Read(ref _ringSubmits);
+
+    public long RingSends => Interlocked.Read(ref _ringSends);
+
+    public long RingFailures => Interlocked.Read(ref _ringFailures);
 
     public void Batch(int events)
     {
@@ -95,6 +111,20 @@ internal sealed class EpollEngineMetrics
     {
         Interlocked.Increment(ref aborted ? ref _lingerAborts : ref _lingers);
         Interlocked.Increment(ref aborted ? ref s_lingerAborts : ref s_lingers);
+    }
+
+    public void RingSubmitted(int sends, bool ok)
+    {
+        if (!ok)
+        {
+            Interlocked.Increment(ref _ringFailures);
+            Interlocked.Increment(ref s_ringFailures);
+            return;
+        }
+        Interlocked.Increment(ref _ringSubmits);
+        Interlocked.Add(ref _ringSends, sends);
+        Interlocked.Increment(ref s_ringSubmits);
+        Interlocked.Add(ref s_ringSends, sends);
     }
 
     public void Remove() => s_live.TryRemove(this, out _);

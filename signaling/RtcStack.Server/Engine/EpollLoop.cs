@@ -8,7 +8,8 @@ namespace RtcStack.Server.Engine;
 /// <summary>
 /// One engine thread: an epoll set (edge-triggered) of accepted sockets, first in their handshake (<see cref="PendingHead"/>),
 /// then as <see cref="EpollWebSocket"/>s. Each batch of events is read and decoded, the hub's relay continuations run
-/// inline, and every socket written to during the batch is flushed with one send() at its end. Under load the thread
+/// inline, and every socket written to during the batch is flushed at its end: all in one io_uring submission
+/// (<see cref="SendRing"/>, <c>Server:EpollSendRing</c>) or with one send() each. Under load the thread
 /// then pauses for what remains of the coalescing interval (<see cref="WakeCoalescer"/>) so that the next wake-up
 /// serves several messages.
 /// Other threads talk to it through a command queue and an eventfd. Only this thread closes the descriptors it watches.
@@ -27,6 +28,12 @@ internal sealed partial class EpollLoop : IDisposable
     private readonly ConcurrentQueue<(Command Kind, object Target)> _commands = new();
     private readonly List<EpollWebSocket> _dirty = [];
     private readonly List<PendingHead> _heads = [];
+    private readonly SendRing.Request[] _requests = new SendRing.Request[SendRing.Capacity];
+    private readonly int[] _results = new int[SendRing.Capacity];
+    private readonly EpollWebSocket?[] _batch = new EpollWebSocket?[SendRing.Capacity];
+    private readonly EpollWebSocket.FlushOutcome[] _outcomes = new EpollWebSocket.FlushOutcome[SendRing.Capacity];
+    private readonly List<EpollWebSocket> _failed = [];
+    private SendRing? _ring; // this thread's io_uring for the batch's sends; null: one send() per socket
     private object?[] _slots = new object?[64];
     private uint[] _generations = new uint[64];
     private readonly Stack<int> _free = new();
@@ -181,6 +188,7 @@ internal sealed partial class EpollLoop : IDisposable
     private void Run()
     {
         t_current = this;
+        _ring = Engine.SendRing ? CreateRing() : null;
         var events = new EpollNative.EpollEvent[MaxEvents];
         byte[] scratch = GC.AllocateUninitializedArray<byte>(64 * 1024, pinned: true);
         long nextTimeoutCheck = 0;
@@ -224,6 +232,17 @@ internal sealed partial class EpollLoop : IDisposable
             }
         }
         ShutDown();
+    }
+
+    /// <summary>On this thread (the ring's only submitter): the ring, or null (logged) where io_uring is not available.</summary>
+    private SendRing? CreateRing()
+    {
+        SendRing? ring = SendRing.TryCreate(out int errno);
+        if (ring is null)
+        {
+            RingUnavailable(Engine.Logger, errno);
+        }
+        return ring;
     }
 
     private void Dispatch(EpollNative.EpollEvent ev, byte[] scratch)
@@ -371,20 +390,97 @@ internal sealed partial class EpollLoop : IDisposable
 
     private void FlushDirty()
     {
+        if (_ring is not null && _dirty.Count > 1)
+        {
+            FlushDirtyRing(_ring);
+        }
         // A flush never adds to the list (it runs no continuation that sends), but index-based in case it ever does.
         for (int i = 0; i < _dirty.Count; i++)
         {
-            try
-            {
-                _dirty[i].Flush();
-            }
-            catch (Exception ex)
-            {
-                Failed(Engine.Logger, ex);
-                Kill(_dirty[i]);
-            }
+            FlushGuarded(_dirty[i]);
         }
         _dirty.Clear();
+    }
+
+    private void FlushGuarded(EpollWebSocket socket)
+    {
+        try
+        {
+            socket.Flush();
+        }
+        catch (Exception ex)
+        {
+            Failed(Engine.Logger, ex);
+            Kill(socket);
+        }
+    }
+
+    /// <summary>
+    /// The batch's sends in <see cref="SendRing.Capacity"/>-sized io_uring submissions. Each socket's lock is held from
+    /// its request to its result (its buffer must not change meanwhile); sockets whose lock is busy, or with nothing to
+    /// send, stay in <see cref="_dirty"/> for the plain flush after this. What the flushes leave to do (wake a sender,
+    /// close a lingering socket) runs once no lock is held.
+    /// </summary>
+    private void FlushDirtyRing(SendRing ring)
+    {
+        int kept = 0;
+        for (int from = 0; from < _dirty.Count; from += SendRing.Capacity)
+        {
+            int end = Math.Min(_dirty.Count, from + SendRing.Capacity);
+            int n = 0;
+            for (int i = from; i < end; i++)
+            {
+                EpollWebSocket socket = _dirty[i];
+                if (socket.TryBeginRingFlush(out _requests[n]))
+                {
+                    _batch[n++] = socket;
+                }
+                else
+                {
+                    _dirty[kept++] = socket;
+                }
+            }
+            if (n == 0)
+            {
+                continue;
+            }
+            bool sent = ring.SendAll(_requests.AsSpan(0, n), _results);
+            Engine.Metrics.RingSubmitted(n, sent);
+            for (int k = 0; k < n; k++)
+            {
+                try
+                {
+                    _outcomes[k] = _batch[k]!.EndRingFlush(_results[k]);
+                }
+                catch (Exception ex)
+                {
+                    Failed(Engine.Logger, ex);
+                    _outcomes[k] = EpollWebSocket.FlushOutcome.None;
+                    _failed.Add(_batch[k]!);
+                }
+            }
+            for (int k = 0; k < n; k++)
+            {
+                EpollWebSocket socket = _batch[k]!;
+                _batch[k] = null;
+                try
+                {
+                    socket.Complete(_outcomes[k]);
+                }
+                catch (Exception ex)
+                {
+                    Failed(Engine.Logger, ex);
+                    _failed.Add(socket);
+                }
+            }
+        }
+        // [0, kept) now holds the sockets the ring did not take: FlushDirty sends those with send().
+        _dirty.RemoveRange(kept, _dirty.Count - kept);
+        foreach (EpollWebSocket socket in _failed)
+        {
+            Kill(socket);
+        }
+        _failed.Clear();
     }
 
     private void ShutDown()
@@ -409,7 +505,11 @@ internal sealed partial class EpollLoop : IDisposable
             EpollNative.Close(_epoll);
             EpollNative.Close(_wake);
         }
+        _ring?.Dispose();
     }
+
+    [LoggerMessage(1025, LogLevel.Information, "Signaling engine: io_uring is not available (errno {Errno}); the engine sends with one send() per socket")]
+    private static partial void RingUnavailable(ILogger logger, int errno);
 
     [LoggerMessage(1022, LogLevel.Error, "Signaling engine: a socket failed on the engine thread and was closed")]
     private static partial void Failed(ILogger logger, Exception exception);

@@ -6,7 +6,7 @@ using System.Threading.Tasks.Sources;
 
 namespace RtcStack.Server.Engine;
 
-/// <summary>The send side and the close of an <see cref="EpollWebSocket"/>: frames into the out buffer, flushes, close handshake.</summary>
+/// <summary>The send side of an <see cref="EpollWebSocket"/>: frames into the out buffer, flushes (by send() or in a <see cref="SendRing"/> batch).</summary>
 internal sealed partial class EpollWebSocket
 {
     /// <summary>Engine thread: the kernel has room again.</summary>
@@ -62,150 +62,10 @@ internal sealed partial class EpollWebSocket
     public override Task SendAsync(ArraySegment<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken) =>
         SendAsync(buffer.AsMemory(), messageType, endOfMessage, cancellationToken).AsTask();
 
-    public override Task CloseOutputAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken)
-    {
-        bool flushNow;
-        lock (_sync)
-        {
-            if (_state is not (WebSocketState.Open or WebSocketState.CloseReceived))
-            {
-                return Task.CompletedTask;
-            }
-            int length = 2 + (statusDescription is null ? 0 : Encoding.UTF8.GetByteCount(statusDescription));
-            Span<byte> payload = stackalloc byte[Math.Min(length, 125)];
-            BinaryPrimitives.WriteUInt16BigEndian(payload, (ushort)closeStatus);
-            if (statusDescription is not null)
-            {
-                Encoding.UTF8.TryGetBytes(statusDescription.AsSpan(0, Math.Min(statusDescription.Length, 40)), payload[2..], out int written);
-                payload = payload[..(2 + written)];
-            }
-            WebSocketState before = _state;
-            AppendControl(WebSocketFrameHeader.Close, payload);
-            _state = before == WebSocketState.CloseReceived ? WebSocketState.Closed : WebSocketState.CloseSent;
-            flushNow = TakeFlushNow();
-        }
-        if (flushNow)
-        {
-            Flush();
-        }
-        return Task.CompletedTask;
-    }
-
-    public override async Task CloseAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken)
-    {
-        await CloseOutputAsync(closeStatus, statusDescription, cancellationToken).ConfigureAwait(false);
-        while (_state == WebSocketState.CloseSent)
-        {
-            ValueWebSocketReceiveResult r = await ReceiveAsync(Memory<byte>.Empty, cancellationToken).ConfigureAwait(false);
-            if (r.MessageType != WebSocketMessageType.Close)
-            {
-                await ReceiveAsync(new byte[r.Count == 0 ? 4096 : r.Count], cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
-
-    public override void Abort() => Shut(aborted: true);
-
-    public override void Dispose() => Shut(aborted: false);
-
-    /// <summary>
-    /// The longest a closed socket keeps its descriptor to send what was queued before the close (as long as the hub
-    /// waits for a close handshake, <c>SignalingConnection.CloseTimeout</c>); then it is aborted.
-    /// </summary>
-    internal static readonly TimeSpan CloseFlushTimeout = TimeSpan.FromSeconds(5);
-
-    /// <summary>
-    /// Engine thread (the only thread that closes descriptors): unregisters and closes the socket. After
-    /// <see cref="Dispose"/> with frames still queued (an error and the close frame to a peer whose receive window is
-    /// full) the descriptor stays open until <see cref="Flush"/> sent them, or <see cref="CloseFlushTimeout"/> passed
-    /// (then <see cref="Abort"/> closes it); after <see cref="Abort"/> it closes at once.
-    /// </summary>
-    internal void CloseSocket()
-    {
-        lock (_sync)
-        {
-            if (_fdClosed)
-            {
-                return;
-            }
-            if (!_out.Flush(Fd))
-            {
-                _out.Clear();
-            }
-            if (_out.Pending > 0 && !_abortRequested)
-            {
-                LingerQueued();
-                return;
-            }
-            _fdClosed = true;
-            _out.Clear();
-            // A normal flush-close: the timeout no longer keeps this socket (and its buffers) alive.
-            _lingerTimer?.Dispose();
-            _lingerTimer = null;
-        }
-        _owner.Unregister(this);
-        Linger();
-        _socket.Dispose();
-        _onClosed?.Invoke();
-    }
-
-    /// <summary>Under the lock: the first close with frames queued waits for EPOLLOUT, bounded by <see cref="CloseFlushTimeout"/>.</summary>
-    private void LingerQueued()
-    {
-        if (_lingering)
-        {
-            return;
-        }
-        _lingering = true;
-        if (!_wantWrite)
-        {
-            _wantWrite = true;
-            _owner.WatchWritable(this, true);
-        }
-        _owner.Engine.Metrics.Lingered(aborted: false);
-        _lingerTimer = new Timer(static s => ((EpollWebSocket)s!).LingerTimedOut(), this, CloseFlushTimeout, Timeout.InfiniteTimeSpan);
-    }
-
-    /// <summary>The close timeout passed with frames still queued (the client did not read): cut off.</summary>
-    private void LingerTimedOut()
-    {
-        lock (_sync)
-        {
-            if (_fdClosed)
-            {
-                return;
-            }
-        }
-        _owner.Engine.Metrics.Lingered(aborted: true);
-        Abort();
-    }
-
-    /// <summary>
-    /// Before the descriptor is closed (engine thread, must not block): FIN first, then the input the kernel holds is
-    /// read away (bounded), since closing with unread input sends a RST that can overtake the close frame.
-    /// </summary>
-    private void Linger()
-    {
-        try
-        {
-            _socket.Shutdown(SocketShutdown.Send);
-        }
-        catch (SocketException)
-        {
-            return;
-        }
-        Span<byte> sink = stackalloc byte[4096];
-        for (int i = 0; i < 64 && EpollNative.Receive(Fd, sink) > 0; i++)
-        {
-        }
-    }
-
     /// <summary>Sends the out buffer now (any thread); registers EPOLLOUT when the kernel did not take it all.</summary>
     internal void Flush()
     {
-        bool release = false;
-        bool resume = false;
-        bool close;
+        FlushOutcome outcome;
         lock (_sync)
         {
             FlushQueued = false;
@@ -214,38 +74,114 @@ internal sealed partial class EpollWebSocket
                 return;
             }
             _owner.Engine.Metrics.Sent();
-            if (!_out.Flush(Fd))
-            {
-                _out.Clear();
-                _decoder.Fail(null);
-            }
-            close = _lingering && _out.Pending == 0; // closed already: what was queued went out (or failed)
-            bool full = _out.Pending > 0;
-            if (full != _wantWrite)
-            {
-                _wantWrite = full;
-                _owner.WatchWritable(this, full);
-            }
-            if (_sendWaiting && (_out.Pending <= _owner.Engine.SendHighWater / 2 || _decoder.Finished))
-            {
-                _sendWaiting = false;
-                release = true;
-            }
-            if (_readPaused && !_decoder.Finished && _out.Pending <= _owner.Engine.SendHighWater / 2 && _in.Buffered <= _owner.Engine.ReceiveHighWater)
-            {
-                _readPaused = false; // paused on the out buffer (a ping flood): the peer took it, read on
-                resume = true;
-            }
+            outcome = AfterSend(_out.Flush(Fd));
         }
-        if (release)
+        Complete(outcome);
+    }
+
+    /// <summary>
+    /// Engine thread, for a <see cref="SendRing"/> submission: when the lock is free at once and there is something to
+    /// send, returns true WITH THE LOCK HELD and the request for the pending bytes; the caller must then call
+    /// <see cref="EndRingFlush"/>. False (lock not held): the caller flushes this socket with <see cref="Flush"/>.
+    /// </summary>
+    internal bool TryBeginRingFlush(out SendRing.Request request)
+    {
+        request = default;
+        if (!_sync.TryEnter())
+        {
+            return false;
+        }
+        if (_fdClosed || _lingering || _out.Pending == 0)
+        {
+            _sync.Exit();
+            return false;
+        }
+        FlushQueued = false;
+        request = new SendRing.Request(Fd, _out.PendingAddress, _out.Pending);
+        return true;
+    }
+
+    /// <summary>
+    /// The ring's result for this socket's send (bytes taken, a negative errno, or <see cref="SendRing.NotSubmitted"/>);
+    /// releases the lock <see cref="TryBeginRingFlush"/> took. Run the returned outcome with <see cref="Complete"/> once
+    /// no other socket's lock is held.
+    /// </summary>
+    internal FlushOutcome EndRingFlush(int result)
+    {
+        try
+        {
+            _owner.Engine.Metrics.Sent();
+            bool ok = true;
+            if (result == SendRing.NotSubmitted)
+            {
+                ok = _out.Flush(Fd);
+            }
+            else if (result >= 0)
+            {
+                _out.Consume(result); // less than all: the kernel's buffer is full, the rest waits for EPOLLOUT
+            }
+            else if (result != -EpollNative.EAgain)
+            {
+                ok = false;
+            }
+            return AfterSend(ok);
+        }
+        finally
+        {
+            _sync.Exit();
+        }
+    }
+
+    /// <summary>What a flush leaves to do outside the lock.</summary>
+    [Flags]
+    internal enum FlushOutcome : byte
+    {
+        None = 0,
+        ReleaseSender = 1,
+        ResumeReading = 2,
+        Close = 4,
+    }
+
+    /// <summary>Under the lock, after a send: EPOLLOUT on or off, and what <see cref="Complete"/> must do.</summary>
+    private FlushOutcome AfterSend(bool ok)
+    {
+        if (!ok)
+        {
+            _out.Clear();
+            _decoder.Fail(null);
+        }
+        FlushOutcome outcome = _lingering && _out.Pending == 0 ? FlushOutcome.Close : FlushOutcome.None; // closed already: what was queued went out (or failed)
+        bool full = _out.Pending > 0;
+        if (full != _wantWrite)
+        {
+            _wantWrite = full;
+            _owner.WatchWritable(this, full);
+        }
+        if (_sendWaiting && (_out.Pending <= _owner.Engine.SendHighWater / 2 || _decoder.Finished))
+        {
+            _sendWaiting = false;
+            outcome |= FlushOutcome.ReleaseSender;
+        }
+        if (_readPaused && !_decoder.Finished && _out.Pending <= _owner.Engine.SendHighWater / 2 && _in.Buffered <= _owner.Engine.ReceiveHighWater)
+        {
+            _readPaused = false; // paused on the out buffer (a ping flood): the peer took it, read on
+            outcome |= FlushOutcome.ResumeReading;
+        }
+        return outcome;
+    }
+
+    /// <summary>Outside the lock: wakes a waiting sender, resumes reading, closes a lingering socket.</summary>
+    internal void Complete(FlushOutcome outcome)
+    {
+        if ((outcome & FlushOutcome.ReleaseSender) != 0)
         {
             _sendWait.SetResult(true);
         }
-        if (resume)
+        if ((outcome & FlushOutcome.ResumeReading) != 0)
         {
             _owner.Resume(this);
         }
-        if (close)
+        if ((outcome & FlushOutcome.Close) != 0)
         {
             _owner.Close(this);
         }
