@@ -7,36 +7,21 @@ namespace RtcStack.Turn.Tests.Tcp;
 /// <summary>
 /// The stream poller's per-packet read path (non-blocking read, TLS record cut and decrypt, framing, relay to the peer)
 /// allocates nothing: a server whose TCP/TLS clients are read by a poller with no thread of its own, driven on the
-/// test's thread (<see cref="StreamPoller.PollOnce"/>), so the bytes allocated by that thread are those of the read path.
+/// test's thread (<see cref="ManualPollRig"/>: <see cref="StreamPoller.PollOnce"/>), so the bytes allocated by that
+/// thread are those of the read path.
 /// </summary>
 public sealed class StreamPollAllocationTests : IAsyncLifetime
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
-    private readonly StreamPoller? _poller = StreamPoller.CreateManual();
-    private readonly StreamPollScratch _scratch = new();
-    private readonly Socket _peer = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-    private string _dir = "";
-    private TurnServer? _server;
+    private ManualPollRig? _rig;
 
-    public async Task InitializeAsync()
-    {
-        if (_poller is null)
-        {
-            return; // not Linux x64: clients are read asynchronously (no poller to drive)
-        }
-        _peer.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        (_server, _dir) = await PolledStreamServer.StartAsync(_poller, "rtcstack-turn-pollalloc");
-    }
+    public async Task InitializeAsync() => _rig = await ManualPollRig.CreateAsync("rtcstack-turn-pollalloc");
 
     public async Task DisposeAsync()
     {
-        _peer.Dispose();
-        if (_server is not null)
+        if (_rig is not null)
         {
-            await _server.DisposeAsync();
-            Directory.Delete(_dir, recursive: true);
+            await _rig.DisposeAsync();
         }
-        _scratch.Dispose();
     }
 
     [Theory]
@@ -46,11 +31,11 @@ public sealed class StreamPollAllocationTests : IAsyncLifetime
     [InlineData(true, 1200)]
     public async Task Relaying_a_channel_data_frame_read_on_the_poller_allocates_nothing(bool tls, int size)
     {
-        if (_poller is null || _server is null)
+        if (_rig is null)
         {
             return;
         }
-        StreamTurnClient client = await ConnectWhilePumpingAsync(_server, tls);
+        StreamTurnClient client = await _rig.ConnectWhilePumpingAsync(tls);
         await using (client)
         {
             byte[] payload = new byte[size];
@@ -87,14 +72,14 @@ public sealed class StreamPollAllocationTests : IAsyncLifetime
     [InlineData(true, 1200)]
     public async Task Relaying_a_peer_datagram_to_the_client_on_the_poller_allocates_nothing(bool tls, int size)
     {
-        if (_poller is null || _server is null)
+        if (_rig is null)
         {
             return;
         }
-        StreamTurnClient client = await ConnectWhilePumpingAsync(_server, tls);
+        StreamTurnClient client = await _rig.ConnectWhilePumpingAsync(tls);
         await using (client)
         {
-            IPEndPoint relay = _server.State!.Allocations.All.Single().Relay!.LocalAddress.ToEndPoint();
+            IPEndPoint relay = _rig.Server.State!.Allocations.All.Single().Relay!.LocalAddress.ToEndPoint();
             byte[] payload = new byte[size];
             Random.Shared.NextBytes(payload);
             for (int i = 0; i < 100; i++) // warm up
@@ -118,14 +103,14 @@ public sealed class StreamPollAllocationTests : IAsyncLifetime
     /// <summary>The peer sends one datagram to the relay; polls until it is served; the client must read it. Bytes allocated by the polls.</summary>
     private async Task<long> AnswerOneAsync(StreamTurnClient client, byte[] payload, IPEndPoint relay)
     {
-        _ = _peer.SendTo(payload, relay);
+        _ = _rig!.Peer.SendTo(payload, relay);
         long allocated = 0;
-        var deadline = DateTime.UtcNow + Patience;
+        var deadline = DateTime.UtcNow + ManualPollRig.Patience;
         int events = 0;
         while (events == 0)
         {
             long before = GC.GetAllocatedBytesForCurrentThread();
-            events = _poller!.PollOnce(50, _scratch);
+            events = _rig.PollOnce();
             allocated += GC.GetAllocatedBytesForCurrentThread() - before;
             Assert.True(DateTime.UtcNow < deadline, "the datagram did not reach the relay");
         }
@@ -135,51 +120,25 @@ public sealed class StreamPollAllocationTests : IAsyncLifetime
         return allocated;
     }
 
-    /// <summary>Connects a client and binds a channel to the peer while a pump thread drives the poller (the setup is not measured).</summary>
-    private async Task<StreamTurnClient> ConnectWhilePumpingAsync(TurnServer server, bool tls)
-    {
-        using var pump = new CancellationTokenSource();
-        Task pumping = Task.Factory.StartNew(() => Pump(pump.Token), TaskCreationOptions.LongRunning);
-        try
-        {
-            StreamTurnClient client = await StreamTurnClient.ConnectAsync(tls ? server.TlsEndPoints[0] : server.TcpEndPoints[0], tls);
-            await client.AllocateAndBindAsync((IPEndPoint)_peer.LocalEndPoint!).WaitAsync(Patience);
-            return client;
-        }
-        finally
-        {
-            await pump.CancelAsync();
-            await pumping;
-        }
-    }
-
-    private void Pump(CancellationToken token)
-    {
-        while (!token.IsCancellationRequested)
-        {
-            _ = _poller!.PollOnce(20, _scratch);
-        }
-    }
-
     /// <summary>Sends one frame and polls until the peer has it; returns the bytes allocated by the polls.</summary>
     private long RelayOne(Stream client, byte[] frame, byte[] received, int size)
     {
         client.Write(frame);
         client.Flush();
         long allocated = 0;
-        var deadline = DateTime.UtcNow + Patience;
+        var deadline = DateTime.UtcNow + ManualPollRig.Patience;
         while (true)
         {
             long before = GC.GetAllocatedBytesForCurrentThread();
-            _ = _poller!.PollOnce(50, _scratch);
+            _ = _rig!.PollOnce();
             allocated += GC.GetAllocatedBytesForCurrentThread() - before;
-            if (_peer.Poll(0, SelectMode.SelectRead))
+            if (_rig.Peer.Poll(0, SelectMode.SelectRead))
             {
                 break;
             }
             Assert.True(DateTime.UtcNow < deadline, "the frame did not reach the peer");
         }
-        Assert.Equal(size, _peer.Receive(received));
+        Assert.Equal(size, _rig.Peer.Receive(received));
         return allocated;
     }
 }
