@@ -1,23 +1,31 @@
 using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
+using RtcStack.Signaling.Backplane;
 using RtcStack.Signaling.Backplane.Redis;
 
 namespace RtcStack.Signaling.Tests;
 
-/// <summary>The lost-peer message on a node channel (<c>L</c> + stream entry id + <c>\n</c> + JSON array of peers).</summary>
+/// <summary>
+/// The lost-sessions message on a node channel (<c>L</c> + stream entry id + <c>\n</c> + JSON array of peers + <c>\n</c>
+/// + JSON array of their sessions; the previous version sent no sessions line).
+/// </summary>
 public sealed class NodeChannelMessageTests
 {
     [Theory]
-    [InlineData("L1764150000000-0\n[\"bob\",\"carol\"]", "1764150000000-0", "bob,carol")]
-    [InlineData("L[\"bob\"]", null, "bob")] // no entry id: applied as it comes
+    [InlineData("L1764150000000-0\n[\"bob\",\"carol\"]\n[\"s-1\",\"s-2\"]", "1764150000000-0", "bob/s-1,carol/s-2")]
+    [InlineData("L1764150000000-0\n[\"bob\",\"carol\"]", "1764150000000-0", "bob/,carol/")] // previous version: no sessions
+    [InlineData("L1-0\n[\"bob\",\"carol\"]\n[\"s-1\"]", "1-0", "bob/,carol/")] // sessions that do not match: none
+    [InlineData("L1-0\n[\"bob\"]\nnot json", "1-0", "bob/")]
+    [InlineData("L1-0\n[\"bob\",\"carol\"]\n[\"\",\"s-2\"]", "1-0", "bob/,carol/s-2")] // an owner without a session id
+    [InlineData("L[\"bob\"]", null, "bob/")] // no entry id: applied as it comes
     [InlineData("L17-3\n[]", "17-3", "")]
-    public void A_lost_message_gives_its_entry_id_and_peers(string text, string? id, string peers)
+    public void A_lost_message_gives_its_entry_id_and_sessions(string text, string? id, string sessions)
     {
-        List<string>? parsed = NodeChannelMessage.TryParseLost(Encoding.UTF8.GetBytes(text), out string? entryId);
+        List<LostSession>? parsed = NodeChannelMessage.TryParseLost(Encoding.UTF8.GetBytes(text), out string? entryId);
         Assert.NotNull(parsed);
         Assert.Equal(id, entryId);
-        Assert.Equal(peers, string.Join(',', parsed));
+        Assert.Equal(sessions, string.Join(',', parsed.Select(l => l.Peer.Value + "/" + l.SessionId)));
     }
 
     [Theory]
@@ -35,7 +43,7 @@ public sealed class NodeChannelMessageTests
         Prop.ForAll<byte[]>(bytes =>
         {
             byte[] payload = [(byte)'L', .. bytes ?? []];
-            List<string>? parsed = NodeChannelMessage.TryParseLost(payload, out _);
-            return parsed is null || parsed.TrueForAll(p => p is not null);
+            List<LostSession>? parsed = NodeChannelMessage.TryParseLost(payload, out _);
+            return parsed is null || parsed.TrueForAll(p => p.Peer.Value is not null && p.SessionId is not "");
         }).QuickCheckThrowOnFailure();
 }

@@ -68,6 +68,61 @@ public sealed class RedisLostPeersTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_notice_names_the_lost_sessions_and_one_of_the_previous_version_names_none()
+    {
+        var (lost, handler) = await StartAsync();
+        await Db.StreamAddAsync(_keys.Lost, [new("n", "other"), new("k", "s"), new("p", "[\"bob\",\"carol\"]"), new("s", "[\"s-1\",\"s-2\"]")]);
+        await AddAsync("other", "s", "dave");
+        await lost.CatchUpAsync(Db, handler);
+        Assert.Equal(["bob/s-1", "carol/s-2", "dave/"], handler.Sessions.Order());
+    }
+
+    [Fact]
+    public async Task The_sweep_and_a_forgotten_session_record_and_publish_the_sessions_lost()
+    {
+        const string Dead = "node-dead";
+        await Db.SetAddAsync(_keys.Nodes, [Dead, Me]);
+        await Db.SetAddAsync(_keys.NodePeers(Dead), ["bob", "carol"]);
+        await Db.HashSetAsync(_keys.Owner("bob"), [new HashEntry("node", Dead), new HashEntry("session", "s-bob")]);
+        await Db.HashSetAsync(_keys.Owner("carol"), [new HashEntry("node", Dead), new HashEntry("session", "s-carol")]);
+        var published = new List<string>();
+        var channel = await _mux.GetSubscriber().SubscribeAsync(_keys.NodeChannel(Me));
+        channel.OnMessage(m =>
+        {
+            lock (published)
+            {
+                published.Add(m.Message.ToString());
+            }
+        });
+        await _mux.GetSubscriber().PingAsync();
+
+        await Db.ScriptEvaluateAsync(RedisLivenessScripts.SweepDeadNode, [_keys.Nodes, _keys.Alive(Dead), _keys.NodePeers(Dead)], [Dead, _keys.Prefix, 0, Me]);
+        await Db.HashSetAsync(_keys.Owner("dave"), [new HashEntry("node", "node-x"), new HashEntry("session", "s-dave")]);
+        await Db.ScriptEvaluateAsync(RedisLivenessScripts.ForgetPeer, [_keys.Owner("dave"), _keys.PeerRooms("dave")], ["node-x", "s-dave", "dave", _keys.Prefix]);
+
+        StreamEntry[] entries = await Db.StreamRangeAsync(_keys.Lost);
+        Assert.Equal(2, entries.Length);
+        Assert.Equal(["bob/s-bob", "carol/s-carol"], Recorded(entries[0]).Select(l => l.Peer.Value + "/" + l.SessionId).Order());
+        Assert.Equal([new LostSession(new PeerId("dave"), "s-dave")], Recorded(entries[1]));
+        string[] notices = [];
+        for (int i = 0; i < 400 && notices.Length < 2; i++)
+        {
+            await Task.Delay(25);
+            lock (published)
+            {
+                notices = [.. published];
+            }
+        }
+        Assert.Equal(2, notices.Length);
+        Assert.Equal(Recorded(entries[0]), NodeChannelMessage.TryParseLost(System.Text.Encoding.UTF8.GetBytes(notices[0]), out string? sweepId));
+        Assert.Equal(entries[0].Id.ToString(), sweepId);
+        Assert.Equal(Recorded(entries[1]), NodeChannelMessage.TryParseLost(System.Text.Encoding.UTF8.GetBytes(notices[1]), out _));
+    }
+
+    private static List<LostSession> Recorded(StreamEntry entry) =>
+        NodeChannelMessage.ToLost(NodeChannelMessage.TryParsePeers(entry["p"].ToString())!, NodeChannelMessage.TryParsePeers(entry["s"].ToString()));
+
+    [Fact]
     public async Task Two_catch_ups_at_once_apply_each_notice_once()
     {
         for (int round = 0; round < 20; round++)
@@ -176,6 +231,29 @@ public sealed class RedisLostPeersTests : IAsyncLifetime
                     return [.. _lost];
                 }
             }
+        }
+
+        private readonly List<string> _sessions = [];
+
+        /// <summary>Each lost session as <c>peer/session</c> (nothing after the slash when the notice named none).</summary>
+        public string[] Sessions
+        {
+            get
+            {
+                lock (_lost)
+                {
+                    return [.. _sessions];
+                }
+            }
+        }
+
+        public ValueTask OnSessionsLostAsync(IReadOnlyList<LostSession> lost)
+        {
+            lock (_lost)
+            {
+                _sessions.AddRange(lost.Select(l => l.Peer.Value + "/" + l.SessionId));
+            }
+            return OnPeersLostAsync([.. lost.Select(l => l.Peer)]);
         }
 
         public ValueTask OnPeersLostAsync(IReadOnlyList<PeerId> peers)

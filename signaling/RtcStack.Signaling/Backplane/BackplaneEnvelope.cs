@@ -21,6 +21,20 @@ public sealed class BackplaneEnvelope
     /// </summary>
     public CallState? Call { get; set; }
 
+    /// <summary>
+    /// For call messages (<c>invite</c>, <c>ringing</c>, <c>accepted</c>, ...): the sender's session, so the recipient's
+    /// half of the call is linked to it and a notice that another session of the sender was lost leaves the call alone
+    /// (see <see cref="IBackplaneHandler.OnSessionsLostAsync"/>). Null when not known (a node of an older version).
+    /// </summary>
+    public string? SenderSession { get; set; }
+
+    /// <summary>
+    /// For an invitation delivered by the node that adopted it from a dead node: the caller's session that was lost with
+    /// that node. The callee's half is linked to no session yet (the caller's next session takes the call) and a notice
+    /// about this one leaves it alone. Null otherwise.
+    /// </summary>
+    public string? FormerSenderSession { get; set; }
+
     /// <summary>The message to deliver (an empty one until set: an envelope built with a message allocates no other).</summary>
     public ServerMessage Message
     {

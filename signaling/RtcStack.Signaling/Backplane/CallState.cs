@@ -25,4 +25,13 @@ public sealed class CallState
 
     /// <summary>For an outgoing call to an offline callee: the invitation still held for it.</summary>
     public ServerMessage? PendingInvite { get; set; }
+
+    /// <summary>The other party's session this side is linked with (see <see cref="BackplaneEnvelope.SenderSession"/>); null when not known.</summary>
+    public string? OtherSession { get; set; }
+
+    /// <summary>A session of the other party lost before this side was linked (see <see cref="BackplaneEnvelope.FormerSenderSession"/>).</summary>
+    public string? IgnoredSession { get; set; }
+
+    /// <summary>For a held invitation: the caller's session that held it (a survivor that adopts it tells the callee).</summary>
+    public string? HolderSession { get; set; }
 }

@@ -28,6 +28,14 @@ public interface IBackplaneHandler
     ValueTask OnPeersLostAsync(IReadOnlyList<PeerId> peers);
 
     /// <summary>
+    /// <see cref="OnPeersLostAsync"/> naming the sessions that were lost: the handler ends only its calls with those
+    /// sessions (a call made with, or handed back to, a newer session of the same peer carries on), so a notice applied
+    /// late ends nothing it should not. A lost session without an id ends every call with its peer. The default reports
+    /// the peers to <see cref="OnPeersLostAsync"/>.
+    /// </summary>
+    ValueTask OnSessionsLostAsync(IReadOnlyList<LostSession> lost) => OnPeersLostAsync([.. lost.Select(l => l.Peer).Distinct()]);
+
+    /// <summary>
     /// This node reached the shared store again after an outage and its rooms' presence disagreed with what either
     /// side was told (see <see cref="PresenceRepair"/>); the handler sends the missed presence events. Called once
     /// per room that needs it, after this node's state was written back.

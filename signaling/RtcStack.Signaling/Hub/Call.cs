@@ -21,14 +21,38 @@ internal sealed class Call(string id, string otherPeer, string room, bool outgoi
     /// <summary>For an outgoing call to an offline peer: the frame to deliver when the callee connects.</summary>
     public Protocol.ServerMessage? PendingInvite { get; set; }
 
+    /// <summary>
+    /// The other party's session this half is linked with: learned from the message that made the half (the caller's
+    /// <c>invite</c>), from the callee's answers (<c>ringing</c>, <c>accepted</c>), or from the callee's owner when the
+    /// invitation was delivered. Null when not known.
+    /// </summary>
+    public string? OtherSession { get; set; }
+
+    /// <summary>
+    /// A session of the other party that was lost before this half was made (the callee's half of an invitation a
+    /// survivor adopted and delivered): a notice about it does not end the call, the adoption does.
+    /// </summary>
+    public string? IgnoredSession { get; set; }
+
+    /// <summary>For an outgoing call held for an offline callee: the caller's session that held it (kept by an adopter).</summary>
+    public string? HolderSession { get; set; }
+
     private int _delivering;
+
+    /// <summary>
+    /// True when a notice that the other party's session <paramref name="lostSession"/> is gone ends this half: the
+    /// half is linked to that session, or to none it knows of (except one lost before), or the notice names none.
+    /// </summary>
+    public bool EndsWhenLost(string? lostSession) =>
+        lostSession is null || (OtherSession is null ? lostSession != IgnoredSession : lostSession == OtherSession);
 
     /// <summary>Claims the right to try delivering <see cref="PendingInvite"/> now; false while another try runs.</summary>
     public bool TryBeginDelivery() => Interlocked.CompareExchange(ref _delivering, 1, 0) == 0;
 
     public void EndDelivery() => Volatile.Write(ref _delivering, 0);
 
-    public CallState ToState() => new()
+    /// <summary>The state of this half; <paramref name="holder"/> names the caller's session holding its invitation.</summary>
+    public CallState ToState(string? holder = null) => new()
     {
         Id = Id,
         OtherPeer = OtherPeer,
@@ -38,6 +62,9 @@ internal sealed class Call(string id, string otherPeer, string room, bool outgoi
         Accepted = Accepted,
         Delivered = Delivered,
         PendingInvite = PendingInvite,
+        OtherSession = OtherSession,
+        IgnoredSession = IgnoredSession,
+        HolderSession = holder ?? HolderSession,
     };
 
     public static Call FromState(CallState state) => new(state.Id, state.OtherPeer, state.Room, state.Outgoing, state.ExpiresAt)
@@ -45,5 +72,8 @@ internal sealed class Call(string id, string otherPeer, string room, bool outgoi
         Accepted = state.Accepted,
         Delivered = state.Delivered,
         PendingInvite = state.PendingInvite,
+        OtherSession = state.OtherSession,
+        IgnoredSession = state.IgnoredSession,
+        HolderSession = state.HolderSession,
     };
 }

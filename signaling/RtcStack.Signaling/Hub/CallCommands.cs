@@ -37,7 +37,7 @@ internal sealed class CallCommands(SignalingHub hub)
         call.PendingInvite = invite;
         session.AddCall(call);
         // Kept in the backplane before the caller hears of it: an acknowledged invitation survives this node.
-        await hub.Invitations.PersistAsync(call).ConfigureAwait(false);
+        await hub.Invitations.PersistAsync(session, call).ConfigureAwait(false);
         SignalingHub.Ack(connection, m.Id, a => a.CallId = call.Id);
         await hub.Invitations.InviteAsync(session, call).ConfigureAwait(false);
         if (!call.Delivered && hub.Webhook.Enabled)
@@ -94,7 +94,9 @@ internal sealed class CallCommands(SignalingHub hub)
             From = session.Peer.Value,
             Reason = toCaller == MessageTypes.Declined ? m.Reason ?? "declined" : null,
         };
-        if (await hub.Backplane.PublishToPeerAsync(new PeerId(call.OtherPeer), BackplaneEnvelope.Create(message), CancellationToken.None).ConfigureAwait(false)
+        BackplaneEnvelope answer = BackplaneEnvelope.Create(message);
+        answer.SenderSession = session.Id;
+        if (await hub.Backplane.PublishToPeerAsync(new PeerId(call.OtherPeer), answer, CancellationToken.None).ConfigureAwait(false)
             || toCaller is not (MessageTypes.Accepted or MessageTypes.Declined))
         {
             return;

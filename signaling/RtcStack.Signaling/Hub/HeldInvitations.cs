@@ -20,7 +20,7 @@ internal sealed class HeldInvitations(SignalingHub hub)
     private readonly SemaphoreSlim _adoptedGate = new(1, 1);
 
     /// <summary>Writes a new invitation to the backplane (before the caller is told its call id).</summary>
-    public ValueTask PersistAsync(Call call) => hub.Backplane.HoldInvitationAsync(call.ToState(), CancellationToken.None);
+    public ValueTask PersistAsync(Session caller, Call call) => hub.Backplane.HoldInvitationAsync(call.ToState(caller.Id), CancellationToken.None);
 
     /// <summary>Sends a new invitation (persisted already); it stays held here while the callee is offline.</summary>
     public async Task InviteAsync(Session caller, Call call)
@@ -32,7 +32,7 @@ internal sealed class HeldInvitations(SignalingHub hub)
     /// <summary>Holds an invitation of <paramref name="caller"/> (shared first: a delivery that follows releases it).</summary>
     public async Task HoldAsync(Session caller, Call call)
     {
-        await hub.Backplane.HoldInvitationAsync(call.ToState(), CancellationToken.None).ConfigureAwait(false);
+        await hub.Backplane.HoldInvitationAsync(call.ToState(caller.Id), CancellationToken.None).ConfigureAwait(false);
         _held[call.Id] = (caller, call);
     }
 
@@ -78,11 +78,14 @@ internal sealed class HeldInvitations(SignalingHub hub)
                 await ReleaseAsync(callId).ConfigureAwait(false);
                 return;
             }
-            if (await hub.Backplane.PublishToPeerAsync(new PeerId(call.OtherPeer), BackplaneEnvelope.Create(call.PendingInvite), CancellationToken.None).ConfigureAwait(false))
+            BackplaneEnvelope invite = BackplaneEnvelope.Create(call.PendingInvite);
+            invite.SenderSession = caller.Id;
+            if (await hub.Backplane.PublishToPeerAsync(new PeerId(call.OtherPeer), invite, CancellationToken.None).ConfigureAwait(false))
             {
                 call.Delivered = true;
                 call.PendingInvite = null;
                 await ReleaseAsync(callId).ConfigureAwait(false);
+                await LinkToCalleeAsync(call).ConfigureAwait(false);
             }
         }
         finally
@@ -184,11 +187,20 @@ internal sealed class HeldInvitations(SignalingHub hub)
                 return;
             }
         }
-        if (!call.Delivered && await hub.Backplane.PublishToPeerAsync(new PeerId(call.OtherPeer), BackplaneEnvelope.Create(call.PendingInvite!), CancellationToken.None).ConfigureAwait(false))
+        if (call.Delivered)
+        {
+            return;
+        }
+        // From no session: the caller's was lost (a notice about it must not end the callee's half), and its next one
+        // takes the call back.
+        BackplaneEnvelope invite = BackplaneEnvelope.Create(call.PendingInvite!);
+        invite.FormerSenderSession = call.HolderSession;
+        if (await hub.Backplane.PublishToPeerAsync(new PeerId(call.OtherPeer), invite, CancellationToken.None).ConfigureAwait(false))
         {
             call.Delivered = true;
             // Recorded delivered, so a node adopting it after this one rings the callee out instead of inviting again.
             await hub.Backplane.HoldInvitationAsync(call.ToState(), CancellationToken.None).ConfigureAwait(false);
+            await LinkToCalleeAsync(call).ConfigureAwait(false);
         }
     }
 
@@ -318,6 +330,7 @@ internal sealed class HeldInvitations(SignalingHub hub)
             {
                 existing.Delivered = true;
                 existing.PendingInvite = null;
+                existing.OtherSession ??= call.OtherSession;
                 await ReleaseAsync(existing.Id).ConfigureAwait(false);
             }
             else if (!existing.Delivered && existing.PendingInvite is not null && !_held.ContainsKey(existing.Id))
@@ -335,6 +348,20 @@ internal sealed class HeldInvitations(SignalingHub hub)
             await HoldAsync(session, call).ConfigureAwait(false);
         }
         return true;
+    }
+
+    /// <summary>
+    /// An invitation reached its callee's node: the call is linked to the callee's session (looked up after the delivery,
+    /// so it is the session that got the invitation or a later one; never an earlier, lost one). Until the callee answers
+    /// (which links it again) a notice about a lost session of the callee ends the call only if it is that session.
+    /// </summary>
+    private async Task LinkToCalleeAsync(Call call)
+    {
+        if (call.OtherSession is null
+            && await hub.Backplane.GetSessionOwnerAsync(new PeerId(call.OtherPeer), CancellationToken.None).ConfigureAwait(false) is { } owner)
+        {
+            call.OtherSession ??= owner.SessionId;
+        }
     }
 
     private static string Caller(Call call) => call.PendingInvite!.From!;

@@ -27,38 +27,61 @@ internal sealed class NodeRecovery(SignalingHub hub)
     }
 
     /// <summary>
-    /// Sessions gone with their node (reported to every node, see <see cref="IBackplaneHandler.OnPeersLostAsync"/>):
+    /// Sessions gone with their node (reported to every node, see <see cref="IBackplaneHandler.OnSessionsLostAsync"/>):
     /// end this node's calls with them and tell each local party what the lost session would have sent had it ended.
-    /// A call is ended by whoever removes it from its session, so a second report changes nothing.
+    /// Only calls with the sessions lost end (<see cref="Call.EndsWhenLost"/>): a notice applied late leaves alone a call
+    /// made with, or handed back to, a newer session of the same peer. A call is ended by whoever removes it from its
+    /// session, so a second report changes nothing.
     /// </summary>
-    public async ValueTask OnPeersLostAsync(IReadOnlyList<PeerId> peers)
+    public async ValueTask OnSessionsLostAsync(IReadOnlyList<LostSession> lost)
     {
-        var lost = peers.Select(p => p.Value).ToHashSet(StringComparer.Ordinal);
+        Dictionary<string, List<string?>> byPeer = ByPeer(lost);
         Losses.Record(lost); // first: a session installed after this loop gets it from ApplyLossesSinceAsync
         foreach (Session session in hub.Sessions.Values)
         {
             // Not a call whose invitation this node adopted from the dead node: the notice may be applied after the
             // adoption delivered that invitation (the notice and the adoption race), and ending it here would also drop
             // the adopted copy, so neither its caller (coming back) nor its callee would ever hear it ring out.
-            await EndCallsAsync(session, c => lost.Contains(c.OtherPeer) && !hub.Invitations.IsAdopted(c.Id)).ConfigureAwait(false);
+            await EndCallsAsync(session, c => Ends(byPeer, c) && !hub.Invitations.IsAdopted(c.Id)).ConfigureAwait(false);
         }
     }
 
+    /// <summary>Peers lost without saying which sessions (every call with them ends).</summary>
+    public ValueTask OnPeersLostAsync(IReadOnlyList<PeerId> peers) => OnSessionsLostAsync([.. peers.Select(p => new LostSession(p, null))]);
+
     /// <summary>
     /// A session handed over from another node was just installed: end its handed-over calls (<paramref name="callIds"/>,
-    /// not calls delivered to it since) with the peers reported lost after <paramref name="mark"/>, which the loop in
-    /// <see cref="OnPeersLostAsync"/> may have run before the session was installed. Ending a call twice has no effect.
+    /// not calls delivered to it since) with the sessions reported lost after <paramref name="mark"/>, which the loop in
+    /// <see cref="OnSessionsLostAsync"/> may have run before the session was installed. Ending a call twice has no effect.
     /// </summary>
     public async Task ApplyLossesSinceAsync(Session session, long mark, IEnumerable<string> callIds)
     {
-        HashSet<string> lost = Losses.Since(mark);
+        List<LostSession> lost = Losses.Since(mark);
         if (lost.Count == 0)
         {
             return;
         }
+        Dictionary<string, List<string?>> byPeer = ByPeer(lost);
         var handed = callIds.ToHashSet(StringComparer.Ordinal);
-        await EndCallsAsync(session, c => handed.Contains(c.Id) && lost.Contains(c.OtherPeer)).ConfigureAwait(false);
+        await EndCallsAsync(session, c => handed.Contains(c.Id) && Ends(byPeer, c)).ConfigureAwait(false);
     }
+
+    private static Dictionary<string, List<string?>> ByPeer(IReadOnlyCollection<LostSession> lost)
+    {
+        var byPeer = new Dictionary<string, List<string?>>(StringComparer.Ordinal);
+        foreach (LostSession session in lost)
+        {
+            if (!byPeer.TryGetValue(session.Peer.Value, out List<string?>? sessions))
+            {
+                byPeer[session.Peer.Value] = sessions = [];
+            }
+            sessions.Add(session.SessionId);
+        }
+        return byPeer;
+    }
+
+    private static bool Ends(Dictionary<string, List<string?>> byPeer, Call call) =>
+        byPeer.TryGetValue(call.OtherPeer, out List<string?>? sessions) && sessions.Exists(call.EndsWhenLost);
 
     /// <summary>
     /// This node was presumed dead and wrote these sessions back: the other nodes ended their calls with them, so

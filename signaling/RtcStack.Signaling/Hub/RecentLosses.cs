@@ -1,3 +1,5 @@
+using RtcStack.Signaling.Backplane;
+
 namespace RtcStack.Signaling.Hub;
 
 /// <summary>
@@ -6,14 +8,14 @@ namespace RtcStack.Signaling.Hub;
 /// so the old owner no longer has the session) and applied here before the session was installed finds it in
 /// neither node's sessions. <see cref="SessionLifecycle.TakeOverAsync"/> takes a <see cref="Mark"/> before it asks for
 /// the handover and, once the session is installed, ends its handed-over calls with the peers lost since
-/// (<see cref="NodeRecovery.ApplyLossesSinceAsync"/>). Notices are kept a minute (a handover takes at most
+/// (<see cref="NodeRecovery.ApplyLossesSinceAsync"/>), the same way (only calls with the sessions lost). Notices are kept a minute (a handover takes at most
 /// <c>HandoverTimeout</c>).
 /// </summary>
 internal sealed class RecentLosses(TimeProvider time)
 {
     private static readonly TimeSpan Keep = TimeSpan.FromMinutes(1);
     private readonly Lock _lock = new();
-    private readonly Queue<(long Number, long At, IReadOnlyCollection<string> Peers)> _losses = new();
+    private readonly Queue<(long Number, long At, IReadOnlyCollection<LostSession> Lost)> _losses = new();
     private long _number;
 
     /// <summary>The number of the last notice recorded (0 when none).</summary>
@@ -26,7 +28,7 @@ internal sealed class RecentLosses(TimeProvider time)
     }
 
     /// <summary>Records a notice (before it is applied to this node's sessions).</summary>
-    public void Record(IReadOnlyCollection<string> peers)
+    public void Record(IReadOnlyCollection<LostSession> lost)
     {
         long now = time.GetTimestamp();
         lock (_lock)
@@ -35,24 +37,24 @@ internal sealed class RecentLosses(TimeProvider time)
             {
                 _losses.Dequeue();
             }
-            _losses.Enqueue((++_number, now, peers));
+            _losses.Enqueue((++_number, now, lost));
         }
     }
 
-    /// <summary>The peers of the notices recorded after <paramref name="mark"/>.</summary>
-    public HashSet<string> Since(long mark)
+    /// <summary>The sessions of the notices recorded after <paramref name="mark"/>.</summary>
+    public List<LostSession> Since(long mark)
     {
-        var peers = new HashSet<string>(StringComparer.Ordinal);
+        var lost = new List<LostSession>();
         lock (_lock)
         {
             foreach (var loss in _losses)
             {
                 if (loss.Number > mark)
                 {
-                    peers.UnionWith(loss.Peers);
+                    lost.AddRange(loss.Lost);
                 }
             }
         }
-        return peers;
+        return lost;
     }
 }

@@ -79,7 +79,7 @@ internal sealed partial class SessionLifecycle
             return await hub.Invitations.TakeHandedCallAsync(session, handed).ConfigureAwait(false);
         }
         ServerMessage m = envelope.Message;
-        if (m.CallId is not null && !await ApplyCallEffectAsync(session, m).ConfigureAwait(false))
+        if (m.CallId is not null && !await ApplyCallEffectAsync(session, envelope).ConfigureAwait(false))
         {
             return true;
         }
@@ -101,8 +101,10 @@ internal sealed partial class SessionLifecycle
     }
 
     /// <summary>Returns false when the message must not be delivered (the callee is busy, or the call already ended here).</summary>
-    private async Task<bool> ApplyCallEffectAsync(Session session, ServerMessage m)
+    /// <remarks>Each half is linked to the sender's session the envelope names (see <see cref="Call.OtherSession"/>).</remarks>
+    private async Task<bool> ApplyCallEffectAsync(Session session, BackplaneEnvelope envelope)
     {
+        ServerMessage m = envelope.Message;
         string callId = m.CallId!;
         switch (m.Type)
         {
@@ -117,7 +119,14 @@ internal sealed partial class SessionLifecycle
                     }
                     return false;
                 }
-                session.AddCall(new Call(callId, m.From!, m.Room!, outgoing: false, m.ExpiresAt ?? 0));
+                session.AddCall(new Call(callId, m.From!, m.Room!, outgoing: false, m.ExpiresAt ?? 0)
+                {
+                    OtherSession = envelope.SenderSession,
+                    IgnoredSession = envelope.FormerSenderSession,
+                });
+                return true;
+            case MessageTypes.Ringing:
+                Link(session.GetCall(callId), envelope);
                 return true;
             case MessageTypes.Accepted:
                 // An adopted call on its way to this session is marked first: it is added before it stops being adopted.
@@ -125,6 +134,7 @@ internal sealed partial class SessionLifecycle
                 if (session.GetCall(callId) is { } call)
                 {
                     call.Accepted = true;
+                    Link(call, envelope);
                 }
                 return true;
             case MessageTypes.Declined:
@@ -142,6 +152,15 @@ internal sealed partial class SessionLifecycle
                 return true;
             default:
                 return true;
+        }
+    }
+
+    /// <summary>The callee answered from a session the envelope names: the caller's half is linked to it.</summary>
+    private static void Link(Call? call, BackplaneEnvelope envelope)
+    {
+        if (call is not null && envelope.SenderSession is { } sender)
+        {
+            call.OtherSession = sender;
         }
     }
 }

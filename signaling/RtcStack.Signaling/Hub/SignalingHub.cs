@@ -187,6 +187,9 @@ public sealed class SignalingHub : IBackplaneHandler, IAsyncDisposable
     ValueTask IBackplaneHandler.OnPeersLostAsync(IReadOnlyList<PeerId> peers) =>
         Recovery.OnPeersLostAsync(peers);
 
+    ValueTask IBackplaneHandler.OnSessionsLostAsync(IReadOnlyList<LostSession> lost) =>
+        Recovery.OnSessionsLostAsync(lost);
+
     ValueTask IBackplaneHandler.OnPresenceRepairedAsync(PresenceRepair repair) =>
         Recovery.OnPresenceRepairedAsync(repair);
 

@@ -6,7 +6,8 @@ namespace RtcStack.Signaling.Backplane.Redis;
 /// What travels on a node channel, one kind per first byte: <c>D</c> + JSON array of peer ids + <c>\n</c> +
 /// envelope JSON (a delivery; <see cref="RedisScripts.PublishToRoutes"/> builds the same shape in Lua), or
 /// <c>H</c> + <see cref="RedisHandoverRequest"/> JSON, or <c>L</c> + a <c>lost</c> stream entry id + <c>\n</c> + JSON array of peer ids whose sessions
-/// were lost with their node (published by <see cref="RedisLivenessScripts"/>), or <c>E</c> + the id of a held invitation its callee
+/// were lost with their node + <c>\n</c> + JSON array of those sessions' ids, in the same order (published by
+/// <see cref="RedisLivenessScripts"/>; nodes of the previous version sent no sessions line), or <c>E</c> + the id of a held invitation its callee
 /// answered (<see cref="RedisLivenessScripts.EndHeld"/>). All share one channel so a handover request is
 /// processed after every delivery routed to the node before it.
 /// </summary>
@@ -65,10 +66,12 @@ internal static class NodeChannelMessage
     }
 
     /// <summary>
-    /// Parses a lost-sessions message, <c>L</c> + the <c>lost</c> stream entry id + <c>\n</c> + JSON array of peers
-    /// (or <c>L</c> + the array, with no id); null when it is malformed. Throws nothing.
+    /// Parses a lost-sessions message, <c>L</c> + the <c>lost</c> stream entry id + <c>\n</c> + JSON array of peers +
+    /// <c>\n</c> + JSON array of their sessions (or without the sessions line, or <c>L</c> + the peers alone, with no id);
+    /// null when it is malformed. A sessions line that does not match the peers names no session (see
+    /// <see cref="ToLost"/>). Throws nothing.
     /// </summary>
-    public static List<string>? TryParseLost(ReadOnlySpan<byte> payload, out string? entryId)
+    public static List<LostSession>? TryParseLost(ReadOnlySpan<byte> payload, out string? entryId)
     {
         entryId = null;
         if (payload.Length < 2 || payload[0] != Lost)
@@ -82,7 +85,30 @@ internal static class NodeChannelMessage
             entryId = System.Text.Encoding.ASCII.GetString(rest[..newline]);
             rest = rest[(newline + 1)..];
         }
-        return TryParsePeers(rest);
+        ReadOnlySpan<byte> sessions = default;
+        int second = rest.IndexOf((byte)'\n');
+        if (second >= 0)
+        {
+            sessions = rest[(second + 1)..];
+            rest = rest[..second];
+        }
+        return TryParsePeers(rest) is { } peers ? ToLost(peers, second >= 0 ? TryParsePeers(sessions) : null) : null;
+    }
+
+    /// <summary>
+    /// Pairs lost peers with their sessions (same order); an empty session id, or a sessions list that is missing or of
+    /// another length, names no session (every call with the peer ends).
+    /// </summary>
+    public static List<LostSession> ToLost(List<string> peers, List<string>? sessions)
+    {
+        bool paired = sessions is not null && sessions.Count == peers.Count;
+        var lost = new List<LostSession>(peers.Count);
+        for (int i = 0; i < peers.Count; i++)
+        {
+            string? session = paired && sessions![i].Length > 0 ? sessions[i] : null;
+            lost.Add(new LostSession(new PeerId(peers[i]), session));
+        }
+        return lost;
     }
 
     /// <summary>Parses a JSON array of peer ids; null when it is malformed (or holds a null). Throws nothing.</summary>

@@ -21,7 +21,7 @@ namespace RtcStack.Signaling.Backplane.Redis;
 /// <item><c>swept:{node}</c> string, 1 day TTL: left by the sweep of a node presumed dead; a node that comes back reads
 /// and deletes it (its peers' calls were ended on the other nodes, see <see cref="IBackplaneHandler.OnSessionsRevivedAsync"/>).</item>
 /// <item><c>lost</c> stream, entries kept a day: <c>n</c> the node whose sessions were lost, <c>p</c> JSON array of
-/// their peers; appended with every lost-peer notice (<see cref="RedisLostPeers"/>), read by nodes that missed it.</item>
+/// their peers, <c>s</c> JSON array of their sessions (same order; missing in entries of the previous version); appended with every lost-peer notice (<see cref="RedisLostPeers"/>), read by nodes that missed it.</item>
 /// <item><c>node:{node}</c> channel: deliveries to peers on that node and session handover requests, processed in
 /// order (<see cref="NodeChannelMessage"/>).</item>
 /// <item><c>reply:{node}</c> channel: answers to the handover requests that node sent.</item>

@@ -31,9 +31,9 @@ internal static class RedisLivenessScripts
     /// life): unregisters it (leaving a <c>swept:</c> tombstone for a node that was only cut off and comes back:
     /// <c>T</c> and the ids of the invitations moved, space-separated) and,
     /// for every peer whose session it still owns, removes the owner, the peer's memberships and its route (if it
-    /// points at the node); then tells every registered node which peers it lost (<c>L</c> on their node channels,
-    /// see <see cref="NodeChannelMessage"/>: their sessions end calls with those peers, whatever room the calls were
-    /// made in) and moves the invitations it held for offline callees (<c>held:</c>) to the sweeping node. Returns
+    /// points at the node); then tells every registered node which peers' sessions it lost (<c>L</c> on their node
+    /// channels, see <see cref="NodeChannelMessage"/>, and the <c>lost</c> stream: <c>p</c> the peers, <c>s</c> their
+    /// sessions in the same order; their sessions end calls with those sessions, whatever room the calls were made in) and moves the invitations it held for offline callees (<c>held:</c>) to the sweeping node. Returns
     /// {room, peer, room, peer, ...} of the memberships removed, {call id, call JSON, ...} of the invitations moved};
     /// empty when the node is alive or another survivor swept it already. The stream entry is kind <c>s</c>.
     /// </summary>
@@ -44,18 +44,23 @@ internal static class RedisLivenessScripts
           end
         end
         local lost = {}
+        local sessions = {}
         for _, peer in ipairs(redis.call('SMEMBERS', KEYS[3])) do
-          if redis.call('HGET', ARGV[2] .. 'owner:' .. peer, 'node') == ARGV[1] then
+          local cur = redis.call('HMGET', ARGV[2] .. 'owner:' .. peer, 'node', 'session')
+          if cur[1] == ARGV[1] then
             table.insert(lost, peer)
+            table.insert(sessions, cur[2] or '')
           end
         end
         local id = false
         local json = false
+        local sjson = false
         if #lost > 0 then
           json = cjson.encode(lost)
+          sjson = cjson.encode(sessions)
           local t = redis.call('TIME')
           local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-          id = redis.call('XADD', ARGV[2] .. 'lost', 'MINID', '~', now - 86400000, '*', 'n', ARGV[1], 'k', 's', 'p', json)
+          id = redis.call('XADD', ARGV[2] .. 'lost', 'MINID', '~', now - 86400000, '*', 'n', ARGV[1], 'k', 's', 'p', json, 's', sjson)
           redis.call('PEXPIRE', ARGV[2] .. 'lost', 86400000)
         end
         redis.call('SREM', KEYS[1], ARGV[1])
@@ -84,7 +89,7 @@ internal static class RedisLivenessScripts
         end
         redis.call('DEL', KEYS[3])
         if id then
-          local message = 'L' .. id .. '\n' .. json
+          local message = 'L' .. id .. '\n' .. json .. '\n' .. sjson
           for _, node in ipairs(redis.call('SMEMBERS', KEYS[1])) do
             redis.call('PUBLISH', ARGV[2] .. 'node:' .. node, message)
           end
@@ -105,7 +110,7 @@ internal static class RedisLivenessScripts
     /// KEYS[1] the peer's owner hash, KEYS[2] its <c>peer-rooms</c> set; ARGV node, session, peer, key prefix. The
     /// owner did not answer a handover: if session ARGV[2] on node ARGV[1] still owns the peer, removes the owner and
     /// the peer's memberships, and tells every registered node the peer's session is lost (<c>lost</c> stream and <c>L</c>, as
-    /// <see cref="SweepDeadNode"/>; entry kind <c>f</c>). Returns the rooms the peer was removed from (empty when someone else did it first
+    /// <see cref="SweepDeadNode"/>, with session ARGV[2]; entry kind <c>f</c>). Returns the rooms the peer was removed from (empty when someone else did it first
     /// or the peer was in no room).
     /// </summary>
     public const string ForgetPeer = """
@@ -114,10 +119,11 @@ internal static class RedisLivenessScripts
           return {}
         end
         local json = cjson.encode({ARGV[3]})
+        local sjson = cjson.encode({ARGV[2]})
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
         local stream = ARGV[4] .. 'lost'
-        local id = redis.call('XADD', stream, 'MINID', '~', now - 86400000, '*', 'n', ARGV[1], 'k', 'f', 'p', json)
+        local id = redis.call('XADD', stream, 'MINID', '~', now - 86400000, '*', 'n', ARGV[1], 'k', 'f', 'p', json, 's', sjson)
         redis.call('PEXPIRE', stream, 86400000)
         redis.call('DEL', KEYS[1])
         redis.call('SREM', ARGV[4] .. 'node-peers:' .. ARGV[1], ARGV[3])
@@ -128,7 +134,7 @@ internal static class RedisLivenessScripts
           end
         end
         redis.call('DEL', KEYS[2])
-        local message = 'L' .. id .. '\n' .. json
+        local message = 'L' .. id .. '\n' .. json .. '\n' .. sjson
         for _, node in ipairs(redis.call('SMEMBERS', ARGV[4] .. 'nodes')) do
           redis.call('PUBLISH', ARGV[4] .. 'node:' .. node, message)
         end

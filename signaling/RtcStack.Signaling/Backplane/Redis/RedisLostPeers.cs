@@ -62,7 +62,7 @@ internal sealed class RedisLostPeers(RedisKeys keys, string nodeId, ILogger logg
             await StartAsync(db).ConfigureAwait(false);
             return;
         }
-        var peers = new HashSet<string>(StringComparer.Ordinal);
+        var sessions = new HashSet<LostSession>();
         while (true)
         {
             LostId from;
@@ -71,7 +71,7 @@ internal sealed class RedisLostPeers(RedisKeys keys, string nodeId, ILogger logg
                 from = _cursor;
             }
             StreamEntry[] entries = await db.StreamRangeAsync(keys.Lost, "(" + from, "+", count: Batch).ConfigureAwait(false);
-            Take(entries, peers);
+            Take(entries, sessions);
             if (entries.Length == 0 && await RewoundAsync(db, from).ConfigureAwait(false))
             {
                 continue;
@@ -81,14 +81,14 @@ internal sealed class RedisLostPeers(RedisKeys keys, string nodeId, ILogger logg
                 break;
             }
         }
-        if (peers.Count == 0)
+        if (sessions.Count == 0)
         {
             return;
         }
-        RedisBackplaneLog.LostPeersCaughtUp(logger, peers.Count);
+        RedisBackplaneLog.LostPeersCaughtUp(logger, sessions.Count);
         try
         {
-            await handler.OnPeersLostAsync([.. peers.Select(p => new PeerId(p))]).ConfigureAwait(false);
+            await handler.OnSessionsLostAsync([.. sessions]).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // A failing handler must not stop the liveness beat or the write-back.
         catch (Exception ex)
@@ -124,7 +124,7 @@ internal sealed class RedisLostPeers(RedisKeys keys, string nodeId, ILogger logg
         return true;
     }
 
-    private void Take(StreamEntry[] entries, HashSet<string> peers)
+    private void Take(StreamEntry[] entries, HashSet<LostSession> sessions)
     {
         lock (_lock)
         {
@@ -145,7 +145,9 @@ internal sealed class RedisLostPeers(RedisKeys keys, string nodeId, ILogger logg
                 }
                 if (NodeChannelMessage.TryParsePeers(entry["p"].ToString()) is { } lost)
                 {
-                    peers.UnionWith(lost);
+                    // Entries written by the previous version have no sessions: they name none (all calls with the peer).
+                    RedisValue ids = entry["s"];
+                    sessions.UnionWith(NodeChannelMessage.ToLost(lost, ids.IsNull ? null : NodeChannelMessage.TryParsePeers(ids.ToString())));
                 }
                 else
                 {

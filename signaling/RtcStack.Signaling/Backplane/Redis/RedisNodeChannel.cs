@@ -52,11 +52,11 @@ internal sealed class RedisNodeChannel(
 
     private async Task OnPeersLostAsync(byte[] payload)
     {
-        if (NodeChannelMessage.TryParseLost(payload, out string? entryId) is { Count: > 0 } peers)
+        if (NodeChannelMessage.TryParseLost(payload, out string? entryId) is { Count: > 0 } sessions)
         {
             if (lost.TakePublished(entryId))
             {
-                await handler().OnPeersLostAsync([.. peers.Select(p => new PeerId(p))]).ConfigureAwait(false);
+                await handler().OnSessionsLostAsync(sessions).ConfigureAwait(false);
             }
         }
         else
