@@ -28,12 +28,6 @@ internal sealed partial class EpollLoop : IDisposable
     private readonly ConcurrentQueue<(Command Kind, object Target)> _commands = new();
     private readonly List<EpollWebSocket> _dirty = [];
     private readonly List<PendingHead> _heads = [];
-    private readonly SendRing.Request[] _requests = new SendRing.Request[SendRing.Capacity];
-    private readonly int[] _results = new int[SendRing.Capacity];
-    private readonly EpollWebSocket?[] _batch = new EpollWebSocket?[SendRing.Capacity];
-    private readonly EpollWebSocket.FlushOutcome[] _outcomes = new EpollWebSocket.FlushOutcome[SendRing.Capacity];
-    private readonly List<EpollWebSocket> _failed = [];
-    private SendRing? _ring; // this thread's io_uring for the batch's sends; null: one send() per socket
     private object?[] _slots = new object?[64];
     private uint[] _generations = new uint[64];
     private readonly Stack<int> _free = new();
@@ -100,30 +94,6 @@ internal sealed partial class EpollLoop : IDisposable
     {
         var ev = new EpollNative.EpollEvent { Events = Interest(on), Data = DataFor(socket.Slot) };
         EpollNative.EpollCtl(_epoll, EpollNative.CtlMod, socket.Fd, ref ev);
-    }
-
-    /// <summary>Forgets an open socket (this thread only, before its descriptor is closed).</summary>
-    public void Unregister(EpollWebSocket socket)
-    {
-        var ev = default(EpollNative.EpollEvent);
-        EpollNative.EpollCtl(_epoll, EpollNative.CtlDel, socket.Fd, ref ev);
-        FreeSlot(socket.Slot);
-    }
-
-    /// <summary>Forgets a socket still in its handshake (this thread only), to close it or pass it to Kestrel.</summary>
-    public void Unregister(PendingHead head)
-    {
-        var ev = default(EpollNative.EpollEvent);
-        EpollNative.EpollCtl(_epoll, EpollNative.CtlDel, head.Fd, ref ev);
-        FreeSlot(head.Slot);
-        _heads.Remove(head);
-    }
-
-    /// <summary>The handshake completed: the same slot now holds the WebSocket (this thread only).</summary>
-    public void Upgrade(PendingHead head, EpollWebSocket socket)
-    {
-        _slots[head.Slot] = socket;
-        _heads.Remove(head);
     }
 
     public void Dispose()
@@ -234,17 +204,6 @@ internal sealed partial class EpollLoop : IDisposable
         ShutDown();
     }
 
-    /// <summary>On this thread (the ring's only submitter): the ring, or null (logged) where io_uring is not available.</summary>
-    private SendRing? CreateRing()
-    {
-        SendRing? ring = SendRing.TryCreate(out int errno);
-        if (ring is null)
-        {
-            RingUnavailable(Engine.Logger, errno);
-        }
-        return ring;
-    }
-
     private void Dispatch(EpollNative.EpollEvent ev, byte[] scratch)
     {
         if (ev.Data == WakeData)
@@ -346,141 +305,6 @@ internal sealed partial class EpollLoop : IDisposable
         {
             Failed(Engine.Logger, ex);
         }
-    }
-
-    private void Register(PendingHead head)
-    {
-        int slot = _free.Count > 0 ? _free.Pop() : NewSlot();
-        _slots[slot] = head;
-        _generations[slot]++;
-        head.Slot = slot;
-        head.Deadline = Environment.TickCount64 + (long)Engine.FirstByteTimeout.TotalMilliseconds;
-        _heads.Add(head);
-        Count++;
-        var ev = new EpollNative.EpollEvent { Events = Interest(false), Data = DataFor(slot) };
-        if (EpollNative.EpollCtl(_epoll, EpollNative.CtlAdd, head.Fd, ref ev) != 0)
-        {
-            FreeSlot(slot);
-            _heads.Remove(head);
-            head.CloseSocket();
-        }
-    }
-
-    private int NewSlot()
-    {
-        if (_nextSlot == _slots.Length)
-        {
-            Array.Resize(ref _slots, _slots.Length * 2);
-            Array.Resize(ref _generations, _generations.Length * 2);
-        }
-        return _nextSlot++;
-    }
-
-    private void FreeSlot(int slot)
-    {
-        if (_slots[slot] is null)
-        {
-            return;
-        }
-        _slots[slot] = null;
-        _generations[slot]++;
-        _free.Push(slot);
-        Count--;
-    }
-
-    private void FlushDirty()
-    {
-        if (_ring is not null && _dirty.Count > 1)
-        {
-            FlushDirtyRing(_ring);
-        }
-        // A flush never adds to the list (it runs no continuation that sends), but index-based in case it ever does.
-        for (int i = 0; i < _dirty.Count; i++)
-        {
-            FlushGuarded(_dirty[i]);
-        }
-        _dirty.Clear();
-    }
-
-    private void FlushGuarded(EpollWebSocket socket)
-    {
-        try
-        {
-            socket.Flush();
-        }
-        catch (Exception ex)
-        {
-            Failed(Engine.Logger, ex);
-            Kill(socket);
-        }
-    }
-
-    /// <summary>
-    /// The batch's sends in <see cref="SendRing.Capacity"/>-sized io_uring submissions. Each socket's lock is held from
-    /// its request to its result (its buffer must not change meanwhile); sockets whose lock is busy, or with nothing to
-    /// send, stay in <see cref="_dirty"/> for the plain flush after this. What the flushes leave to do (wake a sender,
-    /// close a lingering socket) runs once no lock is held.
-    /// </summary>
-    private void FlushDirtyRing(SendRing ring)
-    {
-        int kept = 0;
-        for (int from = 0; from < _dirty.Count; from += SendRing.Capacity)
-        {
-            int end = Math.Min(_dirty.Count, from + SendRing.Capacity);
-            int n = 0;
-            for (int i = from; i < end; i++)
-            {
-                EpollWebSocket socket = _dirty[i];
-                if (socket.TryBeginRingFlush(out _requests[n]))
-                {
-                    _batch[n++] = socket;
-                }
-                else
-                {
-                    _dirty[kept++] = socket;
-                }
-            }
-            if (n == 0)
-            {
-                continue;
-            }
-            bool sent = ring.SendAll(_requests.AsSpan(0, n), _results);
-            Engine.Metrics.RingSubmitted(n, sent);
-            for (int k = 0; k < n; k++)
-            {
-                try
-                {
-                    _outcomes[k] = _batch[k]!.EndRingFlush(_results[k]);
-                }
-                catch (Exception ex)
-                {
-                    Failed(Engine.Logger, ex);
-                    _outcomes[k] = EpollWebSocket.FlushOutcome.None;
-                    _failed.Add(_batch[k]!);
-                }
-            }
-            for (int k = 0; k < n; k++)
-            {
-                EpollWebSocket socket = _batch[k]!;
-                _batch[k] = null;
-                try
-                {
-                    socket.Complete(_outcomes[k]);
-                }
-                catch (Exception ex)
-                {
-                    Failed(Engine.Logger, ex);
-                    _failed.Add(socket);
-                }
-            }
-        }
-        // [0, kept) now holds the sockets the ring did not take: FlushDirty sends those with send().
-        _dirty.RemoveRange(kept, _dirty.Count - kept);
-        foreach (EpollWebSocket socket in _failed)
-        {
-            Kill(socket);
-        }
-        _failed.Clear();
     }
 
     private void ShutDown()
