@@ -16,30 +16,16 @@ public sealed class TakeoverTests
     [Fact]
     public async Task A_hello_that_finishes_while_another_of_the_same_peer_waits_for_a_dead_owner_does_not_orphan_the_later_session()
     {
-        var requested = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        int lookups = 0;
-        var backplane = new HookedBackplane(new InMemoryBackplane("node-a"))
-        {
-            // The first lookup finds bob's session on a dead node; by the second one a sweep removed it.
-            OwnerLookup = p => p.Value == "bob" && Interlocked.Increment(ref lookups) == 1 ? new SessionOwner("node-dead", "s-dead") : null,
-            BeforeHandover = async _ =>
-            {
-                requested.TrySetResult();
-                await release.Task;
-                return false;
-            },
-        };
-        await using var h = new HubHarness(backplane: backplane);
-        await h.StartAsync();
+        await using DeadOwner dead = await DeadOwner.StartAsync();
+        HubHarness h = dead.H;
 
         TestClient first = await h.ConnectAsync();
-        await first.SendAsync(new ClientMessage { Type = "hello", Id = first.NextId(), V = 1, Token = h.Token("bob") });
-        await requested.Task.WaitAsync(TestClient.Timeout);
+        await dead.SendHelloAsync(first);
+        await dead.HandoverRequested;
         TestClient second = await h.ConnectAsync();
         Task<ServerMessage> secondWelcome = second.HelloAsync(h.Token("bob"));
         await Task.WhenAny(secondWelcome, Task.Delay(200));
-        release.TrySetResult();
+        dead.Release();
 
         ServerMessage welcome = await secondWelcome;
         // The first hello finished first (its welcome), then the second replaced its session.
@@ -58,21 +44,8 @@ public sealed class TakeoverTests
     [Fact]
     public async Task A_queued_hello_whose_connection_closed_does_not_run_and_replace_the_live_session()
     {
-        var requested = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        int lookups = 0;
-        var backplane = new HookedBackplane(new InMemoryBackplane("node-a"))
-        {
-            OwnerLookup = p => p.Value == "bob" && Interlocked.Increment(ref lookups) == 1 ? new SessionOwner("node-dead", "s-dead") : null,
-            BeforeHandover = async _ =>
-            {
-                requested.TrySetResult();
-                await release.Task;
-                return false;
-            },
-        };
-        await using var h = new HubHarness(backplane: backplane);
-        await h.StartAsync();
+        await using DeadOwner dead = await DeadOwner.StartAsync();
+        HubHarness h = dead.H;
 
         // The late connection is opened first, so that the hello timeout closes it and not the live one.
         TestClient late = await h.ConnectAsync();
@@ -80,15 +53,15 @@ public sealed class TakeoverTests
         string lateId = Assert.Single(h.Hub.Connections.Keys);
         h.Time.Advance(TimeSpan.FromMilliseconds(h.Options.HelloTimeoutMs));
         TestClient live = await h.ConnectAsync();
-        await live.SendAsync(new ClientMessage { Type = "hello", Id = live.NextId(), V = 1, Token = h.Token("bob") });
-        await requested.Task.WaitAsync(TestClient.Timeout);
-        await late.SendAsync(new ClientMessage { Type = "hello", Id = late.NextId(), V = 1, Token = h.Token("bob") });
+        await dead.SendHelloAsync(live);
+        await dead.HandoverRequested;
+        await dead.SendHelloAsync(late);
         await Task.Delay(200); // lets it reach the gate (were it later, it would find its connection closed)
         h.Time.Advance(TimeSpan.FromMilliseconds(2));
         await h.Hub.SweepAsync();
         Assert.Equal(ErrorCodes.ProtocolViolation, (await late.ReceiveAsync(m => m.Type == "error")).Code);
 
-        release.TrySetResult();
+        dead.Release();
         ServerMessage welcome = await live.ReceiveAsync(m => m.Type == "welcome");
         // The late hello has returned once its connection is gone from the hub (its receive loop awaits it).
         for (int i = 0; i < 800 && h.Hub.Connections.ContainsKey(lateId); i++)
@@ -170,5 +143,52 @@ public sealed class TakeoverTests
         Assert.Equal(bobCall, (await bob.ReceiveAsync(m => m.Type == "declined")).CallId);
         Assert.Empty(h.Hub.Sessions["alice"].Calls());
         Assert.Empty(h.Hub.Sessions["bob"].Calls());
+    }
+
+    /// <summary>
+    /// A started hub whose first owner lookup of bob finds his session on a dead node (by the next lookup a sweep removed
+    /// it), and whose handover to that node waits until <see cref="Release"/>, then gets no answer.
+    /// </summary>
+    private sealed class DeadOwner : IAsyncDisposable
+    {
+        private readonly TaskCompletionSource _requested = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _lookups;
+
+        private DeadOwner() => H = new HubHarness(backplane: new HookedBackplane(new InMemoryBackplane("node-a"))
+        {
+            OwnerLookup = p => p.Value == "bob" && Interlocked.Increment(ref _lookups) == 1 ? new SessionOwner("node-dead", "s-dead") : null,
+            BeforeHandover = async _ =>
+            {
+                _requested.TrySetResult();
+                await _release.Task;
+                return false;
+            },
+        });
+
+        public HubHarness H { get; }
+
+        /// <summary>Completes once a hello asked the dead node for bob's session.</summary>
+        public Task HandoverRequested => _requested.Task.WaitAsync(TestClient.Timeout);
+
+        public static async Task<DeadOwner> StartAsync()
+        {
+            var dead = new DeadOwner();
+            await dead.H.StartAsync();
+            return dead;
+        }
+
+        /// <summary>Sends bob's hello without waiting for the welcome.</summary>
+        public Task SendHelloAsync(TestClient client) =>
+            client.SendAsync(new ClientMessage { Type = "hello", Id = client.NextId(), V = 1, Token = H.Token("bob") });
+
+        /// <summary>The dead node's handover gets no answer from now on.</summary>
+        public void Release() => _release.TrySetResult();
+
+        public async ValueTask DisposeAsync()
+        {
+            Release();
+            await H.DisposeAsync();
+        }
     }
 }
