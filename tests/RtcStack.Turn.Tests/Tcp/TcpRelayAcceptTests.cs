@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -20,118 +19,94 @@ public sealed class TcpRelayAcceptTests
     [Fact]
     public void Every_peer_is_accepted_with_its_address_as_a_non_blocking_close_on_exec_descriptor()
     {
-        if (TcpRelayLoop.Create(startThread: false) is not { } loop)
+        using RelayLoopRig? rig = RelayLoopRig.Create();
+        if (rig is null)
         {
             return; // not Linux x64: peers are accepted by an async accept loop instead
         }
-        using (loop)
-        using (Socket listener = Listener())
+        (Socket listener, RecordingAcceptor owner, _) = rig.Listen();
+        var peers = new List<Socket>();
+        try
         {
-            var owner = new Owner();
-            var accept = new TcpRelayAccept((int)listener.SafeHandle.DangerousGetHandle(), owner);
-            Assert.True(loop.TryListen(accept));
-            var peers = new List<Socket>();
-            try
+            for (int i = 0; i < 40; i++)
             {
-                for (int i = 0; i < 40; i++)
-                {
-                    var peer = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                    peers.Add(peer);
-                    peer.Connect(listener.LocalEndPoint!); // the kernel completes the handshake; accept comes later
-                }
-                PumpUntil(loop, () => owner.Count == 40);
-                Assert.True(peers.Select(p => TransportAddress.FromEndPoint((IPEndPoint)p.LocalEndPoint!)).ToHashSet()
-                    .SetEquals(owner.Snapshot().Select(a => a.Peer)));
-                foreach ((int fd, _) in owner.Snapshot())
-                {
-                    long flags = Flags(fd);
-                    Assert.True((flags & 0x800) != 0, "O_NONBLOCK");
-                    Assert.True((flags & 0x80000) != 0, "O_CLOEXEC");
-                }
-                // the accepted descriptors are the peers' connections
-                (int first, TransportAddress from) = owner.Snapshot()[0];
-                using var accepted = new Socket(new SafeSocketHandle(first, ownsHandle: true));
-                Socket sender = peers.Single(p => TransportAddress.FromEndPoint((IPEndPoint)p.LocalEndPoint!) == from);
-                sender.Send([1, 2, 3]);
-                byte[] got = new byte[3];
-                accepted.Blocking = true;
-                accepted.ReceiveTimeout = (int)Patience.TotalMilliseconds;
-                Assert.Equal(3, accepted.Receive(got));
-                Assert.Equal(new byte[] { 1, 2, 3 }, got);
+                var peer = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                peers.Add(peer);
+                peer.Connect(listener.LocalEndPoint!); // the kernel completes the handshake; accept comes later
             }
-            finally
+            rig.PumpUntil(() => owner.Count == 40);
+            Assert.True(peers.Select(p => TransportAddress.FromEndPoint((IPEndPoint)p.LocalEndPoint!)).ToHashSet()
+                .SetEquals(owner.Snapshot().Select(a => a.Peer)));
+            foreach ((int fd, _) in owner.Snapshot())
             {
-                loop.Unlisten(accept);
-                owner.CloseAll(except: owner.Count > 0 ? owner.Snapshot()[0].Fd : -1);
-                peers.ForEach(p => p.Dispose());
+                long flags = Flags(fd);
+                Assert.True((flags & 0x800) != 0, "O_NONBLOCK");
+                Assert.True((flags & 0x80000) != 0, "O_CLOEXEC");
             }
+            // the accepted descriptors are the peers' connections
+            (int first, TransportAddress from) = owner.Snapshot()[0];
+            owner.Kept = first;
+            using var accepted = new Socket(new SafeSocketHandle(first, ownsHandle: true));
+            Socket sender = peers.Single(p => TransportAddress.FromEndPoint((IPEndPoint)p.LocalEndPoint!) == from);
+            sender.Send([1, 2, 3]);
+            byte[] got = new byte[3];
+            accepted.Blocking = true;
+            accepted.ReceiveTimeout = (int)Patience.TotalMilliseconds;
+            Assert.Equal(3, accepted.Receive(got));
+            Assert.Equal(new byte[] { 1, 2, 3 }, got);
+        }
+        finally
+        {
+            peers.ForEach(p => p.Dispose());
         }
     }
 
     [Fact]
     public void A_peer_that_resets_before_it_is_accepted_does_not_stop_the_next_one()
     {
-        if (TcpRelayLoop.Create(startThread: false) is not { } loop)
+        using RelayLoopRig? rig = RelayLoopRig.Create();
+        if (rig is null)
         {
             return;
         }
-        using (loop)
-        using (Socket listener = Listener())
+        (Socket listener, RecordingAcceptor owner, _) = rig.Listen();
+        using (var reset = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
         {
-            var owner = new Owner();
-            var accept = new TcpRelayAccept((int)listener.SafeHandle.DangerousGetHandle(), owner);
-            Assert.True(loop.TryListen(accept));
-            try
-            {
-                using (var reset = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
-                {
-                    reset.LingerState = new LingerOption(true, 0);
-                    reset.Connect(listener.LocalEndPoint!);
-                } // RST while it waits in the backlog
-                using var next = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                next.Connect(listener.LocalEndPoint!);
-                var expected = TransportAddress.FromEndPoint((IPEndPoint)next.LocalEndPoint!);
-                PumpUntil(loop, () => owner.Snapshot().Any(a => a.Peer == expected));
-                Assert.InRange(owner.Count, 1, 2); // the reset one is accepted (and then reads a reset) or dropped by the kernel
-            }
-            finally
-            {
-                loop.Unlisten(accept);
-                owner.CloseAll();
-            }
-        }
+            reset.LingerState = new LingerOption(true, 0);
+            reset.Connect(listener.LocalEndPoint!);
+        } // RST while it waits in the backlog
+        using var next = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        next.Connect(listener.LocalEndPoint!);
+        var expected = TransportAddress.FromEndPoint((IPEndPoint)next.LocalEndPoint!);
+        rig.PumpUntil(() => owner.Snapshot().Any(a => a.Peer == expected));
+        Assert.InRange(owner.Count, 1, 2); // the reset one is accepted (and then reads a reset) or dropped by the kernel
     }
 
     [Fact]
     public void After_Unlisten_nothing_is_accepted_and_a_drain_does_nothing()
     {
-        if (TcpRelayLoop.Create(startThread: false) is not { } loop)
+        using RelayLoopRig? rig = RelayLoopRig.Create();
+        if (rig is null)
         {
             return;
         }
-        using (loop)
-        using (Socket listener = Listener())
-        {
-            var owner = new Owner();
-            var accept = new TcpRelayAccept((int)listener.SafeHandle.DangerousGetHandle(), owner);
-            Assert.True(loop.TryListen(accept));
-            using var before = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            before.Connect(listener.LocalEndPoint!);
-            PumpUntil(loop, () => owner.Count == 1);
+        TcpRelayLoop loop = rig.Loop;
+        (Socket listener, RecordingAcceptor owner, TcpRelayAccept accept) = rig.Listen();
+        using var before = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        before.Connect(listener.LocalEndPoint!);
+        rig.PumpUntil(() => owner.Count == 1);
 
-            loop.Unlisten(accept);
-            using var after = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            after.Connect(listener.LocalEndPoint!); // waits in the backlog
-            for (int i = 0; i < 5; i++)
-            {
-                _ = loop.PollOnce(50);
-            }
-            Assert.Equal(0, accept.Drain(out bool more));
-            Assert.False(more);
-            Thread.Sleep(100); // a wrongly queued hand-off would have run by now
-            Assert.Equal(1, owner.Count);
-            owner.CloseAll();
+        loop.Unlisten(accept);
+        using var after = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        after.Connect(listener.LocalEndPoint!); // waits in the backlog
+        for (int i = 0; i < 5; i++)
+        {
+            _ = loop.PollOnce(50);
         }
+        Assert.Equal(0, accept.Drain(out bool more));
+        Assert.False(more);
+        Thread.Sleep(100); // a wrongly queued hand-off would have run by now
+        Assert.Equal(1, owner.Count);
     }
 
     [Fact]
@@ -255,25 +230,6 @@ public sealed class TcpRelayAcceptTests
         StunMessageReader.TryParse(attempt, out StunMessageReader r) == StunParseResult.Success
         && r.TryGetXorPeerAddress(out TransportAddress from) && from.ToEndPoint().Equals(peer.Client.LocalEndPoint);
 
-    private static Socket Listener()
-    {
-        var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(64);
-        listener.Blocking = false;
-        return listener;
-    }
-
-    private static void PumpUntil(TcpRelayLoop loop, Func<bool> condition)
-    {
-        DateTime end = DateTime.UtcNow + Patience;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < end, "timed out");
-            _ = loop.PollOnce(20);
-        }
-    }
-
     private static async Task WaitUntil(Func<bool> condition)
     {
         for (int i = 0; i < 600 && !condition(); i++)
@@ -322,30 +278,5 @@ public sealed class TcpRelayAcceptTests
             }
         }
         return open;
-    }
-
-    /// <summary>Records what the loop hands over (thread pool) and closes it at the end.</summary>
-    private sealed class Owner : ITcpRelayAcceptor
-    {
-        private readonly ConcurrentQueue<(int Fd, TransportAddress Peer)> _accepted = new();
-
-        internal int Count => _accepted.Count;
-
-        public void Accepted(int fd, TransportAddress peer) => _accepted.Enqueue((fd, peer));
-
-        public void AcceptExhausted(int errno) => Assert.Fail($"exhausted: {errno}");
-
-        internal List<(int Fd, TransportAddress Peer)> Snapshot() => [.. _accepted];
-
-        internal void CloseAll(int except = -1)
-        {
-            foreach ((int fd, _) in _accepted)
-            {
-                if (fd != except)
-                {
-                    _ = LinuxNative.Close(fd);
-                }
-            }
-        }
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using RtcStack.Stun;
@@ -13,16 +12,14 @@ namespace RtcStack.Turn.Tests.Tcp;
 /// </summary>
 public sealed class TcpRelayConnectTests
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
-
     [Theory]
     [InlineData("127.0.0.1")]
     [InlineData("::1")]
     public async Task Connects_from_the_relayed_address_and_port_and_the_socket_relays(string ip)
     {
-        using TcpRelayLoop? loop = TcpRelayLoop.Create(startThread: false);
+        using RelayLoopRig? rig = RelayLoopRig.Create();
         IPAddress address = IPAddress.Parse(ip);
-        if (loop is null || !TryListen(address, out Socket? peerListener))
+        if (rig is null || !TryListen(address, out Socket? peerListener))
         {
             return; // not Linux x64, or no IPv6 loopback here
         }
@@ -33,8 +30,8 @@ public sealed class TcpRelayConnectTests
         relayed.Listen(8);
         var local = TransportAddress.FromEndPoint((IPEndPoint)relayed.LocalEndPoint!);
 
-        TcpRelayConnect connect = loop.TryConnect(local, TransportAddress.FromEndPoint((IPEndPoint)listener.LocalEndPoint!))!;
-        int fd = await Drive(loop, connect.Result);
+        TcpRelayConnect connect = rig.Loop.TryConnect(local, TransportAddress.FromEndPoint((IPEndPoint)listener.LocalEndPoint!))!;
+        int fd = await rig.Drive(connect.Result);
 
         Assert.True(fd >= 0, $"connect failed: errno {-fd}");
         using var socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
@@ -53,24 +50,24 @@ public sealed class TcpRelayConnectTests
     [Fact]
     public async Task A_refused_connection_fails_with_its_errno()
     {
-        using TcpRelayLoop? loop = TcpRelayLoop.Create(startThread: false);
-        if (loop is null)
+        using RelayLoopRig? rig = RelayLoopRig.Create();
+        if (rig is null)
         {
             return;
         }
         // Bound but not listening: the port answers SYNs with a reset, and no other test can take it meanwhile.
         using Socket closed = BoundNotListening();
         int closedPort = ((IPEndPoint)closed.LocalEndPoint!).Port;
-        TcpRelayConnect connect = loop.TryConnect(TransportAddress.FromIPv4(0x7F000001, 0), TransportAddress.FromIPv4(0x7F000001, (ushort)closedPort))!;
+        TcpRelayConnect connect = rig.Loop.TryConnect(TransportAddress.FromIPv4(0x7F000001, 0), TransportAddress.FromIPv4(0x7F000001, (ushort)closedPort))!;
 
-        Assert.Equal(-111, await Drive(loop, connect.Result)); // ECONNREFUSED
+        Assert.Equal(-111, await rig.Drive(connect.Result)); // ECONNREFUSED
     }
 
     [Fact]
     public async Task An_abort_ends_a_handshake_that_hangs_and_closes_the_socket()
     {
-        using TcpRelayLoop? loop = TcpRelayLoop.Create(startThread: false);
-        if (loop is null)
+        using RelayLoopRig? rig = RelayLoopRig.Create();
+        if (rig is null)
         {
             return;
         }
@@ -88,15 +85,15 @@ public sealed class TcpRelayConnectTests
                 _ = s.ConnectAsync(full.LocalEndPoint!).ContinueWith(_ => { }, TaskScheduler.Default);
             }
             await Task.Delay(300);
-            TcpRelayConnect connect = loop.TryConnect(TransportAddress.FromIPv4(0x7F000001, 0), TransportAddress.FromEndPoint((IPEndPoint)full.LocalEndPoint!))!;
-            loop.PollOnce(200);
+            TcpRelayConnect connect = rig.Loop.TryConnect(TransportAddress.FromIPv4(0x7F000001, 0), TransportAddress.FromEndPoint((IPEndPoint)full.LocalEndPoint!))!;
+            rig.Loop.PollOnce(200);
             Assert.False(connect.Result.IsCompleted);
             string? open = DescriptorTarget(connect.Fd);
             Assert.StartsWith("socket:[", open, StringComparison.Ordinal);
 
             connect.Abort();
 
-            Assert.Equal(TcpRelayConnect.Aborted, await Drive(loop, connect.Result));
+            Assert.Equal(TcpRelayConnect.Aborted, await rig.Drive(connect.Result));
             // Closed: the number is gone, or already reused by another test for something else (never this socket).
             Assert.NotEqual(open, DescriptorTarget(connect.Fd));
         }
@@ -109,13 +106,13 @@ public sealed class TcpRelayConnectTests
     [Fact]
     public void A_peer_of_the_other_family_is_not_connected()
     {
-        using TcpRelayLoop? loop = TcpRelayLoop.Create(startThread: false);
-        if (loop is null)
+        using RelayLoopRig? rig = RelayLoopRig.Create();
+        if (rig is null)
         {
             return;
         }
         var v6 = TransportAddress.FromEndPoint(new IPEndPoint(IPAddress.IPv6Loopback, 9));
-        Assert.Null(loop.TryConnect(TransportAddress.FromIPv4(0x7F000001, 0), v6));
+        Assert.Null(rig.Loop.TryConnect(TransportAddress.FromIPv4(0x7F000001, 0), v6));
     }
 
     /// <summary>What descriptor <paramref name="fd"/> of this process refers to ("socket:[inode]", a path), or null when closed.</summary>
@@ -137,18 +134,6 @@ public sealed class TcpRelayConnectTests
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         return socket;
-    }
-
-    /// <summary>Polls the loop on this thread until <paramref name="result"/> is known.</summary>
-    private static Task<int> Drive(TcpRelayLoop loop, Task<int> result)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!result.IsCompleted && clock.Elapsed < Patience)
-        {
-            loop.PollOnce(100);
-        }
-        Assert.True(result.IsCompleted, "the loop never saw the handshake end");
-        return result;
     }
 
     private static bool TryListen(IPAddress address, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Socket? listener)

@@ -129,15 +129,8 @@ public sealed class TcpRelayLoopRegistrationTests : IDisposable
         }
     }
 
-    private static void PumpUntil(TcpRelayLoop loop, Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the relay did not move the bytes in time");
-            _ = loop.PollOnce(100);
-        }
-    }
+    private static void PumpUntil(TcpRelayLoop loop, Func<bool> condition) =>
+        RelayLoopRig.PumpUntil(loop, condition, pollMs: 100, "the relay did not move the bytes in time");
 
     private sealed class Owner : ITcpRelayEnds
     {
