@@ -89,6 +89,23 @@ public sealed class AdoptedCallKeepingTests
         Assert.False(hooked.Held.ContainsKey("c-7"));
     }
 
+    [Fact]
+    public async Task A_handed_call_that_no_session_took_over_a_shared_bus_is_kept_and_reaches_its_callee()
+    {
+        var hooked = new HookedBackplane(new InMemoryBackplane("node-a"));
+        await using var h = new HubHarness(backplane: hooked);
+        await h.StartAsync();
+        TestClient gina = await h.PeerAsync("gina");
+        await ((IBackplaneHandler)h.Hub).OnHandedCallRefusedAsync(Undelivered("c-8", "carol", "gina", h.Hub.NowMs + 30_000));
+
+        Assert.True(hooked.Held.ContainsKey("c-8"));
+        Assert.Equal("c-8", (await gina.ReceiveAsync(m => m.Type == "invite")).CallId);
+        h.Time.Advance(TimeSpan.FromSeconds(31));
+        await h.Hub.SweepAsync();
+        Assert.Equal("c-8", (await gina.ReceiveAsync(m => m.Type == "invite-timeout")).CallId);
+        Assert.False(hooked.Held.ContainsKey("c-8"));
+    }
+
     /// <summary>A call from <paramref name="caller"/> to gina whose invitation reached gina already.</summary>
     private static CallState Delivered(string callId, string caller, long expiresAt)
     {

@@ -77,4 +77,13 @@ public interface IBackplaneHandler
     /// this node stops holding its copies (their callers' sessions keep the calls; the survivor hands each back).
     /// </summary>
     ValueTask OnHeldInvitationsTakenAsync(IReadOnlyList<string> callIds) => ValueTask.CompletedTask;
+
+    /// <summary>
+    /// A call handed to a peer (<see cref="BackplaneEnvelope.Call"/>) came over the shared bus, but no session here took
+    /// it (the peer's session ended or is gone) and the bus does not route it again: its sender let go of it once the bus
+    /// took it, so the handler keeps it (holds it as an adopted invitation: handed to the caller's next session, delivered
+    /// to its callee or rung out). A backplane that routes a refused envelope again (its publish returns false to the
+    /// sender, which keeps the call) never calls this.
+    /// </summary>
+    ValueTask OnHandedCallRefusedAsync(CallState call) => ValueTask.CompletedTask;
 }

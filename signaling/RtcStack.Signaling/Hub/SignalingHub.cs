@@ -190,6 +190,9 @@ public sealed class SignalingHub : IBackplaneHandler, IAsyncDisposable
     ValueTask IBackplaneHandler.OnSessionsLostAsync(IReadOnlyList<LostSession> lost) =>
         Recovery.OnSessionsLostAsync(lost);
 
+    async ValueTask IBackplaneHandler.OnHandedCallRefusedAsync(CallState call) =>
+        await Invitations.KeepRefusedAsync([call]).ConfigureAwait(false);
+
     ValueTask IBackplaneHandler.OnPresenceRepairedAsync(PresenceRepair repair) =>
         Recovery.OnPresenceRepairedAsync(repair);
 

@@ -106,9 +106,15 @@ internal sealed class RedisNodeChannel(
             presence.Observe(envelope.Message);
             foreach (string peer in peers)
             {
-                if (local.IsLocal(peer) && peer != envelope.ExceptPeer)
+                if (peer == envelope.ExceptPeer)
                 {
-                    await handler().OnEnvelopeAsync(new PeerId(peer), envelope).ConfigureAwait(false);
+                    continue;
+                }
+                bool taken = local.IsLocal(peer) && await handler().OnEnvelopeAsync(new PeerId(peer), envelope).ConfigureAwait(false);
+                if (!taken && envelope.Call is { } call)
+                {
+                    // Nothing routes it again and its sender let go of it: this node keeps it.
+                    await handler().OnHandedCallRefusedAsync(call).ConfigureAwait(false);
                 }
             }
         }
