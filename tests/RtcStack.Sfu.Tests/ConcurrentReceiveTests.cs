@@ -182,7 +182,8 @@ public sealed class ConcurrentReceiveTests
             await entered.Task.WaitAsync(TimeSpan.FromSeconds(60));
             dispose = Task.Run(async () => await transport.DisposeAsync());
             await closing.Task.WaitAsync(TimeSpan.FromSeconds(60));
-            Assert.True(rig.Tcp.Send(rig.Peer.ProtectedRtp(2, 2))); // another thread: waits on the gate, then dropped
+            // Another receive thread: it waits on the gate too, and is handled before the close or dropped after it.
+            Assert.True(rig.Tcp.Send(rig.Peer.ProtectedRtp(2, 2)));
 
             // The handler still runs on the UDP loop and holds the gate: nothing may be freed yet.
             Assert.False(dispose.IsCompleted);
@@ -194,6 +195,7 @@ public sealed class ConcurrentReceiveTests
             release.Set();
         }
         await dispose.WaitAsync(TimeSpan.FromSeconds(60));
+        var callsWhenDisposed = Volatile.Read(ref calls);
         Assert.True(keysAlive, "the keys were freed under a running handler");
         Assert.Equal(SrtpResult.Disposed, transport.Keys!.ProtectRtp(PlainRtp(), 112, out _));
 
@@ -203,9 +205,10 @@ public sealed class ConcurrentReceiveTests
         transport.OnPacket(MediaPacketKind.Rtp, rtp);
         transport.OnPacket(MediaPacketKind.Rtcp, rig.Peer.ProtectedRtcp());
         transport.OnPacket(MediaPacketKind.Dtls, new byte[] { 23, 0xFE, 0xFD, 0, 1, 0, 0, 0, 0, 0, 9, 0, 1, 0 });
-        Assert.Equal(before + 3, rig.Counters.DroppedClosed);
-        Assert.Equal(1, calls);
-        Assert.Equal(1, rig.Counters.Received);
+        Assert.True(rig.Counters.DroppedClosed >= before + 3, rig.Describe()); // (the peer may answer our close_notify too)
+        Assert.InRange(callsWhenDisposed, 1, 2);
+        Assert.Equal(callsWhenDisposed, calls);
+        Assert.Equal(calls, rig.Counters.Received);
         Assert.False(transport.SendRtp(rtp, 112));
         Assert.Empty(rig.Errors.Entries);
     }
