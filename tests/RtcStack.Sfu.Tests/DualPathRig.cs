@@ -26,12 +26,22 @@ internal sealed class DualPathRig : IAsyncDisposable
 
     public ReceiveCounters Counters => Transport.ReceiveCounters;
 
-    public static async Task<DualPathRig> StartAsync()
+    /// <summary>Completed when the handshake ended and the key install is held (<c>holdKeys</c>).</summary>
+    public TaskCompletionSource KeysHeld { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Complete it to let a held key install go on.</summary>
+    public TaskCompletionSource ReleaseKeys { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// Connects both paths. With <paramref name="holdKeys"/> the server's SRTP keys are not installed until
+    /// <see cref="ReleaseKeys"/> completes (the peer is connected and may send early SRTP).
+    /// </summary>
+    public static async Task<DualPathRig> StartAsync(bool holdKeys = false)
     {
         var rig = new DualPathRig();
         try
         {
-            await rig.ConnectAsync();
+            await rig.ConnectAsync(holdKeys);
             return rig;
         }
         catch
@@ -41,18 +51,33 @@ internal sealed class DualPathRig : IAsyncDisposable
         }
     }
 
-    private async Task ConnectAsync()
+    private async Task ConnectAsync(bool holdKeys)
     {
         _loggerFactory = LoggerFactory.Create(b => b.AddProvider(Errors).SetMinimumLevel(LogLevel.Trace));
         Media = WebRtcServer.Start(new MediaOptions { ListenIp = "127.0.0.1", Port = 0, IceTcp = true }, _loggerFactory);
+        if (holdKeys)
+        {
+            Media.BeforeKeysInstalled = _ =>
+            {
+                KeysHeld.TrySetResult();
+                return ReleaseKeys.Task;
+            };
+        }
         Transport = Media.CreateTransport();
         Transport.Connect(Peer.Fingerprint, DtlsRole.Server, null);
         var ice = Transport.IceCredentials;
         Peer.Attach(Media.LocalEndPoint, ice.Ufrag, ice.Pwd, Media.Fingerprint);
-        Assert.Equal(DtlsHandshakeResult.Connected, await Peer.HandshakeAsync());
-        Assert.Equal(DtlsHandshakeResult.Connected, await Transport.Connected.WaitAsync(Long));
         var tcp = new IPEndPoint(IPAddress.Loopback, Media.TcpCandidate!.Value.Port);
         Tcp = await TcpPeerPath.ConnectAsync(tcp, Peer.Check(ice.Ufrag, ice.Pwd, useCandidate: false));
+        Assert.Equal(DtlsHandshakeResult.Connected, await Peer.HandshakeAsync());
+        if (holdKeys)
+        {
+            await KeysHeld.Task.WaitAsync(Long);
+        }
+        else
+        {
+            Assert.Equal(DtlsHandshakeResult.Connected, await Transport.Connected.WaitAsync(Long));
+        }
     }
 
     /// <summary>Waits (up to 30 s) until <paramref name="condition"/> holds, then asserts it.</summary>
@@ -72,6 +97,7 @@ internal sealed class DualPathRig : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        ReleaseKeys.TrySetResult();
         if (Tcp is not null)
         {
             await Tcp.DisposeAsync();

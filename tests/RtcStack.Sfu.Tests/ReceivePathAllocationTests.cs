@@ -2,10 +2,6 @@ using RtcStack.Ice;
 
 namespace RtcStack.Sfu.Tests;
 
-/// <summary>Runs alone: a meter listener of a test running in parallel would allocate on the measured thread.</summary>
-[CollectionDefinition(nameof(ReceivePathAllocationTests), DisableParallelization = true)]
-public sealed class AllocationCollection;
-
 /// <summary>The connected receive path (receive gate, SRTP, handler, drop counting) allocates nothing per packet.</summary>
 [Collection(nameof(ReceivePathAllocationTests))]
 public sealed class ReceivePathAllocationTests
