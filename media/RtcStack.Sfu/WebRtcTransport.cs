@@ -16,12 +16,12 @@ namespace RtcStack.Sfu;
 /// <para>Threading model: every inbound packet of one transport is handled under its receive gate
 /// (<c>_receiveGate</c>, one lock per transport, never a global one), whichever loop delivered it: a peer sending
 /// over UDP and ICE-TCP at once is processed one packet at a time, so the inbound SRTP state (replay windows,
-/// rollover counters, cipher scratch) and the handlers see one thread at a time. The handshake worker takes the
+/// rollover counters, cipher scratch) and the RTP/RTCP handlers see one thread at a time. The handshake worker takes the
 /// same gate to hand over the early datagrams (WebRtcTransport.Early.cs). Sends take no transport lock: the
 /// SRTP session serialises protect calls on its outbound direction's lock, so handlers, timers and the receive
 /// loops may send concurrently. <see cref="DisposeAsync"/> first closes the gate (it waits for a packet being
 /// handled on another thread, then every later packet is dropped and counted as <c>reason=closed</c>), and only
-/// then frees SCTP, DTLS and the SRTP keys: no receive uses them after that, and no handler runs once
+/// then frees SCTP, DTLS and the SRTP keys: no receive uses them after that, and no RTP/RTCP handler runs once
 /// DisposeAsync has returned. A handler must therefore not block waiting for a thread that is disposing its
 /// transport; calling DisposeAsync from a handler is fine (the gate is re-entrant).</para>
 /// <para>Close cascade (DisposeAsync): receive gate closed → SCTP association (ABORT) → DTLS (close_notify) →

@@ -10,7 +10,8 @@ namespace RtcStack.Sfu.Echo;
 /// <summary>
 /// One echo: RTP from the browser is decrypted, its SSRC rewritten to ours for the same m-section (payload
 /// types are the ones both sides negotiated), re-encrypted and sent back; video gets PLIs so keyframes come;
-/// data channel messages are sent back on the same channel. Runs on the media receive loop.
+/// data channel messages are sent back on the same channel. Runs on the transport's receive path (one packet
+/// at a time per transport, whichever loop received it; see <see cref="WebRtcTransport"/>), the PLI timer aside.
 /// </summary>
 internal sealed class EchoSession : IAsyncDisposable
 {
