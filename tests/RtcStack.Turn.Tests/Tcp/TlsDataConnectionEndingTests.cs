@@ -45,17 +45,7 @@ public sealed class TlsDataConnectionEndingTests : IAsyncLifetime
         }
         await using var peer = new TcpEchoPeer(echo: false);
         await using TcpTurnClient control = await TcpTurnClient.ConnectAsync(_rig.Server.TcpEndPoints[0]);
-        (TcpClient tcp, SslStream data, uint id) = await _rig.WhilePumpingAsync(async () =>
-        {
-            Assert.Equal(0, Answer.ErrorCode(await control.AllocateAsync()));
-            byte[] connected = await control.ConnectPeerAsync(peer.EndPoint);
-            Assert.Equal(0, Answer.ErrorCode(connected));
-            var tcp = new TcpClient { NoDelay = true };
-            await tcp.ConnectAsync(_rig.Server.TlsEndPoints[0]);
-            var data = new SslStream(tcp.GetStream(), true, (_, _, _, _) => true);
-            await data.AuthenticateAsClientAsync("localhost").WaitAsync(ManualPollRig.Patience);
-            return (tcp, data, TcpTurnClient.ConnectionId(connected));
-        });
+        (TcpClient tcp, SslStream data, _, uint id) = await ConnectDataAsync(_rig, control, peer);
         using (tcp)
         await using (data)
         {
@@ -72,11 +62,7 @@ public sealed class TlsDataConnectionEndingTests : IAsyncLifetime
                 data.Flush();
                 if (end != Ending.CloseNotify)
                 {
-                    byte[] bad = new byte[5 + 64];
-                    Random.Shared.NextBytes(bad);
-                    // application data that does not decrypt, or a record type TLS does not have
-                    (bad[0], bad[1], bad[2], bad[3], bad[4]) = (end == Ending.RecordThatDoesNotDecrypt ? (byte)0x17 : (byte)0x99, 3, 3, 0, 64);
-                    tcp.GetStream().Write(bad);
+                    tcp.GetStream().Write(BadRecord(end));
                 }
                 else
                 {
@@ -97,6 +83,81 @@ public sealed class TlsDataConnectionEndingTests : IAsyncLifetime
                 Assert.True(await ClientEndsAsync(data), "the client's data connection stayed open");
             }
         }
+    }
+
+    /// <summary>
+    /// Once the data relay runs on .NET's sockets (the first bytes went through), data and then a bad record that
+    /// arrive in one read: the data reaches the peer, then the pair closes (SslStream decrypts every whole record it
+    /// holds and throws at a bad one, so it is handed one record at a time).
+    /// </summary>
+    [Fact]
+    public async Task Data_and_a_bad_record_in_one_read_while_relaying_reach_the_peer_then_the_pair_closes()
+    {
+        if (_rig is null)
+        {
+            return;
+        }
+        await using var peer = new TcpEchoPeer(echo: false);
+        await using TcpTurnClient control = await TcpTurnClient.ConnectAsync(_rig.Server.TcpEndPoints[0]);
+        (TcpClient tcp, SslStream data, CorkedStream cork, uint id) = await ConnectDataAsync(_rig, control, peer);
+        using (tcp)
+        await using (data)
+        {
+            Assert.True(peer.Accepted.TryTake(out TcpClient? accepted, ManualPollRig.Patience), "the peer was not connected");
+            using (accepted)
+            {
+                data.Write(control.Credentials.Build(StunMethod.ConnectionBind, (ref StunMessageWriter w) => w.AddConnectionId(id)));
+                byte[] first = [1, 2, 3];
+                data.Write(first);
+                NetworkStream fromRelay = accepted.GetStream();
+                byte[] got = new byte[first.Length];
+                Task reading = fromRelay.ReadExactlyAsync(got).AsTask();
+                var deadline = DateTime.UtcNow + ManualPollRig.Patience;
+                while (!reading.IsCompleted && DateTime.UtcNow < deadline)
+                {
+                    _ = _rig.PollOnce(); // the ConnectionBind's wake-up; the relay then runs on .NET's sockets
+                }
+                await reading.WaitAsync(ManualPollRig.Patience);
+                Assert.Equal(first, got);
+
+                byte[] second = new byte[700];
+                Random.Shared.NextBytes(second);
+                cork.Corked = true;
+                data.Write(second);
+                cork.Write(BadRecord(Ending.RecordThatDoesNotDecrypt));
+                cork.Corked = false;
+                cork.Flush(); // one segment: the server's next read has both records
+
+                var rest = new MemoryStream();
+                Assert.True(await ReadToEndAsync(fromRelay, rest), "the peer never saw the end");
+                Assert.Equal(second, rest.ToArray());
+                Assert.True(await ClientEndsAsync(data), "the client's data connection stayed open");
+            }
+        }
+    }
+
+    /// <summary>A client that connected the peer and opened a TLS data connection (not yet bound), while the rig pumps.</summary>
+    private static Task<(TcpClient Tcp, SslStream Data, CorkedStream Cork, uint Id)> ConnectDataAsync(
+        ManualPollRig rig, TcpTurnClient control, TcpEchoPeer peer) => rig.WhilePumpingAsync(async () =>
+    {
+        Assert.Equal(0, Answer.ErrorCode(await control.AllocateAsync()));
+        byte[] connected = await control.ConnectPeerAsync(peer.EndPoint);
+        Assert.Equal(0, Answer.ErrorCode(connected));
+        var tcp = new TcpClient { NoDelay = true };
+        await tcp.ConnectAsync(rig.Server.TlsEndPoints[0]);
+        var cork = new CorkedStream(tcp.GetStream());
+        var data = new SslStream(cork, false, (_, _, _, _) => true);
+        await data.AuthenticateAsClientAsync("localhost").WaitAsync(ManualPollRig.Patience);
+        return (tcp, data, cork, TcpTurnClient.ConnectionId(connected));
+    });
+
+    /// <summary>69 bytes: application data that does not decrypt, or a record whose type TLS does not have.</summary>
+    private static byte[] BadRecord(Ending end)
+    {
+        byte[] bad = new byte[5 + 64];
+        Random.Shared.NextBytes(bad);
+        (bad[0], bad[1], bad[2], bad[3], bad[4]) = (end == Ending.RecordThatDoesNotDecrypt ? (byte)0x17 : (byte)0x99, 3, 3, 0, 64);
+        return bad;
     }
 
     /// <summary>Copies <paramref name="from"/> into <paramref name="into"/> until it ends (end of stream or reset): true; false after the patience.</summary>

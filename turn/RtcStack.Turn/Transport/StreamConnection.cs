@@ -130,7 +130,7 @@ internal sealed class StreamConnection : IClientEndpoint
                     await _sender.WhenQueuedAtMostAsync(_queueLimit).ConfigureAwait(false); // it does not read its answers: stop reading
                     continue;
                 }
-                if (outcome == StreamPollOutcome.DataConnection && _dataPeer is { } peer)
+                if (outcome == StreamPollOutcome.DataConnection && _dataPeer is { } peer && !reader.TlsFailed)
                 {
                     relaying = true;
                     await _sender.WhenQueuedAtMostAsync(0).ConfigureAwait(false); // the ConnectionBind answer goes first
@@ -141,8 +141,8 @@ internal sealed class StreamConnection : IClientEndpoint
                 reason = reader.Reason;
                 if (_dataPeer is { } bound && !reader.Early.IsEmpty)
                 {
-                    // The wake-up that bound it also ended it (a bad TLS record behind the data; the answer could not be
-                    // encrypted any more): what the client sent before that still reaches the peer, then the pair closes.
+                    // The wake-up that bound it also ended it (a bad TLS record behind the data; with OpenSSL the answer
+                    // cannot be encrypted any more): what the client sent before that still reaches the peer, then the pair closes.
                     relaying = true;
                     await bound.RelayLastAsync(this, reader.Early).ConfigureAwait(false);
                 }

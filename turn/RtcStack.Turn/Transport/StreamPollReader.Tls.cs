@@ -5,6 +5,8 @@ namespace RtcStack.Turn.Transport;
 /// <summary>The TLS record path on the poller thread: whole records cut from the ciphertext, decrypted synchronously.</summary>
 internal sealed partial class StreamPollReader
 {
+    private const string CloseNotify = "close_notify";
+
     /// <summary>Plaintext one record carries at most (RFC 8446 §5.1, RFC 5246 §6.2.1: 2^14 bytes).</summary>
     private const int MaxPlainRecord = 1 << 14;
 
@@ -64,7 +66,11 @@ internal sealed partial class StreamPollReader
             {
                 // A data connection leaves with what followed its ConnectionBind (Early) even when the client's TLS failed
                 // behind it: the owner relays that to the peer, then closes (the failure is the reason it gives).
-                Reason = ending ?? Reason;
+                if (ending is not null && ending != CloseNotify)
+                {
+                    Reason = ending;
+                    TlsFailed = true;
+                }
                 return;
             }
             if (ending is not null)
@@ -128,7 +134,7 @@ internal sealed partial class StreamPollReader
             int read = _tls!.Read(plain, filled, plain.Length - filled);
             if (read == 0)
             {
-                ending = "close_notify";
+                ending = CloseNotify;
             }
             return read;
         }

@@ -80,6 +80,9 @@ internal sealed partial class StreamPollReader
     /// <summary>Plain bytes after the ConnectionBind frame (RFC 6062 §5.4), for the data relay.</summary>
     internal ReadOnlyMemory<byte> Early { get; private set; }
 
+    /// <summary>Whether the client's TLS failed (a bad record) in the wake-up that made this a data connection: relay only <see cref="Early"/>.</summary>
+    internal bool TlsFailed { get; private set; }
+
     /// <summary>Frames TLS records from now on (after the handshake).</summary>
     internal void UseTls(SslStream tls, TlsRecordCapture capture)
     {

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 
 namespace RtcStack.Turn.Transport;
 
@@ -12,7 +14,9 @@ namespace RtcStack.Turn.Transport;
 /// left they set <see cref="Starved"/> and throw (only after a record that carried no data; one exception per thread);
 /// asynchronous reads (the handshake) read the socket through the poller; once the connection became an RFC 6062 data
 /// connection, they serve what the poller left unread, then read the socket's stream. Without a reader every read goes
-/// to the socket's stream. Allocation-free once the calling thread's capture buffer has grown.
+/// to the socket's stream. Reads of the socket's stream and of what was left unread return at most one record each
+/// (<see cref="TlsRecordCutter"/>), so data before a bad record is never lost with it. Allocation-free once the
+/// calling thread's capture buffer has grown.
 /// </summary>
 internal sealed class TlsRecordCapture : Stream
 {
@@ -31,8 +35,11 @@ internal sealed class TlsRecordCapture : Stream
     private int _recordsOffset;
     private int _recordsEnd;
     private int _recordLeft;
-    private byte[]? _unread;
+    private byte[]? _unread; // bytes read from the socket and not yet served (at most a record per read)
     private int _unreadOffset;
+    private int _unreadEnd;
+    private bool _unreadRented;
+    private TlsRecordCutter _cutter;
     private bool _direct;
 
     internal TlsRecordCapture(Stream inner, StreamPollReader? reader = null)
@@ -98,8 +105,7 @@ internal sealed class TlsRecordCapture : Stream
         byte[] unread = new byte[fed + tail.Length];
         _records.AsSpan(_recordsOffset, fed).CopyTo(unread);
         tail.CopyTo(unread.AsSpan(fed));
-        _unread = unread.Length > 0 ? unread : null;
-        _unreadOffset = 0;
+        (_unread, _unreadOffset, _unreadEnd, _unreadRented) = (unread.Length > 0 ? unread : null, 0, unread.Length, false);
         _recordsOffset = _recordsEnd;
         _direct = true; // the poller no longer reads this connection: later reads go to the socket's stream
     }
@@ -131,18 +137,49 @@ internal sealed class TlsRecordCapture : Stream
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        if (_unread is { } unread)
+        if (_unread is not null)
         {
-            int n = Math.Min(buffer.Length, unread.Length - _unreadOffset);
-            unread.AsSpan(_unreadOffset, n).CopyTo(buffer.Span);
-            _unreadOffset += n;
-            if (_unreadOffset == unread.Length)
-            {
-                _unread = null;
-            }
-            return ValueTask.FromResult(n);
+            return ValueTask.FromResult(ReadUnread(buffer.Span));
         }
-        return _reader is { } reader && !_direct ? reader.ReadAsync(buffer, cancellationToken) : _inner.ReadAsync(buffer, cancellationToken);
+        return _reader is { } reader && !_direct ? reader.ReadAsync(buffer, cancellationToken) : ReadRecordAsync(buffer, cancellationToken);
+    }
+
+    /// <summary>
+    /// A read of the socket's stream that returns at most up to the end of the first record ending in it (the rest is
+    /// kept for the next reads): the SslStream then holds one record at a time, so a bad record fails only the read
+    /// after the data of the records before it was returned (it decrypts every whole record it holds and throws at a
+    /// bad one, losing the others).
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> ReadRecordAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        int read = await _inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        int taken = _cutter.Take(buffer.Span[..read]);
+        if (taken < read)
+        {
+            byte[] rest = ArrayPool<byte>.Shared.Rent(read - taken);
+            buffer.Span[taken..read].CopyTo(rest);
+            (_unread, _unreadOffset, _unreadEnd, _unreadRented) = (rest, 0, read - taken, true);
+        }
+        return taken;
+    }
+
+    /// <summary>Serves kept bytes, at most up to the end of the first record ending in them.</summary>
+    private int ReadUnread(Span<byte> buffer)
+    {
+        byte[] unread = _unread!;
+        int n = _cutter.Take(unread.AsSpan(_unreadOffset, Math.Min(buffer.Length, _unreadEnd - _unreadOffset)));
+        unread.AsSpan(_unreadOffset, n).CopyTo(buffer);
+        _unreadOffset += n;
+        if (_unreadOffset == _unreadEnd)
+        {
+            _unread = null;
+            if (_unreadRented)
+            {
+                ArrayPool<byte>.Shared.Return(unread);
+            }
+        }
+        return n;
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
