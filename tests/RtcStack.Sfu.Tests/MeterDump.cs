@@ -48,7 +48,9 @@ internal sealed class MeterDump : IDisposable
         return Get(key);
     }
 
-    public override string ToString() => string.Join("; ", _values.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}: {kv.Value}"));
+    // ToArray is the dictionary's own snapshot; OrderBy on the live dictionary would CopyTo while other tests'
+    // receive loops add keys, and throw.
+    public override string ToString() => string.Join("; ", _values.ToArray().OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}: {kv.Value}"));
 
     public void Dispose() => _listener.Dispose();
 }
