@@ -15,6 +15,9 @@ public abstract class DoomedNodeTests(string ringTime) : IAsyncLifetime
 
     private protected ServerProcess Doomed { get; private set; } = null!;
 
+    /// <summary>The setting that points a further node at the same redis-server.</summary>
+    private protected string RedisSetting => "Redis=" + _redis.ConnectionString;
+
     public async Task InitializeAsync()
     {
         _redis = await RedisServerProcess.StartNewAsync();
