@@ -25,6 +25,9 @@ internal sealed class StreamTurnClient : IAsyncDisposable
 
     internal Stream Stream { get; }
 
+    /// <summary>TLS: the stream under the SslStream, to send records (and raw bytes) in one write; null for TCP.</summary>
+    internal CorkedStream? Cork { get; private init; }
+
     /// <summary>The TCP stream under <see cref="Stream"/> (TLS: bytes written here bypass the TLS layer).</summary>
     internal NetworkStream Raw => _tcp.GetStream();
 
@@ -37,13 +40,15 @@ internal sealed class StreamTurnClient : IAsyncDisposable
         }
         await tcp.ConnectAsync(server);
         Stream stream = tcp.GetStream();
+        CorkedStream? cork = null;
         if (tls)
         {
-            var ssl = new SslStream(stream, false, (_, _, _, _) => true);
+            cork = new CorkedStream(stream);
+            var ssl = new SslStream(cork, false, (_, _, _, _) => true);
             await ssl.AuthenticateAsClientAsync("localhost").WaitAsync(Patience);
             stream = ssl;
         }
-        return new StreamTurnClient(tcp, stream);
+        return new StreamTurnClient(tcp, stream) { Cork = cork };
     }
 
     /// <summary>Allocates a UDP relay and binds channel 0x4000 to <paramref name="peer"/>.</summary>
