@@ -81,10 +81,8 @@ internal sealed class TcpPeerConnection : ITcpRelayEnds
     /// </summary>
     internal async Task RelayAsync(StreamConnection client, Stream clientStream, ReadOnlyMemory<byte> early)
     {
-        Interlocked.Exchange(ref _client, client); // a full fence: Close either sees the client or we see Closed
-        if (Volatile.Read(ref _state) == Closed)
+        if (!Attach(client))
         {
-            client.Close();
             return;
         }
         string reason = "closed";
@@ -94,8 +92,7 @@ internal sealed class TcpPeerConnection : ITcpRelayEnds
             {
                 if (!early.IsEmpty)
                 {
-                    await _socket.SendAsync(early).ConfigureAwait(false); // all of it (blocking socket, async send)
-                    _owner.Relayed(early.Length, toPeer: true);
+                    await SendEarlyAsync(early).ConfigureAwait(false);
                     early = ReadOnlyMemory<byte>.Empty;
                 }
                 Volatile.Write(ref _onLoop, 1);
@@ -126,17 +123,14 @@ internal sealed class TcpPeerConnection : ITcpRelayEnds
     /// </summary>
     internal async Task RelayLastAsync(StreamConnection client, ReadOnlyMemory<byte> early)
     {
-        Interlocked.Exchange(ref _client, client); // a full fence: Close either sees the client or we see Closed
-        if (Volatile.Read(ref _state) == Closed)
+        if (!Attach(client))
         {
-            client.Close();
             return;
         }
         string reason = "client data connection failed";
         try
         {
-            await _socket.SendAsync(early).ConfigureAwait(false); // all of it
-            _owner.Relayed(early.Length, toPeer: true);
+            await SendEarlyAsync(early).ConfigureAwait(false);
             _socket.Shutdown(SocketShutdown.Send); // the end after the data
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
@@ -148,6 +142,25 @@ internal sealed class TcpPeerConnection : ITcpRelayEnds
             Close(reason);
             DisposeSockets();
         }
+    }
+
+    /// <summary>Joins the bound client data connection; false (and the client closed) when this one closed meanwhile.</summary>
+    private bool Attach(StreamConnection client)
+    {
+        Interlocked.Exchange(ref _client, client); // a full fence: Close either sees the client or we see Closed
+        if (Volatile.Read(ref _state) != Closed)
+        {
+            return true;
+        }
+        client.Close();
+        return false;
+    }
+
+    /// <summary>Writes the client bytes that followed the ConnectionBind to the peer, all of them (an async send).</summary>
+    private async Task SendEarlyAsync(ReadOnlyMemory<byte> early)
+    {
+        await _socket.SendAsync(early).ConfigureAwait(false);
+        _owner.Relayed(early.Length, toPeer: true);
     }
 
     /// <summary>
