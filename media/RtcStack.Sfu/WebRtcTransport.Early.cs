@@ -46,19 +46,29 @@ public sealed partial class WebRtcTransport
                 return false;
             }
             Volatile.Write(ref _srtp, srtp);
+            var handled = 0;
+            _handingOver = true;
             try
             {
-                // A handler may dispose the transport (re-entering the gate): the queue is cleared, the loop ends.
-                for (var i = 0; i < _early.Count; i++)
+                // A handler may dispose the transport (re-entering the gate): the loop then stops, and the queue's
+                // buffer, which that handler's packet lives in, goes back to the pool only after it returned.
+                while (handled < _early.Count && !_receiveClosed)
                 {
-                    var datagram = _early.Get(i, out var rtcp);
+                    var datagram = _early.Get(handled++, out var rtcp);
                     UnprotectEarly(srtp, rtcp, datagram);
                 }
             }
             finally
             {
-                _early.Clear();
+                _handingOver = false;
                 _earlyOpen = false;
+                var left = _early.Count - handled;
+                if (left > 0)
+                {
+                    _counters.OnDroppedClosed(left);
+                    SfuMetrics.Drop("early_discarded", left);
+                }
+                _early.Clear();
                 _receiveSrtp = srtp;
             }
             return !_receiveClosed; // false when a handler of an early datagram disposed the transport
@@ -86,6 +96,10 @@ public sealed partial class WebRtcTransport
         lock (_receiveGate)
         {
             _earlyOpen = false;
+            if (_handingOver)
+            {
+                return; // a handler of an early datagram closes the transport: InstallKeys drops the rest after it
+            }
             var dropped = _early.Clear();
             if (dropped > 0)
             {

@@ -42,6 +42,7 @@ public sealed partial class WebRtcTransport : IAsyncDisposable
     private SrtpSession? _receiveSrtp; // under _receiveGate; set after the early datagrams were processed
     private bool _earlyOpen; // under _receiveGate: early SRTP is kept while the handshake runs
     private bool _receiveClosed; // under _receiveGate: DisposeAsync began, every inbound packet is dropped
+    private bool _handingOver; // under _receiveGate: InstallKeys is handing the early datagrams to the handlers
     private SctpParameters? _sctpParameters;
     private int _closed;
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using RtcStack.Dtls;
+using RtcStack.Ice;
 
 namespace RtcStack.Sfu.Tests;
 
@@ -67,6 +68,45 @@ public sealed class DualPathEarlySrtpTests
         Assert.Equal(0, c.Dropped + c.AuthFailed);
         Assert.Equal(0, overlaps);
         Assert.False(transport.EarlyPackets.HoldsBuffer);
+        Assert.Empty(rig.Errors.Entries);
+    }
+
+    [Fact]
+    public async Task A_handler_of_an_early_packet_may_close_the_transport_and_its_buffer_stays_valid_until_it_returns()
+    {
+        await using var rig = await DualPathRig.StartAsync(holdKeys: true);
+        var transport = rig.Transport;
+        var calls = 0;
+        var heldAfterClose = false;
+        var intactAfterClose = false;
+        var handlerDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        transport.RtpReceived = (t, buffer, length) =>
+        {
+            calls++;
+            var copy = buffer[..length].ToArray();
+            _ = t.DisposeAsync(); // runs its synchronous part here, re-entering the receive gate
+            heldAfterClose = t.EarlyPackets.HoldsBuffer;
+            intactAfterClose = buffer[..length].SequenceEqual(copy);
+            handlerDone.TrySetResult(); // (Connected completes inside DisposeAsync, before this line)
+        };
+        for (var seq = 0; seq < 3; seq++)
+        {
+            rig.Peer.Send(rig.Peer.ProtectedRtp((ushort)seq, (byte)seq));
+            var queued = seq + 1;
+            await DualPathRig.WaitUntil(() => transport.EarlyPackets.Queued == queued, rig.Describe);
+        }
+        rig.ReleaseKeys.SetResult();
+        await handlerDone.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(DtlsHandshakeResult.Cancelled, await transport.Connected.WaitAsync(TimeSpan.FromSeconds(60)));
+        await DualPathRig.WaitUntil(() => !transport.EarlyPackets.HoldsBuffer, rig.Describe); // InstallKeys' finally
+
+        Assert.Equal(1, calls);
+        Assert.True(heldAfterClose, "the early buffer went back to the pool under a running handler");
+        Assert.True(intactAfterClose);
+        Assert.False(transport.EarlyPackets.HoldsBuffer);
+        // The two early packets after it (and perhaps the peer's close_notify, if it beat the ICE close).
+        Assert.InRange(rig.Counters.DroppedClosed, 2, 3);
+        Assert.Equal(IceState.Closed, transport.IceState);
         Assert.Empty(rig.Errors.Entries);
     }
 }
