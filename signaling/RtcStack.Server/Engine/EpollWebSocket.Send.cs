@@ -80,14 +80,16 @@ internal sealed partial class EpollWebSocket
     }
 
     /// <summary>
-    /// Engine thread, for a <see cref="SendRing"/> submission: when the lock is free at once and there is something to
-    /// send, returns true WITH THE LOCK HELD and the request for the pending bytes; the caller must then call
-    /// <see cref="EndRingFlush"/>. False (lock not held): the caller flushes this socket with <see cref="Flush"/>.
+    /// Engine thread, for a <see cref="SendRing"/> submission: when the lock is free at once (and not already held by
+    /// this thread: a socket can be in the flush list twice, and the ring must never send the same bytes twice) and there
+    /// is something to send, copies the first pending bytes into <paramref name="staging"/> (at most its length) and
+    /// returns true WITH THE LOCK HELD; the caller must then call <see cref="EndRingFlush"/> with the ring's result.
+    /// False (lock not held): the caller flushes this socket with <see cref="Flush"/>.
     /// </summary>
-    internal bool TryBeginRingFlush(out SendRing.Request request)
+    internal bool TryBeginRingFlush(Span<byte> staging, out int length)
     {
-        request = default;
-        if (!_sync.TryEnter())
+        length = 0;
+        if (staging.IsEmpty || _sync.IsHeldByCurrentThread || !_sync.TryEnter())
         {
             return false;
         }
@@ -97,7 +99,7 @@ internal sealed partial class EpollWebSocket
             return false;
         }
         FlushQueued = false;
-        request = new SendRing.Request(Fd, _out.PendingAddress, _out.Pending);
+        length = _out.CopyPending(staging);
         return true;
     }
 
@@ -118,9 +120,11 @@ internal sealed partial class EpollWebSocket
             }
             else if (result >= 0)
             {
-                _out.Consume(result); // less than all: the kernel's buffer is full, the rest waits for EPOLLOUT
+                // Less than all (the kernel's buffer is full, or only a staged part was offered): the rest goes on
+                // EPOLLOUT, which fires at once when the socket still has room.
+                _out.Consume(result);
             }
-            else if (result != -EpollNative.EAgain)
+            else if (result is not (-EpollNative.EAgain or -EpollNative.EIntr))
             {
                 ok = false;
             }

@@ -1,12 +1,10 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
+using System.Buffers;
 
 namespace RtcStack.Server.Engine;
 
 /// <summary>
 /// Frames written to one socket and not yet taken by the kernel, in one pooled buffer that is given back as soon as
-/// everything went out (an idle socket holds nothing). The buffer is pinned (<see cref="PinnedBufferPool"/>), so its
-/// address (<see cref="PendingAddress"/>) can go to an io_uring submission. Not thread-safe: the owner locks.
+/// everything went out (an idle socket holds nothing). Not thread-safe: the owner locks.
 /// </summary>
 internal sealed class OutboundBuffer
 {
@@ -21,16 +19,16 @@ internal sealed class OutboundBuffer
     {
         if (_buffer is null)
         {
-            _buffer = PinnedBufferPool.Shared.Rent(Math.Max(length, 4096));
+            _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 4096));
         }
         else if (_end + length > _buffer.Length)
         {
             int live = _end - _start;
-            byte[] target = live + length <= _buffer.Length / 2 ? _buffer : PinnedBufferPool.Shared.Rent(Math.Max(live + length, _buffer.Length * 2));
+            byte[] target = live + length <= _buffer.Length / 2 ? _buffer : ArrayPool<byte>.Shared.Rent(Math.Max(live + length, _buffer.Length * 2));
             _buffer.AsSpan(_start, live).CopyTo(target);
             if (!ReferenceEquals(target, _buffer))
             {
-                PinnedBufferPool.Shared.Return(_buffer);
+                ArrayPool<byte>.Shared.Return(_buffer);
                 _buffer = target;
             }
             _start = 0;
@@ -41,8 +39,13 @@ internal sealed class OutboundBuffer
 
     public void Advance(int length) => _end += length;
 
-    /// <summary>Where the <see cref="Pending"/> bytes start (valid until the buffer changes; it never moves in memory).</summary>
-    public unsafe nint PendingAddress => _buffer is null ? 0 : (nint)Unsafe.AsPointer(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_buffer), _start));
+    /// <summary>Copies the first pending bytes (at most <paramref name="destination"/>'s length) for a send elsewhere; returns the count.</summary>
+    public int CopyPending(Span<byte> destination)
+    {
+        int count = Math.Min(Pending, destination.Length);
+        _buffer.AsSpan(_start, count).CopyTo(destination);
+        return count;
+    }
 
     /// <summary>The kernel took <paramref name="sent"/> of the pending bytes (sent elsewhere, e.g. by <see cref="SendRing"/>).</summary>
     public void Consume(int sent)
@@ -78,7 +81,7 @@ internal sealed class OutboundBuffer
     {
         if (_buffer is not null)
         {
-            PinnedBufferPool.Shared.Return(_buffer);
+            ArrayPool<byte>.Shared.Return(_buffer);
             _buffer = null;
         }
         _start = _end = 0;

@@ -6,8 +6,8 @@ namespace RtcStack.Server.Engine;
 /// One engine thread's io_uring, used for one thing: the sends of a batch's flush go to the kernel in one
 /// <c>io_uring_enter</c> instead of one <c>send()</c> each (<c>Server:EpollSendRing</c>). Every send carries
 /// <c>MSG_DONTWAIT</c>, so it completes during the submission (bytes taken, or <c>-EAGAIN</c> when the socket's buffer is
-/// full) and the call returns with every result: nothing stays in flight, the buffers need to stay put only during
-/// <see cref="SendAll"/>. Besides the system calls saved, the receivers woken by the sends get the CPU (if they take it
+/// full) and the call returns with every result: nothing stays in flight, the buffers (pinned) need to stay put only
+/// during <see cref="SendAll"/>. Besides the system calls saved, the receivers woken by the sends get the CPU (if they take it
 /// from this thread) once per batch instead of once per send.
 /// Made and used by one thread only (<c>IORING_SETUP_SINGLE_ISSUER</c>); <see cref="TryCreate"/> returns null where
 /// io_uring is missing or refused (a kernel older than 6.1, <c>kernel.io_uring_disabled</c>, a seccomp profile), and the
@@ -34,6 +34,7 @@ internal sealed unsafe class SendRing : IDisposable
     private readonly uint* _cqTail;
     private readonly uint _cqMask;
     private readonly IoUringNative.Cqe* _cqes;
+    private uint _submission; // in the high half of user_data: a completion of an earlier submission is never taken for this one
     private bool _disposed;
 
     private SendRing(int fd, in IoUringNative.Params p, nint rings, nuint ringsSize, nint sqes, nuint sqesSize)
@@ -56,6 +57,12 @@ internal sealed unsafe class SendRing : IDisposable
 
     /// <summary>One send: <paramref name="Length"/> bytes at <paramref name="Address"/> (pinned memory) to <paramref name="Fd"/>.</summary>
     public readonly record struct Request(int Fd, nint Address, int Length);
+
+    /// <summary>
+    /// True once a submission's completions did not all arrive (not seen with a live ring): the caller must stop using
+    /// this ring, since a late completion could still come.
+    /// </summary>
+    public bool Broken { get; private set; }
 
     /// <summary>A ring for the calling thread, or null (with the errno) where io_uring cannot be used.</summary>
     public static SendRing? TryCreate(out int errno)
@@ -110,6 +117,7 @@ internal sealed unsafe class SendRing : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         int n = Math.Min(requests.Length, Capacity);
         results[..n].Fill(NotSubmitted);
+        _submission++;
         uint tail = *_sqTail;
         var sqes = (IoUringNative.Sqe*)_sqes;
         for (int i = 0; i < n; i++)
@@ -122,7 +130,7 @@ internal sealed unsafe class SendRing : IDisposable
                 Address = (ulong)requests[i].Address,
                 Length = (uint)requests[i].Length,
                 MsgFlags = (uint)(EpollNative.MsgDontWait | EpollNative.MsgNoSignal),
-                UserData = (ulong)i,
+                UserData = ((ulong)_submission << 32) | (uint)i,
             };
             _sqArray[index] = index;
             tail++;
@@ -163,6 +171,7 @@ internal sealed unsafe class SendRing : IDisposable
             if (results[i] == NotSubmitted)
             {
                 results[i] = -IoUringNative.EIo;
+                Broken = true;
             }
         }
         return true;
@@ -176,12 +185,13 @@ internal sealed unsafe class SendRing : IDisposable
         while (head != tail)
         {
             IoUringNative.Cqe cqe = _cqes[head & _cqMask];
-            if (cqe.UserData < (ulong)results.Length)
+            int index = (int)(uint)cqe.UserData;
+            if ((uint)(cqe.UserData >> 32) == _submission && index < results.Length)
             {
-                results[(int)cqe.UserData] = cqe.Result;
+                results[index] = cqe.Result;
+                count++;
             }
             head++;
-            count++;
         }
         Volatile.Write(ref *_cqHead, head);
         return count;
