@@ -67,4 +67,50 @@ public sealed class LostPeerNoticeTests : IAsyncLifetime
         await alice.PingAsync();
         Assert.Single(aliceEvents.OfType(MessageTypes.Hangup));
     }
+
+    /// <summary>
+    /// The notice a node reads late names the session that was lost: bob's new session, started on alice's node while
+    /// that node was cut off (after the survivor swept bob's old node), keeps its call with alice when the node is back
+    /// and applies the notice about bob's old session (before, the notice ended every call with bob).
+    /// </summary>
+    [Fact]
+    public async Task A_call_made_with_a_peers_new_session_while_the_node_was_cut_off_survives_the_late_notice_about_its_old_one()
+    {
+        var (alice, aliceEvents) = await _brief.ConnectAsync("alice");
+        var (bob, _) = await _dead.ConnectAsync("bob", o => o.AutoReconnect = false);
+        await bob.JoinAsync("r");
+        var (carol, carolEvents) = await _survivor.ConnectAsync("carol");
+        await carol.JoinAsync("r");
+
+        // alice's node loses Redis; then bob's node is cut off for good and the survivor sweeps it.
+        _toBrief.Paused = true;
+        _toBrief.DropAll();
+        await Eventually.TrueAsync(async () => await _brief.GetStatusAsync("/readyz") == 503, "alice's node notices the outage");
+        _toDead.Paused = true;
+        _toDead.DropAll();
+        await Eventually.TrueAsync(
+            () => carolEvents.OfType(MessageTypes.MemberLeft).Any(m => m.Peer == "bob"),
+            "the survivor swept bob's node",
+            TimeSpan.FromSeconds(90));
+
+        // bob comes back on alice's node, still cut off (a new session there), and calls alice, who accepts.
+        var (bobAgain, bobAgainEvents) = await _brief.ConnectAsync("bob");
+        string callId = await bobAgain.InviteAsync("alice", "elsewhere");
+        await Eventually.TrueAsync(() => aliceEvents.OfType(MessageTypes.Invite).Any(m => m.CallId == callId), "alice is invited");
+        await alice.AcceptAsync(callId);
+        await Eventually.TrueAsync(() => bobAgainEvents.OfType(MessageTypes.Accepted).Any(m => m.CallId == callId), "bob sees the call accepted");
+
+        // Back: the node reads the notice about bob's old session from the stream (before it is ready again).
+        _toBrief.Paused = false;
+        await Eventually.TrueAsync(async () => await RedisNodes.Ready(_brief), "alice's node is ready again", TimeSpan.FromSeconds(90));
+        await alice.PingAsync();
+        await bobAgain.PingAsync();
+        Assert.DoesNotContain(aliceEvents.OfType(MessageTypes.Hangup), m => m.CallId == callId);
+        Assert.DoesNotContain(bobAgainEvents.OfType(MessageTypes.Hangup), m => m.CallId == callId);
+
+        // The call is alive: bob hangs up and alice hears it once.
+        await bobAgain.HangupAsync(callId);
+        await Eventually.TrueAsync(() => aliceEvents.OfType(MessageTypes.Hangup).Any(m => m.CallId == callId && m.From == "bob"), "alice hears bob hang up");
+        Assert.Single(aliceEvents.OfType(MessageTypes.Hangup), m => m.CallId == callId);
+    }
 }
