@@ -10,7 +10,8 @@ namespace RtcStack.Turn.Transport;
 /// connection's partial frame, if any), every complete frame processed in place, the partial tail kept in a buffer rented
 /// only for as long as it is partial. TLS: the ciphertext is cut into whole records (5-byte header, RFC 8446 §5.1) and the
 /// SslStream reads them synchronously from <see cref="TlsRecordCapture"/>, which never blocks: a record that carries
-/// no data (KeyUpdate) as the last one ends the read, close_notify ends the connection, a bad record or alert closes it.
+/// no data (KeyUpdate) as the last one ends the read, close_notify ends the connection, a bad record or alert closes it
+/// (the frames of the records before it are processed first; on a data connection they reach the peer first).
 /// Before framing (the TLS handshake) reads are asynchronous: a non-blocking read, and when it would block a one-shot
 /// wait on the same epoll registration, continued on the thread pool. An RFC 6062 data connection (TCP or TLS) leaves
 /// the poller: its relay reads through .NET's socket engine (or T2's TcpRelayLoop for plain TCP).
@@ -221,66 +222,6 @@ internal sealed partial class StreamPollReader
             _cipher.Release();
         }
         episode?.TrySetResult(outcome);
-    }
-
-    private void ReadPlain(StreamPollScratch scratch)
-    {
-        byte[] buffer = scratch.Read;
-        int filled = _partial.MoveTo(buffer);
-        int read = Receive(buffer.AsSpan(filled, StreamPollScratch.ReadSize));
-        if (read <= 0)
-        {
-            _partial.Keep(buffer.AsSpan(0, filled));
-            if (read < 0)
-            {
-                return; // would block: a stale readiness report
-            }
-            End(StreamPollOutcome.Closed, "closed by client");
-            return;
-        }
-        filled += read;
-        int consumed = _connection.ProcessRead(buffer, filled, scratch.Ingress);
-        AfterFrames(buffer, consumed, filled);
-    }
-
-    /// <summary>After frames were processed: keep the partial tail, hand over a data connection, stop reading a laggard.</summary>
-    private void AfterFrames(byte[] buffer, int consumed, int filled)
-    {
-        if (consumed < 0)
-        {
-            End(StreamPollOutcome.Closed, "unframeable data");
-            return;
-        }
-        if (_connection.IsDataConnection)
-        {
-            Early = buffer.AsSpan(consumed, filled - consumed).ToArray();
-            End(StreamPollOutcome.DataConnection, null);
-            return;
-        }
-        _partial.Keep(buffer.AsSpan(consumed, filled - consumed));
-        if (_connection.SendBacklogged)
-        {
-            End(StreamPollOutcome.Backpressure, null);
-        }
-    }
-
-    /// <summary>A non-blocking read: bytes read, 0 at end of stream or on an error (the connection ends), -1 when it would block.</summary>
-    private int Receive(Span<byte> into)
-    {
-        try
-        {
-            int n = _socket.Receive(into, SocketFlags.None, out SocketError error);
-            return error switch
-            {
-                SocketError.Success => n,
-                SocketError.WouldBlock => -1,
-                _ => 0,
-            };
-        }
-        catch (ObjectDisposedException)
-        {
-            return 0;
-        }
     }
 
     /// <summary>On the poller thread, inside <see cref="OnEvent"/>: the episode ends with <paramref name="outcome"/> when the thread leaves.</summary>
