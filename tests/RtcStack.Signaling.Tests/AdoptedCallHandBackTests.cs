@@ -28,7 +28,7 @@ public sealed class AdoptedCallHandBackTests
                 state = await ((IBackplaneHandler)h.Hub).OnHandoverRequestedAsync(new PeerId("bob"), sessionId);
             }
         };
-        await ((IBackplaneHandler)h.Hub).OnInvitationsAdoptedAsync([Delivered("c-1", h.Hub.NowMs + 30_000)]);
+        await ((IBackplaneHandler)h.Hub).OnInvitationsAdoptedAsync([HeldCalls.Delivered("c-1", "bob", "gina", h.Hub.NowMs + 30_000)]);
         await h.Hub.SweepAsync();
 
         Assert.NotNull(state);
@@ -53,7 +53,7 @@ public sealed class AdoptedCallHandBackTests
                 await ((IBackplaneHandler)h.Hub).OnEnvelopeAsync(new PeerId("bob"), BackplaneEnvelope.Create(accepted));
             }
         };
-        await ((IBackplaneHandler)h.Hub).OnInvitationsAdoptedAsync([Delivered("c-2", h.Hub.NowMs + 30_000)]);
+        await ((IBackplaneHandler)h.Hub).OnInvitationsAdoptedAsync([HeldCalls.Delivered("c-2", "bob", "gina", h.Hub.NowMs + 30_000)]);
         await h.Hub.SweepAsync();
         Assert.True(sent);
         Assert.Equal("c-2", (await bob.ReceiveAsync(m => m.Type == "accepted")).CallId);
@@ -65,16 +65,4 @@ public sealed class AdoptedCallHandBackTests
         // bob's session has the answered call: hanging up is accepted.
         Assert.Equal("ack", (await bob.RequestAsync(new ClientMessage { Type = "hangup", CallId = "c-2" })).Type);
     }
-
-    /// <summary>A call from bob to gina whose invitation reached gina already (bob's node died; this node adopted it).</summary>
-    private static CallState Delivered(string callId, long expiresAt) => new()
-    {
-        Id = callId,
-        OtherPeer = "gina",
-        Room = "r",
-        Outgoing = true,
-        ExpiresAt = expiresAt,
-        Delivered = true,
-        PendingInvite = new ServerMessage { Type = "invite", CallId = callId, From = "bob", Room = "r", ExpiresAt = expiresAt },
-    };
 }

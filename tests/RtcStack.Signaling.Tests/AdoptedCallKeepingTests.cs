@@ -32,7 +32,7 @@ public sealed class AdoptedCallKeepingTests
             }
             return Task.CompletedTask;
         };
-        CallState adopted = Delivered("c-3", "bob", a.Hub.NowMs + 30_000);
+        CallState adopted = HeldCalls.Delivered("c-3", "bob", "gina", a.Hub.NowMs + 30_000);
         hooked.Held["c-3"] = adopted; // the sweep of the dead node moved it to node A's held invitations
         await Assert.ThrowsAnyAsync<IOException>(async () => await ((IBackplaneHandler)a.Hub).OnInvitationsAdoptedAsync([adopted]));
 
@@ -54,7 +54,7 @@ public sealed class AdoptedCallKeepingTests
         var handler = (IBackplaneHandler)h.Hub;
         TestClient gina = await h.PeerAsync("gina");
         var carol = new PeerId("carol");
-        CallState call = Undelivered("c-7", "carol", "gina", h.Hub.NowMs + 30_000);
+        CallState call = HeldCalls.Undelivered("c-7", "carol", "gina", h.Hub.NowMs + 30_000);
 
         // carol's hello finds her old session on node X, which never answers; meanwhile the survivor that adopted her
         // call hands it to her (held for the takeover), so it is left over for her new session.
@@ -96,7 +96,7 @@ public sealed class AdoptedCallKeepingTests
         await using var h = new HubHarness(backplane: hooked);
         await h.StartAsync();
         TestClient gina = await h.PeerAsync("gina");
-        await ((IBackplaneHandler)h.Hub).OnHandedCallRefusedAsync(Undelivered("c-8", "carol", "gina", h.Hub.NowMs + 30_000));
+        await ((IBackplaneHandler)h.Hub).OnHandedCallRefusedAsync(HeldCalls.Undelivered("c-8", "carol", "gina", h.Hub.NowMs + 30_000));
 
         Assert.True(hooked.Held.ContainsKey("c-8"));
         Assert.Equal("c-8", (await gina.ReceiveAsync(m => m.Type == "invite")).CallId);
@@ -105,22 +105,4 @@ public sealed class AdoptedCallKeepingTests
         Assert.Equal("c-8", (await gina.ReceiveAsync(m => m.Type == "invite-timeout")).CallId);
         Assert.False(hooked.Held.ContainsKey("c-8"));
     }
-
-    /// <summary>A call from <paramref name="caller"/> to gina whose invitation reached gina already.</summary>
-    private static CallState Delivered(string callId, string caller, long expiresAt)
-    {
-        CallState call = Undelivered(callId, caller, "gina", expiresAt);
-        call.Delivered = true;
-        return call;
-    }
-
-    private static CallState Undelivered(string callId, string caller, string callee, long expiresAt) => new()
-    {
-        Id = callId,
-        OtherPeer = callee,
-        Room = "r",
-        Outgoing = true,
-        ExpiresAt = expiresAt,
-        PendingInvite = new ServerMessage { Type = "invite", CallId = callId, From = caller, Room = "r", ExpiresAt = expiresAt },
-    };
 }

@@ -24,13 +24,6 @@ public abstract class BackplaneReportTests : IAsyncLifetime
     public async Task DisposeAsync() => await H.DisposeAsync();
 
     /// <summary>An outgoing call from <paramref name="caller"/> in room <c>r</c> whose invitation is held for <paramref name="callee"/>.</summary>
-    private protected static CallState Held(string callId, string caller, string callee, long expiresAt) => new()
-    {
-        Id = callId,
-        OtherPeer = callee,
-        Room = "r",
-        Outgoing = true,
-        ExpiresAt = expiresAt,
-        PendingInvite = new ServerMessage { Type = "invite", CallId = callId, From = caller, Room = "r", ExpiresAt = expiresAt },
-    };
+    private protected static CallState Held(string callId, string caller, string callee, long expiresAt) =>
+        HeldCalls.Undelivered(callId, caller, callee, expiresAt);
 }

@@ -55,16 +55,8 @@ public sealed class LateLostNoticeTests : IAsyncLifetime
         // Node A adopted carol's invitation to gina from carol's dead node (session s-old) and delivered it.
         TestClient gina = await _nodes.NodeB.PeerAsync("gina");
         long expiresAt = _nodes.NodeA.Hub.NowMs + 30_000;
-        var held = new CallState
-        {
-            Id = "c-1",
-            OtherPeer = "gina",
-            Room = "r",
-            Outgoing = true,
-            ExpiresAt = expiresAt,
-            HolderSession = "s-old",
-            PendingInvite = new ServerMessage { Type = "invite", CallId = "c-1", From = "carol", Room = "r", ExpiresAt = expiresAt },
-        };
+        CallState held = HeldCalls.Undelivered("c-1", "carol", "gina", expiresAt);
+        held.HolderSession = "s-old";
         await ((IBackplaneHandler)_nodes.NodeA.Hub).OnInvitationsAdoptedAsync([held]);
         await gina.ReceiveAsync(m => m.Type == "invite" && m.CallId == "c-1");
 

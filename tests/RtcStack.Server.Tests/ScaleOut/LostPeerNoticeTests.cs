@@ -46,15 +46,7 @@ public sealed class LostPeerNoticeTests : IAsyncLifetime
         await Eventually.TrueAsync(() => aliceEvents.OfType(MessageTypes.Accepted).Any(m => m.CallId == callId), "alice sees the call accepted");
 
         // alice's node loses Redis; then bob's node is cut off for good and the survivor sweeps it.
-        _toBrief.Paused = true;
-        _toBrief.DropAll();
-        await Eventually.TrueAsync(async () => await _brief.GetStatusAsync("/readyz") == 503, "alice's node notices the outage");
-        _toDead.Paused = true;
-        _toDead.DropAll();
-        await Eventually.TrueAsync(
-            () => carolEvents.OfType(MessageTypes.MemberLeft).Any(m => m.Peer == "bob"),
-            "the survivor swept bob's node",
-            TimeSpan.FromSeconds(90));
+        await CutOffBriefThenSweepDeadAsync(carolEvents);
         Assert.DoesNotContain(aliceEvents.OfType(MessageTypes.Hangup), m => m.CallId == callId);
 
         // Back: the notice it missed is read from the stream, and alice's call ends as if bob had hung up.
@@ -83,15 +75,7 @@ public sealed class LostPeerNoticeTests : IAsyncLifetime
         await carol.JoinAsync("r");
 
         // alice's node loses Redis; then bob's node is cut off for good and the survivor sweeps it.
-        _toBrief.Paused = true;
-        _toBrief.DropAll();
-        await Eventually.TrueAsync(async () => await _brief.GetStatusAsync("/readyz") == 503, "alice's node notices the outage");
-        _toDead.Paused = true;
-        _toDead.DropAll();
-        await Eventually.TrueAsync(
-            () => carolEvents.OfType(MessageTypes.MemberLeft).Any(m => m.Peer == "bob"),
-            "the survivor swept bob's node",
-            TimeSpan.FromSeconds(90));
+        await CutOffBriefThenSweepDeadAsync(carolEvents);
 
         // bob comes back on alice's node, still cut off (a new session there), and calls alice, who accepts.
         var (bobAgain, bobAgainEvents) = await _brief.ConnectAsync("bob");
@@ -112,5 +96,22 @@ public sealed class LostPeerNoticeTests : IAsyncLifetime
         await bobAgain.HangupAsync(callId);
         await Eventually.TrueAsync(() => aliceEvents.OfType(MessageTypes.Hangup).Any(m => m.CallId == callId && m.From == "bob"), "alice hears bob hang up");
         Assert.Single(aliceEvents.OfType(MessageTypes.Hangup), m => m.CallId == callId);
+    }
+
+    /// <summary>
+    /// The brief node loses Redis (and notices), then the dead node is cut off for good and the survivor sweeps it (carol,
+    /// on the survivor in a room with bob of the dead node, sees bob leave).
+    /// </summary>
+    private async Task CutOffBriefThenSweepDeadAsync(EventLog carolEvents)
+    {
+        _toBrief.Paused = true;
+        _toBrief.DropAll();
+        await Eventually.TrueAsync(async () => await _brief.GetStatusAsync("/readyz") == 503, "alice's node notices the outage");
+        _toDead.Paused = true;
+        _toDead.DropAll();
+        await Eventually.TrueAsync(
+            () => carolEvents.OfType(MessageTypes.MemberLeft).Any(m => m.Peer == "bob"),
+            "the survivor swept bob's node",
+            TimeSpan.FromSeconds(90));
     }
 }
