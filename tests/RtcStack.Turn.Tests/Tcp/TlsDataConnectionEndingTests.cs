@@ -86,12 +86,16 @@ public sealed class TlsDataConnectionEndingTests : IAsyncLifetime
     }
 
     /// <summary>
-    /// Once the data relay runs on .NET's sockets (the first bytes went through), data and then a bad record that
-    /// arrive in one read: the data reaches the peer, then the pair closes (SslStream decrypts every whole record it
-    /// holds and throws at a bad one, so it is handed one record at a time).
+    /// Once the data relay runs on .NET's sockets (the first bytes went through), records and then a bad record or a
+    /// close_notify that arrive in one read: every byte reaches the peer in order (the records of one read gathered into
+    /// few writes), then the end: the pair closes after a bad record (SslStream decrypts every whole record it holds and
+    /// throws at a bad one, so it is handed one record at a time), the peer's stream ends after a close_notify.
     /// </summary>
-    [Fact]
-    public async Task Data_and_a_bad_record_in_one_read_while_relaying_reach_the_peer_then_the_pair_closes()
+    [Theory]
+    [InlineData(1, true)]
+    [InlineData(60, true)]
+    [InlineData(60, false)]
+    public async Task Records_in_one_read_while_relaying_reach_the_peer_whole_then_the_end(int records, bool badRecord)
     {
         if (_rig is null)
         {
@@ -120,17 +124,33 @@ public sealed class TlsDataConnectionEndingTests : IAsyncLifetime
                 await reading.WaitAsync(ManualPollRig.Patience);
                 Assert.Equal(first, got);
 
-                byte[] second = new byte[700];
-                Random.Shared.NextBytes(second);
+                var sent = new MemoryStream();
                 cork.Corked = true;
-                data.Write(second);
-                cork.Write(BadRecord(Ending.RecordThatDoesNotDecrypt));
+                for (int i = 0; i < records; i++)
+                {
+                    byte[] chunk = new byte[1 + (i * 397 % 1400)];
+                    Random.Shared.NextBytes(chunk);
+                    data.Write(chunk); // a record each, held
+                    sent.Write(chunk);
+                }
+                if (badRecord)
+                {
+                    cork.Write(BadRecord(Ending.RecordThatDoesNotDecrypt));
+                }
+                else
+                {
+                    await data.ShutdownAsync(); // close_notify, held too
+                }
                 cork.Corked = false;
-                cork.Flush(); // one segment: the server's next read has both records
+                cork.Flush(); // one write: the server's next read has them all
 
                 var rest = new MemoryStream();
                 Assert.True(await ReadToEndAsync(fromRelay, rest), "the peer never saw the end");
-                Assert.Equal(second, rest.ToArray());
+                Assert.Equal(sent.ToArray(), rest.ToArray());
+                if (!badRecord)
+                {
+                    accepted.Client.Shutdown(SocketShutdown.Send); // the peer ends its side too: the pair is gone
+                }
                 Assert.True(await ClientEndsAsync(data), "the client's data connection stayed open");
             }
         }
