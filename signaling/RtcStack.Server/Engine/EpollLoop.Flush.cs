@@ -145,7 +145,7 @@ internal sealed partial class EpollLoop
             }
             try
             {
-                _outcomes[k] = _batch[k]!.EndRingFlush(_results[k]);
+                _outcomes[k] = _batch[k]!.EndRingFlush(_results[k], _requests[k].Length);
             }
             catch (Exception ex)
             {

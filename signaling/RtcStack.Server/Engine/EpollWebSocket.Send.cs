@@ -104,11 +104,11 @@ internal sealed partial class EpollWebSocket
     }
 
     /// <summary>
-    /// The ring's result for this socket's send (bytes taken, a negative errno, or <see cref="SendRing.NotSubmitted"/>);
-    /// releases the lock <see cref="TryBeginRingFlush"/> took. Run the returned outcome with <see cref="Complete"/> once
+    /// The ring's result for this socket's send (bytes taken, a negative errno, or <see cref="SendRing.NotSubmitted"/>) of
+    /// the <paramref name="offered"/> bytes <see cref="TryBeginRingFlush"/> staged; releases the lock <see cref="TryBeginRingFlush"/> took. Run the returned outcome with <see cref="Complete"/> once
     /// no other socket's lock is held.
     /// </summary>
-    internal FlushOutcome EndRingFlush(int result)
+    internal FlushOutcome EndRingFlush(int result, int offered)
     {
         try
         {
@@ -120,9 +120,14 @@ internal sealed partial class EpollWebSocket
             }
             else if (result >= 0)
             {
-                // Less than all (the kernel's buffer is full, or only a staged part was offered): the rest goes on
-                // EPOLLOUT, which fires at once when the socket still has room.
                 _out.Consume(result);
+                if (result == offered && _out.Pending > 0)
+                {
+                    // Only a staged part was offered and the kernel took it all: it may have room for the rest, and no
+                    // EPOLLOUT edge would come for a socket that never filled up, so send the rest now (as send() would).
+                    ok = _out.Flush(Fd);
+                }
+                // Less than offered: the kernel's buffer is full; the rest goes on EPOLLOUT.
             }
             else if (result is not (-EpollNative.EAgain or -EpollNative.EIntr))
             {

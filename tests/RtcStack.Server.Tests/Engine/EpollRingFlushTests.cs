@@ -10,8 +10,8 @@ namespace RtcStack.Server.Tests.Engine;
 /// <summary>
 /// One socket's part in a ring flush (<see cref="EpollWebSocket.TryBeginRingFlush"/> / <see cref="EpollWebSocket.EndRingFlush"/>):
 /// a socket that is in the engine's flush list twice (an EPOLLOUT flush in the same batch lets it be queued again) is
-/// staged once only, so the ring never sends the same bytes twice; a staged part shorter than what is pending sends
-/// the rest later, in order.
+/// staged once only, so the ring never sends the same bytes twice; when only part of what is pending was staged, the
+/// rest follows in order: at once when the kernel took the whole part, on the next flush when it was full.
 /// </summary>
 public sealed class EpollRingFlushTests
 {
@@ -27,7 +27,7 @@ public sealed class EpollRingFlushTests
         Assert.False(pair.Socket.TryBeginRingFlush(staging.AsSpan(length), out _)); // the lock is this thread's already
         Assert.Equal(2 + 10, length);
         int sent = pair.Server.Send(staging, 0, length, SocketFlags.None);
-        EpollWebSocket.FlushOutcome outcome = pair.Socket.EndRingFlush(sent);
+        EpollWebSocket.FlushOutcome outcome = pair.Socket.EndRingFlush(sent, length);
         pair.Socket.Complete(outcome);
         pair.Socket.Flush(); // a second flush finds nothing left
 
@@ -47,10 +47,27 @@ public sealed class EpollRingFlushTests
         Assert.True(pair.Socket.TryBeginRingFlush(staging, out int length));
         Assert.Equal(5, length);
         int sent = pair.Server.Send(staging, 0, 3, SocketFlags.None); // the kernel takes 3 of them
-        pair.Socket.Complete(pair.Socket.EndRingFlush(sent));
+        pair.Socket.Complete(pair.Socket.EndRingFlush(sent, length));
         pair.Socket.Flush();
 
         Assert.Equal([0x81, 10, .. "0123456789"u8.ToArray()], pair.ReadAvailable(12));
+        pair.Socket.Abort();
+    }
+
+    [Fact]
+    public async Task When_the_kernel_takes_the_whole_staged_part_the_rest_is_sent_at_once()
+    {
+        // A socket that never filled up gets no EPOLLOUT edge: what was not staged must not wait for one.
+        await using var node = await TestNode.StartAsync(EngineSettings.Epoll);
+        using var loop = new EpollLoop(node.Services.GetRequiredService<EpollEngine>(), 97);
+        using var pair = await PendingFrameAsync(loop, "abcdefghij"u8.ToArray());
+        byte[] staging = GC.AllocateUninitializedArray<byte>(5, pinned: true);
+
+        Assert.True(pair.Socket.TryBeginRingFlush(staging, out int length));
+        int sent = pair.Server.Send(staging, 0, length, SocketFlags.None); // the kernel takes all 5
+        pair.Socket.Complete(pair.Socket.EndRingFlush(sent, length)); // no Flush() after this
+
+        Assert.Equal([0x81, 10, .. "abcdefghij"u8.ToArray()], pair.ReadAvailable(12));
         pair.Socket.Abort();
     }
 
