@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Net.Security;
 using System.Net.Sockets;
-using System.Runtime.CompilerServices;
 
 namespace RtcStack.Turn.Transport;
 
@@ -33,7 +32,7 @@ internal sealed partial class TcpPeerConnection
             }
             if (toPeer && from is SslStream && !_owner.IsPaced)
             {
-                await PumpRecordsAsync(from, to, buffer).ConfigureAwait(false);
+                await TlsRecordPump.RunAsync(from, to, buffer, BufferSize, this, Close).ConfigureAwait(false); // returns once no read is in flight
                 await endOfStream().ConfigureAwait(false);
                 return;
             }
@@ -58,61 +57,6 @@ internal sealed partial class TcpPeerConnection
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
-    }
-
-    /// <summary>
-    /// A TLS client's bytes to the peer until its end of stream. The client's SslStream is handed one record per read
-    /// (see <see cref="TlsRecordCapture"/>), so reads that complete at once (records the last socket read brought) are
-    /// gathered and written to the peer together, as one socket read was before; a read that has to wait, or fails,
-    /// first has what was gathered written (a bad record never holds back or loses the data before it).
-    /// </summary>
-    private async Task PumpRecordsAsync(Stream from, Stream to, byte[] buffer)
-    {
-        int start = 0, end = 0; // buffer[start..end): read, not yet written
-        while (true)
-        {
-            if (start == end)
-            {
-                start = end = 0; // nothing held and no read in flight
-            }
-            else if (end == BufferSize)
-            {
-                await WriteToPeerAsync(to, buffer, start, end).ConfigureAwait(false);
-                start = end = 0;
-            }
-            ValueTask<int> reading = from.ReadAsync(buffer.AsMemory(end, BufferSize - end));
-            if (!reading.IsCompleted && end > start)
-            {
-                await WriteToPeerAsync(to, buffer, start, end).ConfigureAwait(false); // the read lands behind these bytes
-                start = end;
-            }
-            int read;
-            try
-            {
-                read = await reading.ConfigureAwait(false);
-            }
-            catch (Exception) when (end > start)
-            {
-                await WriteToPeerAsync(to, buffer, start, end).ConfigureAwait(false);
-                throw;
-            }
-            if (read == 0)
-            {
-                if (end > start)
-                {
-                    await WriteToPeerAsync(to, buffer, start, end).ConfigureAwait(false);
-                }
-                return;
-            }
-            end += read;
-        }
-    }
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask WriteToPeerAsync(Stream to, byte[] buffer, int start, int end)
-    {
-        await to.WriteAsync(buffer.AsMemory(start, end - start)).ConfigureAwait(false);
-        _owner.Relayed(end - start, toPeer: true);
     }
 
     private Task ShutdownPeer()
