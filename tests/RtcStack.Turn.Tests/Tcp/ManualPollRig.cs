@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 using RtcStack.Turn.Transport;
 
 namespace RtcStack.Turn.Tests.Tcp;
@@ -34,7 +35,7 @@ internal sealed class ManualPollRig : IAsyncDisposable
 
     internal FailingTime Time { get; }
 
-    internal static async Task<ManualPollRig?> CreateAsync(string prefix)
+    internal static async Task<ManualPollRig?> CreateAsync(string prefix, ILoggerFactory? loggers = null)
     {
         if (StreamPoller.CreateManual() is not { } poller)
         {
@@ -43,7 +44,7 @@ internal sealed class ManualPollRig : IAsyncDisposable
         var peer = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveBufferSize = 1 << 20 };
         peer.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         var time = new FailingTime();
-        (TurnServer server, string dir) = await PolledStreamServer.StartAsync(poller, prefix, time);
+        (TurnServer server, string dir) = await PolledStreamServer.StartAsync(poller, prefix, time, loggers);
         return new ManualPollRig(poller, server, dir, peer, time);
     }
 

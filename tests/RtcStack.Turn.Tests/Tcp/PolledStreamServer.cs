@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using RtcStack.Turn.Transport;
 
 namespace RtcStack.Turn.Tests.Tcp;
@@ -9,7 +10,7 @@ namespace RtcStack.Turn.Tests.Tcp;
 internal static class PolledStreamServer
 {
     /// <summary>Writes the certificate into a new directory named after <paramref name="prefix"/> and starts the server; the caller deletes the directory.</summary>
-    internal static async Task<(TurnServer Server, string Dir)> StartAsync(StreamPoller? poller, string prefix, TimeProvider? time = null)
+    internal static async Task<(TurnServer Server, string Dir)> StartAsync(StreamPoller? poller, string prefix, TimeProvider? time = null, ILoggerFactory? loggers = null)
     {
         string dir = Directory.CreateTempSubdirectory(prefix).FullName;
         Interop.CoturnClientFixture.WriteSelfSignedCertificate(dir);
@@ -27,7 +28,7 @@ internal static class PolledStreamServer
             AllowedPeerIps = ["127.0.0.1"],
             StreamPoller = poller,
             UseStreamPoller = poller is not null,
-        }, timeProvider: time);
+        }, loggers, time);
         try
         {
             await server.StartAsync();

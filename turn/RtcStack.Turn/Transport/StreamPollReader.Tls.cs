@@ -65,8 +65,9 @@ internal sealed partial class StreamPollReader
             if (left || !ProcessPlain(plain, ref filled, scratch.Ingress))
             {
                 // A data connection leaves with what followed its ConnectionBind (Early) even when the client's TLS failed
-                // behind it: the owner relays that to the peer, then closes (the failure is the reason it gives).
-                if (ending is not null && ending != CloseNotify)
+                // behind it: the owner relays that to the peer, then closes (the failure is the reason it gives). Any other
+                // connection ended for the reason processing gave (unframeable data): that one stays the logged reason.
+                if (ending is not null && ending != CloseNotify && _connection.IsDataConnection)
                 {
                     Reason = ending;
                     TlsFailed = true;
