@@ -215,7 +215,7 @@ public sealed partial class IceLiteServer : IAsyncDisposable
                 }
                 continue;
             }
-            var connection = new IceTcpConnection(accepted);
+            var connection = new IceTcpConnection(accepted, _options.TcpSendQueueSize, _options.TcpSendStallTimeout);
             _tcpConnections[connection] = Stopwatch.GetTimestamp();
             _ = Task.Run(async () =>
             {
@@ -319,7 +319,7 @@ public sealed partial class IceLiteServer : IAsyncDisposable
         _byAddress[(remote, protocol)] = transport;
         var family = _socket.AddressFamily;
         transport.OnValidCheck(remote, () => tcp ?? (IcePath)new UdpIcePath(this, SocketAddressConversions.ToSocketAddress(remote, family)),
-            protocol, remoteUfrag, request.HasUseCandidate(), Stopwatch.GetTimestamp());
+            protocol, remoteUfrag, request.HasUseCandidate(), Stopwatch.GetTimestamp(), tcp);
         if (tcp is not null)
         {
             _tcpConnections[tcp] = long.MaxValue; // validated: no longer subject to the unauthenticated timeout

@@ -18,6 +18,15 @@ public sealed class IceServerOptions
     /// <summary>Most ICE-TCP connections at once; more are refused. Default 1024.</summary>
     public int MaxTcpConnections { get; init; } = 1024;
 
+    /// <summary>
+    /// Per ICE-TCP connection: bytes queued (beyond the kernel's send buffer) while the peer does not read; frames
+    /// that do not fit are dropped and counted. Allocated only once a connection backs up. Default 128 KiB.
+    /// </summary>
+    public int TcpSendQueueSize { get; init; } = 128 * 1024;
+
+    /// <summary>An ICE-TCP connection whose full send queue made no progress for this long is closed. Default 5 s.</summary>
+    public TimeSpan TcpSendStallTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Kernel send and receive buffer of the UDP socket, in bytes. Default 4 MiB.</summary>
     public int SocketBufferSize { get; init; } = 4 * 1024 * 1024;
 

@@ -12,6 +12,7 @@ public sealed class IceTransport : IDisposable
     private readonly IceLiteServer _server;
     private readonly Lock _gate = new();
     private readonly Dictionary<(TransportAddress, TransportProtocol), long> _validated = [];
+    private readonly List<IceTcpConnection> _tcpConnections = []; // under _gate: ICE-TCP connections that passed a check
     private IcePath? _selectedPath;
 
     internal IceTransport(IceLiteServer server, IceCredentials local)
@@ -69,11 +70,31 @@ public sealed class IceTransport : IDisposable
         _server.Rekey(this, old.Ufrag, local.Ufrag);
     }
 
-    /// <summary>Closes the transport and forgets its addresses.</summary>
+    /// <summary>
+    /// Closes the ICE-TCP connections on which this transport's checks passed: their read loops end, queued sends
+    /// are dropped. <see cref="Dispose"/> does it too; call it first when the close must not wait for a packet
+    /// being handled on one of them. Idempotent.
+    /// </summary>
+    public void CloseTcpConnections()
+    {
+        IceTcpConnection[] connections;
+        lock (_gate)
+        {
+            connections = [.. _tcpConnections];
+            _tcpConnections.Clear();
+        }
+        foreach (var connection in connections)
+        {
+            connection.Dispose();
+        }
+    }
+
+    /// <summary>Closes the transport, forgets its addresses and closes its ICE-TCP connections.</summary>
     public void Dispose()
     {
         _server.Remove(this);
         SetState(IceState.Closed);
+        CloseTcpConnections();
     }
 
     internal IEnumerable<(TransportAddress, TransportProtocol)> ValidatedAddresses
@@ -90,13 +111,19 @@ public sealed class IceTransport : IDisposable
     /// <summary>RFC 8445 §7.3.1.4/§7.3.1.5: a valid check validates the pair; USE-CANDIDATE nominates it.</summary>
     /// <param name="remote">The checked remote address.</param>
     /// <param name="path">How to reach it: a UDP address (created lazily) or an ICE-TCP connection.</param>
-    internal void OnValidCheck(TransportAddress remote, Func<IcePath> path, TransportProtocol protocol, string remoteUfrag, bool useCandidate, long now)
+    /// <param name="tcp">The ICE-TCP connection the check came on (closed with the transport), or null for UDP.</param>
+    internal void OnValidCheck(TransportAddress remote, Func<IcePath> path, TransportProtocol protocol, string remoteUfrag, bool useCandidate, long now,
+        IceTcpConnection? tcp = null)
     {
         lock (_gate)
         {
             if (State == IceState.Closed)
             {
                 return;
+            }
+            if (tcp is not null && !_tcpConnections.Contains(tcp))
+            {
+                _tcpConnections.Add(tcp);
             }
             _validated[(remote, protocol)] = now;
             RemoteUfrag = remoteUfrag;

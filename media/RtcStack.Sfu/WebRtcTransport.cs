@@ -110,14 +110,25 @@ public sealed partial class WebRtcTransport : IAsyncDisposable
             throw new InvalidOperationException("Connect was already called.");
         }
         _sctpParameters = sctp;
+        var options = new DtlsOptions { HandshakeTimeout = _server.Options.DtlsHandshakeTimeout };
+        var dtls = new DtlsSession(role, _server.Certificate, der => remoteFingerprint.Matches(der),
+            d => _ice.Send(d), options, _loggerFactory.CreateLogger<DtlsSession>());
+        dtls.ApplicationDataReceived = d => Sctp?.HandlePacket(d);
+        // Published under the receive gate, which DisposeAsync closes before it reads _dtls: either DisposeAsync
+        // sees the session and disposes it, or it began first and the session is disposed here and never started
+        // (Connect racing a close no longer leaves a DTLS session, and its handshake slot, behind).
+        bool closed;
         lock (_receiveGate)
         {
-            _earlyOpen = !_receiveClosed;
+            _dtls = dtls;
+            closed = _receiveClosed;
+            _earlyOpen = !closed;
         }
-        var options = new DtlsOptions { HandshakeTimeout = _server.Options.DtlsHandshakeTimeout };
-        _dtls = new DtlsSession(role, _server.Certificate, der => remoteFingerprint.Matches(der),
-            d => _ice.Send(d), options, _loggerFactory.CreateLogger<DtlsSession>());
-        _dtls.ApplicationDataReceived = d => Sctp?.HandlePacket(d);
+        if (closed)
+        {
+            dtls.Dispose();
+            return;
+        }
         // As DTLS server we wait for the ClientHello; as client we need a validated pair to send to.
         if (role == DtlsRole.Server || _ice.State is IceState.Connected or IceState.Completed)
         {
@@ -230,6 +241,9 @@ public sealed partial class WebRtcTransport : IAsyncDisposable
         {
             return;
         }
+        // ICE-TCP connections first: a packet being handled on one of their read loops never waits on them (sends
+        // do not block), and closing them ends those loops, so the gate below is free within one handler run.
+        _ice.CloseTcpConnections();
         CloseReceive(); // from here no inbound packet uses SCTP, DTLS or the SRTP keys
         if (Sctp is { } sctp)
         {

@@ -176,14 +176,17 @@ public sealed class ConcurrentReceiveTests
         transport.BeforeCloseReceive = _ => closing.TrySetResult();
 
         Task dispose;
+        var second = Task.CompletedTask;
         try
         {
             rig.Peer.Send(rig.Peer.ProtectedRtp(1, 1));
             await entered.Task.WaitAsync(TimeSpan.FromSeconds(60));
             dispose = Task.Run(async () => await transport.DisposeAsync());
             await closing.Task.WaitAsync(TimeSpan.FromSeconds(60));
-            // Another receive thread: it waits on the gate too, and is handled before the close or dropped after it.
-            Assert.True(rig.Tcp.Send(rig.Peer.ProtectedRtp(2, 2)));
+            // Another receive thread (DisposeAsync closed the ICE-TCP connections before the gate, so a direct call
+            // stands in for one): it waits on the gate too, and is handled before the close or dropped after it.
+            var packet = rig.Peer.ProtectedRtp(2, 2);
+            second = Task.Run(() => transport.OnPacket(MediaPacketKind.Rtp, packet));
 
             // The handler still runs on the UDP loop and holds the gate: nothing may be freed yet.
             Assert.False(dispose.IsCompleted);
@@ -195,6 +198,7 @@ public sealed class ConcurrentReceiveTests
             release.Set();
         }
         await dispose.WaitAsync(TimeSpan.FromSeconds(60));
+        await second.WaitAsync(TimeSpan.FromSeconds(60));
         var callsWhenDisposed = Volatile.Read(ref calls);
         Assert.True(keysAlive, "the keys were freed under a running handler");
         Assert.Equal(SrtpResult.Disposed, transport.Keys!.ProtectRtp(PlainRtp(), 112, out _));
