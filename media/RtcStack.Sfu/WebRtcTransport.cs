@@ -24,7 +24,7 @@ namespace RtcStack.Sfu;
 /// then frees SCTP, DTLS and the SRTP keys: no receive uses them after that, and no RTP/RTCP handler runs once
 /// DisposeAsync has returned. A handler must therefore not block waiting for a thread that is disposing its
 /// transport; calling DisposeAsync from a handler is fine (the gate is re-entrant).</para>
-/// <para>Close cascade (DisposeAsync): receive gate closed → SCTP association (ABORT) → DTLS (close_notify) →
+/// <para>Close cascade (DisposeAsync): ICE-TCP connections closed → receive gate closed → SCTP association (ABORT) → DTLS (close_notify) →
 /// SRTP keys → ICE transport (forgets its addresses) → <see cref="Closed"/>.</para>
 /// </summary>
 public sealed partial class WebRtcTransport : IAsyncDisposable

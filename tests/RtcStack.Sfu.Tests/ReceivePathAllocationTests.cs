@@ -53,4 +53,26 @@ public sealed class ReceivePathAllocationTests
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
         Assert.True(rig.Counters.DroppedClosed >= 50, rig.Describe()); // (+ the peer's close_notify answering ours)
     }
+
+    [Fact]
+    public async Task Sending_over_ice_tcp_allocates_nothing()
+    {
+        await using var rig = await DualPathRig.StartAsync();
+        var transport = rig.Transport;
+        var ice = transport.IceCredentials;
+        Assert.True(rig.Tcp.Send(rig.Peer.Check(ice.Ufrag, ice.Pwd, useCandidate: true))); // select the ICE-TCP pair
+        Assert.True(rig.Tcp.Stun.TryTake(out _, 30_000), "no STUN response over ICE-TCP");
+        var packet = new byte[1500];
+        packet[0] = 0x80;
+        packet[1] = 96;
+        packet[11] = 7;
+        Assert.True(transport.SendRtp(packet, 112)); // warm-up: the first packet creates the SSRC's outbound stream
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 1; i < 100; i++)
+        {
+            packet[3] = (byte)i; // the sequence number
+            Assert.True(transport.SendRtp(packet, 112)); // 100 small frames: the kernel takes each at once
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
 }
