@@ -99,10 +99,104 @@ public sealed class AdoptedCallKeepingTests
         await ((IBackplaneHandler)h.Hub).OnHandedCallRefusedAsync(HeldCalls.Undelivered("c-8", "carol", "gina", h.Hub.NowMs + 30_000));
 
         Assert.True(hooked.Held.ContainsKey("c-8"));
+        await h.Hub.SweepAsync(); // kept only: the sweep advances it
         Assert.Equal("c-8", (await gina.ReceiveAsync(m => m.Type == "invite")).CallId);
         h.Time.Advance(TimeSpan.FromSeconds(31));
         await h.Hub.SweepAsync();
         Assert.Equal("c-8", (await gina.ReceiveAsync(m => m.Type == "invite-timeout")).CallId);
         Assert.False(hooked.Held.ContainsKey("c-8"));
+    }
+
+    [Fact]
+    public async Task A_refused_hand_back_is_only_recorded_on_the_node_channel_even_while_a_sweep_holds_the_adopted_calls()
+    {
+        var hooked = new HookedBackplane(new InMemoryBackplane("node-a"));
+        await using var h = new HubHarness(backplane: hooked);
+        await h.StartAsync();
+        var handler = (IBackplaneHandler)h.Hub;
+        TestClient gina = await h.PeerAsync("gina");
+        await handler.OnInvitationsAdoptedAsync([HeldCalls.Undelivered("c-1", "carol", "zed", h.Hub.NowMs + 30_000)]);
+
+        // The next sweep stops in the middle of its walk over the adopted calls (a slow Redis round trip).
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var resume = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        int publishes = 0;
+        hooked.BeforePublish = async (_, envelope) =>
+        {
+            Interlocked.Increment(ref publishes);
+            if (envelope.Message.CallId == "c-1" && entered.TrySetResult())
+            {
+                await resume.Task;
+            }
+        };
+        Task sweep = h.Hub.SweepAsync();
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        try
+        {
+            int before = Volatile.Read(ref publishes);
+            // Before: this waited for the sweep, then walked every adopted call again, all on the node channel.
+            await handler.OnHandedCallRefusedAsync(HeldCalls.Undelivered("c-8", "carol", "gina", h.Hub.NowMs + 30_000)).AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(before, Volatile.Read(ref publishes));
+            Assert.True(hooked.Held.ContainsKey("c-8"));
+            Assert.True(h.Hub.Invitations.IsAdopted("c-8"));
+        }
+        finally
+        {
+            resume.TrySetResult();
+        }
+        await sweep;
+        await h.Hub.SweepAsync();
+        Assert.Equal("c-8", (await gina.ReceiveAsync(m => m.Type == "invite")).CallId);
+    }
+
+    [Fact]
+    public async Task A_copy_kept_here_while_a_hand_back_releases_the_adopted_one_stays_held_in_the_backplane()
+    {
+        var bus = new InMemoryBackplane("node-a");
+        var hooked = new HookedBackplane(bus);
+        await using var a = new HubHarness(backplane: hooked);
+        await using var b = new HubHarness(backplane: bus.CreateNode("node-b"));
+        await a.StartAsync();
+        await b.StartAsync();
+        await b.PeerAsync("carol");
+        hooked.OwnerMissed = p => p.Value == "carol";
+        CallState adopted = HeldCalls.Undelivered("c-4", "carol", "zed", a.Hub.NowMs + 30_000);
+        hooked.Held["c-4"] = adopted;
+        await ((IBackplaneHandler)a.Hub).OnInvitationsAdoptedAsync([adopted]);
+
+        // The hand-back's release of the adopted copy is overtaken by a copy of the same call kept on this node (a
+        // hand-over routed here and refused): its write lands before the release.
+        bool kept = false;
+        hooked.BeforeRelease = async id =>
+        {
+            if (id == "c-4" && !kept)
+            {
+                kept = true;
+                await ((IBackplaneHandler)a.Hub).OnHandedCallRefusedAsync(HeldCalls.Undelivered("c-4", "carol", "zed", a.Hub.NowMs + 30_000));
+            }
+        };
+        hooked.OwnerMissed = null;
+        await a.Hub.SweepAsync().WaitAsync(TimeSpan.FromSeconds(30)); // (before, the kept copy waited for this sweep)
+
+        Assert.True(kept);
+        Assert.True(a.Hub.Invitations.IsAdopted("c-4"));
+        Assert.True(hooked.Held.ContainsKey("c-4"), "the kept copy is still held in the backplane");
+    }
+
+    [Fact]
+    public async Task A_kept_call_rings_no_longer_than_the_ring_time()
+    {
+        var hooked = new HookedBackplane(new InMemoryBackplane("node-a"));
+        await using var h = new HubHarness(backplane: hooked);
+        await h.StartAsync();
+        TestClient gina = await h.PeerAsync("gina");
+        await ((IBackplaneHandler)h.Hub).OnHandedCallRefusedAsync(HeldCalls.Undelivered("c-9", "carol", "gina", long.MaxValue));
+        await h.Hub.SweepAsync();
+        Assert.Equal("c-9", (await gina.ReceiveAsync(m => m.Type == "invite")).CallId);
+
+        h.Time.Advance(TimeSpan.FromMilliseconds(h.Options.RingTimeoutMs + 1_000));
+        await h.Hub.SweepAsync();
+        Assert.Equal("c-9", (await gina.ReceiveAsync(m => m.Type == "invite-timeout")).CallId);
+        Assert.False(hooked.Held.ContainsKey("c-9"));
     }
 }

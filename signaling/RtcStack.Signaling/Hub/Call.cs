@@ -30,7 +30,10 @@ internal sealed class Call(string id, string otherPeer, string room, bool outgoi
 
     /// <summary>
     /// A session of the other party that was lost before this half was made (the callee's half of an invitation a
-    /// survivor adopted and delivered): a notice about it does not end the call, the adoption does.
+    /// survivor adopted and delivered): the notice about it (published with that adoption) does not end the call, the
+    /// adoption does. Ignored once: cleared when that notice is applied here, or at once when it was applied before
+    /// the half was made (<see cref="RecentLosses.Named"/>), so a later notice about the same session (it was only cut
+    /// off, took the call back, and was then lost for real) ends the call.
     /// </summary>
     public string? IgnoredSession { get; set; }
 

@@ -17,7 +17,7 @@ internal sealed partial class HeldInvitations
                 await hub.Backplane.ReleaseInvitationAsync(state.Id, CancellationToken.None).ConfigureAwait(false);
                 continue;
             }
-            _adopted[state.Id] = Call.FromState(state);
+            _adopted[state.Id] = Call.FromState(Clamped(state));
         }
         await SweepAdoptedAsync(hub.NowMs).ConfigureAwait(false);
     }
@@ -80,9 +80,10 @@ internal sealed partial class HeldInvitations
             {
                 // Not when a session of the caller on this node took it meanwhile (TakeHandedCallAsync): it holds the
                 // invitation under the same id, and a release now would undo that hold.
-                if (_adopted.TryRemove(new KeyValuePair<string, Call>(call.Id, call)) && !_held.ContainsKey(call.Id))
+                // Nor when this node kept it again meanwhile (the hand-over reached a session here that refused it).
+                if (_adopted.TryRemove(new KeyValuePair<string, Call>(call.Id, call)))
                 {
-                    await hub.Backplane.ReleaseInvitationAsync(call.Id, CancellationToken.None).ConfigureAwait(false);
+                    await ReleaseUnlessHeldAsync(call.Id).ConfigureAwait(false);
                 }
                 return;
             }

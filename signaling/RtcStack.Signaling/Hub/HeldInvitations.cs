@@ -30,10 +30,15 @@ internal sealed partial class HeldInvitations(SignalingHub hub)
     }
 
     /// <summary>Holds an invitation of <paramref name="caller"/> (shared first: a delivery that follows releases it).</summary>
+    /// <remarks>
+    /// Memory first, then the backplane (the write is issued before this returns to any other task): a release of an
+    /// earlier copy under the same id that checks <see cref="_held"/> later keeps it, and one that checked earlier
+    /// writes it again (<see cref="ReleaseUnlessHeldAsync"/>).
+    /// </remarks>
     public async Task HoldAsync(Session caller, Call call)
     {
-        await hub.Backplane.HoldInvitationAsync(call.ToState(caller.Id), CancellationToken.None).ConfigureAwait(false);
         _held[call.Id] = (caller, call);
+        await hub.Backplane.HoldInvitationAsync(call.ToState(caller.Id), CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>The invitation is no longer held here (delivered, answered, ended, rung out or handed over).</summary>
@@ -120,25 +125,74 @@ internal sealed partial class HeldInvitations(SignalingHub hub)
         }
         // Handed back by this very node (the caller came here while the hand-over was routed): no longer adopted here,
         // and released unless the session holds the invitation itself (under the same id).
-        if (_adopted.TryRemove(state.Id, out _) && !_held.ContainsKey(state.Id))
+        if (_adopted.TryRemove(state.Id, out _))
         {
-            await hub.Backplane.ReleaseInvitationAsync(state.Id, CancellationToken.None).ConfigureAwait(false);
+            await ReleaseUnlessHeldAsync(state.Id).ConfigureAwait(false);
         }
         return true;
     }
 
     /// <summary>
-    /// Calls handed to a caller whose new session refused them (it ended or was handed over at that moment, see
-    /// <see cref="SessionLifecycle.TakeLeftoverCallsAsync"/>): nobody else holds them, so this node holds them as if
-    /// adopted from a dead node: handed to the caller's next session, delivered to the callee, or rung out.
+    /// Calls handed to a caller whose session refused them (it ended or was handed over at that moment, see
+    /// <see cref="SessionLifecycle.TakeLeftoverCallsAsync"/> and <see cref="IBackplaneHandler.OnHandedCallRefusedAsync"/>):
+    /// nobody else holds them, so this node holds them as if adopted from a dead node: handed to the caller's next
+    /// session, delivered to the callee, or rung out, by the next sweep (or <see cref="AdvanceAsync(IReadOnlyList{Call})"/>).
+    /// Only recorded here: no Redis round trip per adopted call, no wait for the sweep (this runs on the node channel).
     /// </summary>
-    public async Task KeepRefusedAsync(IReadOnlyList<CallState> calls)
+    /// <returns>The calls now adopted here.</returns>
+    public async Task<List<Call>> KeepRefusedAsync(IReadOnlyList<CallState> calls)
     {
-        foreach (CallState state in calls.Where(s => s.PendingInvite?.From is not null))
+        var kept = new List<Call>(calls.Count);
+        foreach (CallState state in calls)
         {
-            await hub.Backplane.HoldInvitationAsync(state, CancellationToken.None).ConfigureAwait(false);
+            if (state.PendingInvite?.From is null)
+            {
+                await hub.Backplane.ReleaseInvitationAsync(state.Id, CancellationToken.None).ConfigureAwait(false);
+                continue;
+            }
+            // Memory first (see HoldAsync): a hand-back publisher of this node releasing its own copy keeps this one.
+            Call call = Call.FromState(Clamped(state));
+            _adopted[state.Id] = call;
+            kept.Add(call);
+            await hub.Backplane.HoldInvitationAsync(call.ToState(), CancellationToken.None).ConfigureAwait(false);
         }
-        await AdoptAsync(calls).ConfigureAwait(false);
+        return kept;
+    }
+
+    /// <summary>Advances these adopted calls now (each one step, see <see cref="KeepRefusedAsync"/>).</summary>
+    public Task AdvanceAsync(IReadOnlyList<Call> calls) => calls.Count == 0 ? Task.CompletedTask : AdvanceEachAsync(calls, hub.NowMs);
+
+    /// <summary>
+    /// Releases the backplane copy of a call this node let go of, unless a session here holds it. A copy taken here at
+    /// the same moment (a session's hold, a refused hand-back kept) is in memory before its write is issued: if it
+    /// appeared after the check, its write may have gone first, so it is written again.
+    /// </summary>
+    private async Task ReleaseUnlessHeldAsync(string callId)
+    {
+        if (_held.ContainsKey(callId))
+        {
+            return;
+        }
+        await hub.Backplane.ReleaseInvitationAsync(callId, CancellationToken.None).ConfigureAwait(false);
+        if (_held.TryGetValue(callId, out (Session Caller, Call Call) held))
+        {
+            await hub.Backplane.HoldInvitationAsync(held.Call.ToState(held.Caller.Id), CancellationToken.None).ConfigureAwait(false);
+        }
+        else if (_adopted.TryGetValue(callId, out Call? adopted))
+        {
+            await hub.Backplane.HoldInvitationAsync(adopted.ToState(), CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A held call rings at most the configured ring time from now (a corrupt or hostile copy never longer).</summary>
+    private CallState Clamped(CallState state)
+    {
+        long latest = hub.NowMs + hub.Options.RingTimeoutMs;
+        if (state.ExpiresAt > latest)
+        {
+            state.ExpiresAt = latest;
+        }
+        return state;
     }
 
     private async Task<bool> TakeAsync(Session session, Call call)

@@ -43,6 +43,12 @@ internal sealed class NodeRecovery(SignalingHub hub)
             // adoption delivered that invitation (the notice and the adoption race), and ending it here would also drop
             // the adopted copy, so neither its caller (coming back) nor its callee would ever hear it ring out.
             await EndCallsAsync(session, c => Ends(byPeer, c) && !hub.Invitations.IsAdopted(c.Id)).ConfigureAwait(false);
+            // The notice a half ignored is the one the adoption that made it was about: it is ignored once. The same
+            // session may be handed the call back (its node was only cut off) and be lost for real later; that ends it.
+            foreach (Call spared in session.CallsWhere(c => IgnoresNotice(byPeer, c)))
+            {
+                spared.IgnoredSession = null;
+            }
         }
     }
 
@@ -79,6 +85,9 @@ internal sealed class NodeRecovery(SignalingHub hub)
         }
         return byPeer;
     }
+
+    private static bool IgnoresNotice(Dictionary<string, List<string?>> byPeer, Call call) =>
+        call.IgnoredSession is { } ignored && byPeer.TryGetValue(call.OtherPeer, out List<string?>? sessions) && sessions.Contains(ignored);
 
     private static bool Ends(Dictionary<string, List<string?>> byPeer, Call call) =>
         byPeer.TryGetValue(call.OtherPeer, out List<string?>? sessions) && sessions.Exists(call.EndsWhenLost);

@@ -41,6 +41,25 @@ internal sealed class RecentLosses(TimeProvider time)
         }
     }
 
+    /// <summary>True when a notice recorded lately named <paramref name="sessionId"/> of <paramref name="peer"/>.</summary>
+    public bool Named(string peer, string sessionId)
+    {
+        lock (_lock)
+        {
+            foreach (var loss in _losses)
+            {
+                foreach (LostSession lost in loss.Lost)
+                {
+                    if (lost.SessionId == sessionId && lost.Peer.Value == peer)
+                    {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
     /// <summary>The sessions of the notices recorded after <paramref name="mark"/>.</summary>
     public List<LostSession> Since(long mark)
     {

@@ -119,11 +119,18 @@ internal sealed partial class SessionLifecycle
                     }
                     return false;
                 }
-                session.AddCall(new Call(callId, m.From!, m.Room!, outgoing: false, m.ExpiresAt ?? 0)
+                var half = new Call(callId, m.From!, m.Room!, outgoing: false, m.ExpiresAt ?? 0)
                 {
                     OtherSession = envelope.SenderSession,
                     IgnoredSession = envelope.FormerSenderSession,
-                });
+                };
+                session.AddCall(half);
+                // Added first: the notice about the former session, ignored once (see NodeRecovery), either finds the
+                // half or was recorded before this check, which then spends the ignore.
+                if (half.IgnoredSession is { } ignored && hub.Recovery.Losses.Named(half.OtherPeer, ignored))
+                {
+                    half.IgnoredSession = null;
+                }
                 return true;
             case MessageTypes.Ringing:
                 Link(session.GetCall(callId), envelope);

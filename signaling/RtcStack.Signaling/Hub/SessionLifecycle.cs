@@ -143,7 +143,7 @@ internal sealed partial class SessionLifecycle(SignalingHub hub)
             {
                 // The session ended or was handed over at that moment: nobody else holds these calls any more (their
                 // sender let go once this node took them), so this node keeps them for the caller's next session.
-                await hub.Invitations.KeepRefusedAsync(refused).ConfigureAwait(false);
+                await hub.Invitations.AdvanceAsync(await hub.Invitations.KeepRefusedAsync(refused).ConfigureAwait(false)).ConfigureAwait(false);
             }
         }
     }
