@@ -18,6 +18,15 @@ public sealed class MediaOptions
     /// <summary>The ICE-TCP port; 0 picks a free one. Default 0.</summary>
     public int TcpPort { get; set; }
 
+    /// <summary>
+    /// Per ICE-TCP connection, bytes queued beyond the kernel's send buffer while the peer does not read; frames that
+    /// do not fit are dropped and counted. Default 128 KiB.
+    /// </summary>
+    public int IceTcpSendQueueSize { get; set; } = 128 * 1024;
+
+    /// <summary>An ICE-TCP connection whose full send queue made no progress for this long is closed. Default 5 s.</summary>
+    public TimeSpan IceTcpSendStallTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Address written into host candidates; null means <see cref="ListenIp"/>. Default null.</summary>
     public string? AnnouncedIp { get; set; }
 
@@ -41,6 +50,10 @@ public sealed class MediaOptions
         if (Port is < 0 or > 65535 || TcpPort is < 0 or > 65535)
         {
             throw new ArgumentException($"Media:Port {Port} or Media:TcpPort {TcpPort} is out of range.");
+        }
+        if (IceTcpSendQueueSize is < 4096 or > 64 * 1024 * 1024 || IceTcpSendStallTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"Media:IceTcpSendQueueSize {IceTcpSendQueueSize} (4 KiB to 64 MiB) or Media:IceTcpSendStallTimeout {IceTcpSendStallTimeout} (positive) is out of range.");
         }
     }
 }

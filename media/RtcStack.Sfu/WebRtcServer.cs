@@ -70,7 +70,13 @@ public sealed class WebRtcServer : IAsyncDisposable
         options.Validate();
         loggerFactory ??= NullLoggerFactory.Instance;
         var ice = IceLiteServer.Start(new IPEndPoint(IPAddress.Parse(options.ListenIp), options.Port),
-            new IceServerOptions { EnableTcp = options.IceTcp, TcpPort = options.TcpPort },
+            new IceServerOptions
+            {
+                EnableTcp = options.IceTcp,
+                TcpPort = options.TcpPort,
+                TcpSendQueueSize = options.IceTcpSendQueueSize,
+                TcpSendStallTimeout = options.IceTcpSendStallTimeout,
+            },
             loggerFactory.CreateLogger<IceLiteServer>());
         return new WebRtcServer(ice, options, loggerFactory);
     }

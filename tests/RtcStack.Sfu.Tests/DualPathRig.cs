@@ -36,12 +36,12 @@ internal sealed class DualPathRig : IAsyncDisposable
     /// Connects both paths. With <paramref name="holdKeys"/> the server's SRTP keys are not installed until
     /// <see cref="ReleaseKeys"/> completes (the peer is connected and may send early SRTP).
     /// </summary>
-    public static async Task<DualPathRig> StartAsync(bool holdKeys = false)
+    public static async Task<DualPathRig> StartAsync(bool holdKeys = false, TimeSpan? tcpSendStallTimeout = null)
     {
         var rig = new DualPathRig();
         try
         {
-            await rig.ConnectAsync(holdKeys);
+            await rig.ConnectAsync(holdKeys, tcpSendStallTimeout ?? TimeSpan.FromSeconds(5));
             return rig;
         }
         catch
@@ -51,10 +51,16 @@ internal sealed class DualPathRig : IAsyncDisposable
         }
     }
 
-    private async Task ConnectAsync(bool holdKeys)
+    private async Task ConnectAsync(bool holdKeys, TimeSpan tcpSendStallTimeout)
     {
         _loggerFactory = LoggerFactory.Create(b => b.AddProvider(Errors).SetMinimumLevel(LogLevel.Trace));
-        Media = WebRtcServer.Start(new MediaOptions { ListenIp = "127.0.0.1", Port = 0, IceTcp = true }, _loggerFactory);
+        Media = WebRtcServer.Start(new MediaOptions
+        {
+            ListenIp = "127.0.0.1",
+            Port = 0,
+            IceTcp = true,
+            IceTcpSendStallTimeout = tcpSendStallTimeout,
+        }, _loggerFactory);
         if (holdKeys)
         {
             Media.BeforeKeysInstalled = _ =>

@@ -145,6 +145,70 @@ public sealed class StalledIceTcpTests
         Assert.Equal(DtlsHandshakeResult.Cancelled, await transport.Connected.WaitAsync(Long));
     }
 
+    [Fact]
+    public async Task A_stalled_ice_tcp_connection_is_closed_once_its_full_queue_makes_no_progress()
+    {
+        await using var rig = await DualPathRig.StartAsync(tcpSendStallTimeout: TimeSpan.FromMilliseconds(200));
+        var transport = rig.Transport;
+        var ice = transport.IceCredentials;
+        using var stalled = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        stalled.ReceiveBufferSize = 4096;
+        await stalled.ConnectAsync(new IPEndPoint(IPAddress.Loopback, rig.Media.TcpCandidate!.Value.Port));
+        var check = rig.Peer.Check(ice.Ufrag, ice.Pwd, useCandidate: true);
+        var frame = new byte[2 + check.Length];
+        BinaryPrimitives.WriteUInt16BigEndian(frame, (ushort)check.Length);
+        check.CopyTo(frame, 2);
+        stalled.Send(frame);
+        await ReadOneFrameAsync(stalled);
+        var handled = 0;
+        var sendFailed = 0;
+        transport.RtpReceived = (t, buffer, length) =>
+        {
+            Interlocked.Increment(ref handled);
+            if (!t.SendRtp(buffer, length))
+            {
+                Interlocked.Increment(ref sendFailed);
+            }
+        };
+
+        // Echo over UDP until the queue is full and made no progress for the stall timeout: the server closes the
+        // connection, and the peer's next writes on it are reset.
+        ushort seq = 0;
+        var sent = 0;
+        var reset = false;
+        var deadline = DateTime.UtcNow + Long;
+        while (!reset && DateTime.UtcNow < deadline)
+        {
+            for (var i = 0; i < 256; i++)
+            {
+                rig.Peer.Send(rig.Peer.ProtectedRtp(seq++, 1));
+                sent++;
+            }
+            await DualPathRig.WaitUntil(() => sent - Volatile.Read(ref handled) <= 512,
+                () => $"the receive loop stopped handling: sent {sent}, handled {handled}; {rig.Describe()}");
+            try
+            {
+                stalled.Send(frame);
+            }
+            catch (SocketException)
+            {
+                reset = true;
+            }
+            await Task.Delay(10);
+        }
+        Assert.True(reset, $"the stalled connection was not closed: sent {sent}, handled {handled}, send failures {sendFailed}");
+        Assert.True(sendFailed > 0);
+
+        // Only that connection went: the transport still hears the peer over UDP.
+        var before = Volatile.Read(ref handled);
+        for (var i = 0; i < 20; i++)
+        {
+            rig.Peer.Send(rig.Peer.ProtectedRtp(seq++, 2));
+        }
+        await DualPathRig.WaitUntil(() => Volatile.Read(ref handled) >= before + 20, rig.Describe);
+        Assert.NotEqual(RtcStack.Ice.IceState.Closed, transport.IceState);
+    }
+
     private static async Task ReadOneFrameAsync(Socket socket)
     {
         using var timeout = new CancellationTokenSource(Long);
