@@ -56,6 +56,9 @@ public sealed partial class IceLiteServer : IAsyncDisposable
     /// <summary>The ICE-TCP passive candidate's address (RFC 6544), or null when ICE-TCP is off.</summary>
     public IPEndPoint? TcpLocalEndPoint { get; }
 
+    /// <summary>Accepted ICE-TCP connections whose read loop still runs (tests read it).</summary>
+    internal int OpenTcpConnections => _tcpConnections.Count;
+
     /// <summary>Binds a UDP socket (port 0 picks a free port) and starts the receive loop.</summary>
     public static IceLiteServer Start(IPEndPoint bind, IceServerOptions? options = null, ILogger<IceLiteServer>? logger = null)
     {

@@ -45,6 +45,18 @@ internal sealed class IceTcpConnection : IcePath, IDisposable
 
     public override TransportProtocol Protocol => TransportProtocol.Tcp;
 
+    /// <summary>True once <see cref="Dispose"/> ran (the read loop ended, or the transport closed it).</summary>
+    internal bool IsClosed
+    {
+        get
+        {
+            lock (_sendGate)
+            {
+                return _closed;
+            }
+        }
+    }
+
     /// <summary>Frames dropped because the send queue was full (tests read it).</summary>
     internal long QueueDrops { get; private set; }
 

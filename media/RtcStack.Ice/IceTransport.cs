@@ -75,6 +75,18 @@ public sealed class IceTransport : IDisposable
     /// are dropped. <see cref="Dispose"/> does it too; call it first when the close must not wait for a packet
     /// being handled on one of them. Idempotent.
     /// </summary>
+    /// <summary>ICE-TCP connections this transport holds (tests read it).</summary>
+    internal int TcpConnectionCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _tcpConnections.Count;
+            }
+        }
+    }
+
     public void CloseTcpConnections()
     {
         IceTcpConnection[] connections;
@@ -123,6 +135,8 @@ public sealed class IceTransport : IDisposable
             }
             if (tcp is not null && !_tcpConnections.Contains(tcp))
             {
+                // Connections that ended are dropped here, so a peer that reconnects over and over does not grow the list.
+                _tcpConnections.RemoveAll(static c => c.IsClosed);
                 _tcpConnections.Add(tcp);
             }
             _validated[(remote, protocol)] = now;

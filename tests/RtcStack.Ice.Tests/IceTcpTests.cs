@@ -83,6 +83,34 @@ public sealed class IceTcpTests
         }
     }
 
+    [Fact]
+    public async Task A_peer_that_reconnects_over_tcp_again_and_again_leaves_one_connection_with_the_transport()
+    {
+        await using var server = IceLiteServer.Start(new IPEndPoint(IPAddress.Loopback, 0), new IceServerOptions { EnableTcp = true });
+        using var transport = server.CreateTransport();
+        byte[] check = IceTestClient.BindingRequest(transport.LocalCredentials.Ufrag + ":b", transport.LocalCredentials.Pwd, useCandidate: true);
+        for (int i = 0; i < 11; i++)
+        {
+            using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveTimeout = 30_000 };
+            await client.ConnectAsync(server.TcpLocalEndPoint!);
+            await SendFrame(client, check);
+            Assert.Equal(StunParseResult.Success, StunMessageReader.TryParse(ReadFrame(client), out _));
+            if (i == 10)
+            {
+                break; // the last one stays open
+            }
+            client.Dispose();
+            // Wait until the server saw it end (its read loop closed it).
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (server.OpenTcpConnections > 0 && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(10);
+            }
+            Assert.Equal(0, server.OpenTcpConnections);
+        }
+        Assert.Equal(1, transport.TcpConnectionCount);
+    }
+
     private static async Task SendFrame(Socket socket, byte[] payload)
     {
         var frame = new byte[payload.Length + 2];
