@@ -152,6 +152,13 @@ internal sealed partial class SessionLifecycle
                 // A handed-over session still lists its calls; Deliver then refuses and the envelope is routed on.
                 if (session.GetCall(callId) is null)
                 {
+                    if (m.Type == MessageTypes.Declined)
+                    {
+                        // Perhaps the callee declined an adopted invitation the holding node has not handed back to this
+                        // (new) session of the caller yet: that node stops holding it, so the caller is not given a
+                        // declined call that rings until its ring time. No-op when no node holds it.
+                        await hub.Backplane.EndHeldInvitationAsync(callId, CancellationToken.None).ConfigureAwait(false);
+                    }
                     return false;
                 }
                 session.RemoveCall(callId);

@@ -111,7 +111,17 @@ internal sealed class HookedBackplane(IBackplane inner) : IBackplane
         await inner.ReleaseInvitationAsync(callId, cancellationToken);
     }
 
-    public ValueTask EndHeldInvitationAsync(string callId, CancellationToken cancellationToken) => inner.EndHeldInvitationAsync(callId, cancellationToken);
+    /// <summary>Runs on <see cref="EndHeldInvitationAsync"/> (what the script does: tell the node that holds the call).</summary>
+    public Func<string, Task>? OnEndHeld { get; set; }
+
+    public async ValueTask EndHeldInvitationAsync(string callId, CancellationToken cancellationToken)
+    {
+        if (OnEndHeld is { } end)
+        {
+            await end(callId);
+        }
+        await inner.EndHeldInvitationAsync(callId, cancellationToken);
+    }
 
     public async ValueTask<ResumeState?> RequestHandoverAsync(SessionOwner owner, PeerId peer, string? resumeSessionId, CancellationToken cancellationToken)
     {
