@@ -83,7 +83,8 @@ public interface IBackplaneHandler
     /// it (the peer's session ended or is gone) and the bus does not route it again: its sender let go of it once the bus
     /// took it, so the handler keeps it (holds it as an adopted invitation: handed to the caller's next session, delivered
     /// to its callee or rung out). A backplane that routes a refused envelope again (its publish returns false to the
-    /// sender, which keeps the call) never calls this.
+    /// sender, which keeps the call) never calls this. Called on the node channel, which waits for it: the handler only
+    /// records the call (its sweep advances it), it does not wait for other work.
     /// </summary>
     ValueTask OnHandedCallRefusedAsync(CallState call) => ValueTask.CompletedTask;
 }

@@ -26,7 +26,8 @@ internal sealed class Call(string id, string otherPeer, string room, bool outgoi
     /// <c>invite</c>), from the callee's answers (<c>ringing</c>, <c>accepted</c>), or from the callee's owner when the
     /// invitation was delivered. Null when not known.
     /// </summary>
-    public string? OtherSession { get; set; }
+    /// <remarks>Set on delivery threads and read by the lost-notice check without the session lock (volatile).</remarks>
+    public string? OtherSession { get => _otherSession; set => _otherSession = value; }
 
     /// <summary>
     /// A session of the other party that was lost before this half was made (the callee's half of an invitation a
@@ -35,12 +36,14 @@ internal sealed class Call(string id, string otherPeer, string room, bool outgoi
     /// the half was made (<see cref="RecentLosses.Named"/>), so a later notice about the same session (it was only cut
     /// off, took the call back, and was then lost for real) ends the call.
     /// </summary>
-    public string? IgnoredSession { get; set; }
+    public string? IgnoredSession { get => _ignoredSession; set => _ignoredSession = value; }
 
     /// <summary>For an outgoing call held for an offline callee: the caller's session that held it (kept by an adopter).</summary>
     public string? HolderSession { get; set; }
 
     private int _delivering;
+    private volatile string? _otherSession;
+    private volatile string? _ignoredSession;
 
     /// <summary>
     /// True when a notice that the other party's session <paramref name="lostSession"/> is gone ends this half: the
