@@ -36,7 +36,7 @@ internal sealed class NodeRecovery(SignalingHub hub)
     public async ValueTask OnSessionsLostAsync(IReadOnlyList<LostSession> lost)
     {
         Dictionary<string, List<string?>> byPeer = ByPeer(lost);
-        Losses.Record(lost); // first: a session installed after this loop gets it from ApplyLossesSinceAsync
+        RecentLosses.Notice notice = Losses.Record(lost); // first: a session installed after this loop gets it from ApplyLossesSinceAsync
         foreach (Session session in hub.Sessions.Values)
         {
             // Not a call whose invitation this node adopted from the dead node: the notice may be applied after the
@@ -45,6 +45,17 @@ internal sealed class NodeRecovery(SignalingHub hub)
             await EndCallsAsync(session, c => Ends(byPeer, c) && !hub.Invitations.IsAdopted(c.Id)).ConfigureAwait(false);
             // The notice a half ignored is the one the adoption that made it was about: it is ignored once. The same
             // session may be handed the call back (its node was only cut off) and be lost for real later; that ends it.
+            foreach (Call spared in session.CallsWhere(c => IgnoresNotice(byPeer, c)))
+            {
+                spared.IgnoredSession = null;
+            }
+        }
+        // Only now may a delivery spend its ignore against this notice (Losses.Named): had it done so while this loop
+        // was running, the loop would then have ended the very half the ignore is for. Halves delivered during the loop,
+        // after it passed their session, are spent here.
+        Losses.Applied(notice);
+        foreach (Session session in hub.Sessions.Values)
+        {
             foreach (Call spared in session.CallsWhere(c => IgnoresNotice(byPeer, c)))
             {
                 spared.IgnoredSession = null;

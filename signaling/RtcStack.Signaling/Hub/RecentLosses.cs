@@ -15,7 +15,7 @@ internal sealed class RecentLosses(TimeProvider time)
 {
     private static readonly TimeSpan Keep = TimeSpan.FromMinutes(1);
     private readonly Lock _lock = new();
-    private readonly Queue<(long Number, long At, IReadOnlyCollection<LostSession> Lost)> _losses = new();
+    private readonly Queue<Notice> _losses = new();
     private long _number;
 
     /// <summary>The number of the last notice recorded (0 when none).</summary>
@@ -27,8 +27,8 @@ internal sealed class RecentLosses(TimeProvider time)
         }
     }
 
-    /// <summary>Records a notice (before it is applied to this node's sessions).</summary>
-    public void Record(IReadOnlyCollection<LostSession> lost)
+    /// <summary>Records a notice (before it is applied to this node's sessions); <see cref="Applied"/> once it was.</summary>
+    public Notice Record(IReadOnlyCollection<LostSession> lost)
     {
         long now = time.GetTimestamp();
         lock (_lock)
@@ -37,17 +37,35 @@ internal sealed class RecentLosses(TimeProvider time)
             {
                 _losses.Dequeue();
             }
-            _losses.Enqueue((++_number, now, lost));
+            var notice = new Notice(++_number, now, lost);
+            _losses.Enqueue(notice);
+            return notice;
         }
     }
 
-    /// <summary>True when a notice recorded lately named <paramref name="sessionId"/> of <paramref name="peer"/>.</summary>
+    /// <summary>The notice was applied to every session of this node (its loop is over).</summary>
+    public void Applied(Notice notice)
+    {
+        lock (_lock)
+        {
+            notice.IsApplied = true;
+        }
+    }
+
+    /// <summary>
+    /// True when a notice applied lately (its loop over this node's sessions finished) named <paramref name="sessionId"/>
+    /// of <paramref name="peer"/>. A notice still being applied does not count: its loop may yet reach the caller.
+    /// </summary>
     public bool Named(string peer, string sessionId)
     {
         lock (_lock)
         {
             foreach (var loss in _losses)
             {
+                if (!loss.IsApplied)
+                {
+                    continue;
+                }
                 foreach (LostSession lost in loss.Lost)
                 {
                     if (lost.SessionId == sessionId && lost.Peer.Value == peer)
@@ -58,6 +76,19 @@ internal sealed class RecentLosses(TimeProvider time)
             }
         }
         return false;
+    }
+
+    /// <summary>One recorded notice.</summary>
+    internal sealed class Notice(long number, long at, IReadOnlyCollection<LostSession> lost)
+    {
+        public long Number { get; } = number;
+
+        public long At { get; } = at;
+
+        public IReadOnlyCollection<LostSession> Lost { get; } = lost;
+
+        /// <summary>Under the owner's lock.</summary>
+        public bool IsApplied { get; set; }
     }
 
     /// <summary>The sessions of the notices recorded after <paramref name="mark"/>.</summary>

@@ -126,7 +126,7 @@ internal sealed partial class SessionLifecycle
                 };
                 session.AddCall(half);
                 // Added first: the notice about the former session, ignored once (see NodeRecovery), either finds the
-                // half or was recorded before this check, which then spends the ignore.
+                // half (its loop, or the pass after it) or was applied before this check, which then spends the ignore.
                 if (half.IgnoredSession is { } ignored && hub.Recovery.Losses.Named(half.OtherPeer, ignored))
                 {
                     half.IgnoredSession = null;
