@@ -228,8 +228,8 @@ public sealed partial class IceLiteServer : IAsyncDisposable
                 }
                 finally
                 {
+                    connection.Dispose(); // closed before it leaves the list: whoever sees it gone sees it closed
                     _tcpConnections.TryRemove(connection, out _);
-                    connection.Dispose();
                     _tcpSlots.Return();
                 }
             });

@@ -20,7 +20,8 @@ public sealed class IceServerOptions
 
     /// <summary>
     /// Per ICE-TCP connection: bytes queued (beyond the kernel's send buffer) while the peer does not read; frames
-    /// that do not fit are dropped and counted. Allocated only once a connection backs up. Default 128 KiB.
+    /// that do not fit are dropped and counted. Allocated only once a connection backs up. Default 128 KiB; at least
+    /// 65,537 bytes are used (the rest of the largest frame must fit an empty queue).
     /// </summary>
     public int TcpSendQueueSize { get; init; } = 128 * 1024;
 

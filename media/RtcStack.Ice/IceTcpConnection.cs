@@ -20,6 +20,7 @@ internal sealed class IceTcpConnection : IcePath, IDisposable
 {
     private const int MaxFrame = ushort.MaxValue;
     private const int StackFrame = 2048;
+    private const int DrainChunk = 16 * 1024;
     private readonly Socket _socket;
     private readonly Lock _sendGate = new();
     private readonly int _queueCapacity;
@@ -36,7 +37,7 @@ internal sealed class IceTcpConnection : IcePath, IDisposable
         _socket = socket;
         _socket.NoDelay = true;
         _socket.Blocking = false; // synchronous sends return WouldBlock instead of waiting; async reads are unaffected
-        _queueCapacity = Math.Max(queueCapacity, 2 + StackFrame);
+        _queueCapacity = Math.Max(queueCapacity, 2 + MaxFrame); // the rest of any one frame fits an empty queue
         _stallTicks = (long)((stallTimeout ?? TimeSpan.FromSeconds(5)).TotalSeconds * Stopwatch.Frequency);
         Remote = TransportAddress.FromEndPoint((IPEndPoint)socket.RemoteEndPoint!).Normalize();
     }
@@ -189,7 +190,8 @@ internal sealed class IceTcpConnection : IcePath, IDisposable
                         return;
                     }
                     // Appends go after the queued bytes, never into this segment: it is safe to send unlocked.
-                    segment = _queue.AsMemory(_queueStart, Math.Min(_queueCount, _queue!.Length - _queueStart));
+                    // At most 16 KiB per send, so a peer that reads slowly but steadily shows progress (the stall timeout).
+                    segment = _queue.AsMemory(_queueStart, Math.Min(Math.Min(_queueCount, _queue!.Length - _queueStart), DrainChunk));
                 }
                 var sent = await _socket.SendAsync(segment, SocketFlags.None).ConfigureAwait(false);
                 lock (_sendGate)

@@ -70,11 +70,6 @@ public sealed class IceTransport : IDisposable
         _server.Rekey(this, old.Ufrag, local.Ufrag);
     }
 
-    /// <summary>
-    /// Closes the ICE-TCP connections on which this transport's checks passed: their read loops end, queued sends
-    /// are dropped. <see cref="Dispose"/> does it too; call it first when the close must not wait for a packet
-    /// being handled on one of them. Idempotent.
-    /// </summary>
     /// <summary>ICE-TCP connections this transport holds (tests read it).</summary>
     internal int TcpConnectionCount
     {
@@ -87,6 +82,11 @@ public sealed class IceTransport : IDisposable
         }
     }
 
+    /// <summary>
+    /// Closes the ICE-TCP connections on which this transport's checks passed: their read loops end, queued sends
+    /// are dropped. <see cref="Dispose"/> does it too; call it first when the close must not wait for a packet
+    /// being handled on one of them. Idempotent.
+    /// </summary>
     public void CloseTcpConnections()
     {
         IceTcpConnection[] connections;
