@@ -326,6 +326,7 @@ public sealed partial class IceLiteServer : IAsyncDisposable
         if (tcp is not null)
         {
             _tcpConnections[tcp] = long.MaxValue; // validated: no longer subject to the unauthenticated timeout
+            tcp.Validated = true; // and what it is sent may be queued
         }
         Reply(request, from, tcp, remote, transport.LocalCredentials.Key, 0, null);
     }

@@ -58,6 +58,9 @@ internal sealed class IceTcpConnection : IcePath, IDisposable
         }
     }
 
+    /// <summary>Set once a connectivity check on this connection passed; before that nothing is queued for it.</summary>
+    internal volatile bool Validated;
+
     /// <summary>Frames dropped because the send queue was full (tests read it).</summary>
     internal long QueueDrops { get; private set; }
 
@@ -108,9 +111,19 @@ internal sealed class IceTcpConnection : IcePath, IDisposable
                 {
                     return true;
                 }
-                Enqueue(frame[sent..]); // the rest of a partly sent frame always fits an empty queue
-                _lastProgress = Stopwatch.GetTimestamp();
-                _draining = startWriter = true;
+                if (!Validated)
+                {
+                    // Nothing is queued for a peer no check has validated (it could make every connection slot hold a
+                    // full queue of error answers): one that does not read what it is answered is closed.
+                    IceMetrics.Drop("tcp_unvalidated_backlog");
+                    _closed = true;
+                }
+                else
+                {
+                    Enqueue(frame[sent..]); // the rest of a partly sent frame always fits an empty queue
+                    _lastProgress = Stopwatch.GetTimestamp();
+                    _draining = startWriter = true;
+                }
             }
             else if (_queueCount + frame.Length <= _queue!.Length)
             {
@@ -134,7 +147,7 @@ internal sealed class IceTcpConnection : IcePath, IDisposable
             _ = DrainAsync();
             return true;
         }
-        _socket.Dispose(); // stuck: the peer has not read for the stall timeout; its read loop ends too
+        _socket.Dispose(); // stuck (the peer has not read for the stall timeout, or unvalidated and not reading); its read loop ends too
         return false;
     }
 

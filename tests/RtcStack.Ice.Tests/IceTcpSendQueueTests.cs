@@ -22,7 +22,7 @@ public sealed class IceTcpSendQueueTests
         await client.ConnectAsync(listener.LocalEndPoint!);
         Socket server = await accept;
         server.SendBufferSize = 4096;
-        using var connection = new IceTcpConnection(server, queueCapacity: 4096);
+        using var connection = new IceTcpConnection(server, queueCapacity: 4096) { Validated = true };
 
         var accepted = new List<int>();
         for (int k = 0; k < 6; k++)
@@ -48,6 +48,31 @@ public sealed class IceTcpSendQueueTests
             got.Add(body[0]);
         }
         Assert.Equal(accepted, got);
+    }
+
+    [Fact]
+    public async Task A_connection_no_check_validated_queues_nothing_and_is_closed_when_it_does_not_read()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen();
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+        Task<Socket> accept = listener.AcceptAsync();
+        await client.ConnectAsync(listener.LocalEndPoint!);
+        Socket server = await accept;
+        server.SendBufferSize = 4096;
+        using var connection = new IceTcpConnection(server);
+
+        bool anyRefused = false;
+        for (int k = 0; k < 8 && !anyRefused; k++)
+        {
+            anyRefused = !connection.Send(new byte[60_000]); // far more than the kernel holds for a peer that does not read
+        }
+
+        Assert.True(anyRefused);
+        Assert.True(connection.IsClosed);
+        Assert.False(connection.Send(new byte[10]));
+        Assert.Equal(0, connection.QueueDrops); // nothing was queued, so nothing was dropped from a queue
     }
 
     private static void ReadExactly(Socket socket, byte[] buffer)

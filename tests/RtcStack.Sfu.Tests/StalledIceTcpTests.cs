@@ -17,7 +17,8 @@ public sealed class StalledIceTcpTests
     [Fact]
     public async Task Echo_over_a_stalled_ice_tcp_connection_drops_instead_of_blocking_and_dispose_returns()
     {
-        await using var rig = await DualPathRig.StartAsync();
+        // A stall timeout far longer than the test: the connection must stay open however slow the machine is.
+        await using var rig = await DualPathRig.StartAsync(tcpSendStallTimeout: TimeSpan.FromMinutes(10));
         var transport = rig.Transport;
         var ice = transport.IceCredentials;
 
