@@ -137,7 +137,8 @@ internal sealed partial class HeldInvitations(SignalingHub hub)
     /// <see cref="SessionLifecycle.TakeLeftoverCallsAsync"/> and <see cref="IBackplaneHandler.OnHandedCallRefusedAsync"/>):
     /// nobody else holds them, so this node holds them as if adopted from a dead node: handed to the caller's next
     /// session, delivered to the callee, or rung out, by the next sweep (or <see cref="AdvanceAsync(IReadOnlyList{Call})"/>).
-    /// Only recorded here: no Redis round trip per adopted call, no wait for the sweep (this runs on the node channel).
+    /// Only recorded here (one backplane write per refused call, none for the other adopted calls), no wait for the sweep
+    /// (this runs on the node channel).
     /// </summary>
     /// <returns>The calls now adopted here.</returns>
     public async Task<List<Call>> KeepRefusedAsync(IReadOnlyList<CallState> calls)
