@@ -82,11 +82,7 @@ public sealed class AdoptedCallKeepingTests
         Assert.True(ended);
 
         // The call is not lost: it reaches gina, and rings out at the ring time.
-        Assert.Equal("c-7", (await gina.ReceiveAsync(m => m.Type == "invite")).CallId);
-        h.Time.Advance(TimeSpan.FromSeconds(31));
-        await h.Hub.SweepAsync();
-        Assert.Equal("c-7", (await gina.ReceiveAsync(m => m.Type == "invite-timeout")).CallId);
-        Assert.False(hooked.Held.ContainsKey("c-7"));
+        await RingsOutAsync(h, hooked, gina, "c-7", TimeSpan.FromSeconds(31));
     }
 
     [Fact]
@@ -100,11 +96,7 @@ public sealed class AdoptedCallKeepingTests
 
         Assert.True(hooked.Held.ContainsKey("c-8"));
         await h.Hub.SweepAsync(); // kept only: the sweep advances it
-        Assert.Equal("c-8", (await gina.ReceiveAsync(m => m.Type == "invite")).CallId);
-        h.Time.Advance(TimeSpan.FromSeconds(31));
-        await h.Hub.SweepAsync();
-        Assert.Equal("c-8", (await gina.ReceiveAsync(m => m.Type == "invite-timeout")).CallId);
-        Assert.False(hooked.Held.ContainsKey("c-8"));
+        await RingsOutAsync(h, hooked, gina, "c-8", TimeSpan.FromSeconds(31));
     }
 
     [Fact]
@@ -192,11 +184,16 @@ public sealed class AdoptedCallKeepingTests
         TestClient gina = await h.PeerAsync("gina");
         await ((IBackplaneHandler)h.Hub).OnHandedCallRefusedAsync(HeldCalls.Undelivered("c-9", "carol", "gina", long.MaxValue));
         await h.Hub.SweepAsync();
-        Assert.Equal("c-9", (await gina.ReceiveAsync(m => m.Type == "invite")).CallId);
+        await RingsOutAsync(h, hooked, gina, "c-9", TimeSpan.FromMilliseconds(h.Options.RingTimeoutMs + 1_000));
+    }
 
-        h.Time.Advance(TimeSpan.FromMilliseconds(h.Options.RingTimeoutMs + 1_000));
+    /// <summary>The call reaches <paramref name="callee"/>, rings out once <paramref name="ringTime"/> passed, and is no longer held.</summary>
+    private static async Task RingsOutAsync(HubHarness h, HookedBackplane hooked, TestClient callee, string callId, TimeSpan ringTime)
+    {
+        Assert.Equal(callId, (await callee.ReceiveAsync(m => m.Type == "invite")).CallId);
+        h.Time.Advance(ringTime);
         await h.Hub.SweepAsync();
-        Assert.Equal("c-9", (await gina.ReceiveAsync(m => m.Type == "invite-timeout")).CallId);
-        Assert.False(hooked.Held.ContainsKey("c-9"));
+        Assert.Equal(callId, (await callee.ReceiveAsync(m => m.Type == "invite-timeout")).CallId);
+        Assert.False(hooked.Held.ContainsKey(callId));
     }
 }
