@@ -33,15 +33,8 @@ public sealed class StalledIceTcpTests
         other.RtpReceived = (_, _, _) => Interlocked.Increment(ref otherHandled);
 
         // A second ICE-TCP connection that nominates itself, reads the answer (so the pair is selected), then never reads.
-        using var stalled = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        stalled.ReceiveBufferSize = 4096;
-        await stalled.ConnectAsync(new IPEndPoint(IPAddress.Loopback, rig.Media.TcpCandidate!.Value.Port));
-        var check = rig.Peer.Check(ice.Ufrag, ice.Pwd, useCandidate: true);
-        var frame = new byte[2 + check.Length];
-        BinaryPrimitives.WriteUInt16BigEndian(frame, (ushort)check.Length);
-        check.CopyTo(frame, 2);
-        stalled.Send(frame);
-        await ReadOneFrameAsync(stalled);
+        var (stalled, frame) = await NominatingTcpPeerAsync(rig, ice);
+        using var stalledSocket = stalled;
 
         var handled = 0;
         var sendFailed = 0;
@@ -152,15 +145,8 @@ public sealed class StalledIceTcpTests
         await using var rig = await DualPathRig.StartAsync(tcpSendStallTimeout: TimeSpan.FromMilliseconds(200));
         var transport = rig.Transport;
         var ice = transport.IceCredentials;
-        using var stalled = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        stalled.ReceiveBufferSize = 4096;
-        await stalled.ConnectAsync(new IPEndPoint(IPAddress.Loopback, rig.Media.TcpCandidate!.Value.Port));
-        var check = rig.Peer.Check(ice.Ufrag, ice.Pwd, useCandidate: true);
-        var frame = new byte[2 + check.Length];
-        BinaryPrimitives.WriteUInt16BigEndian(frame, (ushort)check.Length);
-        check.CopyTo(frame, 2);
-        stalled.Send(frame);
-        await ReadOneFrameAsync(stalled);
+        var (stalled, frame) = await NominatingTcpPeerAsync(rig, ice);
+        using var stalledSocket = stalled;
         var handled = 0;
         var sendFailed = 0;
         transport.RtpReceived = (t, buffer, length) =>
@@ -208,6 +194,20 @@ public sealed class StalledIceTcpTests
         }
         await DualPathRig.WaitUntil(() => Volatile.Read(ref handled) >= before + 20, rig.Describe);
         Assert.NotEqual(RtcStack.Ice.IceState.Closed, transport.IceState);
+    }
+
+    /// <summary>An ICE-TCP connection (4 KiB receive buffer) whose check nominates it and whose answer it read; and that framed check.</summary>
+    private static async Task<(Socket Socket, byte[] Check)> NominatingTcpPeerAsync(DualPathRig rig, RtcStack.Ice.IceCredentials ice)
+    {
+        var stalled = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+        await stalled.ConnectAsync(new IPEndPoint(IPAddress.Loopback, rig.Media.TcpCandidate!.Value.Port));
+        var check = rig.Peer.Check(ice.Ufrag, ice.Pwd, useCandidate: true);
+        var frame = new byte[2 + check.Length];
+        BinaryPrimitives.WriteUInt16BigEndian(frame, (ushort)check.Length);
+        check.CopyTo(frame, 2);
+        stalled.Send(frame);
+        await ReadOneFrameAsync(stalled);
+        return (stalled, frame);
     }
 
     private static async Task ReadOneFrameAsync(Socket socket)
