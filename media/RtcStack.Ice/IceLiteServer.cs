@@ -325,8 +325,7 @@ public sealed partial class IceLiteServer : IAsyncDisposable
             protocol, remoteUfrag, request.HasUseCandidate(), Stopwatch.GetTimestamp(), tcp);
         if (tcp is not null)
         {
-            _tcpConnections[tcp] = long.MaxValue; // validated: no longer subject to the unauthenticated timeout
-            tcp.Validated = true; // and what it is sent may be queued
+            tcp.Validated = true; // no longer subject to the unauthenticated timeout, and what it is sent may be queued
         }
         Reply(request, from, tcp, remote, transport.LocalCredentials.Key, 0, null);
     }
@@ -388,7 +387,7 @@ public sealed partial class IceLiteServer : IAsyncDisposable
         // ICE-TCP connections that never passed a check are closed after the consent timeout.
         foreach (var (connection, accepted) in _tcpConnections)
         {
-            if (accepted != long.MaxValue && accepted + timeout < now)
+            if (!connection.Validated && accepted + timeout < now)
             {
                 connection.Dispose();
             }

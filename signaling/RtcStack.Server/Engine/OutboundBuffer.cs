@@ -60,9 +60,9 @@ internal sealed class OutboundBuffer
     /// <summary>Sends what the kernel takes; false when the socket failed.</summary>
     public bool Flush(int fd)
     {
-        while (_end > _start)
+        while (Pending > 0)
         {
-            int sent = EpollNative.SendSome(fd, _buffer.AsSpan(_start, _end - _start));
+            int sent = EpollNative.SendSome(fd, _buffer.AsSpan(_start, Pending));
             if (sent < 0)
             {
                 return false;
@@ -71,9 +71,9 @@ internal sealed class OutboundBuffer
             {
                 return true; // the kernel's buffer is full: the rest waits for EPOLLOUT
             }
-            _start += sent;
+            Consume(sent);
         }
-        Clear();
+        Clear(); // everything went out: the buffer goes back (already, if Consume emptied it)
         return true;
     }
 

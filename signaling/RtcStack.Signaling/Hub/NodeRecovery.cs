@@ -45,10 +45,7 @@ internal sealed class NodeRecovery(SignalingHub hub)
             await EndCallsAsync(session, c => Ends(byPeer, c) && !hub.Invitations.IsAdopted(c.Id)).ConfigureAwait(false);
             // The notice a half ignored is the one the adoption that made it was about: it is ignored once. The same
             // session may be handed the call back (its node was only cut off) and be lost for real later; that ends it.
-            foreach (Call spared in session.CallsWhere(c => IgnoresNotice(byPeer, c)))
-            {
-                spared.IgnoredSession = null;
-            }
+            SpendIgnores(session, byPeer);
         }
         // Only now may a delivery spend its ignore against this notice (Losses.Named): had it done so while this loop
         // was running, the loop would then have ended the very half the ignore is for. Halves delivered during the loop,
@@ -56,10 +53,16 @@ internal sealed class NodeRecovery(SignalingHub hub)
         Losses.Applied(notice);
         foreach (Session session in hub.Sessions.Values)
         {
-            foreach (Call spared in session.CallsWhere(c => IgnoresNotice(byPeer, c)))
-            {
-                spared.IgnoredSession = null;
-            }
+            SpendIgnores(session, byPeer);
+        }
+    }
+
+    /// <summary>The halves of <paramref name="session"/> that ignored this notice have spent their ignore.</summary>
+    private static void SpendIgnores(Session session, Dictionary<string, List<string?>> byPeer)
+    {
+        foreach (Call spared in session.CallsWhere(c => IgnoresNotice(byPeer, c)))
+        {
+            spared.IgnoredSession = null;
         }
     }
 

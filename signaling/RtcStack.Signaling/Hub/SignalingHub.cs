@@ -190,8 +190,8 @@ public sealed class SignalingHub : IBackplaneHandler, IAsyncDisposable
     ValueTask IBackplaneHandler.OnSessionsLostAsync(IReadOnlyList<LostSession> lost) =>
         Recovery.OnSessionsLostAsync(lost);
 
-    async ValueTask IBackplaneHandler.OnHandedCallRefusedAsync(CallState call) =>
-        await Invitations.KeepRefusedAsync([call]).ConfigureAwait(false);
+    ValueTask IBackplaneHandler.OnHandedCallRefusedAsync(CallState call) =>
+        new(Invitations.KeepRefusedAsync([call])); // the kept calls are advanced by the sweep
 
     ValueTask IBackplaneHandler.OnPresenceRepairedAsync(PresenceRepair repair) =>
         Recovery.OnPresenceRepairedAsync(repair);
