@@ -12,14 +12,25 @@ internal sealed partial class HeldInvitations
     {
         foreach (CallState state in calls)
         {
-            if (state.PendingInvite?.From is null)
-            {
-                await hub.Backplane.ReleaseInvitationAsync(state.Id, CancellationToken.None).ConfigureAwait(false);
-                continue;
-            }
-            _adopted[state.Id] = Call.FromState(Clamped(state));
+            await AdoptOneAsync(state).ConfigureAwait(false);
         }
         await SweepAdoptedAsync(hub.NowMs).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Holds one invitation in memory as adopted (ringing at most the ring time from now), or lets go of one that has
+    /// no caller to ring for (null then).
+    /// </summary>
+    private async ValueTask<Call?> AdoptOneAsync(CallState state)
+    {
+        if (state.PendingInvite?.From is null)
+        {
+            await hub.Backplane.ReleaseInvitationAsync(state.Id, CancellationToken.None).ConfigureAwait(false);
+            return null;
+        }
+        Call call = Call.FromState(Clamped(state));
+        _adopted[state.Id] = call;
+        return call;
     }
 
     private Task SweepAdoptedAsync(long nowMs) => AdvanceEachAsync(_adopted.Values, nowMs);

@@ -146,14 +146,11 @@ internal sealed partial class HeldInvitations(SignalingHub hub)
         var kept = new List<Call>(calls.Count);
         foreach (CallState state in calls)
         {
-            if (state.PendingInvite?.From is null)
+            // Memory first (see HoldAsync): a hand-back publisher of this node releasing its own copy keeps this one.
+            if (await AdoptOneAsync(state).ConfigureAwait(false) is not { } call)
             {
-                await hub.Backplane.ReleaseInvitationAsync(state.Id, CancellationToken.None).ConfigureAwait(false);
                 continue;
             }
-            // Memory first (see HoldAsync): a hand-back publisher of this node releasing its own copy keeps this one.
-            Call call = Call.FromState(Clamped(state));
-            _adopted[state.Id] = call;
             kept.Add(call);
             await hub.Backplane.HoldInvitationAsync(call.ToState(), CancellationToken.None).ConfigureAwait(false);
         }
